@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests drive real parts: real files, real processes, real sockets on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+KASSA = [sys.executable, "-m", "agent"]
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """An environment for a kassa subprocess with its own state dir, socket and an empty config."""
+    config = tmp_path / "agent.toml"
+    config.write_text("")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KASSA_")}
+    env.update(
+        KASSA_CONFIG=str(config),
+        KASSA_STATE_DIR=str(tmp_path / "state"),
+        KASSA_SOCKET=str(tmp_path / "agent.sock"),
+        LANG="C.UTF-8",
+        LANGUAGE="",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("LC_ALL", None)
+    env.pop("LC_MESSAGES", None)
+    return env
+
+
+def run_kassa(*args: str, env: dict[str, str], timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+    """Run the `kassa` CLI as a user would, capturing its output."""
+    return subprocess.run(
+        [*KASSA, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO, **kwargs
+    )

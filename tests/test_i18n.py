@@ -1,0 +1,65 @@
+"""Every user-facing string goes through gettext and has a Russian translation."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from agent.i18n import CATALOG_PACKAGES, detect_language, translate
+from tests.conftest import REPO
+
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": None}
+
+
+def extracted(package: str) -> dict[str, str]:
+    found = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+        REPO / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid:
+                found[msgid] = f"{package}/{filename}"
+    return found
+
+
+def translated(package: str) -> dict[str, str]:
+    path = REPO / package / "locale" / "ru.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("package", CATALOG_PACKAGES)
+def test_every_message_has_a_russian_translation(package):
+    catalog = translated(package)
+    missing = {
+        msgid: where
+        for msgid, where in extracted(package).items()
+        if not (catalog.get(msgid) if isinstance(catalog.get(msgid), str) else all(catalog.get(msgid) or ()))
+    }
+    snippet = "\n".join(
+        f'#: {where}\nmsgid "{msgid}"\nmsgstr ""\n' for msgid, where in sorted(missing.items())
+    )
+    assert not missing, f"add to {package}/locale/ru.po:\n\n{snippet}"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LANG": "ru_RU.UTF-8"}, "ru"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANGUAGE": "ru:en", "LANG": "en_US.UTF-8"}, "ru"),
+        ({"LC_ALL": "ru_RU.UTF-8", "LANG": "en_US.UTF-8"}, "ru"),
+    ],
+)
+def test_russian_where_the_locale_is_russian(env, expected):
+    assert detect_language(env) == expected
+
+
+def test_translate_into_a_given_language():
+    assert translate("config is valid", "ru") == "конфигурация в порядке"
+    assert translate("config is valid", "en") == "config is valid"
