@@ -1,0 +1,117 @@
+"""The `kassa` command line (DESIGN.md section 4: the names are a contract).
+
+Commands load lazily so `kassa status` does not pay for FastAPI or Textual. Commands that
+live outside the agent (emulators, reference back office, TUI, demo) are found through the
+``kassa.commands`` entry points, so the agent never imports ``sim`` or ``tui``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from importlib.metadata import entry_points
+
+import click
+
+from agent import __version__
+from agent.i18n import N_, _
+
+# name -> "module:attribute" of the agent's own commands
+COMMANDS: dict[str, str] = {
+    "config": "agent.cli.config_cmd:config",
+}
+
+# Contract commands not built yet, with their one-line help. Each is replaced by a real
+# command (above, or an entry point) as its issue lands.
+NOT_YET: dict[str, str] = {
+    "run": N_("Run the daemon (systemd service)."),
+    "tui": N_("Open the cashier's terminal UI."),
+    "demo": N_("Run everything on emulated hardware and open the TUI."),
+    "pair": N_("Pair this register with the back office using a sync code."),
+    "unpair": N_("Forget the back-office credentials (unsent documents are kept)."),
+    "sync": N_("Sync now (Обновить сейчас)."),
+    "status": N_("Show the register's state."),
+    "sale": N_("Make a sale from the shell."),
+    "printer": N_("Fiscal register and printer tools: detect, status, test, reports."),
+    "emulate": N_("Emulated devices: KKT, ESC/POS printer, faults."),
+    "marketplace": N_("Connect and list marketplace accounts."),
+    "orders": N_("Marketplace orders: list and fiscalize."),
+    "backoffice": N_("The reference back office: serve, codes, demo data."),
+}
+
+EXIT_USAGE = 2
+EXIT_CONFIG = 78  # sysexits EX_CONFIG; the systemd unit does not restart on it
+
+
+class UserError(click.ClickException):
+    """An error for a person: printed as one line, no traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"kassa: {self.format_message()}", err=True)
+
+
+def _plugins() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group="kassa.commands")}
+
+
+def _not_yet(name: str, help_text: str) -> click.Command:
+    @click.command(
+        name,
+        help=_(help_text) + " " + _("(not available yet)"),
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    )
+    def command() -> None:
+        raise UserError(
+            _("'kassa {name}' is not available yet in this version").format(name=name), EXIT_USAGE
+        )
+
+    return command
+
+
+class KassaGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(NOT_YET) | set(_plugins()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS:
+            module, attribute = COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        plugin = _plugins().get(name)
+        if plugin is not None:
+            return plugin.load()
+        if name in NOT_YET:
+            return _not_yet(name, NOT_YET[name])
+        return None
+
+
+@click.group(
+    cls=KassaGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=_("kassa: the cash-register agent (fiscal register, printers, back-office sync, cashier UI)."),
+)
+@click.version_option(__version__, "-V", "--version", prog_name="kassa", message="%(prog)s %(version)s")
+def cli() -> None:
+    pass
+
+
+def main() -> None:
+    from agent.config import ConfigError
+
+    try:
+        cli.main(prog_name="kassa", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo(_("kassa: aborted"), err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"kassa: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    sys.exit(0)

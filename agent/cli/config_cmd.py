@@ -1,0 +1,32 @@
+"""`kassa config check|example`: validate agent.toml after an edit, before the daemon sees it."""
+
+from __future__ import annotations
+
+import click
+
+from agent.i18n import _
+
+
+@click.group("config", help=_("Check the configuration file, or print a commented example."))
+def config() -> None:
+    pass
+
+
+@config.command("check", help=_("Validate the config and show the paths it resolves to."))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=_("config file to check"))
+def check(config_path: str | None) -> None:
+    from agent.config import load_settings
+
+    settings = load_settings(config_path)
+    source = settings.config_path or _("(none: built-in defaults)")
+    click.echo(_("config:    {path}").format(path=source))
+    click.echo(_("state dir: {path}").format(path=settings.state_dir))
+    click.echo(_("socket:    {path}").format(path=settings.socket))
+    click.echo(_("config is valid"))
+
+
+@config.command("example", help=_("Print the commented example config (a start for /etc/kassa/agent.toml)."))
+def example() -> None:
+    from agent.config import EXAMPLE_CONFIG
+
+    click.echo(EXAMPLE_CONFIG.read_text(encoding="utf-8"), nl=False)

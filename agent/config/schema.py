@@ -1,0 +1,88 @@
+"""The typed shape of agent.toml. Unknown keys are errors: a typo must not be silently ignored."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROFILE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShopSettings(Section):
+    currency: str = Field("RUB", description="ISO 4217 code of the register's currency")
+    timezone: str | None = Field(None, description="IANA zone for times printed on paper; None: the system's")
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("expected a three-letter ISO 4217 code such as RUB")
+        return value
+
+
+class DeviceSettings(Section):
+    port: str | None = Field(None, description='a device path, a pyserial URL, or "auto"')
+    profile: str
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_name(cls, value: str) -> str:
+        if not PROFILE_NAME.match(value):
+            raise ValueError("expected a profile name in lowercase with dashes, such as shtrih-m-01f")
+        return value
+
+
+class PrinterSettings(DeviceSettings):
+    """The fiscal register."""
+
+    profile: str = "shtrih-m-01f"
+    baud: int | None = Field(None, gt=0, description="None: the profile's baud rate")
+    operator_password: int | None = Field(None, ge=0, le=99999999)
+    admin_password: int | None = Field(None, ge=0, le=99999999)
+
+
+class ReceiptPrinterSettings(DeviceSettings):
+    """An optional ESC/POS printer."""
+
+    profile: str = "generic-80mm"
+
+
+class BackofficeSettings(Section):
+    url: str | None = None
+    ca_bundle: Path | None = None
+    timeout: float = Field(10.0, gt=0)
+
+
+class AllegroSettings(Section):
+    api_url: str = "https://api.allegro.pl"
+    auth_url: str = "https://allegro.pl/auth/oauth"
+    client_id: str = ""
+    client_secret: str = ""
+
+
+class MarketplaceSettings(Section):
+    allegro: AllegroSettings = AllegroSettings()
+
+
+class AgentSettings(Section):
+    state_dir: Path | None = None
+    socket: Path | None = None
+    socket_group: str | None = Field("kassa", description="group owning the API socket (mode 0660)")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    language: Literal["ru", "en"] | None = None
+
+
+class Config(Section):
+    agent: AgentSettings = AgentSettings()
+    shop: ShopSettings = ShopSettings()
+    printer: PrinterSettings = PrinterSettings()
+    receipt_printer: ReceiptPrinterSettings | None = None
+    backoffice: BackofficeSettings = BackofficeSettings()
+    marketplaces: MarketplaceSettings = MarketplaceSettings()
