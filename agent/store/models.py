@@ -1,0 +1,225 @@
+"""The register's tables, in the shop's words.
+
+Money is integer kopecks, quantities are Decimal with three places (stored as integer
+thousandths), times are aware UTC. Changing a table means regenerating the migration
+(`python -m agent.store.migrations`); a test fails while models and migrations disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from agent.store.types import Quantity, UTCDateTime, utcnow
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_type=JSON, **kwargs)
+
+
+class Setting(SQLModel, table=True):
+    """Operator-changed settings that live with the register (sync intervals, product sync, ...)."""
+
+    key: str = Field(primary_key=True)
+    value: Any = _json()
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Pairing(SQLModel, table=True):
+    """The one back office this register is paired with. The token lives in a 0600 file beside the store."""
+
+    id: int = Field(default=1, primary_key=True)
+    backoffice_url: str
+    register_id: str
+    organization_name: str
+    organization_inn: str
+    store_name: str
+    store: dict = _json(default_factory=dict)
+    kkt_serial: str
+    fn_serial: str
+    paired_at: datetime = _when(default_factory=utcnow)
+    needs_repair: bool = Field(default=False, description="the back office answered 401: pair again")
+
+
+class ProductGroup(SQLModel, table=True):
+    __tablename__ = "product_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    remote_id: str | None = Field(default=None, unique=True, index=True)
+    name: str
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("product_group.id", ondelete="SET NULL"))
+    )
+    origin: str = Field(default="backoffice", description="backoffice | local")
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    remote_id: str | None = Field(default=None, unique=True, index=True)
+    code: str = Field(unique=True, index=True, description="the SKU; marketplace orders match on it")
+    name: str = Field(index=True)
+    price: int = Field(ge=0, description="kopecks")
+    unit: str = Field(default="pcs", description="measure code from data (pcs, kg, l, ...)")
+    tax: str = Field(description="tax rate code from data, e.g. vat20, vat10, vat0, none")
+    payment_object: str = Field(default="commodity", description="payment-object type code from data")
+    weighted: bool = False
+    group_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("product_group.id", ondelete="SET NULL"), index=True),
+    )
+    origin: str = Field(default="backoffice", description="backoffice | local")
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Barcode(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    )
+
+
+class Employee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    remote_id: str | None = Field(default=None, unique=True, index=True)
+    name: str
+    role: str = Field(description="cashier | administrator")
+    inn: str | None = Field(default=None, description="tag 1203")
+    pin_hash: str = Field(description="scrypt$N$r$p$salt$hash from the back office; never a PIN")
+    failed_pins: int = 0
+    locked_until: datetime | None = _when(default=None)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class FiscalDocument(SQLModel, table=True):
+    """The journal: one row per fiscal operation, written `pending` before the register hears of it."""
+
+    __tablename__ = "fiscal_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(unique=True, index=True, description="the client's idempotency key")
+    type: str = Field(index=True, description="sale | return | shift_open | shift_close | cash_in | cash_out")
+    status: str = Field(index=True, description="pending | fiscalized | failed")
+    request_hash: str = Field(
+        description="hash of the request; a reused uuid with another request is refused"
+    )
+    fn_serial: str | None = None
+    expected_fd: int | None = Field(default=None, description="the FD number the FN should give it")
+    fd: int | None = None
+    fiscal_sign: str | None = None
+    shift: int | None = None
+    fiscalized_at: datetime | None = _when(default=None)
+    created_at: datetime = _when(default_factory=utcnow)
+    total: int = Field(default=0, description="kopecks")
+    cashier_name: str | None = None
+    cashier_inn: str | None = None
+    buyer_contact: str | None = Field(default=None, description="tag 1008: phone or e-mail")
+    original_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("fiscal_document.id"), index=True)
+    )
+    order_id: int | None = Field(default=None, description="the marketplace order this receipt fiscalized")
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class ReceiptLine(SQLModel, table=True):
+    __tablename__ = "receipt_line"
+    __table_args__ = (UniqueConstraint("document_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("fiscal_document.id", ondelete="CASCADE"), index=True)
+    )
+    position: int
+    product_code: str | None = None
+    name: str
+    quantity: Decimal = Field(sa_type=Quantity)
+    price: int = Field(description="kopecks per unit")
+    discount: int = Field(default=0, description="kopecks off this line, receipt discounts included")
+    amount: int = Field(description="kopecks: round(quantity * price) - discount")
+    unit: str = "pcs"
+    tax: str
+    payment_object: str = "commodity"
+
+
+class ReceiptPayment(SQLModel, table=True):
+    __tablename__ = "receipt_payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("fiscal_document.id", ondelete="CASCADE"), index=True)
+    )
+    kind: str = Field(description="cash | card")
+    amount: int = Field(description="kopecks tendered; cash may exceed the total")
+    change: int = Field(default=0, description="kopecks given back")
+
+
+class OutboxItem(SQLModel, table=True):
+    """A fiscalized document waiting for (or done with) its upload; the id is the upload order."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(sa_column=Column(Integer, ForeignKey("fiscal_document.id"), unique=True))
+    status: str = Field(
+        default="pending", index=True, description="pending | accepted | duplicate | conflict | rejected"
+    )
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(default=None)
+    last_error: str | None = None
+    result_message: str | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+    done_at: datetime | None = _when(default=None)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where each pulled stream stands; committed in the same transaction as the page it follows."""
+
+    __tablename__ = "sync_cursor"
+
+    stream: str = Field(primary_key=True, description="products | employees | orders")
+    cursor: str | None = None
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class SyncStatus(SQLModel, table=True):
+    """What the operator sees per stream: last success, last error, next run, items moved."""
+
+    __tablename__ = "sync_status"
+
+    stream: str = Field(primary_key=True, description="receipts | products | employees | orders")
+    last_success_at: datetime | None = _when(default=None)
+    last_error: str | None = None
+    last_error_at: datetime | None = _when(default=None)
+    next_run_at: datetime | None = _when(default=None)
+    items_moved: int = 0
+
+
+class MarketplaceOrder(SQLModel, table=True):
+    """An order relayed by the back office or fetched from a marketplace, waiting to be fiscalized."""
+
+    __tablename__ = "marketplace_order"
+    __table_args__ = (UniqueConstraint("source", "remote_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(description="backoffice | allegro:<account id>")
+    remote_id: str
+    marketplace: str = Field(default="", description="allegro, ... as the back office names it")
+    status: str = Field(index=True, description="waiting | fiscalized | rejected | unsupported")
+    currency: str
+    total: int = Field(description="kopecks (minor units of the order's currency)")
+    buyer: dict = _json(default_factory=dict)
+    lines: list = _json(default_factory=list)
+    reason: str | None = Field(default=None, description="why it cannot be fiscalized, for the cashier")
+    receipt_uuid: str | None = None
+    status_reported: bool = Field(default=False, description="the source has been told the outcome")
+    received_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
