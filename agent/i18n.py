@@ -1,10 +1,10 @@
 """Gettext for every user-facing string.
 
-Message ids are English. Each top-level package keeps its Russian catalog as a plain
-``<package>/locale/<lang>.po`` file; the catalogs are merged and compiled in memory on first
-use, so no build step (and no committed .mo) is needed. ``drivers`` cannot import this
-module, so it marks its messages with its own no-op ``N_`` and the agent translates them
-where they reach a person.
+Message ids are English. Each package (and any subpackage that wants its own) keeps its
+Russian catalog as a plain ``locale/<lang>.po`` file beside its code; the catalogs are
+merged and compiled in memory on first use, so no build step (and no committed .mo) is
+needed. ``drivers`` cannot import this module, so it marks its messages with its own
+no-op ``N_`` and the agent translates them where they reach a person.
 """
 
 from __future__ import annotations
@@ -58,9 +58,7 @@ def catalog_files(lang: str) -> list[Path]:
     for package in CATALOG_PACKAGES:
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
-            path = Path(location) / "locale" / f"{lang}.po"
-            if path.is_file():
-                files.append(path)
+            files.extend(sorted(Path(location).rglob(f"locale/{lang}.po")))
     return files
 
 

@@ -24,11 +24,14 @@ def extracted(package: str) -> dict[str, str]:
 
 
 def translated(package: str) -> dict[str, str]:
-    path = REPO / package / "locale" / "ru.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
+    """Every Russian catalog in the package's tree (subpackages may keep their own)."""
+    found = {}
+    for path in sorted((REPO / package).rglob("locale/ru.po")):
+        with path.open("rb") as handle:
+            found.update(
+                {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
+            )
+    return found
 
 
 @pytest.mark.parametrize("package", CATALOG_PACKAGES)
@@ -42,7 +45,7 @@ def test_every_message_has_a_russian_translation(package):
     snippet = "\n".join(
         f'#: {where}\nmsgid "{msgid}"\nmsgstr ""\n' for msgid, where in sorted(missing.items())
     )
-    assert not missing, f"add to {package}/locale/ru.po:\n\n{snippet}"
+    assert not missing, f"add to the nearest locale/ru.po in {package}/:\n\n{snippet}"
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,19 @@ from agent.i18n import N_, _
 # name -> "module:attribute" of the agent's own commands
 COMMANDS: dict[str, str] = {
     "config": "agent.cli.config_cmd:config",
+    "run": "agent.cli.run_cmd:run",
+    "status": "agent.cli.status_cmd:status",
+    "pair": "agent.cli.pairing_cmd:pair",
+    "unpair": "agent.cli.pairing_cmd:unpair",
+    "sync": "agent.cli.sync_cmd:sync",
+    "sale": "agent.cli.sale_cmd:sale",
+    "printer": "agent.cli.printer_cmd:printer",
+    "orders": "agent.cli.orders_cmd:orders",
+    "marketplace": "agent.cli.marketplace_cmd:marketplace",
 }
 
-# Contract commands not built yet, with their one-line help. Each is replaced by a real
-# command (above, or an entry point) as its issue lands.
+# One-line help of every contract command, shown while its module is not part of this
+# version yet (the command then says so and exits 2).
 NOT_YET: dict[str, str] = {
     "run": N_("Run the daemon (systemd service)."),
     "tui": N_("Open the cashier's terminal UI."),
@@ -61,7 +70,7 @@ def _plugins() -> dict[str, object]:
 def _not_yet(name: str, help_text: str) -> click.Command:
     @click.command(
         name,
-        help=_(help_text) + " " + _("(not available yet)"),
+        help=(_(help_text) + " " if help_text else "") + _("(not available yet)"),
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
     )
     def command() -> None:
@@ -72,20 +81,46 @@ def _not_yet(name: str, help_text: str) -> click.Command:
     return command
 
 
+def load_command(target: str) -> click.Command | None:
+    """Import "module:attribute"; None when that module is not part of this version."""
+    module, attribute = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+class LazyGroup(click.Group):
+    """A command group whose subcommands are imported only when used."""
+
+    def __init__(self, name: str, commands: dict[str, str], **kwargs):
+        super().__init__(name, **kwargs)
+        self.lazy = commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.lazy)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return None
+        return load_command(self.lazy[name]) or _not_yet(f"{self.name} {name}", "")
+
+
 class KassaGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(NOT_YET) | set(_plugins()))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = None
         if name in COMMANDS:
-            module, attribute = COMMANDS[name].split(":")
-            return getattr(importlib.import_module(module), attribute)
-        plugin = _plugins().get(name)
-        if plugin is not None:
-            return plugin.load()
-        if name in NOT_YET:
-            return _not_yet(name, NOT_YET[name])
-        return None
+            command = load_command(COMMANDS[name])
+        elif name in _plugins():
+            command = load_command(_plugins()[name].value)
+        if command is None and name in NOT_YET:
+            command = _not_yet(name, NOT_YET[name])
+        return command
 
 
 @click.group(

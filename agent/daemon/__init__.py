@@ -1,0 +1,1 @@
+"""The daemon (`kassa run`): start order, devices, reload, systemd notify, shutdown."""

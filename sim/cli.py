@@ -1,0 +1,17 @@
+"""`kassa emulate ...`: the emulated devices, each subcommand living with its emulator."""
+
+from __future__ import annotations
+
+from agent.cli import LazyGroup
+from agent.i18n import _
+
+emulate = LazyGroup(
+    "emulate",
+    help=_("Emulated devices: KKT, ESC/POS printer, faults."),
+    commands={
+        "kkt": "sim.kkt.cli:kkt",
+        "journal": "sim.kkt.cli:journal",
+        "fault": "sim.kkt.cli:fault",
+        "escpos": "sim.escpos.cli:escpos",
+    },
+)
