@@ -22,7 +22,7 @@ print(json.dumps({"modules": sorted(sys.modules), "walked": loaded}))
 """
 
 
-def loaded_by(*packages: str) -> set[str]:
+def modules_loaded_by(*packages: str) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, ",".join(packages)],
         capture_output=True,
@@ -30,8 +30,11 @@ def loaded_by(*packages: str) -> set[str]:
         cwd=REPO,
         check=True,
     )
-    data = json.loads(result.stdout)
-    return {name.split(".")[0] for name in data["modules"]}
+    return set(json.loads(result.stdout)["modules"])
+
+
+def loaded_by(*packages: str) -> set[str]:
+    return {name.split(".")[0] for name in modules_loaded_by(*packages)}
 
 
 def test_agent_and_drivers_never_load_textual_tui_or_sim():
@@ -42,3 +45,11 @@ def test_agent_and_drivers_never_load_textual_tui_or_sim():
 def test_drivers_load_nothing_of_the_agent():
     roots = loaded_by("drivers")
     assert not roots & {"agent", "tui", "sim", "textual", "sqlmodel", "sqlalchemy", "fastapi"}
+
+
+def test_tui_reaches_the_daemon_only_through_the_local_api():
+    loaded = modules_loaded_by("tui")
+    forbidden = {"sim", "drivers", "sqlmodel", "sqlalchemy", "serial", "escpos"}
+    daemon_side = ("agent.store", "agent.journal", "agent.daemon", "agent.sync", "agent.pairing", "agent.api")
+    assert not {name.split(".")[0] for name in loaded} & forbidden
+    assert not [name for name in loaded if name.startswith(daemon_side)]

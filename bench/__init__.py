@@ -1,0 +1,1 @@
+"""Speed and memory targets, measured against a baseline taken in the same run (never timed unit tests)."""
