@@ -18,6 +18,9 @@ class DriverError(Exception):
 
     code = "driver_error"
     message = N_("device error")
+    # True when the device may have carried the command out although no answer came back:
+    # the caller must look at the device (FN document lookup), never simply repeat the command.
+    outcome_unknown = False
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **params: object):
         if message is not None:

@@ -1,0 +1,45 @@
+"""Shtrih-M fiscal registers (ШТРИХ-М-01Ф, ШТРИХ-М-ПТК, ШТРИХ-LIGHT-01Ф) over a serial line.
+
+Layers: ``frame`` (bytes of one message), ``link`` (ENQ/ACK/NAK handshake), ``register``
+(commands as the agent's ``FiscalRegister``), ``errors`` (device codes as typed errors).
+"""
+
+from __future__ import annotations
+
+from drivers.fiscal_register import FiscalRegister
+from drivers.profile import Profile
+from drivers.shtrih.errors import PortUnavailable
+from drivers.shtrih.link import Link
+from drivers.shtrih.register import ShtrihRegister
+
+
+def open_register(
+    port: str,
+    profile: Profile,
+    *,
+    baud: int | None = None,
+    operator_password: int | None = None,
+    admin_password: int | None = None,
+) -> FiscalRegister:
+    """Open ``port`` (a device path, a pyserial URL, or "auto") and talk to the register on it."""
+    if port == "auto":
+        from drivers.shtrih.detect import default_ports, detect
+
+        found = detect(default_ports(), [baud] if baud else None)
+        if not found:
+            raise PortUnavailable(port="auto", detail="no Shtrih-M register answered on the serial ports")
+        port, baud = found[0].port, found[0].baud
+    passwords = profile.fiscal.passwords if profile.fiscal else None
+    link = Link(
+        port,
+        baud or profile.serial.baud,
+        write_timeout=profile.serial.write_timeout,
+        rtscts=profile.serial.flow == "rtscts",
+    )
+    link.open()
+    return ShtrihRegister(
+        link,
+        profile,
+        operator_password=operator_password if operator_password is not None else passwords.operator,
+        admin_password=admin_password if admin_password is not None else passwords.admin,
+    )

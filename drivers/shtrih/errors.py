@@ -1,0 +1,259 @@
+"""Device error codes and link failures as typed errors with operator messages.
+
+Every error keeps the device's numeric ``device_code`` in its params, so a technician can
+look it up in the vendor's table, and a stable ``code`` the agent and the UI rely on.
+"""
+
+from __future__ import annotations
+
+from drivers.errors import N_, DriverError
+
+
+class ShtrihError(DriverError):
+    """An error the register reported in its answer."""
+
+    code = "kkt_error"
+    message = N_("The fiscal register reported error {device_code}: {description}")
+
+
+class PaperOut(ShtrihError):
+    code = "paper_out"
+    message = N_("The fiscal register is out of paper: load a new roll, then continue printing.")
+
+
+class CoverOpen(ShtrihError):
+    code = "cover_open"
+    message = N_("The fiscal register's cover is open: close it, then continue printing.")
+
+
+class WaitingContinue(ShtrihError):
+    code = "waiting_continue"
+    message = N_("The fiscal register waits for 'continue printing' after a paper change.")
+
+
+class ShiftExpired(ShtrihError):
+    code = "shift_expired"
+    message = N_("The shift is open for more than 24 hours: close the shift (Z report) before selling.")
+
+
+class ShiftNotOpen(ShtrihError):
+    code = "shift_not_open"
+    message = N_("The shift is not open: open a shift first.")
+
+
+class ShiftAlreadyOpen(ShtrihError):
+    code = "shift_already_open"
+    message = N_("The shift is already open.")
+
+
+class ReceiptOpen(ShtrihError):
+    code = "receipt_open"
+    message = N_("A receipt is already open on the fiscal register: finish or cancel it first.")
+
+
+class ReceiptNotOpen(ShtrihError):
+    code = "receipt_not_open"
+    message = N_("No receipt is open on the fiscal register.")
+
+
+class WrongPassword(ShtrihError):
+    code = "wrong_password"
+    message = N_("The fiscal register refused the password: check the operator and administrator passwords.")
+
+
+class NotSupportedInMode(ShtrihError):
+    code = "not_supported_in_mode"
+    message = N_("The fiscal register cannot do this in its current mode ({mode}).")
+
+
+class NotSupported(ShtrihError):
+    code = "not_supported"
+    message = N_("This fiscal register does not support the command: check the firmware profile.")
+
+
+class BadParameters(ShtrihError):
+    code = "bad_parameters"
+    message = N_("The fiscal register rejected the data of the command (error {device_code}).")
+
+
+class NotInProfile(ShtrihError):
+    code = "not_in_profile"
+    message = N_(
+        "The firmware profile {profile} has no {what} '{name}': add it to the profile's [fiscal] section."
+    )
+
+
+class PaymentShort(ShtrihError):
+    code = "payment_short"
+    message = N_("The payments are less than the receipt total.")
+
+
+class NotEnoughCash(ShtrihError):
+    code = "not_enough_cash"
+    message = N_("There is not enough cash in the drawer for this.")
+
+
+class TotalMismatch(ShtrihError):
+    code = "total_mismatch"
+    message = N_(
+        "The receipt on the fiscal register totals {device_total} kopecks, not {expected_total}: "
+        "it was not closed; cancel it and make the sale again."
+    )
+
+
+class ZeroTotal(ShtrihError):
+    code = "zero_total"
+    message = N_("The receipt total is zero.")
+
+
+class DeviceBusy(ShtrihError):
+    code = "device_busy"
+    message = N_("The fiscal register is still printing the previous document: try again in a moment.")
+
+
+class FnError(ShtrihError):
+    code = "fn_error"
+    message = N_("Fiscal drive error {device_code}: {description}. Call the service technician.")
+
+
+class FnExpired(FnError):
+    code = "fn_expired"
+    message = N_("The fiscal drive has reached the end of its life: it must be replaced.")
+
+
+class FnArchiveFull(FnError):
+    code = "fn_archive_full"
+    message = N_("The fiscal drive's archive is full: it must be replaced.")
+
+
+class OfdBlocked(FnError):
+    code = "ofd_blocked"
+    message = N_(
+        "The fiscal drive holds documents unsent to the OFD for 30 days and blocks sales: "
+        "restore the OFD connection."
+    )
+
+
+class FnNoData(FnError):
+    code = "fn_no_data"
+    message = N_("The fiscal drive has no such data.")
+
+
+# Link-level failures: the answer did not arrive as it should.
+
+
+class LinkError(ShtrihError):
+    code = "link_error"
+    message = N_("The connection to the fiscal register failed: {detail}")
+
+
+class PortUnavailable(LinkError):
+    code = "port_unavailable"
+    message = N_("Cannot open the fiscal register's port {port}: {detail}")
+
+
+class DeviceNotResponding(LinkError):
+    code = "device_not_responding"
+    message = N_("The fiscal register does not respond on {port}: check the cable and the power.")
+
+
+class DeviceTimeout(LinkError):
+    code = "device_timeout"
+    message = N_("The fiscal register did not finish command {command} within {seconds} s.")
+    outcome_unknown = True
+
+
+class AnswerLost(LinkError):
+    code = "answer_lost"
+    message = N_(
+        "The answer of the fiscal register to command {command} was lost: "
+        "its result must be checked on the device."
+    )
+    outcome_unknown = True
+
+
+DESCRIPTIONS: dict[int, str] = {
+    0x01: "unknown command or bad format",
+    0x02: "wrong FN state",
+    0x03: "FN failure",
+    0x04: "crypto coprocessor failure",
+    0x05: "FN lifetime is over",
+    0x06: "FN archive is full",
+    0x07: "wrong date or time",
+    0x08: "no requested data",
+    0x09: "wrong parameter values",
+    0x10: "TLV data too large",
+    0x11: "no transport connection",
+    0x12: "crypto coprocessor resource exhausted",
+    0x14: "storage resource exhausted",
+    0x15: "OFD wait resource exhausted",
+    0x16: "shift longer than 24 hours",
+    0x17: "wrong time between two operations",
+    0x20: "OFD message rejected",
+    0x33: "wrong parameters",
+    0x37: "not supported in this implementation",
+    0x3D: "shift not open",
+    0x45: "payments less than the total",
+    0x46: "not enough cash",
+    0x4A: "receipt open",
+    0x4D: "cashless payments exceed the receipt total",
+    0x4E: "shift over 24 hours",
+    0x4F: "wrong password",
+    0x50: "printing the previous command",
+    0x55: "receipt closed",
+    0x58: "waiting for the continue-printing command",
+    0x5E: "incorrect operation",
+    0x6B: "no receipt paper",
+    0x72: "not supported in this submode",
+    0x73: "not supported in this mode",
+    0x7E: "wrong length field",
+    0x8E: "zero receipt total",
+}
+
+ERROR_CLASSES: dict[int, type[ShtrihError]] = {
+    0x01: FnError,
+    0x02: FnError,
+    0x03: FnError,
+    0x04: FnError,
+    0x05: FnExpired,
+    0x06: FnArchiveFull,
+    0x07: FnError,
+    0x08: FnNoData,
+    0x09: BadParameters,
+    0x10: BadParameters,
+    0x11: FnError,
+    0x12: FnExpired,
+    0x14: FnArchiveFull,
+    0x15: OfdBlocked,
+    0x16: ShiftExpired,
+    0x17: FnError,
+    0x20: FnError,
+    0x33: BadParameters,
+    0x37: NotSupported,
+    0x3D: ShiftNotOpen,
+    0x45: PaymentShort,
+    0x46: NotEnoughCash,
+    0x4A: ReceiptOpen,
+    0x4D: BadParameters,
+    0x4E: ShiftExpired,
+    0x4F: WrongPassword,
+    0x50: DeviceBusy,
+    0x55: ReceiptNotOpen,
+    0x58: WaitingContinue,
+    0x5E: BadParameters,
+    0x6B: PaperOut,
+    0x72: NotSupportedInMode,
+    0x73: NotSupportedInMode,
+    0x7E: BadParameters,
+    0x8E: ZeroTotal,
+}
+
+
+def device_error(device_code: int, *, mode: int | None = None) -> ShtrihError:
+    """The typed error for a non-zero error byte of an answer."""
+    cls = ERROR_CLASSES.get(device_code, ShtrihError)
+    return cls(
+        device_code=f"0x{device_code:02X}",
+        description=DESCRIPTIONS.get(device_code, "unknown error"),
+        mode=mode if mode is not None else "?",
+    )

@@ -1,0 +1,98 @@
+"""How values travel in Shtrih-M frames: little-endian integers, CP1251 text, CP866 TLV.
+
+Money is integer kopecks in 5 bytes; classic quantities are thousandths in 5 bytes, the
+FN operation (FF46) carries millionths in 6 bytes. Dates in FN replies are YY MM DD HH MM.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+TEXT_CODEC = "cp1251"
+TLV_CODEC = "cp866"
+
+
+def le(value: int, size: int) -> bytes:
+    if value < 0 or value >= 1 << (8 * size):
+        raise ValueError(f"{value} does not fit in {size} bytes")
+    return value.to_bytes(size, "little")
+
+
+def from_le(data: bytes) -> int:
+    return int.from_bytes(data, "little")
+
+
+def money(kopecks: int) -> bytes:
+    return le(kopecks, 5)
+
+
+def quantity_milli(quantity: Decimal) -> bytes:
+    """Classic commands (0x80, 0x82): thousandths in 5 bytes."""
+    return le(int(quantity.scaleb(3).to_integral_exact()), 5)
+
+
+def quantity_micro(quantity: Decimal) -> bytes:
+    """FF46: millionths in 6 bytes."""
+    return le(int(quantity.scaleb(6).to_integral_exact()), 6)
+
+
+def parse_quantity(data: bytes, places: int) -> Decimal:
+    return (Decimal(from_le(data)).scaleb(-places)).quantize(Decimal("0.001"))
+
+
+def text(value: str, size: int | None = None, codec: str = TEXT_CODEC) -> bytes:
+    """Text in the device's code page; what it cannot show becomes '?'; padded with NULs to ``size``."""
+    raw = value.encode(codec, errors="replace")
+    if size is None:
+        return raw
+    return raw[:size].ljust(size, b"\x00")
+
+
+def parse_text(data: bytes, codec: str = TEXT_CODEC) -> str:
+    return data.split(b"\x00", 1)[0].decode(codec, errors="replace").strip()
+
+
+def tlv(tag: int, value: bytes) -> bytes:
+    return le(tag, 2) + le(len(value), 2) + value
+
+
+def tlv_text(tag: int, value: str) -> bytes:
+    return tlv(tag, value.encode(TLV_CODEC, errors="replace"))
+
+
+def parse_tlv(data: bytes) -> list[tuple[int, bytes]]:
+    items = []
+    offset = 0
+    while offset + 4 <= len(data):
+        tag = from_le(data[offset : offset + 2])
+        size = from_le(data[offset + 2 : offset + 4])
+        items.append((tag, data[offset + 4 : offset + 4 + size]))
+        offset += 4 + size
+    return items
+
+
+def fn_datetime(moment: datetime) -> bytes:
+    """YY MM DD HH MM, in the register's clock (we keep registers on UTC)."""
+    moment = moment.astimezone(UTC)
+    return bytes([moment.year % 100, moment.month, moment.day, moment.hour, moment.minute])
+
+
+def parse_fn_datetime(data: bytes) -> datetime:
+    year, month, day, hour, minute = data[:5]
+    return datetime(2000 + year, month or 1, day or 1, hour, minute, tzinfo=UTC)
+
+
+def date3(moment: datetime) -> bytes:
+    """DD MM YY of the classic status."""
+    return bytes([moment.day, moment.month, moment.year % 100])
+
+
+def time3(moment: datetime) -> bytes:
+    return bytes([moment.hour, moment.minute, moment.second])
+
+
+def parse_date_time3(date: bytes, time: bytes) -> datetime:
+    day, month, year = date[:3]
+    hour, minute, second = time[:3]
+    return datetime(2000 + year, month or 1, day or 1, hour, minute, second, tzinfo=UTC)

@@ -1,0 +1,76 @@
+"""What the emulated register remembers across restarts: its FN, shift, open receipt, drawer.
+
+The state is one JSON file rewritten atomically (temp file, fsync, rename, fsync of the
+directory) after every change, so a killed emulator comes back exactly where it was,
+with an open receipt still open, as a real register does after a power cut.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+
+@dataclass
+class OpenReceipt:
+    kind: int  # 0 sale, 1 buy, 2 return of sale, 3 return of buy
+    opened_at: str
+    items: list[dict] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class KktState:
+    clock_offset: float = 0.0  # seconds added to the real clock (tests move time forward)
+    last_fd: int = 1  # FD 1 is the registration report written when the FN was fiscalized
+    shift_open: bool = False
+    shift_number: int = 0
+    shift_opened_at: str | None = None
+    receipt_number: int = 0  # receipts in the current shift
+    receipt: OpenReceipt | None = None
+    pending_tags: dict[str, str] = field(default_factory=dict)
+    documents: list[dict] = field(default_factory=list)
+    cash: int = 0  # kopecks in the drawer
+    paper: bool = True
+    cover_open: bool = False
+    print_failed: bool = False  # paper ran out while printing: continue (0xB0) is needed
+    ofd_online: bool = True
+
+    def now(self) -> datetime:
+        return (datetime.now(UTC) + timedelta(seconds=self.clock_offset)).replace(microsecond=0)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> KktState:
+        data = json.loads(text)
+        receipt = data.pop("receipt", None)
+        known = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        state = cls(**known)
+        state.receipt = OpenReceipt(**receipt) if receipt else None
+        return state
+
+
+def load_state(path: Path) -> KktState:
+    try:
+        return KktState.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return KktState()
+
+
+def save_state(path: Path, state: KktState) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(state.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -1,0 +1,173 @@
+"""Every fault ends with exactly one or zero fiscal documents and a clear message, never two."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import serial
+
+from drivers.fiscal_register import Payments, ReceiptKind
+from drivers.profile import Timeouts
+from drivers.shtrih import open_register
+from drivers.shtrih.errors import CoverOpen, DeviceTimeout, PaperOut, WaitingContinue
+from drivers.shtrih.frame import ACK, ENQ, NAK, encode
+from sim.kkt.faults import send_fault
+from tests.fixtures.kkt import kkt_emulator
+from tests.kkt.conftest import item
+
+
+def sale_in_progress(register, lines: int = 3) -> int:
+    register.open_shift()
+    register.open_receipt(ReceiptKind.SALE)
+    for n in range(lines):
+        register.add_item(item(n))
+    return lines * 10000
+
+
+def test_paper_out_mid_receipt_then_continue_printing(register, emulator):
+    total = sale_in_progress(register)
+    emulator.fault("paper-out")
+    with pytest.raises(PaperOut) as error:
+        register.add_item(item(9))
+    assert error.value.code == "paper_out"
+    assert register.status().paper_out
+    with pytest.raises(PaperOut):
+        register.print_text(["Спасибо за покупку"])
+    emulator.fault("clear")
+    status = register.status()
+    assert status.waiting_continue and status.document_open
+    with pytest.raises(WaitingContinue):
+        register.add_item(item(9))
+    register.continue_printing()
+    register.add_item(item(9))
+    register.close_receipt(Payments({"cash": total + 10000}), total=total + 10000)
+    (doc,) = emulator.receipts()
+    assert doc["total"] == total + 10000 and len(doc["items"]) == 4
+
+
+def test_paper_out_at_close_fiscalizes_nothing_until_continued(register, emulator):
+    total = sale_in_progress(register)
+    emulator.fault("paper-out")
+    with pytest.raises(PaperOut):
+        register.close_receipt(Payments({"cash": total}), total=total)
+    assert emulator.receipts() == []
+    emulator.fault("clear")
+    register.continue_printing()
+    register.close_receipt(Payments({"cash": total}), total=total)
+    assert len(emulator.receipts()) == 1
+
+
+def test_cover_open_is_told_apart_from_paper_out(register, emulator):
+    sale_in_progress(register)
+    emulator.fault("cover-open")
+    with pytest.raises(CoverOpen) as error:
+        register.add_item(item(9))
+    assert error.value.code == "cover_open"
+    assert register.status().cover_open
+    emulator.fault("clear")
+    register.continue_printing()
+    register.cancel_receipt()
+    assert emulator.receipts() == []
+
+
+def test_power_cycle_during_close_recovers_through_the_fn(register, emulator, caplog):
+    total = sale_in_progress(register)
+    # every answer now takes 1.5 s: the subtotal and FN status read before the close end
+    # at ~1.5 and ~3 s, the close itself at ~4.5 s; the power goes at 3.75 s, mid-close
+    emulator.fault("slow=1.5")
+    cycler = threading.Timer(3.75, send_fault, args=(emulator.link, "power-cycle"))
+    cycler.start()
+    try:
+        result = register.close_receipt(Payments({"cash": total}), total=total)
+    finally:
+        cycler.join()
+    (doc,) = emulator.receipts()
+    assert result.fd == doc["fd"] and result.fiscal_sign == doc["fiscal_sign"]
+    assert "answered by the FN after a lost answer" in caplog.text
+    found = register.find_document(register.fn_status().last_fd)
+    assert found.fd == doc["fd"] and found.total == total
+    assert not register.status().document_open
+
+
+def test_power_cycle_while_idle_is_invisible_to_the_next_sale(register, emulator):
+    total = sale_in_progress(register, lines=1)
+    emulator.fault("power-cycle")
+    register.close_receipt(Payments({"cash": total}), total=total)
+    assert len(emulator.receipts()) == 1
+
+
+def test_lost_ack_does_not_execute_twice(register, emulator):
+    register.open_shift()
+    register.open_receipt(ReceiptKind.SALE)
+    emulator.fault("drop-ack")
+    register.add_item(item(1))
+    emulator.fault("drop-ack")
+    result = register.close_receipt(Payments({"cash": 10000}), total=10000)
+    (doc,) = emulator.receipts()
+    assert len(doc["items"]) == 1 and doc["fd"] == result.fd
+
+
+def test_damaged_answer_is_asked_again(register, emulator):
+    register.open_shift()
+    register.open_receipt(ReceiptKind.SALE)
+    register.add_item(item(1))
+    emulator.fault("bad-lrc")
+    result = register.close_receipt(Payments({"cash": 10000}), total=10000)
+    (doc,) = emulator.receipts()
+    assert doc["fd"] == result.fd
+
+
+def test_device_nak_on_a_frame_with_bad_lrc(emulator):
+    with serial.Serial(str(emulator.link), 115200, timeout=1) as port:
+        port.write(bytes([ENQ]))
+        assert port.read(1) == bytes([NAK])
+        good = encode(0x10, bytes([30, 0, 0, 0]))
+        port.write(good[:-1] + bytes([good[-1] ^ 0x55]))
+        assert port.read(1) == bytes([NAK])
+        port.write(good)
+        assert port.read(1) == bytes([ACK])
+        answer = port.read(19)
+        assert answer[:4] == bytes([0x02, 0x10, 0x10, 0x00])
+        port.write(bytes([ACK]))
+        port.write(bytes([ENQ]))
+        assert port.read(1) == bytes([NAK])  # the answer was taken: nothing pending
+
+
+def test_slow_device_within_the_timeout_is_waited_for(register, emulator):
+    emulator.fault("slow=0.5")
+    started = time.monotonic()
+    assert register.status().mode == 4
+    assert time.monotonic() - started >= 0.5
+
+
+def test_slow_device_beyond_the_timeout_is_reported_then_recovers(emulator, profile):
+    quick = profile.model_copy(update={"timeouts": Timeouts(status=0.5, default=1.0)})
+    device = open_register(str(emulator.link), quick)
+    try:
+        emulator.fault("slow=3")  # the status timeout (0.5 s) and the ENQ grace (2 s) pass first
+        started = time.monotonic()
+        with pytest.raises(DeviceTimeout) as error:
+            device.status()
+        assert error.value.code == "device_timeout" and error.value.outcome_unknown
+        assert time.monotonic() - started < 3
+        emulator.fault("clear")
+        assert device.status().mode == 4  # the late answer is taken and put aside first
+    finally:
+        device.close()
+
+
+def test_throttled_link_takes_wire_time(tmp_path, profile):
+    with kkt_emulator(tmp_path, baud=9600) as emulator:
+        device = open_register(str(emulator.link), profile, baud=9600)
+        try:
+            started = time.monotonic()
+            total = sale_in_progress(device, lines=10)
+            device.close_receipt(Payments({"cash": total}), total=total)
+            elapsed = time.monotonic() - started
+        finally:
+            device.close()
+        assert len(emulator.receipts()) == 1
+    # ten FF46 frames of ~50 bytes each way at 960 bytes/s are at least half a second
+    assert elapsed > 0.5
