@@ -44,6 +44,9 @@ class EncodingSettings(_Section):
     codepage_slot: int = Field(ge=0, le=255, description="the ESC t n slot of the code page")
     codec: str = Field(description="Python codec of that code page, e.g. cp866")
     transliterate: dict[str, str] = Field(default_factory=dict, description="what the code page lacks")
+    substitute: str = Field(
+        "■", min_length=1, max_length=1, description="printed for a character nothing else can render"
+    )
 
     @field_validator("codec")
     @classmethod
@@ -54,11 +57,22 @@ class EncodingSettings(_Section):
             raise ValueError(f"unknown codec {value!r}") from None
         return value
 
+    @model_validator(mode="after")
+    def _substitute_encodable(self) -> EncodingSettings:
+        try:
+            self.substitute.encode(self.codec)
+        except UnicodeEncodeError:
+            raise ValueError(f"substitute {self.substitute!r} is not in {self.codec}") from None
+        return self
+
 
 class StatusSettings(_Section):
     dle_eot: bool = True
     near_end_sensor: bool = False
     asb: bool = False
+    reply_margin: float = Field(
+        0.2, gt=0, le=5, description="seconds a DLE EOT reply may take beyond its byte time"
+    )
 
 
 class FeatureSettings(_Section):

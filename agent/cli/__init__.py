@@ -137,7 +137,8 @@ def main() -> None:
     from agent.config import ConfigError
 
     try:
-        cli.main(prog_name="kassa", standalone_mode=False)
+        # without standalone mode click returns the code of ctx.exit(n) instead of raising it
+        code = cli.main(prog_name="kassa", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
@@ -149,4 +150,4 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"kassa: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,216 @@
+"""`kassa printer status|test [--port PORT] [--profile NAME]`: a technician's check of a printer.
+
+With no --port the port comes from the config: [receipt_printer], or [printer] when the profile
+is a fiscal register's (protocol shtrih). The paper speaks Russian whatever the technician's
+locale: it is a Russian register's receipt; the terminal output follows the locale.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+
+import click
+
+from agent.cli import EXIT_CONFIG, UserError
+from agent.i18n import N_, _, translate
+from drivers.errors import DriverError
+from drivers.profile import PROFILE_DIR, Profile, ProfileError, load_profile
+
+PAPER_LANGUAGE = "ru"
+EXIT_NOT_READY = 1  # sys.exit: kassa's main() runs click with standalone_mode=False, dropping Exit codes
+SAMPLE_HEADER = ["ООО «Ромашка»", "г. Москва, ул. Тверская, д. 1"]
+SAMPLE_ITEMS = [
+    ("Молоко «Простоквашино» 3,2% — 1 л", Decimal("2"), 8990, "", "НДС 10%"),
+    ("Яблоки Гала", Decimal("1.234"), 12900, "кг", "НДС 10%"),
+    ("Хлеб «Бородинский»", Decimal("1"), 4550, "", "НДС 10%"),
+]
+SAMPLE_PAID = 50000
+SAMPLE_QR = "t=20261123T1200&s=384.49&fn=9999078900000000&i=1&fp=1234567890&n=1"
+SAMPLE_CHARACTERS = "₽ «ёлка» — №1 ЁЖЗ эюя"
+
+
+def _err(error: DriverError) -> UserError:
+    return UserError(translate(error.message, None, **error.params))
+
+
+def _profile(name: str) -> Profile:
+    try:
+        return load_profile(PROFILE_DIR / f"{name}.toml")
+    except ProfileError as error:
+        raise UserError(translate(error.message, None, **error.params), EXIT_CONFIG) from None
+
+
+def resolve(port: str | None, profile_name: str | None) -> tuple[str, Profile]:
+    """The port and profile from the options, completed from the config."""
+    from agent.config import load_settings
+
+    config = load_settings().config
+    receipt = config.receipt_printer
+    if profile_name is None:
+        if receipt is None and port is None:
+            raise UserError(
+                _(
+                    "no receipt printer configured: pass --port and --profile, "
+                    "or set [receipt_printer] in the config"
+                ),
+                EXIT_CONFIG,
+            )
+        profile_name = receipt.profile if receipt else "generic-80mm"
+    profile = _profile(profile_name)
+    if port is None:
+        section = config.printer if profile.protocol == "shtrih" else receipt
+        port = section.port if section else None
+        if not port or port == "auto":
+            raise UserError(
+                _("no port for profile {profile}: pass --port").format(profile=profile.name), EXIT_CONFIG
+            )
+    return port, profile
+
+
+def _paper(message: str) -> str:
+    return translate(message, PAPER_LANGUAGE)
+
+
+def sample_receipt(profile: Profile):
+    """The test receipt: Cyrillic, the ruble sign, quotes, a weighted line, change and a QR code."""
+    from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
+
+    items = [
+        ReceiptItem(
+            name, quantity, price, int((quantity * price).quantize(Decimal(1), ROUND_HALF_UP)), unit, tax
+        )
+        for name, quantity, price, unit, tax in SAMPLE_ITEMS
+    ]
+    total = sum(item.amount for item in items)
+    vat = total * 10 // 110
+    return PrintedReceipt(
+        header=SAMPLE_HEADER,
+        title=_paper(N_("PRINTER TEST")),
+        items=items,
+        total=total,
+        taxes=[TaxLine("НДС 10%", vat)],
+        payments=[PaymentLine(_paper(N_("CASH")), SAMPLE_PAID, SAMPLE_PAID - total)],
+        fiscal=[
+            (_paper(N_("Printer")), profile.model),
+            (_paper(N_("Profile")), profile.name),
+            (
+                _paper(N_("Code page")),
+                f"{profile.encoding.codec.upper()} (ESC t {profile.encoding.codepage_slot})",
+            ),
+        ],
+        qr=SAMPLE_QR,
+        footer=[SAMPLE_CHARACTERS, _paper(N_("Thank you for your purchase!"))],
+    )
+
+
+def _open_printer(port: str, profile: Profile):
+    from drivers.escpos import open_printer
+
+    try:
+        return open_printer(port, profile, translate=_paper)
+    except DriverError as error:
+        raise _err(error) from None
+
+
+def _register_status(port: str, profile: Profile) -> bool:
+    """The fiscal register's state through the Shtrih-M driver; True when it can print."""
+    from agent.config import load_settings
+    from drivers.shtrih import open_register
+
+    settings = load_settings().config.printer
+    try:
+        register = open_register(
+            port,
+            profile,
+            baud=settings.baud,
+            operator_password=settings.operator_password,
+            admin_password=settings.admin_password,
+        )
+        try:
+            state = register.status()
+        finally:
+            register.close()
+    except DriverError as error:
+        raise _err(error) from None
+    click.echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
+    problems = []
+    if state.cover_open:
+        problems.append(_("Cover open: close the printer cover"))
+    if state.paper_out:
+        problems.append(_("Out of paper: load a new roll"))
+    if state.waiting_continue:
+        problems.append(_("Paper was replaced: printing continues after 'continue printing'"))
+    if state.shift_expired:
+        problems.append(_("The shift is over 24 hours old: close it with a Z report"))
+    if state.document_open:
+        problems.append(_("A receipt is open in the register"))
+    if state.shift_open:
+        click.echo(_("Shift {number} is open").format(number=state.shift_number))
+    else:
+        click.echo(_("Shift closed (last: {number})").format(number=state.shift_number))
+    for line in problems or [_("Printer ready, paper OK")]:
+        click.echo(line)
+    return not problems
+
+
+@click.command(
+    "status", help=_("Show the decoded status of the receipt printer (or of the fiscal register).")
+)
+@click.option("--port", help=_("Device path, pyserial URL, usb:VID:PID or tcp://host:port."))
+@click.option("--profile", "profile_name", help=_("Firmware profile name, e.g. epson-tm-t20ii."))
+def status(port: str | None, profile_name: str | None) -> None:
+    port, profile = resolve(port, profile_name)
+    if profile.protocol == "shtrih":
+        if not _register_status(port, profile):
+            sys.exit(EXIT_NOT_READY)
+        return
+    printer = _open_printer(port, profile)
+    try:
+        state = printer.status()
+    finally:
+        printer.close()
+    click.echo(_("Receipt printer {model} at {port}").format(model=profile.model, port=port))
+    for message in state.messages():
+        click.echo(_(message))
+    if not state.ready:
+        sys.exit(EXIT_NOT_READY)
+
+
+@click.command("test", help=_("Print a test receipt: Cyrillic, the ruble sign, quotes and a QR code."))
+@click.option("--port", help=_("Device path, pyserial URL, usb:VID:PID or tcp://host:port."))
+@click.option("--profile", "profile_name", help=_("Firmware profile name, e.g. epson-tm-t20ii."))
+def test(port: str | None, profile_name: str | None) -> None:
+    port, profile = resolve(port, profile_name)
+    if profile.protocol != "escpos":
+        raise UserError(
+            _(
+                "profile {profile} is a fiscal register; 'kassa printer test' prints on ESC/POS printers"
+            ).format(profile=profile.name)
+        )
+    printer = _open_printer(port, profile)
+    try:
+        state = printer.status()
+        if not state.unknown and not state.ready:
+            raise UserError("; ".join(_(message) for message in state.messages()))
+        printer.print_receipt(sample_receipt(profile))
+    except DriverError as error:
+        raise _err(error) from None
+    finally:
+        printer.close()
+    click.echo(
+        _("Test receipt sent to {port} ({profile}, {columns} columns)").format(
+            port=port, profile=profile.name, columns=profile.media.columns["a"]
+        )
+    )
+    if state.unknown:
+        click.echo(_(state.messages()[0]))
+    if printer.substituted:
+        click.echo(
+            _("Characters the printer cannot print were replaced by {substitute}: {characters}").format(
+                substitute=profile.encoding.substitute, characters=" ".join(sorted(printer.substituted))
+            )
+        )
+
+
+__all__ = ["resolve", "sample_receipt", "status", "test"]

@@ -1,0 +1,1 @@
+"""The virtual ESC/POS receipt printer: `kassa emulate escpos`."""
