@@ -1,0 +1,206 @@
+"""Fiscal documents from registers: validated, then deduplicated for ever by uuid.
+
+The hash of a document is SHA-256 over its canonical JSON (keys sorted, separators ``,`` and ``:``,
+UTF-8 unescaped). The first valid document with a uuid is ``accepted``; the same uuid with the same
+hash later is a ``duplicate`` (counted, nothing else changes); with another hash it is a
+``conflict``, kept beside the original for the operator. A document failing validation is
+``rejected`` with a message and not remembered, so a corrected one can still be sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid as uuidlib
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from sim.backoffice import tables as t
+
+TYPES = ("sale", "return", "shift_open", "shift_close", "cash_in", "cash_out")
+WITH_LINES = ("sale", "return")
+MAX_BATCH = 1000
+QUANTITY = re.compile(r"^\d+(\.\d{1,3})?$")
+
+
+def canonical(doc: object) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def document_hash(doc: object) -> str:
+    return hashlib.sha256(canonical(doc).encode("utf-8")).hexdigest()
+
+
+def _kopecks(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _time(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _line_problem(index: int, line: object) -> str | None:
+    if not isinstance(line, dict):
+        return f"lines[{index}] is not an object"
+    if not isinstance(line.get("name"), str) or not line["name"]:
+        return f"lines[{index}].name is missing"
+    quantity = line.get("quantity")
+    if not isinstance(quantity, str) or not QUANTITY.match(quantity) or Decimal(quantity) == 0:
+        return f"lines[{index}].quantity must be a positive decimal string with at most 3 places"
+    for key in ("price", "amount"):
+        if not _kopecks(line.get(key)):
+            return f"lines[{index}].{key} must be a non-negative integer (kopecks)"
+    if "discount" in line and line["discount"] is not None and not _kopecks(line["discount"]):
+        return f"lines[{index}].discount must be a non-negative integer (kopecks)"
+    return None
+
+
+def problem(doc: object) -> str | None:
+    """Why ``doc`` is not a valid document, or None."""
+    if not isinstance(doc, dict):
+        return "a document must be a JSON object"
+    try:
+        uuidlib.UUID(str(doc.get("uuid")))
+    except ValueError:
+        return "uuid is missing or not a UUID"
+    if doc.get("type") not in TYPES:
+        return f"type must be one of {', '.join(TYPES)}"
+    if not _time(doc.get("created_at")):
+        return "created_at must be an ISO-8601 time"
+    if doc.get("fiscalized_at") is not None and not _time(doc["fiscalized_at"]):
+        return "fiscalized_at must be an ISO-8601 time"
+    if not _kopecks(doc.get("total")):
+        return "total must be a non-negative integer (kopecks)"
+    lines, payments = doc.get("lines", []), doc.get("payments", [])
+    if not isinstance(lines, list) or not isinstance(payments, list):
+        return "lines and payments must be lists"
+    for index, line in enumerate(lines):
+        if found := _line_problem(index, line):
+            return found
+    for index, payment in enumerate(payments):
+        if not isinstance(payment, dict) or not isinstance(payment.get("kind"), str):
+            return f"payments[{index}].kind is missing"
+        if not _kopecks(payment.get("amount")) or not _kopecks(payment.get("change", 0) or 0):
+            return f"payments[{index}] amount and change must be non-negative integers (kopecks)"
+    if doc["type"] in WITH_LINES:
+        if not lines:
+            return f"a {doc['type']} needs at least one line"
+        if sum(line["amount"] for line in lines) != doc["total"]:
+            return "the line amounts do not add up to the total"
+        paid = sum(p["amount"] - (p.get("change", 0) or 0) for p in payments)
+        if payments and paid != doc["total"]:
+            return "the payments minus change do not add up to the total"
+    return None
+
+
+def receive(conn: Connection, register_id: str, docs: list, now: datetime) -> list[dict]:
+    """Apply a batch in order, in the caller's transaction; one result per document."""
+    results = []
+    for doc in docs:
+        uuid = doc.get("uuid") if isinstance(doc, dict) else None
+        uuid = uuid if isinstance(uuid, str) else None
+        text, digest = canonical(doc), document_hash(doc)
+        why = problem(doc)
+        if why:
+            _issue(conn, uuid, register_id, "rejected", why, digest, text, now)
+            results.append({"uuid": uuid, "status": "rejected", "message": why})
+            continue
+        stored = conn.execute(select(t.document).where(t.document.c.uuid == uuid)).first()
+        if stored is None:
+            conn.execute(
+                insert(t.document).values(
+                    uuid=uuid,
+                    register_id=register_id,
+                    type=doc["type"],
+                    hash=digest,
+                    payload=text,
+                    received_at=now,
+                    duplicates=0,
+                )
+            )
+            results.append({"uuid": uuid, "status": "accepted"})
+        elif stored.hash == digest:
+            conn.execute(
+                update(t.document)
+                .where(t.document.c.id == stored.id)
+                .values(duplicates=t.document.c.duplicates + 1)
+            )
+            results.append({"uuid": uuid, "status": "duplicate"})
+        else:
+            message = "a different document with this uuid was received before; both are kept"
+            _issue(conn, uuid, register_id, "conflict", message, digest, text, now)
+            results.append({"uuid": uuid, "status": "conflict", "message": message})
+    return results
+
+
+def _issue(conn, uuid, register_id, status, message, digest, text, now) -> None:
+    """Keep a conflict or rejection once per (uuid, hash) for the operator."""
+    seen = conn.execute(
+        select(t.document_issue.c.id).where(
+            t.document_issue.c.uuid == uuid if uuid else t.document_issue.c.uuid.is_(None),
+            t.document_issue.c.hash == digest,
+        )
+    ).first()
+    if seen is None:
+        conn.execute(
+            insert(t.document_issue).values(
+                uuid=uuid,
+                register_id=register_id,
+                status=status,
+                message=message,
+                hash=digest,
+                payload=text,
+                received_at=now,
+            )
+        )
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def received(conn: Connection) -> list[dict]:
+    """Everything received, in arrival order: accepted documents, then conflicts and rejections.
+
+    Each entry: ``uuid, status, type, register_id, received_at, duplicates, message, document``.
+    """
+    entries = []
+    for row in conn.execute(select(t.document).order_by(t.document.c.id)):
+        payload = json.loads(row.payload)
+        entries.append(
+            {
+                "uuid": row.uuid,
+                "status": "accepted",
+                "type": row.type,
+                "register_id": row.register_id,
+                "received_at": _iso(row.received_at),
+                "duplicates": row.duplicates,
+                "message": None,
+                "document": payload,
+            }
+        )
+    for row in conn.execute(select(t.document_issue).order_by(t.document_issue.c.id)):
+        payload = json.loads(row.payload)
+        entries.append(
+            {
+                "uuid": row.uuid,
+                "status": row.status,
+                "type": payload.get("type") if isinstance(payload, dict) else None,
+                "register_id": row.register_id,
+                "received_at": _iso(row.received_at),
+                "duplicates": 0,
+                "message": row.message,
+                "document": payload,
+            }
+        )
+    return entries
