@@ -3,7 +3,8 @@
 #   ./install.sh --dev                  .venv in this checkout with the test tools (idempotent)
 #   ./install.sh                        as root: install or upgrade the service on this register
 #   ./install.sh --uninstall [--purge]  remove the service and venv; --purge also removes state and config
-# Paths can be moved for tests: KASSA_PREFIX, KASSA_CONFIG_DIR, KASSA_STATE_DIR, KASSA_UNIT_DIR, KASSA_BIN_DIR.
+# Paths can be moved for tests: KASSA_PREFIX, KASSA_CONFIG_DIR, KASSA_STATE_DIR, KASSA_UNIT_DIR, KASSA_BIN_DIR;
+# KASSA_USER/KASSA_GROUP name an existing account to run as instead of creating "kassa".
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,7 +13,10 @@ config_dir=${KASSA_CONFIG_DIR:-/etc/kassa}
 state_dir=${KASSA_STATE_DIR:-/var/lib/kassa}
 unit_dir=${KASSA_UNIT_DIR:-/etc/systemd/system}
 bin_dir=${KASSA_BIN_DIR:-/usr/local/bin}
+user=${KASSA_USER:-kassa}
+group=${KASSA_GROUP:-$user}
 unit=kassa.service
+default_unit_dir=/etc/systemd/system
 
 say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -70,11 +74,17 @@ install_dev() {
     say "done: .venv/bin/kassa --help"
 }
 
-systemd_running() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
+# systemctl only for the real unit directory: a test's moved paths must not touch the host's services
+systemd_running() {
+    [ "$unit_dir" = "$default_unit_dir" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null
+}
 
-install_system() {
-    [ "$(id -u)" -eq 0 ] || die "run as root to install the service (or use --dev for a development setup)"
-    check_python
+create_accounts() {
+    if [ "$user" != kassa ]; then
+        id "$user" >/dev/null 2>&1 || die "KASSA_USER=$user does not exist"
+        getent group "$group" >/dev/null || die "KASSA_GROUP=$group does not exist"
+        return
+    fi
     getent group kassa >/dev/null || groupadd --system kassa
     getent group dialout >/dev/null || groupadd --system dialout
     if ! id kassa >/dev/null 2>&1; then
@@ -82,26 +92,53 @@ install_system() {
             --shell /usr/sbin/nologin --comment "kassa register agent" kassa
     fi
     usermod -a -G dialout kassa
+}
+
+# The shipped unit, pointed at this install's paths and account.
+render_unit() {
+    local extra=""
+    [ "$config_dir" = /etc/kassa ] || extra+="Environment=KASSA_CONFIG=$config_dir/agent.toml\n"
+    if [ "$state_dir" != /var/lib/kassa ]; then
+        extra+="Environment=KASSA_STATE_DIR=$state_dir\nReadWritePaths=$state_dir\n"
+    fi
+    sed -e "s#/opt/kassa#$prefix#g" \
+        -e "s#^User=.*#User=$user#" \
+        -e "s#^Group=.*#Group=$group#" \
+        -e "s#^\\(ExecStart=.*\\)#${extra}\\1#" \
+        "$here/agent/daemon/kassa.service"
+}
+
+install_system() {
+    [ "$(id -u)" -eq 0 ] || die "run as root to install the service (or use --dev for a development setup)"
+    check_python
+    create_accounts
 
     local upgrading=0
     [ -x "$prefix/bin/kassa" ] && upgrading=1
     make_venv "$prefix"
     say "installing kassa into $prefix"
     "$prefix/bin/python" -m pip install --quiet --upgrade "$here"
+    install -m 0644 "$here/README.md" "$prefix/README.md"
     mkdir -p "$bin_dir"
     ln -sfn "$prefix/bin/kassa" "$bin_dir/kassa"
 
-    install -d -m 0750 -o root -g kassa "$config_dir"
+    install -d -m 0750 -o root -g "$group" "$config_dir"
     if [ ! -e "$config_dir/agent.toml" ]; then
-        install -m 0640 -o root -g kassa "$here/agent/config/example.toml" "$config_dir/agent.toml"
+        install -m 0640 -o root -g "$group" "$here/agent/config/example.toml" "$config_dir/agent.toml"
         say "wrote $config_dir/agent.toml (edit [printer] port and profile for this register)"
     else
         say "kept $config_dir/agent.toml"
     fi
-    install -d -m 0750 -o kassa -g kassa "$state_dir"
+    install -d -m 0750 -o "$user" -g "$group" "$state_dir"
 
     mkdir -p "$unit_dir"
-    install -m 0644 "$here/agent/daemon/kassa.service" "$unit_dir/$unit"
+    render_unit >"$unit_dir/$unit.tmp"
+    chmod 0644 "$unit_dir/$unit.tmp"
+    mv -f "$unit_dir/$unit.tmp" "$unit_dir/$unit"
+    if command -v systemd-analyze >/dev/null && ! systemd-analyze verify "$unit_dir/$unit" >/dev/null 2>&1; then
+        say "warning: systemd-analyze verify reports problems in $unit_dir/$unit:"
+        systemd-analyze verify "$unit_dir/$unit" 2>&1 | sed 's/^/    /' || true
+    fi
     if systemd_running; then
         systemctl daemon-reload
         systemctl enable "$unit" >/dev/null
@@ -115,7 +152,7 @@ install_system() {
     else
         say "systemd is not running here: unit written to $unit_dir/$unit but not enabled"
     fi
-    say "cashiers who run 'kassa tui' must be in group kassa: usermod -a -G kassa USER"
+    say "cashiers who run 'kassa tui' must be in group $group: usermod -a -G $group USER"
     say "next: kassa pair CODE --backoffice https://YOUR-BACKOFFICE"
 }
 
@@ -126,7 +163,7 @@ uninstall() {
         systemctl disable --now "$unit" >/dev/null 2>&1 || true
     fi
     rm -f "$unit_dir/$unit"
-    systemd_running && systemctl daemon-reload
+    if systemd_running; then systemctl daemon-reload; fi
     if [ -L "$bin_dir/kassa" ]; then rm -f "$bin_dir/kassa"; fi
     rm -rf "$prefix"
     say "removed the service and $prefix"

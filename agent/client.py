@@ -6,6 +6,7 @@ and are raised as ``DaemonError``; a socket nobody listens on is ``DaemonNotRunn
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,17 @@ class DaemonNotRunning(DaemonError):
         )
 
 
+class DaemonNotAllowed(DaemonError):
+    def __init__(self, socket: Path):
+        super().__init__(
+            "permission_denied",
+            _(
+                "no permission to use the kassa daemon's socket {socket}: add this user to group kassa "
+                "(usermod -a -G kassa USER) and log in again"
+            ).format(socket=socket),
+        )
+
+
 class DaemonClient:
     def __init__(self, socket: Path | str, timeout: float = 30.0, language: str | None = None):
         self.socket = Path(socket)
@@ -48,8 +60,21 @@ class DaemonClient:
             kwargs["timeout"] = timeout
         try:
             response = self._http.request(method, path, **kwargs)
-        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError):
+        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError, PermissionError):
+            if self._not_allowed():
+                raise DaemonNotAllowed(self.socket) from None
             raise DaemonNotRunning(self.socket) from None
+        except httpx.TimeoutException:
+            seconds = timeout if timeout is not None else self._http.timeout.read
+            raise DaemonError(
+                "daemon_timeout",
+                _("the kassa daemon did not answer within {seconds} s").format(seconds=seconds),
+            ) from None
+        except httpx.TransportError as exc:  # the daemon went away mid-request (restart, crash)
+            raise DaemonError(
+                "daemon_disconnected",
+                _("the kassa daemon closed the connection: {error}").format(error=exc or type(exc).__name__),
+            ) from None
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -58,6 +83,16 @@ class DaemonClient:
                 status = response.status_code
                 raise DaemonError("http_error", f"HTTP {status}", status) from None
         return response.json() if response.content else None
+
+    def _not_allowed(self) -> bool:
+        """The socket (or its directory) is there but this user may not use it."""
+        try:
+            self.socket.lstat()
+        except PermissionError:
+            return True
+        except OSError:
+            return False
+        return not os.access(self.socket, os.R_OK | os.W_OK)
 
     def get(self, path: str, **kwargs) -> Any:
         return self.request("GET", path, **kwargs)

@@ -75,6 +75,7 @@ class AgentSettings(Section):
     state_dir: Path | None = None
     socket: Path | None = None
     socket_group: str | None = Field("kassa", description="group owning the API socket (mode 0660)")
+    profile_dir: Path | None = Field(None, description="firmware profiles; None: the ones shipped with kassa")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     language: Literal["ru", "en"] | None = None
 

@@ -4,6 +4,11 @@ A component is a class ``Component(ctx)`` with ``async start()`` and ``async sto
 listed in ``COMPONENTS`` in start order (stopped in reverse). It puts the service it offers
 in ``ctx.services`` under its name, where the local API's routers find it
 (``request.app.state.ctx.services["journal"]``).
+
+A service may also offer ``status_summary() -> dict`` (sync, cheap: merged into
+``GET /v1/status``) and ``config_changed(config)`` (sync or async: called after the daemon
+applied an edited agent.toml; ``ctx.settings`` is already the new one). Device handles are
+``ctx.devices.fiscal`` / ``ctx.devices.receipt_printer`` (``agent.daemon.devices``).
 """
 
 from __future__ import annotations

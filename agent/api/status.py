@@ -1,0 +1,120 @@
+"""``GET /v1/status``: the register at a glance, for `kassa status`, the TUI and monitoring.
+
+The daemon fills in what it owns (store, devices, shift as the register reports it); each
+component's ``status_summary()`` then adds or refines its sections (pairing, queue, streams,
+products, FN), so one request shows the whole register.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from agent import __version__
+from agent.api.deps import CtxDep, LangDep
+from agent.daemon.context import Context
+
+router = APIRouter(prefix="/v1", tags=["status"])
+log = logging.getLogger("kassa.api")
+
+SHIFT_LIMIT = timedelta(hours=24)
+
+
+def store_status(ctx: Context) -> dict[str, Any]:
+    try:
+        ok = ctx.store.pragma("quick_check") == "ok"
+    except Exception as exc:  # a broken store is a status to show, not an error answer
+        log.error("store check failed: %s", exc)
+        ok = False
+    return {"ok": ok, "path": str(ctx.store.path)}
+
+
+def shift_from_register(ctx: Context) -> dict[str, Any] | None:
+    """The shift as the last status poll of the fiscal register saw it."""
+    handle = getattr(ctx.devices, "fiscal", None)
+    status = getattr(handle, "last_status", None)
+    if status is None:
+        return None
+    opened_at = getattr(status, "shift_opened_at", None)
+    hours_left = None
+    if status.shift_open and opened_at is not None:
+        left = SHIFT_LIMIT - (ctx.clock() - opened_at)
+        hours_left = round(max(left.total_seconds(), 0) / 3600, 1)
+    return {
+        "open": status.shift_open,
+        "number": status.shift_number,
+        "opened_at": opened_at.isoformat() if opened_at else None,
+        "hours_left": hours_left,
+        "expired": status.shift_expired,
+    }
+
+
+FN_UNSENT_LIMIT_DAYS = 30  # the FN blocks when a document stays unsent to the OFD this long
+
+
+def fn_from_register(ctx: Context) -> dict[str, Any] | None:
+    """The FN's OFD queue as the last poll of the fiscal register saw it."""
+    ofd = getattr(getattr(ctx.devices, "fiscal", None), "last_ofd", None)
+    if ofd is None:
+        return None
+    first = ofd.first_unsent_at
+    days_left = None
+    if ofd.unsent and first is not None:
+        days_left = max(FN_UNSENT_LIMIT_DAYS - (ctx.clock() - first).days, 0)
+    return {
+        "unsent": ofd.unsent,
+        "oldest_unsent_at": first.isoformat() if first else None,
+        "days_left": days_left,
+    }
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Add a component's sections; a section both have is merged key by key."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key].update(value)
+        else:
+            base[key] = value
+
+
+def collect_status(ctx: Context, lang: str | None) -> dict[str, Any]:
+    devices = ctx.devices
+    status: dict[str, Any] = {
+        "version": __version__,
+        "paired": False,
+        "pairing": None,
+        "store": store_status(ctx),
+        "printer": devices.summary("fiscal", lang) if devices else None,
+        "receipt_printer": devices.summary("receipt_printer", lang) if devices else None,
+        "shift": shift_from_register(ctx),
+        "queue": None,
+        "streams": {},
+        "products": None,
+        "fn": fn_from_register(ctx),
+        "daemon": {
+            "pid": os.getpid(),
+            "stopping": ctx.stopping,
+            "profiles": ctx.profiles.names if ctx.profiles else [],
+            "profile_errors": dict(ctx.profiles.errors) if ctx.profiles else {},
+            "components": sorted(ctx.services),
+        },
+    }
+    for name, service in list(ctx.services.items()):
+        summary = getattr(service, "status_summary", None)
+        if summary is None:
+            continue
+        try:
+            merge(status, summary())
+        except Exception:
+            log.exception("status of %s failed", name)
+            status["daemon"].setdefault("failed", []).append(name)
+    return status
+
+
+@router.get("/status", summary="The register's state: pairing, store, devices, shift, queue, streams")
+def get_status(ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+    return collect_status(ctx, lang)

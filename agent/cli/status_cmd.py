@@ -1,0 +1,281 @@
+"""`kassa status [--json] [--check]`: the register at a glance, from the running daemon.
+
+``--check`` is for monitoring and the technician's first look: it lists what needs attention
+and exits 1 if anything does. Exit 3 means the daemon is not running.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from agent.i18n import N_, _, ngettext
+
+EXIT_ATTENTION = 1
+EXIT_NOT_RUNNING = 3
+SHIFT_HOURS_WARNING = 1.0  # hours left before the 24-hour limit
+QUEUE_AGE_WARNING = 3600  # seconds the oldest unsent document may wait before we say so
+FN_DAYS_WARNING = 5
+
+STATES = {
+    "ready": N_("ready"),
+    "absent": N_("not connected"),
+    "error": N_("error"),
+    "not_configured": N_("not configured"),
+}
+
+
+STREAMS = {
+    "receipts": N_("receipts"),
+    "products": N_("products"),
+    "employees": N_("employees"),
+    "orders": N_("orders"),
+}
+INTERVALS = {"continuous": N_("continuously"), "never": N_("never automatically")}
+
+
+def stream_order(streams: dict[str, Any]) -> list[str]:
+    known = [name for name in STREAMS if name in streams]
+    return known + sorted(set(streams) - set(known))
+
+
+def stream_label(name: str) -> str:
+    return _(STREAMS[name]) if name in STREAMS else name
+
+
+def local_time(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    if seconds < 120:
+        return ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
+    if seconds < 7200:
+        return ngettext("{n} minute", "{n} minutes", seconds // 60).format(n=seconds // 60)
+    if seconds < 2 * 86400:
+        return ngettext("{n} hour", "{n} hours", seconds // 3600).format(n=seconds // 3600)
+    return ngettext("{n} day", "{n} days", seconds // 86400).format(n=seconds // 86400)
+
+
+def describe_device(device: dict[str, Any] | None) -> str:
+    if not device:
+        return _("not configured")
+    if device.get("state") == "not_configured":
+        return _("not configured") + (f": {device['message']}" if device.get("message") else "")
+    state = _(STATES.get(device.get("state"), device.get("state") or "?"))
+    parts = [state]
+    where = []
+    if device.get("model"):
+        where.append(device["model"])
+    if device.get("port"):
+        where.append(_("on {port}").format(port=device["port"]))
+    if device.get("profile"):
+        where.append(_("(profile {profile})").format(profile=device["profile"]))
+    if where:
+        parts.append("— " + " ".join(where))
+    text = " ".join(parts)
+    if device.get("message"):
+        text += f": {device['message']}"
+    return text
+
+
+def describe_shift(shift: dict[str, Any] | None) -> str:
+    if not shift:
+        return _("unknown (the fiscal register has not answered yet)")
+    if not shift.get("open"):
+        if shift.get("number") is None:
+            return _("closed")
+        return _("closed (last shift {number})").format(number=shift["number"])
+    text = _("open, number {number}, since {since}").format(
+        number=shift.get("number", "?"), since=local_time(shift.get("opened_at"))
+    )
+    if shift.get("expired"):
+        return text + "; " + _("over 24 hours: close it with a Z report")
+    if shift.get("hours_left") is not None:
+        text += "; " + _("{hours} h left before the 24-hour limit").format(hours=shift["hours_left"])
+    return text
+
+
+def describe_queue(queue: dict[str, Any] | None) -> str:
+    if not queue:
+        return "—"
+    depth = queue.get("depth") or 0
+    if not depth:
+        return _("everything uploaded")
+    text = ngettext("{n} document to upload", "{n} documents to upload", depth).format(n=depth)
+    if queue.get("oldest_age_seconds") is not None:
+        text += ", " + _("the oldest waits {age}").format(age=duration(queue["oldest_age_seconds"]))
+    return text
+
+
+def describe_stream(stream: dict[str, Any]) -> str:
+    interval = stream.get("interval")
+    if interval is None:
+        every = _(INTERVALS["never"])
+    elif isinstance(interval, int | float):
+        every = _("every {interval}").format(interval=duration(interval))
+    else:
+        every = _(INTERVALS[interval]) if interval in INTERVALS else str(interval)
+    text = _("last success {last}, next {next} ({every})").format(
+        last=local_time(stream.get("last_success")), next=local_time(stream.get("next_run")), every=every
+    )
+    if stream.get("last_error"):
+        text += "; " + _("last error: {error}").format(error=stream["last_error"])
+    return text
+
+
+def describe_fn(fn: dict[str, Any] | None) -> str:
+    if not fn:
+        return "—"
+    unsent = fn.get("unsent") or 0
+    if not unsent:
+        return _("all documents sent to the OFD")
+    text = ngettext("{n} document not sent to the OFD", "{n} documents not sent to the OFD", unsent).format(
+        n=unsent
+    )
+    text += ", " + _("oldest {when}").format(when=local_time(fn.get("oldest_unsent_at")))
+    if fn.get("days_left") is not None:
+        text += ", " + _("{days} days left before the FN blocks").format(days=fn["days_left"])
+    return text
+
+
+def describe_pairing(status: dict[str, Any]) -> str:
+    pairing = status.get("pairing") or {}
+    if not status.get("paired"):
+        return _("not paired: kassa pair CODE --backoffice URL")
+    text = _("paired with {organization}, store {store} ({url})").format(
+        organization=pairing.get("organization") or "?",
+        store=pairing.get("store") or "?",
+        url=pairing.get("backoffice_url") or "?",
+    )
+    if pairing.get("needs_repair"):
+        text += "; " + _("the back office refused the token: pair again")
+    return text
+
+
+def attention(status: dict[str, Any]) -> list[str]:
+    """What a technician should look at, one line each; empty when all is well."""
+    problems = []
+    store = status.get("store") or {}
+    if not store.get("ok"):
+        problems.append(_("the store failed its check: {path}").format(path=store.get("path", "?")))
+    for key, name in (("printer", N_("fiscal register")), ("receipt_printer", N_("receipt printer"))):
+        device = status.get(key)
+        if device is None and key == "receipt_printer":
+            continue
+        if not device or device.get("state") != "ready" or device.get("message"):
+            problems.append(f"{_(name)}: {describe_device(device)}")
+    if not status.get("paired"):
+        problems.append(_("not paired with the back office"))
+    elif (status.get("pairing") or {}).get("needs_repair"):
+        problems.append(_("the back office refused the token: pair again"))
+    shift = status.get("shift") or {}
+    if shift.get("expired"):
+        problems.append(_("the shift is over 24 hours: close it with a Z report"))
+    elif (
+        shift.get("open")
+        and shift.get("hours_left") is not None
+        and shift["hours_left"] < SHIFT_HOURS_WARNING
+    ):
+        problems.append(_("the shift reaches 24 hours in {hours} h").format(hours=shift["hours_left"]))
+    queue = status.get("queue") or {}
+    if (queue.get("oldest_age_seconds") or 0) > QUEUE_AGE_WARNING:
+        problems.append(_("documents wait for upload: {queue}").format(queue=describe_queue(queue)))
+    streams = status.get("streams") or {}
+    for name in stream_order(streams):
+        error = (streams[name] or {}).get("last_error")
+        if error:
+            problems.append(
+                _("sync of {stream} failed: {error}").format(stream=stream_label(name), error=error)
+            )
+    fn = status.get("fn") or {}
+    if fn.get("days_left") is not None and fn["days_left"] <= FN_DAYS_WARNING:
+        problems.append(_("FN/OFD: {fn}").format(fn=describe_fn(fn)))
+    for file, problem in sorted(((status.get("daemon") or {}).get("profile_errors") or {}).items()):
+        problems.append(_("firmware profile {file} is invalid: {problem}").format(file=file, problem=problem))
+    return problems
+
+
+def render(status: dict[str, Any]) -> str:
+    products = status.get("products") or {}
+    rows = [
+        (_("Daemon"), _("running, version {version}").format(version=status.get("version", "?"))),
+        (_("Back office"), describe_pairing(status)),
+        (_("Store"), _("ok") if (status.get("store") or {}).get("ok") else _("FAILED its check")),
+        (_("Fiscal register"), describe_device(status.get("printer"))),
+    ]
+    if status.get("receipt_printer") is not None:
+        rows.append((_("Receipt printer"), describe_device(status["receipt_printer"])))
+    rows += [
+        (_("Shift"), describe_shift(status.get("shift"))),
+        (_("Upload queue"), describe_queue(status.get("queue"))),
+    ]
+    if products:
+        sync = _("on") if products.get("product_sync") else _("off")
+        rows.append(
+            (
+                _("Products"),
+                _("{count} (product sync {state})").format(count=products.get("count", 0), state=sync),
+            )
+        )
+    streams = status.get("streams") or {}
+    for name in stream_order(streams):
+        rows.append(
+            (_("Sync: {stream}").format(stream=stream_label(name)), describe_stream(streams[name] or {}))
+        )
+    rows.append((_("FN/OFD"), describe_fn(status.get("fn"))))
+    width = max(len(label) for label, _value in rows) + 2
+    return "\n".join(f"{label + ':':<{width}} {value}" for label, value in rows)
+
+
+@click.command("status", help=_("Show the register's state."))
+@click.option("--json", "as_json", is_flag=True, help=_("print the daemon's status as JSON"))
+@click.option("--check", is_flag=True, help=_("list what needs attention; exit 1 if anything does"))
+def status(as_json: bool, check: bool) -> None:
+    from agent.cli import UserError
+    from agent.client import DaemonClient, DaemonError, DaemonNotRunning
+    from agent.config import load_settings, socket_path
+
+    try:
+        socket = load_settings().socket
+    except Exception:  # a broken config must not hide the daemon's answer: it may be running fine
+        socket = socket_path()
+    try:
+        with DaemonClient(socket, timeout=15) as client:
+            data = client.get("/v1/status")
+    except DaemonNotRunning as exc:
+        raise UserError(exc.message, EXIT_NOT_RUNNING) from None
+    except DaemonError as exc:
+        raise UserError(exc.message) from None
+    problems = attention(data)
+    if as_json:
+        if check:
+            data = dict(data, attention=problems)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(data))
+        if check:
+            click.echo()
+            if problems:
+                click.echo(_("Needs attention:"))
+                for problem in problems:
+                    click.echo(f"  - {problem}")
+            else:
+                click.echo(_("Nothing needs attention."))
+    if check and problems:
+        sys.exit(EXIT_ATTENTION)  # not click's Exit: `kassa`'s main() runs click non-standalone

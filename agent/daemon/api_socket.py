@@ -1,0 +1,92 @@
+"""The local API's unix socket, bound by the daemon itself.
+
+Binding it ourselves (rather than letting uvicorn do it) is what lets us refuse a socket a
+live daemon is answering on, remove a stale one left by a crash, and create it 0660 with the
+``kassa`` group from the first instant — the API fiscalizes sales, so it is never
+world-writable, not even between bind() and chmod().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import logging
+import os
+import socket
+import stat
+from pathlib import Path
+
+from agent.i18n import _
+
+log = logging.getLogger("kassa.daemon")
+
+SOCKET_MODE = 0o660
+
+
+class SocketInUse(Exception):
+    """The socket path cannot be ours; phrased for a person."""
+
+
+def _answers(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+        return True
+
+
+def bind_api_socket(path: Path, group: str | None) -> socket.socket:
+    """A listening, non-blocking unix socket at ``path``, mode 0660, group ``group`` if it exists."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o750, parents=True)
+    if path.exists() or path.is_symlink():
+        if not stat.S_ISSOCK(path.lstat().st_mode):
+            raise SocketInUse(
+                _("{path} exists and is not a socket; remove it or set another socket path").format(path=path)
+            )
+        if _answers(path):
+            raise SocketInUse(
+                _("another kassa daemon is already answering on {path}; stop it first").format(path=path)
+            )
+        log.info("removing the stale socket %s", path)
+        path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    old_umask = os.umask(0o117)  # the socket is born 0660
+    try:
+        sock.bind(str(path))
+    except OSError as exc:
+        sock.close()
+        raise SocketInUse(
+            _("cannot create the API socket {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, SOCKET_MODE)
+    _set_group(path, group)
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _set_group(path: Path, group: str | None) -> None:
+    if not group:
+        return
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        log.debug("group %s does not exist; the socket keeps the daemon's group", group)
+        return
+    try:
+        os.chown(path, -1, gid)
+    except PermissionError:
+        log.warning("cannot give the socket %s to group %s: the daemon's user is not in it", path, group)
+
+
+def remove_socket(path: Path, inode: int | None) -> None:
+    """Unlink the socket file if it is still the one we bound (a successor may own the path now)."""
+    with contextlib.suppress(OSError):
+        if inode is None or path.lstat().st_ino == inode:
+            path.unlink()

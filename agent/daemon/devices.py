@@ -1,0 +1,462 @@
+"""The device manager: one owner thread per serial port, commands to a device one at a time.
+
+Serial I/O blocks, so each configured device gets its own thread; everything that touches
+the port — opening it, a command from the journal, the background status poll — is queued
+on that thread, which is what keeps two commands from interleaving their frames on the wire.
+A port that vanishes (USB unplugged: the path is gone, or the OS reports an I/O error) turns
+the device "absent"; the poll re-opens it when the port comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import importlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from agent.config import Config
+from agent.config.schema import DeviceSettings
+from agent.i18n import N_, translate
+from drivers.errors import DriverError
+from drivers.profile import Profile
+
+log = logging.getLogger("kassa.devices")
+
+READY, ABSENT, ERROR = "ready", "absent", "error"
+NOT_CONFIGURED = "not_configured"
+OFD_POLL_INTERVAL = 60.0  # seconds
+DETECT_INTERVAL = 30.0  # seconds between two searches for a register on port "auto"
+AUTO_PORT_PATTERNS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS[0-3]")
+
+
+class DeviceUnavailable(DriverError):
+    """The device cannot take a command now: unplugged, not configured, busy past the timeout."""
+
+    code = "device_unavailable"
+    message = N_("the {device} is not available: {reason}")
+
+    @property
+    def text(self) -> str:
+        params = dict(self.params)
+        reason = str(params.get("reason", ""))
+        try:
+            params["reason"] = reason.format(**(params.pop("reason_params", None) or {}))
+        except (KeyError, IndexError, ValueError):
+            params["reason"] = reason
+        return self.message.format(**params)
+
+
+DEVICE_NAMES = {"fiscal": N_("fiscal register"), "receipt_printer": N_("receipt printer")}
+
+
+def unavailable(
+    kind: str, reason: str, code: str = "device_unavailable", params: dict[str, Any] | None = None
+) -> DeviceUnavailable:
+    """``reason`` is an English msgid with ``params``; the API translates both parts per client."""
+    return DeviceUnavailable(code=code, device=DEVICE_NAMES[kind], reason=reason, reason_params=params or {})
+
+
+def is_path_port(port: str) -> bool:
+    """A device path we can watch for (dis)appearing; pyserial URLs (socket://, rfc2217://) are not."""
+    return "://" not in port and port != "auto"
+
+
+def _import_driver(module: str):
+    """Import a driver module lazily; None when that driver is not part of this version."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def open_fiscal(port: str, profile: Profile, settings: Any) -> Any:
+    shtrih = _import_driver("drivers.shtrih")
+    if shtrih is None:
+        raise DriverError(
+            N_("the {protocol} driver is not installed"), code="driver_missing", protocol="shtrih"
+        )
+    return shtrih.open_register(
+        port,
+        profile,
+        baud=getattr(settings, "baud", None),
+        operator_password=getattr(settings, "operator_password", None),
+        admin_password=getattr(settings, "admin_password", None),
+    )
+
+
+def open_escpos(port: str, profile: Profile, settings: Any) -> Any:
+    escpos = _import_driver("drivers.escpos")
+    if escpos is None:
+        raise DriverError(
+            N_("the {protocol} driver is not installed"), code="driver_missing", protocol="escpos"
+        )
+    return escpos.open_printer(port, profile)
+
+
+OPENERS: dict[str, Callable[[str, Profile, Any], Any]] = {"shtrih": open_fiscal, "escpos": open_escpos}
+
+
+def detect_port(settings: Any) -> tuple[str, int | None] | None:
+    """Port "auto": ask the Shtrih detector which candidate port has a register on it.
+
+    The candidates are USB and the first on-board serial ports, or the globs in
+    $KASSA_AUTO_PORTS (colon-separated) where a register sits somewhere unusual.
+    """
+    detect = _import_driver("drivers.shtrih.detect")
+    if detect is None:
+        return None
+    patterns = os.environ.get("KASSA_AUTO_PORTS", "").split(":") if os.environ.get("KASSA_AUTO_PORTS") else []
+    ports = sorted({path for pattern in patterns or AUTO_PORT_PATTERNS for path in glob.glob(pattern)})
+    if not ports:
+        return None
+    bauds = [settings.baud] if getattr(settings, "baud", None) else None
+    found = detect.detect(ports, bauds)
+    if not found:
+        return None
+    return found[0].port, getattr(found[0], "baud", None)
+
+
+def status_message(kind: str, status: Any) -> str | None:
+    """The one condition an operator should know about in a polled status, as a msgid."""
+    if status is None:
+        return None
+    checks = (
+        ("paper_out", N_("out of paper")),
+        ("paper_end", N_("out of paper")),
+        ("cover_open", N_("cover open")),
+        ("waiting_continue", N_("printing stopped: continue printing after loading paper")),
+        ("shift_expired", N_("the shift is over 24 hours: close it (Z report)")),
+        ("error", N_("printer error")),
+        ("paper_near_end", N_("paper is running out")),
+    )
+    for attribute, message in checks:
+        if getattr(status, attribute, False) is True:
+            return message
+    if kind == "receipt_printer" and getattr(status, "online", True) is False:
+        return N_("printer offline")
+    if getattr(status, "unknown", False) is True:
+        return N_("status unknown: the printer does not answer status requests")
+    return None
+
+
+class DeviceHandle:
+    """One configured device and the thread that owns its port."""
+
+    def __init__(self, kind: str, settings: DeviceSettings, profiles: Any):
+        self.kind = kind
+        self.settings = settings
+        self.port: str = settings.port or ""
+        self.resolved_port: str | None = None if self.port == "auto" else self.port
+        self._profiles = profiles
+        self.state = ABSENT
+        self.message: str | None = N_("not opened yet")
+        self.message_params: dict[str, Any] = {}
+        self.last_status: Any = None
+        self.last_ofd: Any = None  # OfdStatus of a fiscal register, polled less often
+        self._ofd_polled = float("-inf")
+        self._detect_after = float("-inf")
+        self.info: Any = None  # DeviceInfo of a fiscal register once opened
+        self.device: Any = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kassa-{kind}")
+        self._closed = False
+        self._poll_pending = False
+        self._reopen = False
+        self._in_flight = 0
+
+    @property
+    def profile(self) -> Profile | None:
+        return self._profiles.get(self.settings.profile)
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0
+
+    # ---- the owner thread ------------------------------------------------------------------
+
+    def _set(self, state: str, message: str | None = None, /, **params: Any) -> None:
+        if state != self.state or message != self.message:
+            level = logging.INFO if state == READY else logging.WARNING
+            try:
+                text = message.format(**params) if message and params else (message or "")
+            except (KeyError, IndexError, ValueError):
+                text = message or ""
+            log.log(level, "%s on %s: %s%s", self.kind, self.port, state, f" ({text})" if text else "")
+        self.state, self.message, self.message_params = state, message, params
+
+    def _close_device(self) -> None:
+        device, self.device = self.device, None
+        if device is not None:
+            try:
+                device.close()
+            except Exception as exc:  # closing a port that is already gone fails; that is fine
+                log.debug("closing %s: %s", self.kind, exc)
+
+    def _lost(self, exc: BaseException) -> None:
+        self._close_device()
+        if self.port == "auto":
+            self.resolved_port = None
+        self._set(ABSENT, N_("port lost: {error}"), error=getattr(exc, "strerror", None) or str(exc))
+
+    def _open(self) -> bool:
+        profile = self.profile
+        if profile is None:
+            self._set(ERROR, N_("unknown firmware profile {profile}"), profile=self.settings.profile)
+            return False
+        if self.resolved_port is None:
+            if time.monotonic() < self._detect_after:
+                return False
+            try:
+                found = detect_port(self.settings)
+            except (OSError, DriverError) as exc:
+                found = None
+                log.debug("port detection failed: %s", exc)
+            if found is None:
+                # probing every port at every baud is slow and noisy: not at every poll
+                self._detect_after = time.monotonic() + DETECT_INTERVAL
+                self._set(ABSENT, N_("no fiscal register found on the serial ports"))
+                return False
+            self.resolved_port = found[0]
+            if found[1] and not getattr(self.settings, "baud", None):
+                self.settings = self.settings.model_copy(update={"baud": found[1]})
+        port = self.resolved_port
+        if is_path_port(port) and not os.path.exists(port):
+            self._set(ABSENT, N_("port {port} does not exist"), port=port)
+            return False
+        opener = OPENERS.get(profile.protocol)
+        try:
+            self.device = opener(port, profile, self.settings)
+            if self.kind == "fiscal" and hasattr(self.device, "device_info"):
+                self.info = self.device.device_info()
+        except OSError as exc:
+            self._lost(exc)
+            return False
+        except DriverError as exc:
+            self._close_device()
+            self._set(ERROR, exc.message, **exc.params)
+            return False
+        except Exception as exc:
+            log.exception("opening the %s on %s failed", self.kind, port)
+            self._close_device()
+            self._set(ERROR, N_("cannot open the device: {error}"), error=str(exc))
+            return False
+        log.info("%s opened on %s with profile %s", self.kind, port, profile.name)
+        return True
+
+    def _ensure_open(self) -> bool:
+        if self._reopen:
+            self._reopen = False
+            self._close_device()
+        port = self.resolved_port
+        if self.device is not None and port and is_path_port(port) and not os.path.exists(port):
+            self._lost(FileNotFoundError(2, f"{port} disappeared", port))
+            return False
+        return self.device is not None or self._open()
+
+    def _poll(self) -> None:
+        self._poll_pending = False
+        if self._closed or not self._ensure_open():
+            return
+        try:
+            status = self.device.status()
+        except OSError as exc:
+            self._lost(exc)
+            return
+        except DriverError as exc:
+            self._set(ERROR, exc.message, **exc.params)
+            return
+        except Exception as exc:
+            log.exception("status of the %s failed", self.kind)
+            self._set(ERROR, N_("cannot read the device status: {error}"), error=str(exc))
+            return
+        self.last_status = status
+        message = status_message(self.kind, status)
+        self._set(READY, message)
+        if hasattr(self.device, "ofd_status") and time.monotonic() - self._ofd_polled > OFD_POLL_INTERVAL:
+            self._poll_ofd()
+
+    def _poll_ofd(self) -> None:
+        """The FN's queue of documents not yet sent to the OFD (30 days unsent blocks the FN)."""
+        try:
+            self.last_ofd = self.device.ofd_status()
+            self._ofd_polled = time.monotonic()
+        except OSError as exc:
+            self._lost(exc)
+        except DriverError as exc:
+            log.debug("OFD status of the %s: %s", self.kind, exc.text)
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> Any:
+        if self._closed:
+            raise unavailable(self.kind, N_("the daemon is stopping"), code="stopping")
+        self._in_flight += 1
+        try:
+            if not self._ensure_open():
+                raise unavailable(self.kind, self.message or N_("not connected"), params=self.message_params)
+            try:
+                return fn(self.device, *args)
+            except OSError as exc:
+                self._lost(exc)
+                reason = {"error": exc.strerror or str(exc)}
+                raise unavailable(self.kind, N_("port lost: {error}"), params=reason) from None
+        finally:
+            self._in_flight -= 1
+
+    def _shutdown(self) -> None:
+        self._close_device()
+        self.state, self.message, self.message_params = ABSENT, N_("closed"), {}
+
+    # ---- the event loop's side -------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        """Run ``fn(device, *args)`` on the port's thread, after any command queued before it."""
+        if self._closed:
+            raise unavailable(self.kind, N_("the daemon is stopping"), code="stopping")
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, args)
+        if timeout is None:
+            return await future
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            raise unavailable(
+                self.kind, N_("no answer within {seconds} s"), "device_timeout", {"seconds": timeout}
+            ) from None
+
+    async def poll(self) -> None:
+        if self._closed or self._poll_pending:
+            return
+        self._poll_pending = True
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._poll)
+
+    def reopen(self) -> None:
+        """Close and re-open the port before the next command or poll (a new profile)."""
+        self._reopen = True
+
+    async def close(self, timeout: float) -> bool:
+        """Let the command in flight finish (up to ``timeout``), then close the port."""
+        self._closed = True
+        future = asyncio.wrap_future(self._executor.submit(self._shutdown))
+        try:
+            await asyncio.wait_for(future, timeout)
+            finished = True
+        except TimeoutError:
+            log.warning("the %s did not finish its command within %s s; abandoning it", self.kind, timeout)
+            finished = False
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        return finished
+
+    def summary(self, lang: str | None) -> dict[str, Any]:
+        profile = self.profile
+        info = self.info
+        params = dict(self.message_params)
+        reason = params.pop("reason_params", None) or {}
+        message = translate(self.message, lang, **params, **reason) if self.message else None
+        mode = getattr(self.last_status, "mode", None)
+        return {
+            "state": self.state,
+            "model": getattr(info, "model", None) or (profile.model if profile else None),
+            "profile": self.settings.profile,
+            "port": self.resolved_port or self.port,
+            "mode": mode,
+            "message": message,
+        }
+
+
+class DeviceManager:
+    """The configured devices (``fiscal``, ``receipt_printer``) and their background status poll."""
+
+    def __init__(self, config: Config, profiles: Any, poll_interval: float = 3.0):
+        self.profiles = profiles
+        self.poll_interval = poll_interval
+        self.fiscal: DeviceHandle | None = None
+        self.receipt_printer: DeviceHandle | None = None
+        self._config = config
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self._polls: set[asyncio.Future] = set()
+
+    @staticmethod
+    def _wanted(config: Config) -> dict[str, DeviceSettings | None]:
+        printer = config.printer if config.printer.port else None
+        receipt = config.receipt_printer if config.receipt_printer and config.receipt_printer.port else None
+        return {"fiscal": printer, "receipt_printer": receipt}
+
+    @property
+    def handles(self) -> list[DeviceHandle]:
+        return [handle for handle in (self.fiscal, self.receipt_printer) if handle is not None]
+
+    async def start(self, first_poll_timeout: float = 10.0) -> None:
+        for kind, settings in self._wanted(self._config).items():
+            if settings is not None:
+                setattr(self, kind, DeviceHandle(kind, settings, self.profiles))
+        await self._poll_all(first_poll_timeout)
+        self._task = asyncio.create_task(self._poll_loop(), name="device-poll")
+
+    async def _poll_all(self, timeout: float | None = None) -> None:
+        polls = [asyncio.ensure_future(handle.poll()) for handle in self.handles]
+        if polls:
+            # a slow device must not hold up the others nor the daemon's start
+            await asyncio.wait(polls, timeout=timeout)
+
+    async def _poll_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            for handle in self.handles:
+                # a handle busy with a long command (a Z report) must not delay the others' polls
+                task = asyncio.ensure_future(handle.poll())
+                self._polls.add(task)
+                task.add_done_callback(self._polls.discard)
+
+    def poll_now(self) -> None:
+        self._wake.set()
+
+    async def reconfigure(self, config: Config, timeout: float = 10.0) -> None:
+        """Apply a new config: a device whose section changed is closed and opened anew."""
+        old, new = self._wanted(self._config), self._wanted(config)
+        self._config = config
+        for kind in ("fiscal", "receipt_printer"):
+            if old[kind] == new[kind]:
+                continue
+            handle: DeviceHandle | None = getattr(self, kind)
+            if handle is not None:
+                await handle.close(timeout)
+            setattr(self, kind, DeviceHandle(kind, new[kind], self.profiles) if new[kind] else None)
+            log.info("%s settings changed: %s", kind, "re-opening" if new[kind] else "no longer configured")
+        self.poll_now()
+
+    def profiles_changed(self, names: set[str]) -> None:
+        for handle in self.handles:
+            if handle.settings.profile in names:
+                log.info("profile %s changed: re-opening the %s", handle.settings.profile, handle.kind)
+                handle.reopen()
+        self.poll_now()
+
+    def summary(self, kind: str, lang: str | None) -> dict[str, Any] | None:
+        handle = getattr(self, kind)
+        if handle is not None:
+            return handle.summary(lang)
+        if kind == "receipt_printer":
+            return None
+        settings = self._config.printer
+        return {
+            "state": NOT_CONFIGURED,
+            "model": None,
+            "profile": settings.profile,
+            "port": None,
+            "mode": None,
+            "message": translate(N_("no [printer] port in the config"), lang),
+        }
+
+    async def close(self, timeout: float) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.gather(*(handle.close(timeout) for handle in self.handles))
