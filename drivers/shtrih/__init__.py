@@ -1,4 +1,4 @@
-"""Shtrih-M fiscal registers (ШТРИХ-М-01Ф, ШТРИХ-М-ПТК, ШТРИХ-LIGHT-01Ф) over a serial line.
+"""Shtrih-M fiscal registers (ШТРИХ-М-01Ф, ШТРИХ-М-ПТК, ШТРИХ-ЛАЙТ-01Ф) over a serial line.
 
 Layers: ``frame`` (bytes of one message), ``link`` (ENQ/ACK/NAK handshake), ``register``
 (commands as the agent's ``FiscalRegister``), ``errors`` (device codes as typed errors).

@@ -1,7 +1,8 @@
 """Find Shtrih-M registers: which port, which speed, which model, which firmware profile.
 
 One ENQ per speed tells a Shtrih-M device (it answers ACK or NAK) from silence or noise;
-then the device names itself (0xFC), its serial (0x11) and its FN (FF03). Ports are
+then the device names itself (0xFC), its serial (table 18, else 0x11), INN (0x11) and
+its FN (FF02). Ports are
 probed in parallel so a machine with many serial ports is scanned in seconds.
 """
 
@@ -16,10 +17,11 @@ from drivers.profile import PROFILE_DIR, Profile, load_directory
 from drivers.shtrih import values as v
 from drivers.shtrih.errors import ShtrihError
 from drivers.shtrih.link import Link
+from drivers.shtrih.register import SERIAL_TABLE, parse_device_type, parse_full_status
 
 BAUDS = [115200, 57600, 38400, 19200, 9600, 4800, 2400]
 PORT_PATTERNS = ["/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"]
-DEFAULT_PASSWORD = 30
+DEFAULT_PASSWORD = 30  # the system administrator's factory password
 PROBE_TIMEOUT = 2.0
 
 
@@ -53,8 +55,8 @@ def matching_profile(model: str, profiles: dict[str, Profile]) -> str | None:
 
 
 def _identify(link: Link) -> tuple[str, str, str, str]:
-    def ask(command: int, password: bool = True) -> bytes:
-        data = v.le(DEFAULT_PASSWORD, 4) if password else b""
+    def ask(command: int, data: bytes = b"", password: bool = True) -> bytes:
+        data = (v.le(DEFAULT_PASSWORD, 4) if password else b"") + data
         frame = link.transact(command, data, PROBE_TIMEOUT)
         if not frame.data or frame.data[0] != 0:
             return b""
@@ -62,10 +64,14 @@ def _identify(link: Link) -> tuple[str, str, str, str]:
 
     kind = ask(0xFC, password=False)
     full = ask(0x11)
-    fn = ask(0xFF03)
-    model = v.parse_text(kind[6:]) if kind else ""
-    serial = f"{v.from_le(full[30:34]):010d}" if len(full) >= 34 else ""
-    inn = str(v.from_le(full[40:46])).zfill(10) if len(full) >= 46 else ""
+    fn = ask(0xFF02)
+    table, row, field = SERIAL_TABLE
+    serial = v.parse_text(ask(0x1F, bytes([table]) + v.le(row, 2) + bytes([field])))
+    model = parse_device_type(kind)["model"] if len(kind) >= 6 else ""
+    status = parse_full_status(full) if len(full) >= 46 else {"serial": None, "inn": None}
+    if not serial and status["serial"] is not None:
+        serial = f"{status['serial']:010d}"
+    inn = str(status["inn"]).zfill(10) if status["inn"] is not None else ""
     return model, serial, v.parse_text(fn) if fn else "", inn
 
 

@@ -3,11 +3,16 @@
 Receipts use the FN command set (FF46 lines, FF0C tags, FF45 close) which carries FFD
 1.05+ attributes; shifts, reports and cash use the classic commands. Profile names
 ("vat20", "card", "commodity") become device numbers here and nowhere else.
+
+Layouts follow the vendor's "Протокол работы ККТ с ФН" v1.17 (Shtrih-M, 2021) and were
+checked against frames a real register exchanged with the vendor's own driver; the module
+level ``*_request`` builders and ``parse_*`` readers are what the golden-frame tests pin.
 """
 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from drivers.fiscal_register import (
     Cashier,
@@ -48,20 +53,30 @@ OPERATION = {ReceiptKind.SALE: 1, ReceiptKind.RETURN: 2}
 RECEIPT_TYPE = {ReceiptKind.SALE: 0, ReceiptKind.RETURN: 2}
 KIND_OF_MODE_STATE = {0: ReceiptKind.SALE, 2: ReceiptKind.RETURN}
 
-# FN document types of FF0A
+# FN document types of FF0A (FFD tag 1000 codes: 1 registration, 2 shift open, 3 receipt,
+# 4 BSO, 5 shift close, 6 FN close, 11 re-registration, 21 settlement report, 31/41 correction)
 FN_DOCUMENT_TYPES = {
     2: DocumentType.SHIFT_OPEN,
     3: DocumentType.RECEIPT,
     4: DocumentType.RECEIPT,
     5: DocumentType.SHIFT_CLOSE,
 }
+FN_RECEIPT_TYPES = (3, 4)
+RETURN_OPERATION = 2  # tag 1054: 1 приход, 2 возврат прихода, 3 расход, 4 возврат расхода
 
 MODE_DOCUMENT_OPEN = 8
 MODE_SHIFT_OPEN = 2
 MODE_SHIFT_EXPIRED = 3
 
 # commands that only read: safe to ask again when an answer was lost
-QUERIES = frozenset({0xFC, 0x10, 0x11, 0x89, 0xFF01, 0xFF03, 0xFF0A, 0xFF39, 0xFF40})
+QUERIES = frozenset({0xFC, 0x10, 0x11, 0x1F, 0x89, 0xFF01, 0xFF02, 0xFF0A, 0xFF39, 0xFF40})
+# the protocol asks for the system administrator's password with these (classic 0x40/0x41
+# take the administrator's); FF45/FF46 take the operator's, as the vendor's JavaPOS sends them
+SYSADMIN_COMMANDS = frozenset({0x1F, 0xFF01, 0xFF02, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40})
+
+# the register's serial number: table 18 ("fiscal storage"), row 1, field 1; the 4 bytes
+# in 0x11 hold only its low part on FN registers
+SERIAL_TABLE = (18, 1, 1)
 
 FN_WARNINGS = {0: "fn_replace_urgent", 1: "fn_replace_soon", 2: "fn_memory_low", 3: "ofd_timeout"}
 PAYMENT_SLOTS = 16
@@ -82,6 +97,113 @@ def parse_short_status(data: bytes) -> dict:
         "cover_open": bool(flags & (1 << 10)),
         "paper": bool(flags & (1 << 1)),
     }
+
+
+def parse_full_status(data: bytes) -> dict:
+    """Answer of 0x11 after the error byte (46 bytes, 48 with the serial's high word).
+
+    Firmware version and build, date, hall number, document number, flags, mode, submode,
+    port, the legacy FM version/build/date, date, time, FM flags, serial (low 4 bytes),
+    last closed shift, FM records, registrations, registrations left, INN (6 bytes).
+    """
+    serial = v.from_le(data[30:34])
+    if len(data) >= 48 and data[46:48] != b"\xff\xff":
+        serial |= v.from_le(data[46:48]) << 32
+    return {
+        "operator": data[0],
+        "firmware": f"{v.parse_text(data[1:3])} build {v.from_le(data[3:5])}",
+        "document": v.from_le(data[9:11]),
+        "flags": v.from_le(data[11:13]),
+        "mode": data[13],
+        "submode": data[14],
+        "serial": None if data[30:34] == b"\xff" * 4 else serial,
+        "last_shift": v.from_le(data[34:36]),
+        "inn": None if data[40:46] == b"\xff" * 6 else v.from_le(data[40:46]),
+    }
+
+
+def parse_device_type(data: bytes) -> dict:
+    """Answer of 0xFC after the error byte: type, subtype, protocol, model, language, name."""
+    return {
+        "type": data[0],
+        "subtype": data[1],
+        "protocol": f"{data[2]}.{data[3]}",
+        "model_id": data[4],
+        "language": data[5],
+        "model": v.parse_text(data[6:]),
+    }
+
+
+def operation_v2_request(
+    *,
+    operation: int,
+    quantity: Decimal,
+    price: int,
+    amount: int | None,
+    tax_amount: int | None,
+    tax: int,
+    department: int,
+    payment_method: int,
+    payment_object: int,
+    name: bytes,
+) -> bytes:
+    """FF46 data after the password; ``None`` sums are 0xFFFFFFFFFF: the register computes them."""
+    unset = b"\xff" * 5
+    return (
+        bytes([operation])
+        + v.quantity_micro(quantity)
+        + v.money(price)
+        + (unset if amount is None else v.money(amount))
+        + (unset if tax_amount is None else v.money(tax_amount))
+        + bytes([tax, department, payment_method, payment_object])
+        + name[:NAME_LIMIT]
+    )
+
+
+def close_v2_request(
+    sums: list[int], *, rounding: int = 0, taxes: list[int] | None = None, tax_system: int, text: bytes = b""
+) -> bytes:
+    """FF45 data after the password: 16 payment sums, rounding, 6 tax sums, tax system, text."""
+    taxes = taxes if taxes is not None else [0] * TAX_SLOTS
+    return (
+        b"".join(v.money(amount) for amount in sums)
+        + bytes([rounding])
+        + b"".join(v.money(amount) for amount in taxes)
+        + bytes([tax_system])
+        + text[:64]
+    )
+
+
+def parse_close_v2(data: bytes) -> dict:
+    """Answer of FF45 after the error byte: change, FD, fiscal sign, [date-time]."""
+    return {
+        "change": v.from_le(data[0:5]),
+        "fd": v.from_le(data[5:9]),
+        "fiscal_sign": v.from_le(data[9:13]),
+        "datetime": v.parse_fn_datetime(data[13:18]) if len(data) >= 18 else None,
+    }
+
+
+def parse_found_document(data: bytes) -> FoundDocument:
+    """Answer of FF0A after the error byte: type, OFD receipt flag, date-time, FD, sign, per-type data."""
+    kind = data[0]
+    moment = v.parse_fn_datetime(data[2:7])
+    number = v.from_le(data[7:11])
+    sign = str(v.from_le(data[11:15]))
+    if kind in FN_RECEIPT_TYPES:
+        return FoundDocument(
+            fd=number,
+            type=DocumentType.RETURN if data[15] == RETURN_OPERATION else DocumentType.RECEIPT,
+            fiscal_sign=sign,
+            fiscalized_at=moment,
+            total=v.from_le(data[16:21]),
+        )
+    return FoundDocument(
+        fd=number,
+        type=FN_DOCUMENT_TYPES.get(kind, DocumentType.OTHER),
+        fiscal_sign=sign,
+        fiscalized_at=moment,
+    )
 
 
 def parse_fn_status(data: bytes) -> dict:
@@ -123,7 +245,9 @@ class ShtrihRegister:
         A query that changes nothing is asked once more when its answer was lost on the
         line (a power cycle, a pulled cable); anything else is never sent twice.
         """
-        pwd = b"" if command == 0xFC else v.le(self.operator_password if password is None else password, 4)
+        if password is None:
+            password = self.admin_password if command in SYSADMIN_COMMANDS else self.operator_password
+        pwd = b"" if command == 0xFC else v.le(password, 4)
         wait = timeout or self.profile.timeouts.default
         try:
             frame = self.link.transact(command, pwd + data, wait)
@@ -165,18 +289,32 @@ class ShtrihRegister:
     # state
 
     def device_info(self) -> DeviceInfo:
-        kind = self._call(0xFC, timeout=self.profile.timeouts.status)
-        full = self._call(0x11, timeout=self.profile.timeouts.status)
+        kind = parse_device_type(self._call(0xFC, timeout=self.profile.timeouts.status))
+        full = parse_full_status(self._call(0x11, timeout=self.profile.timeouts.status))
         return DeviceInfo(
-            model=v.parse_text(kind[6:]),
-            serial=f"{v.from_le(full[30:34]):010d}",
+            model=kind["model"],
+            serial=self._serial(full),
             fn_serial=self._fn_serial(),
-            inn=_inn(v.from_le(full[40:46])),
-            firmware=f"{v.parse_text(full[1:3])} build {v.from_le(full[3:5])}",
+            inn=_inn(full["inn"]) if full["inn"] is not None else "",
+            firmware=full["firmware"],
         )
 
+    def _serial(self, full: dict) -> str:
+        """The serial as the register prints it (table 18); 0x11's number when the table is absent."""
+        table, row, field = SERIAL_TABLE
+        where = bytes([table]) + v.le(row, 2) + bytes([field])
+        try:
+            text = v.parse_text(self._call(0x1F, where, timeout=self.profile.timeouts.status))
+        except LinkError:
+            raise
+        except ShtrihError:  # a model without the table refuses the read
+            text = ""
+        if text:
+            return text
+        return f"{full['serial']:010d}" if full["serial"] is not None else ""
+
     def _fn_serial(self) -> str:
-        return v.parse_text(self._call(0xFF03, timeout=self.profile.timeouts.status))
+        return v.parse_text(self._call(0xFF02, timeout=self.profile.timeouts.status))
 
     def status(self) -> RegisterStatus:
         state = self._short_status()
@@ -278,23 +416,23 @@ class ShtrihRegister:
 
     def _current_kind(self) -> ReceiptKind:
         if self._receipt_kind is None:
-            mode = self._short_status()["mode"]
-            self._receipt_kind = KIND_OF_MODE_STATE.get(mode >> 4, ReceiptKind.SALE)
+            mode = self._short_status()["mode"]  # 8.N: N in the high nibble, bit 7 = correction
+            self._receipt_kind = KIND_OF_MODE_STATE.get((mode >> 4) & 0x07, ReceiptKind.SALE)
         return self._receipt_kind
 
     def add_item(self, item: ReceiptItem) -> None:
         fiscal = self.fiscal
-        data = (
-            bytes([OPERATION[self._current_kind()]])
-            + v.quantity_micro(item.quantity)
-            + v.money(item.price)
-            + v.money(item.amount)
-            + b"\xff" * 5  # tax amount: computed by the register
-            + bytes([self._map(fiscal.taxes, item.tax, "tax")])
-            + bytes([1])  # department
-            + bytes([self._map(fiscal.payment_methods, item.payment_method, "payment method")])
-            + bytes([self._map(fiscal.payment_objects, item.payment_object, "payment object")])
-            + self._item_name(item.name)
+        data = operation_v2_request(
+            operation=OPERATION[self._current_kind()],
+            quantity=item.quantity,
+            price=item.price,
+            amount=item.amount,
+            tax_amount=None,  # the register computes it (tax mode 0)
+            tax=self._map(fiscal.taxes, item.tax, "tax"),
+            department=1,
+            payment_method=self._map(fiscal.payment_methods, item.payment_method, "payment method"),
+            payment_object=self._map(fiscal.payment_objects, item.payment_object, "payment object"),
+            name=self._item_name(item.name),
         )
         self._call(0xFF46, data)
 
@@ -308,12 +446,8 @@ class ShtrihRegister:
             if not 1 <= slot <= PAYMENT_SLOTS:
                 raise NotInProfile(profile=self.profile.name, what="payment type slot 1-16", name=kind)
             sums[slot - 1] += amount
-        data = (
-            b"".join(v.money(amount) for amount in sums)
-            + bytes([0])  # rounding, kopecks
-            + bytes(5 * TAX_SLOTS)  # tax sums: computed by the register
-            + bytes([DEFAULT_TAX_SYSTEM])
-        )
+        # tax sums stay 0: in tax mode 0 the register computes them and ignores these
+        data = close_v2_request(sums, tax_system=DEFAULT_TAX_SYSTEM)
         on_device = v.from_le(self._call(0x89)[1:6])
         if on_device != total:
             raise TotalMismatch(device_total=on_device, expected_total=total)
@@ -323,13 +457,12 @@ class ShtrihRegister:
         except (AnswerLost, DeviceTimeout) as lost:
             return self._recover_close(before, lost)
         self._receipt_kind = None
-        fd = v.from_le(answer[5:9])
-        moment = v.parse_fn_datetime(answer[13:18]) if len(answer) >= 18 else self._fn_raw()["datetime"]
+        closed = parse_close_v2(answer)
         return FiscalResult(
-            fd=fd,
-            fiscal_sign=str(v.from_le(answer[9:13])),
+            fd=closed["fd"],
+            fiscal_sign=str(closed["fiscal_sign"]),
             shift=self._shift_params()["number"],
-            fiscalized_at=moment,
+            fiscalized_at=closed["datetime"] or self._fn_raw()["datetime"],
         )
 
     def _recover_close(self, fd_before: int, lost: ShtrihError) -> FiscalResult:
@@ -382,25 +515,7 @@ class ShtrihRegister:
             data = self._call(0xFF0A, v.le(fd, 4), timeout=self.profile.timeouts.status)
         except FnNoData:
             return None
-        kind = data[0]
-        moment = v.parse_fn_datetime(data[2:7])
-        number = v.from_le(data[7:11])
-        sign = str(v.from_le(data[11:15]))
-        if kind in (3, 4):
-            operation = data[15]
-            return FoundDocument(
-                fd=number,
-                type=DocumentType.RETURN if operation == 2 else DocumentType.RECEIPT,
-                fiscal_sign=sign,
-                fiscalized_at=moment,
-                total=v.from_le(data[16:21]),
-            )
-        return FoundDocument(
-            fd=number,
-            type=FN_DOCUMENT_TYPES.get(kind, DocumentType.OTHER),
-            fiscal_sign=sign,
-            fiscalized_at=moment,
-        )
+        return parse_found_document(data)
 
     def close(self) -> None:
         self.link.close()

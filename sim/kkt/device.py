@@ -39,8 +39,13 @@ E_NO_PAPER = 0x6B
 E_MODE = 0x73
 E_ZERO_TOTAL = 0x8E
 
-ADMIN_PASSWORDS = {29, 30}
+SYSADMIN_PASSWORD = 30
+ADMIN_PASSWORDS = {29, SYSADMIN_PASSWORD}
 OPERATOR_PASSWORDS = set(range(1, 29)) | ADMIN_PASSWORDS
+# the protocol asks for the system administrator's password with these
+SYSADMIN_COMMANDS = frozenset({0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40})
+SERIAL_TABLE = (18, 1, 1)  # table 18 ("fiscal storage"), row 1, field 1: the serial number
+SERIAL_FIELD_SIZE = 21  # a string field of 21 bytes on real registers (0x2E describes it so)
 SHIFT_LIMIT = timedelta(hours=24)
 OFD_LIMIT = timedelta(days=30)
 OFD_DELAY = timedelta(seconds=2)  # an online register sends a document to the OFD this fast
@@ -52,6 +57,42 @@ KIND_TO_OPERATION = {kind: op for op, kind in OPERATION_TO_KIND.items()}
 PAYMENT_NAMES = {1: "cash", 2: "card"}
 
 FN_DOC_TYPES = {"registration": 1, "shift_open": 2, "receipt": 3, "return": 3, "shift_close": 5}
+
+# FF39 exchange status bits
+OFD_CONNECTED = 1 << 0
+OFD_HAS_MESSAGE = 1 << 1
+
+
+def parse_operation_v2(data: bytes) -> dict:
+    """FF46 after the password: operation, quantity (6 bytes, millionths), price, sum, tax sum,
+    tax bits, department, payment method (1214), payment object (1212), name (0-128 bytes)."""
+    raw_amount = data[12:17]
+    raw_tax = data[17:22]
+    return {
+        "operation": data[0],
+        "quantity": v.parse_quantity(data[1:7], 6),
+        "price": v.from_le(data[7:12]),
+        "amount": None if raw_amount == b"\xff" * 5 else v.from_le(raw_amount),
+        "tax_amount": None if raw_tax == b"\xff" * 5 else v.from_le(raw_tax),
+        "tax": data[22],
+        "department": data[23],
+        "payment_method": data[24],
+        "payment_object": data[25],
+        "name": v.parse_text(data[26:154]),
+    }
+
+
+def parse_close_v2(data: bytes) -> dict:
+    """FF45 after the password: 16 payment sums, rounding, 6 tax sums, tax system, text."""
+    if len(data) < 16 * 5 + 1 + 6 * 5 + 1:
+        raise ValueError("FF45 too short")
+    return {
+        "sums": [v.from_le(data[i * 5 : i * 5 + 5]) for i in range(16)],
+        "rounding": data[80],
+        "taxes": [v.from_le(data[81 + i * 5 : 86 + i * 5]) for i in range(6)],
+        "tax_system": data[111],
+        "text": v.parse_text(data[112:176]),
+    }
 
 
 class Reject(Exception):
@@ -73,6 +114,7 @@ class Device:
             0xFC: self._device_type,
             0x10: self._short_status,
             0x11: self._full_status,
+            0x1F: self._read_table,
             0xE0: self._open_shift,
             0x40: self._x_report,
             0x41: self._z_report,
@@ -88,7 +130,8 @@ class Device:
             0x50: self._cash_in,
             0x51: self._cash_out,
             0xFF01: self._fn_status,
-            0xFF03: self._fn_serial,
+            0xFF02: self._fn_serial,
+            0xFF03: self._fn_expiry,
             0xFF08: self._fn_cancel,
             0xFF0A: self._find_document,
             0xFF0C: self._tlv,
@@ -119,7 +162,12 @@ class Device:
         if len(data) < 4:
             raise Reject(E_BAD_PARAMS)
         password = v.from_le(data[:4])
-        allowed = ADMIN_PASSWORDS if command in (0x40, 0x41) else OPERATOR_PASSWORDS
+        if command in SYSADMIN_COMMANDS:
+            allowed = {SYSADMIN_PASSWORD}
+        elif command in (0x40, 0x41):
+            allowed = ADMIN_PASSWORDS
+        else:
+            allowed = OPERATOR_PASSWORDS
         if password not in allowed:
             raise Reject(E_PASSWORD)
         self.operator = password
@@ -283,6 +331,13 @@ class Device:
             + bytes([1, 11])
             + v.le(int(identity.EMULATOR_INN), 6)
         )
+
+    def _read_table(self, data: bytes) -> bytes:
+        """0x1F: only the serial number's field is kept here."""
+        table, row, field = data[0], v.from_le(data[1:3]), data[3]
+        if (table, row, field) != SERIAL_TABLE:
+            raise Reject(E_BAD_PARAMS)
+        return v.text(identity.EMULATOR_SERIAL, SERIAL_FIELD_SIZE)
 
     def _open_shift(self, data: bytes) -> bytes:
         s = self.state
@@ -499,6 +554,11 @@ class Device:
     def _fn_serial(self, data: bytes) -> bytes:
         return v.text(identity.EMULATOR_FN_SERIAL, 16)
 
+    def _fn_expiry(self, data: bytes) -> bytes:
+        """FF03: YY MM DD, then re-registrations left and done (newer firmware adds these two)."""
+        year, month, day = identity.EMULATOR_FN_EXPIRES
+        return bytes([year % 100, month, day, 11, 1])
+
     def _fn_cancel(self, data: bytes) -> bytes:
         return self._cancel(data)[:0]
 
@@ -511,9 +571,9 @@ class Device:
                 + v.fn_datetime(moment)
                 + v.le(1, 4)
                 + v.le(self._fiscal_sign(1, 0, moment), 4)
-                + v.text(identity.EMULATOR_INN, 12)
-                + v.text(identity.EMULATOR_REGISTRATION_NUMBER, 20)
-                + bytes([1, 0])
+                + identity.EMULATOR_INN.ljust(12).encode("ascii")  # ASCII, space-padded
+                + identity.EMULATOR_REGISTRATION_NUMBER.ljust(20).encode("ascii")
+                + bytes([1, 0])  # tax systems (bit 0 ОСН), work mode
             )
         doc = self._find(fd)
         if doc is None:
@@ -543,8 +603,9 @@ class Device:
     def _ofd_status(self, data: bytes) -> bytes:
         unsent = self._unsent()
         first = unsent[0] if unsent else None
+        status = (OFD_CONNECTED if self.state.ofd_online else 0) | (OFD_HAS_MESSAGE if unsent else 0)
         return (
-            bytes([0x01 if unsent else 0, 0])
+            bytes([status, 0])
             + v.le(len(unsent), 2)
             + v.le(first["fd"] if first else 0, 4)
             + (v.fn_datetime(datetime.fromisoformat(first["datetime"])) if first else bytes(5))
@@ -552,45 +613,36 @@ class Device:
 
     def _shift_params(self, data: bytes) -> bytes:
         s = self.state
-        return bytes([1 if s.shift_open else 0]) + v.le(s.shift_number, 2) + v.le(s.receipt_number + 1, 2)
+        # the receipt number is the last receipt made in the shift (0 before the first one)
+        return bytes([1 if s.shift_open else 0]) + v.le(s.shift_number, 2) + v.le(s.receipt_number, 2)
 
     def _operation_v2(self, data: bytes) -> bytes:
-        operation = data[0]
-        if operation not in OPERATION_TO_KIND:
+        line = parse_operation_v2(data)
+        if line["operation"] not in OPERATION_TO_KIND:
             raise Reject(E_BAD_PARAMS)
-        quantity = v.parse_quantity(data[1:7], 6)
-        price = v.from_le(data[7:12])
-        raw_amount = data[12:17]
-        tax = data[22]
-        department = data[23]
-        method = data[24]
-        subject = data[25]
-        name = v.parse_text(data[26:154])
-        amount = (
-            int((quantity * price).to_integral_value(rounding="ROUND_HALF_UP"))
-            if raw_amount == b"\xff" * 5
-            else v.from_le(raw_amount)
-        )
+        quantity = line["quantity"]
+        amount = line["amount"]
+        if amount is None:
+            amount = int((quantity * line["price"]).to_integral_value(rounding="ROUND_HALF_UP"))
         self._add_line(
-            OPERATION_TO_KIND[operation],
+            OPERATION_TO_KIND[line["operation"]],
             {
-                "name": name,
+                "name": line["name"],
                 "quantity": str(quantity.quantize(Decimal("0.001"))),
-                "price": price,
+                "price": line["price"],
                 "amount": amount,
-                "tax": tax,
-                "department": department,
-                "payment_method": method,
-                "payment_object": subject,
+                "tax": line["tax"],
+                "department": line["department"],
+                "payment_method": line["payment_method"],
+                "payment_object": line["payment_object"],
             },
         )
         return b""
 
     def _close_v2(self, data: bytes) -> bytes:
-        if len(data) < 80 + 1 + 30 + 1:
-            raise Reject(E_BAD_PARAMS)
-        sums = {index + 1: v.from_le(data[index * 5 : index * 5 + 5]) for index in range(16)}
-        doc = self._finish_receipt({k: amount for k, amount in sums.items() if amount})
+        request = parse_close_v2(data)
+        sums = {index + 1: amount for index, amount in enumerate(request["sums"]) if amount}
+        doc = self._finish_receipt(sums)
         return (
             v.money(doc["change"])
             + v.le(doc["fd"], 4)

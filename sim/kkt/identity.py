@@ -12,6 +12,8 @@ EMULATOR_REGISTRATION_NUMBER = "0000000001012345"
 EMULATOR_FIRMWARE = "A4"
 EMULATOR_FIRMWARE_BUILD = 45678
 
-# The answer of command 0xFC (device type): type, subtype, protocol version, protocol
-# subversion, model number, code page (0 = Russian).
-DEVICE_TYPE = (0, 0, 1, 17, 250, 0)
+EMULATOR_FN_EXPIRES = (2027, 7, 15)  # FF03: the FN's key validity ends on this date (YY MM DD)
+
+# The answer of command 0xFC (device type): type 0 (ККТ), subtype 0, protocol 1.14,
+# model 250, language 0 (Russian) -- the ШТРИХ-М-01Ф row of the vendor's table (protocol v1.17).
+DEVICE_TYPE = (0, 0, 1, 14, 250, 0)
