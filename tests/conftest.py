@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,8 @@ def run_kassa(*args: str, env: dict[str, str], timeout: float = 60, **kwargs) ->
     return subprocess.run(
         [*KASSA, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO, **kwargs
     )
+
+
+def uid(name: str) -> str:
+    """A readable test name as the UUID the journal and the back office require (stable per name)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kassa-test:{name}"))

@@ -28,19 +28,23 @@ def translated(package: str) -> dict[str, str]:
     found = {}
     for path in sorted((REPO / package).rglob("locale/ru.po")):
         with path.open("rb") as handle:
-            found.update(
-                {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(handle) if m.id}
-            )
+            for message in read_po(handle):
+                for msgid in (message.id,) if isinstance(message.id, str) else message.id:
+                    if msgid:
+                        found[msgid] = message.string
     return found
+
+
+def has_russian(text) -> bool:
+    """A translation is there: a non-empty string, or every plural form non-empty."""
+    return bool(text) and (isinstance(text, str) or all(text))
 
 
 @pytest.mark.parametrize("package", CATALOG_PACKAGES)
 def test_every_message_has_a_russian_translation(package):
     catalog = translated(package)
     missing = {
-        msgid: where
-        for msgid, where in extracted(package).items()
-        if not (catalog.get(msgid) if isinstance(catalog.get(msgid), str) else all(catalog.get(msgid) or ()))
+        msgid: where for msgid, where in extracted(package).items() if not has_russian(catalog.get(msgid))
     }
     snippet = "\n".join(
         f'#: {where}\nmsgid "{msgid}"\nmsgstr ""\n' for msgid, where in sorted(missing.items())

@@ -35,7 +35,7 @@ UNAVAILABLE_CODES = {
 class ApiError(Exception):
     """An error answer: HTTP status, stable code, an English msgid and its parameters."""
 
-    def __init__(self, status: int, code: str, msgid: str, details: Any = None, **params: Any):
+    def __init__(self, status: int, code: str, msgid: str, /, details: Any = None, **params: Any):
         super().__init__(msgid.format(**params) if params else msgid)
         self.status = status
         self.code = code

@@ -59,6 +59,9 @@ class ProductGroup(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("product_group.id", ondelete="SET NULL"))
     )
     origin: str = Field(default="backoffice", description="backoffice | local")
+    pending_delete: bool = Field(
+        default=False, description="gone from the back office; deleted after the sync"
+    )
     updated_at: datetime = _when(default_factory=utcnow)
 
 
@@ -77,6 +80,9 @@ class Product(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("product_group.id", ondelete="SET NULL"), index=True),
     )
     origin: str = Field(default="backoffice", description="backoffice | local")
+    pending_delete: bool = Field(
+        default=False, description="gone from the back office; deleted after the sync (or its confirmation)"
+    )
     updated_at: datetime = _when(default_factory=utcnow)
 
 
@@ -111,6 +117,7 @@ class FiscalDocument(SQLModel, table=True):
     request_hash: str = Field(
         description="hash of the request; a reused uuid with another request is refused"
     )
+    kkt_serial: str | None = Field(default=None, description="the register that fiscalized it")
     fn_serial: str | None = None
     expected_fd: int | None = Field(default=None, description="the FD number the FN should give it")
     fd: int | None = None

@@ -1,7 +1,7 @@
 """${message}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${"" if not down_revision else " " + str(down_revision)}
 Create Date: ${create_date}
 """
 

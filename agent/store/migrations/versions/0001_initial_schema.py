@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:45:54.152544
+Create Date: 2026-11-23 15:28:07.321060
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(), nullable=False),
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("request_hash", sa.String(), nullable=False),
+        sa.Column("kkt_serial", sa.String(), nullable=True),
         sa.Column("fn_serial", sa.String(), nullable=True),
         sa.Column("expected_fd", sa.Integer(), nullable=True),
         sa.Column("fd", sa.Integer(), nullable=True),
@@ -112,6 +113,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("origin", sa.String(), nullable=False),
+        sa.Column("pending_delete", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["parent_id"], ["product_group.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
@@ -177,6 +179,7 @@ def upgrade() -> None:
         sa.Column("weighted", sa.Boolean(), nullable=False),
         sa.Column("group_id", sa.Integer(), nullable=True),
         sa.Column("origin", sa.String(), nullable=False),
+        sa.Column("pending_delete", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["group_id"], ["product_group.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),

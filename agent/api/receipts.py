@@ -1,0 +1,140 @@
+"""Sales and returns: ``/v1/receipts``.
+
+``POST /v1/receipts`` — a sale. Body (``agent.journal.requests.SaleRequest``)::
+
+    {"uuid": "client-chosen id (idempotency key)",
+     "lines": [{"code": "SKU" | "barcode": "...",             # a catalog line, or
+                "name": "Free item", "price": 12345,          # a free-price line (kopecks)
+                "quantity": "1.500",                          # string or int, 3 places; default 1
+                "discount": 0, "discount_percent": "10",      # this line's own discount
+                "tax": "vat20", "unit": "pcs", "payment_object": "commodity"}],  # optional overrides
+     "discount": 0, "discount_percent": null,                 # on the whole receipt, spread over lines
+     "payments": [{"kind": "cash" | "card" | ..., "amount": 50000}],  # amount left out: the rest;
+                                                              # none at all: cash, exact
+     "buyer_contact": "+79990000000 | a@b.ru",                # tag 1008, optional
+     "cashier": {"employee_id": 1} | {"name": "Иванова", "inn": "..."},  # optional
+     "order_id": null}
+
+→ 201 for a new receipt, 200 for a replay of a known uuid with the same body (``"replayed": true``).
+The receipt (also of every GET)::
+
+    {"id", "uuid", "type": "sale"|"return", "status": "fiscalized"|"pending"|"failed",
+     "created_at", "fiscalized_at", "kkt_serial", "fn_serial", "fd", "fiscal_sign", "shift",
+     "total", "change", "cashier": {"name", "inn"}|null, "buyer_contact",
+     "lines": [{"code", "name", "quantity": "1.000", "price", "discount", "amount", "unit", "tax",
+                "payment_object", "returned": "0.000" (sales only)}],
+     "payments": [{"kind", "amount", "change"}], "original_uuid", "original_id", "order_id",
+     "returns": [ids] (sales only), "error": {"code", "message"}|null,
+     "upload": "pending"|"accepted"|...|null, "replayed": bool}
+
+Errors (``{"error": {"code", "message"}}``): 422 ``validation_error`` / ``invalid_receipt`` (names the
+field), 409 ``uuid_conflict`` (uuid reused with another body), 409 ``shift_expired`` (close the
+shift with a Z report), 409 driver errors (paper out, ...: the receipt is reconciled and failed),
+503 ``register_unavailable`` / ``device_unavailable`` / ``journal_unsettled``, 507 ``store_failed``
+(nothing was sent to the register).
+
+``GET /v1/receipts?limit=50&before_id=&type=sale|return&status=`` → ``{"items": [receipt, ...]}``
+newest first. ``GET /v1/receipts/{id}`` → the receipt (404 ``receipt_not_found``).
+
+``POST /v1/receipts/{id}/return`` — body (``ReturnRequest``)::
+
+    {"uuid": "...", "lines": [{"position": 1, "quantity": "1.000"}] | null (everything left),
+     "payments": [{"kind", "amount"}] | null (as the sale was paid), "buyer_contact", "cashier"}
+
+→ 201 the return receipt (``type`` "return", ``original_id``); 409 ``return_limit`` when more is
+asked than is left, 409 ``already_returned``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import select
+
+from agent.api.deps import CtxDep
+from agent.api.errors import ApiError
+from agent.i18n import N_
+from agent.journal.errors import JournalError
+from agent.journal.requests import ReturnRequest, SaleRequest
+from agent.journal.returns import refund
+from agent.journal.sale import sell
+from agent.journal.views import document_view
+from agent.store.models import FiscalDocument
+
+router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
+
+
+def journal_of(ctx) -> Any:
+    journal = ctx.services.get("journal")
+    if journal is None:
+        raise ApiError(503, "journal_unavailable", N_("the journal is not running in this daemon"))
+    return journal
+
+
+def api_error(exc: JournalError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, **exc.params)
+
+
+async def answer(journal, work, response: Response) -> dict[str, Any]:
+    """Run a journal operation and show its document; 201 when new, 200 when replayed."""
+    try:
+        doc, replayed = await work
+    except JournalError as exc:
+        raise api_error(exc) from exc
+    response.status_code = 200 if replayed else 201
+    return await journal.read(lambda s: document_view(s, doc, replayed))
+
+
+@router.post("", status_code=201)
+async def create_receipt(body: SaleRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await answer(journal, sell(journal, body), response)
+
+
+@router.get("")
+async def list_receipts(
+    ctx: CtxDep,
+    limit: int = Query(50, ge=1, le=500),
+    before_id: int | None = Query(None, ge=1),
+    type: Literal["sale", "return"] | None = None,
+    status: Literal["pending", "fiscalized", "failed"] | None = None,
+) -> dict[str, Any]:
+    journal = journal_of(ctx)
+
+    def items(session):
+        query = select(FiscalDocument).where(FiscalDocument.type.in_([type] if type else ["sale", "return"]))
+        if status:
+            query = query.where(FiscalDocument.status == status)
+        if before_id:
+            query = query.where(FiscalDocument.id < before_id)
+        docs = session.exec(query.order_by(FiscalDocument.id.desc()).limit(limit))
+        return [document_view(session, doc) for doc in docs]
+
+    return {"items": await journal.read(items)}
+
+
+def _not_found(receipt_id: int) -> ApiError:
+    return ApiError(404, "receipt_not_found", N_("no receipt {id} in the journal"), id=receipt_id)
+
+
+@router.get("/{receipt_id}")
+async def get_receipt(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
+    journal = journal_of(ctx)
+
+    def view(session):
+        doc = session.get(FiscalDocument, receipt_id)
+        return document_view(session, doc) if doc and doc.type in ("sale", "return") else None
+
+    found = await journal.read(view)
+    if found is None:
+        raise _not_found(receipt_id)
+    return found
+
+
+@router.post("/{receipt_id}/return", status_code=201)
+async def return_receipt(
+    receipt_id: int, body: ReturnRequest, ctx: CtxDep, response: Response
+) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await answer(journal, refund(journal, receipt_id, body), response)

@@ -1,0 +1,85 @@
+"""The shift and the cash drawer: ``/v1/shift``, ``/v1/reports/x``, ``/v1/cash/in|out``.
+
+``GET /v1/shift`` → ``{"open": bool, "number": int|null, "opened_at": iso|null, "hours_left": int|null,
+"expired": bool, "totals": {"sale"|"return"|"cash_in"|"cash_out": {"count", "total"}}}`` (from the
+last state read from the register and the journal; no device call).
+
+``POST /v1/shift/open`` body ``{"uuid"?: str, "cashier"?: {"employee_id"} | {"name", "inn"?}}`` →
+201 ``{"document": <journal document, as in receipts.py>, "shift": <GET /v1/shift>}``;
+409 ``shift_already_open``.
+
+``POST /v1/shift/close`` (the Z report) same body → 201 the same shape; 409 ``shift_not_open``.
+
+``POST /v1/reports/x`` (no body) → 200 ``{"shift": <GET /v1/shift>}``; 409 ``shift_not_open``.
+
+``POST /v1/cash/in`` and ``/v1/cash/out`` body ``{"uuid"?: str, "amount": kopecks > 0, "cashier"?}``
+→ 201 ``{"document", "shift"}``; 409 ``shift_not_open`` / ``shift_expired``.
+
+A repeated ``uuid`` answers 200 with the first document and does nothing on the register.
+Errors as in receipts.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from agent.api.deps import CtxDep
+from agent.api.receipts import api_error, journal_of
+from agent.journal.errors import JournalError
+from agent.journal.requests import CashRequest, ShiftRequest
+from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
+from agent.journal.views import document_view
+
+router = APIRouter(prefix="/v1", tags=["shift"])
+
+
+async def _document(journal, work, response: Response) -> dict[str, Any]:
+    try:
+        doc, replayed = await work
+    except JournalError as exc:
+        raise api_error(exc) from exc
+    response.status_code = 200 if replayed else 201
+    return {
+        "document": await journal.read(lambda s: document_view(s, doc, replayed)),
+        "shift": await shift_view(journal),
+    }
+
+
+@router.get("/shift")
+async def get_shift(ctx: CtxDep) -> dict[str, Any]:
+    return await shift_view(journal_of(ctx))
+
+
+@router.post("/shift/open", status_code=201)
+async def post_open(ctx: CtxDep, response: Response, body: ShiftRequest | None = None) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await _document(journal, open_shift(journal, body or ShiftRequest()), response)
+
+
+@router.post("/shift/close", status_code=201)
+async def post_close(ctx: CtxDep, response: Response, body: ShiftRequest | None = None) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await _document(journal, close_shift(journal, body or ShiftRequest()), response)
+
+
+@router.post("/reports/x")
+async def post_x_report(ctx: CtxDep) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    try:
+        return {"shift": await x_report(journal)}
+    except JournalError as exc:
+        raise api_error(exc) from exc
+
+
+@router.post("/cash/in", status_code=201)
+async def post_cash_in(body: CashRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await _document(journal, cash_move(journal, "cash_in", body), response)
+
+
+@router.post("/cash/out", status_code=201)
+async def post_cash_out(body: CashRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+    journal = journal_of(ctx)
+    return await _document(journal, cash_move(journal, "cash_out", body), response)

@@ -1,0 +1,130 @@
+"""`kassa sale`: a sale from the shell (technicians, scripts), through the daemon's journal.
+
+``--line CODE[xQTY]`` is a catalog line, ``--item NAME=KOPECKS[xQTY]`` a free-price line,
+``--pay cash|card[:KOPECKS]`` a payment (none: exact cash; one without amount pays the rest).
+``--uuid`` makes it idempotent: after a crash or a timeout run the same command again and
+you get the first result, never a second receipt. Without ``--uuid`` one is made up and
+printed, so the sale can still be retried.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid as uuid_module
+from decimal import Decimal, InvalidOperation
+
+import click
+import httpx
+
+from agent.cli import UserError
+from agent.client import DaemonClient, DaemonError, DaemonNotRunning
+from agent.i18n import _
+
+SALE_TIMEOUT = 300.0  # seconds: a sale may first open the shift (the register allows 120 s for that)
+EXIT_FAILED = 1
+EXIT_NOT_RUNNING = 3
+
+_QUANTITY = re.compile(r"^(?P<head>.+?)x(?P<qty>\d+(?:[.,]\d{1,3})?)$")
+
+
+def _split_quantity(text: str) -> tuple[str, str]:
+    match = _QUANTITY.match(text)
+    if match is None:
+        return text, "1"
+    return match["head"], match["qty"].replace(",", ".")
+
+
+def parse_line(text: str) -> dict:
+    """CODE[xQTY] → a catalog line; a code may itself contain an x (the quantity must be numeric)."""
+    code, quantity = _split_quantity(text.strip())
+    if not code:
+        raise click.BadParameter(_("expected CODE or CODExQUANTITY, e.g. 4607001x2"))
+    return {"code": code, "quantity": quantity}
+
+
+def parse_item(text: str) -> dict:
+    """NAME=KOPECKS[xQTY] → a free-price line."""
+    name, sep, rest = text.rpartition("=")
+    price, quantity = _split_quantity(rest.strip())
+    if not sep or not name.strip() or not price.isdigit():
+        raise click.BadParameter(_("expected NAME=KOPECKS or NAME=KOPECKSxQUANTITY, e.g. Bag=500x2"))
+    return {"name": name.strip(), "price": int(price), "quantity": quantity}
+
+
+def parse_payment(text: str) -> dict:
+    kind, sep, amount = text.partition(":")
+    if not kind or (sep and not amount.isdigit()):
+        raise click.BadParameter(_("expected KIND or KIND:KOPECKS, e.g. cash:50000"))
+    return {"kind": kind, "amount": int(amount)} if sep else {"kind": kind}
+
+
+def money(kopecks: int) -> str:
+    sign = "-" if kopecks < 0 else ""
+    return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
+
+
+def _retry_hint(given: str | None, uuid: str) -> str:
+    """Retrying with the same uuid is always safe: it returns the first result or sells once."""
+    return "" if given else " " + _("(retry with --uuid {uuid})").format(uuid=uuid)
+
+
+def _convert(parser, values):
+    try:
+        return [parser(value) for value in values]
+    except (InvalidOperation, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("sale", help=_("Make a sale from the shell."))
+@click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
+@click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
+@click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
+@click.option("--uuid", "uuid", metavar="UUID", help=_("Idempotency key: the same uuid never sells twice."))
+@click.option("--buyer", metavar="PHONE|EMAIL", help=_("Buyer's contact (tag 1008)."))
+@click.option("--cashier", metavar="NAME", help=_("Cashier's name printed on the receipt (tag 1021)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
+def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
+    from agent.config import load_settings
+
+    body_lines = _convert(parse_line, lines) + _convert(parse_item, items)
+    if not body_lines:
+        raise UserError(_("nothing to sell: give at least one --line CODE or --item NAME=KOPECKS"), 2)
+    for line in body_lines:
+        try:
+            Decimal(line["quantity"])
+        except InvalidOperation:
+            raise UserError(_("bad quantity {quantity}").format(quantity=line["quantity"]), 2) from None
+    body = {
+        "uuid": uuid or str(uuid_module.uuid4()),
+        "lines": body_lines,
+        "payments": _convert(parse_payment, payments),
+    }
+    if buyer:
+        body["buyer_contact"] = buyer
+    if cashier:
+        body["cashier"] = {"name": cashier}
+    settings = load_settings()
+    try:
+        with DaemonClient(settings.socket, timeout=SALE_TIMEOUT) as client:
+            receipt = client.post("/v1/receipts", json=body)
+    except DaemonNotRunning as exc:
+        raise UserError(exc.message, EXIT_NOT_RUNNING) from None
+    except DaemonError as exc:
+        raise UserError(exc.message + _retry_hint(uuid, body["uuid"]), EXIT_FAILED) from None
+    except httpx.HTTPError as exc:  # the daemon died or hung mid-sale: the receipt is settled on restart
+        message = _("the daemon stopped answering during the sale ({error})").format(error=exc)
+        raise UserError(message + _retry_hint(None, body["uuid"]), EXIT_FAILED) from None
+    if as_json:
+        keys = ("uuid", "fd", "fiscal_sign", "total", "change", "shift", "status", "replayed")
+        click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
+        return
+    text = _("Receipt FD {fd} (fiscal sign {sign}), shift {shift}: total {total}").format(
+        fd=receipt["fd"], sign=receipt["fiscal_sign"], shift=receipt["shift"], total=money(receipt["total"])
+    )
+    if receipt.get("change"):
+        text += _(", change {change}").format(change=money(receipt["change"]))
+    click.echo(text)
+    if receipt.get("replayed"):
+        click.echo(_("(already fiscalized earlier with this uuid; nothing was printed now)"))
+    click.echo(_("uuid: {uuid}").format(uuid=receipt["uuid"]))

@@ -1,0 +1,31 @@
+"""Test hook: die at a named step of a fiscal operation, as a power cut would.
+
+``KASSA_TEST_CRASH_AT=<step>`` makes the daemon SIGKILL itself the first time an operation
+reaches that step (once per state dir: a marker file remembers it, so the restarted daemon
+runs on). Steps: ``before_commit`` (the pending row is not written yet), ``after_commit``
+(written, nothing sent), ``mid_receipt`` (receipt open on the register, one line in),
+``after_close`` (the register closed it, the result is not written). Unset in production,
+where this is one dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+STEPS = ("before_commit", "after_commit", "mid_receipt", "after_close")
+ENV = "KASSA_TEST_CRASH_AT"
+
+
+def crash_point(step: str, state_dir: Path | None = None) -> None:
+    if os.environ.get(ENV) != step:
+        return
+    if state_dir is not None:
+        marker = Path(state_dir) / f"crashed-at-{step}"
+        if marker.exists():
+            return
+        fd = os.open(marker, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.fsync(fd)
+        os.close(fd)
+    os.kill(os.getpid(), signal.SIGKILL)

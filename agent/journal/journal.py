@@ -1,0 +1,400 @@
+"""The journal service: every fiscal operation written ``pending``, sent, then settled, never twice.
+
+One operation at a time (one register). The order of an operation is the product's promise:
+
+1. settle anything a crash left ``pending`` (``recovery``) and replay a known uuid;
+2. read the register (shift, FN serial, last FD) and write the row ``pending`` with the FD
+   number the FN should give it — committed and fsynced before the register hears of it; a
+   store that cannot write refuses the operation here;
+3. drive the register (a stray open receipt is cancelled first);
+4. write the fiscal result, status ``fiscalized`` and the outbox row in one transaction.
+
+Any driver error sends the document straight to recovery, which asks the register what
+really happened instead of guessing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid as uuid_module
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.journal import records
+from agent.journal.codes import FiscalCodes
+from agent.journal.crash import crash_point
+from agent.journal.errors import JournalError
+from agent.journal.records import FISCALIZED, PENDING, Operation
+from agent.journal.register import probe
+from agent.store.models import FiscalDocument
+from drivers.errors import DriverError
+from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
+
+log = logging.getLogger(__name__)
+
+SHIFT_LIMIT = timedelta(hours=24)
+
+# what each journal type is called in the FN's own journal (find_document)
+FN_TYPES = {
+    "sale": "receipt",
+    "return": "return",
+    "shift_open": "shift_open",
+    "shift_close": "shift_close",
+    "cash_in": "cash_in",
+    "cash_out": "cash_out",
+}
+
+Perform = Callable[..., FiscalResult | None]  # (device, stray_open, state_dir) -> result, in the port thread
+
+
+@dataclass
+class ShiftState:
+    """The register's shift as last seen; ``status_summary`` answers from it without a device call."""
+
+    known: bool = False
+    open: bool = False
+    number: int | None = None
+    opened_at: datetime | None = None
+    expired_on_register: bool = False
+
+    def expired(self, now: datetime) -> bool:
+        if not self.open:
+            return False
+        return self.expired_on_register or (self.opened_at is not None and now - self.opened_at > SHIFT_LIMIT)
+
+    def view(self, now: datetime) -> dict[str, Any]:
+        hours_left = None
+        if self.open and self.opened_at is not None:
+            left = (self.opened_at + SHIFT_LIMIT - now).total_seconds() / 3600
+            hours_left = max(0, int(left))
+        return {
+            "open": self.open,
+            "number": self.number,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
+            "hours_left": 0 if self.expired(now) else hours_left,
+            "expired": self.expired(now),
+        }
+
+
+class StoreFailed(JournalError):
+    def __init__(self, problem: str):
+        super().__init__(
+            507,
+            "store_failed",
+            N_(
+                "the journal cannot be written ({problem}); nothing was sent to the register — "
+                "free disk space or check the store, then try again"
+            ),
+            problem=problem,
+        )
+
+
+def new_uuid() -> str:
+    return str(uuid_module.uuid4())
+
+
+class Journal:
+    """The service behind ``ctx.services["journal"]``."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.lock = asyncio.Lock()
+        self.shift = ShiftState()
+        self.kkt_serial: str | None = None
+        self.fn_serial: str | None = None
+        self._poll_seen: Any = None  # the device manager's last status when our last operation ended
+
+    # -- the register -------------------------------------------------------------------------
+
+    @property
+    def handle(self):
+        devices = self.ctx.devices
+        handle = getattr(devices, "fiscal", None) if devices is not None else None
+        if handle is None:
+            raise JournalError(
+                503,
+                "register_not_configured",
+                N_("no fiscal register is configured: set [printer] port in the config"),
+            )
+        return handle
+
+    @property
+    def state_dir(self):
+        return self.ctx.settings.state_dir
+
+    def codes(self) -> FiscalCodes:
+        profile = self.handle.profile
+        if profile is None or profile.fiscal is None:
+            raise JournalError(
+                503,
+                "register_profile_missing",
+                N_("the fiscal register's profile is not loaded: check [printer] profile in the config"),
+            )
+        return FiscalCodes.from_profile(profile)
+
+    async def device(self, fn: Callable, *args: Any, timeout: float | None = None) -> Any:
+        """Run ``fn(register, *args)`` in the port's thread; a missing register is a clear 503."""
+        handle = self.handle
+        try:
+            return await handle.call(fn, *args, timeout=timeout)
+        except (DriverError, JournalError):
+            raise
+        except Exception as exc:  # DeviceUnavailable, a dead port, a timeout of the handle
+            log.warning("fiscal register unavailable: %s", exc)
+            raise JournalError(
+                503,
+                "register_unavailable",
+                N_("the fiscal register does not answer ({problem}); check its cable and power"),
+                problem=str(exc) or type(exc).__name__,
+            ) from exc
+
+    async def probe(self) -> tuple[RegisterStatus, FnStatus]:
+        status, fn = await self.device(probe)
+        self._poll_seen = self._poll()
+        self.fn_serial = fn.fn_serial
+        await self.note_shift(status)
+        if self.kkt_serial is None:  # the device manager read it when it opened the port
+            info = getattr(self.handle, "info", None)
+            if info is None:
+                info = await self.device(lambda device: device.device_info())
+            self.kkt_serial = info.serial
+        return status, fn
+
+    # -- the store ----------------------------------------------------------------------------
+
+    async def read(self, fn: Callable[[Session], Any]) -> Any:
+        def run():
+            with self.ctx.store.read() as session:
+                return fn(session)
+
+        return await asyncio.to_thread(run)
+
+    async def write(self, fn: Callable[[Session], Any]) -> Any:
+        def run():
+            with self.ctx.store.write() as session:
+                return fn(session)
+
+        return await asyncio.to_thread(run)
+
+    # -- shift --------------------------------------------------------------------------------
+
+    async def note_shift(self, status: RegisterStatus) -> None:
+        previous = self.shift
+        opened_at = status.shift_opened_at
+        if status.shift_open and opened_at is None:
+            if previous.open and previous.number == status.shift_number and previous.opened_at:
+                opened_at = previous.opened_at
+            else:
+                opened_at = await self.read(lambda s: shift_opened_at(s, status.shift_number))
+        self.shift = ShiftState(
+            known=True,
+            open=status.shift_open,
+            number=status.shift_number,
+            opened_at=opened_at if status.shift_open else None,
+            expired_on_register=status.shift_expired,
+        )
+
+    def check_shift_not_expired(self) -> None:
+        if self.shift.expired(self.ctx.clock()):
+            raise JournalError(
+                409,
+                "shift_expired",
+                N_(
+                    "the shift has been open for more than 24 hours: close it with a Z report "
+                    "(kassa printer z-report), then sell again"
+                ),
+            )
+
+    # -- one fiscal operation -----------------------------------------------------------------
+
+    async def replay(self, op: Operation) -> FiscalDocument | None:
+        """The first result of a known uuid (after settling it), or None to go ahead."""
+        doc = await self.read(lambda s: records.by_uuid(s, op.uuid))
+        if doc is None:
+            return None
+        if doc.request_hash != op.request_hash:
+            raise JournalError(
+                409,
+                "uuid_conflict",
+                N_("the uuid {uuid} was already used for a different request: send a new uuid"),
+                uuid=op.uuid,
+            )
+        if doc.status == FISCALIZED:
+            return doc
+        return None  # failed earlier: nothing reached the FN, so it may be fiscalized now
+
+    async def fiscalize(
+        self,
+        op: Operation,
+        perform: Perform,
+        *args: Any,
+        timeout: float | None = None,
+        probed: tuple[RegisterStatus, FnStatus] | None = None,
+    ) -> FiscalDocument:
+        """Steps 2–4 above; the caller holds the lock, has settled pending rows and checked replay.
+
+        ``probed`` is the register's state if the caller has just read it (saves two round trips).
+        """
+        status, fn = probed or await self.probe()
+        if status.waiting_continue:  # the last document's printing stopped at paper-out: finish it
+            await self.device(lambda device: device.continue_printing())
+            status, fn = await self.probe()
+        expected_fd = fn.last_fd + 1
+        crash_point("before_commit", self.state_dir)
+
+        def pending(session: Session) -> FiscalDocument:
+            doc = records.write_pending(session, op, fn.fn_serial, expected_fd, self.ctx.clock())
+            doc.kkt_serial = self.kkt_serial
+            return doc
+
+        try:
+            doc = await self.write(pending)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("journal write failed before fiscalizing %s: %s", op.uuid, exc)
+            raise StoreFailed(_short(exc)) from exc
+        crash_point("after_commit", self.state_dir)
+        stray = status.document_open or fn.document_open
+        try:
+            result = await self.device(perform, *args, stray, self.state_dir, timeout=timeout)
+        except (DriverError, JournalError) as exc:
+            log.warning("%s %s: register error %s; reconciling", op.type, op.uuid, exc)
+            settled = await self.reconcile_one(doc.id, cause=exc)
+            if settled is not None and settled.status == FISCALIZED:
+                return settled
+            raise
+        crash_point("after_close", self.state_dir)
+        return await self.complete(doc.id, result)
+
+    async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument:
+        now = self.ctx.clock()
+
+        def done(session: Session) -> FiscalDocument:
+            return records.mark_fiscalized(
+                session,
+                doc_id,
+                fd=result.fd if result else None,
+                fiscal_sign=result.fiscal_sign if result else None,
+                shift=result.shift if result else self.shift.number,
+                fiscalized_at=result.fiscalized_at if result else now,
+            )
+
+        try:
+            doc = await self.write(done)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("fiscalized document %s could not be recorded: %s", doc_id, exc)
+            raise JournalError(
+                507,
+                "store_failed_after_fiscalizing",
+                N_(
+                    "the register fiscalized the document but the journal could not record it "
+                    "({problem}); it is completed from the register once the store works again"
+                ),
+                problem=_short(exc),
+            ) from exc
+        self._poll_seen = self._poll()
+        if doc.type == "shift_open" and result is not None:
+            self.shift = ShiftState(True, True, result.shift, result.fiscalized_at)
+        elif doc.type == "shift_close":
+            self.shift = ShiftState(True, False, result.shift if result else self.shift.number)
+        return doc
+
+    def _poll(self) -> Any:
+        devices = self.ctx.devices
+        return getattr(getattr(devices, "fiscal", None), "last_status", None) if devices else None
+
+    def _shift_from_poll(self, session: Session) -> None:
+        """Follow the device manager's status poll (a Z report printed by hand, a shift past 24 h).
+
+        Only a poll newer than our own last operation counts: one read before it is stale.
+        """
+        status = self._poll()
+        if not isinstance(status, RegisterStatus) or status is self._poll_seen:
+            return
+        self._poll_seen = status
+        same = status.shift_number == self.shift.number and self.shift.open
+        opened_at = status.shift_opened_at or (self.shift.opened_at if same else None)
+        if status.shift_open and opened_at is None:
+            opened_at = shift_opened_at(session, status.shift_number)
+        self.shift = ShiftState(
+            True,
+            status.shift_open,
+            status.shift_number,
+            opened_at if status.shift_open else None,
+            status.shift_expired,
+        )
+
+    def status_summary(self) -> dict[str, Any]:
+        """Shift and upload queue for ``GET /v1/status``: memory and one small query, no device call."""
+        now = self.ctx.clock()
+        try:
+            with self.ctx.store.read() as session:
+                self._shift_from_poll(session)
+                queue = records.outbox_queue(session, now)
+        except SQLAlchemyError:
+            log.warning("outbox count failed", exc_info=True)
+            queue = {"depth": None, "oldest_age_seconds": None}
+        return {"shift": self.shift.view(now), "queue": queue}
+
+    # -- recovery -----------------------------------------------------------------------------
+
+    async def reconcile_one(self, doc_id: int, cause: Exception | None = None) -> FiscalDocument | None:
+        from agent.journal.recovery import reconcile
+
+        try:
+            return await reconcile(self, doc_id, cause)
+        except (DriverError, JournalError) as exc:
+            log.warning("document %s stays pending: %s", doc_id, exc)
+            return None
+
+    async def settle_pending(self) -> None:
+        """Reconcile every pending row; refuse new work while one cannot be settled (or at shutdown)."""
+        if self.ctx.stopping:
+            raise JournalError(503, "stopping", N_("the kassa daemon is stopping; try again in a moment"))
+        for doc in await self.read(records.pending_documents):
+            settled = await self.reconcile_one(doc.id)
+            if settled is None or settled.status == PENDING:
+                raise JournalError(
+                    503,
+                    "journal_unsettled",
+                    N_(
+                        "the document {uuid} is not yet reconciled with the register; "
+                        "check the register's cable and power, then try again"
+                    ),
+                    uuid=doc.uuid,
+                )
+
+    async def recover(self) -> int:
+        """Settle what a crash left pending (at start and after driver errors); how many remain."""
+        async with self.lock:
+            try:
+                await self.settle_pending()
+                await self.probe()
+            except (DriverError, JournalError) as exc:
+                log.warning("recovery incomplete: %s", exc)
+            return len(await self.read(records.pending_documents))
+
+
+def shift_opened_at(session: Session, number: int) -> datetime | None:
+    """When our journal saw shift ``number`` open (the register may not report it)."""
+    query = (
+        select(FiscalDocument.fiscalized_at)
+        .where(
+            FiscalDocument.type == "shift_open",
+            FiscalDocument.status == FISCALIZED,
+            FiscalDocument.shift == number,
+        )
+        .order_by(FiscalDocument.id.desc())
+    )
+    return session.exec(query).first()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -1,0 +1,147 @@
+"""The journal's rows: write an operation ``pending``, then ``fiscalized`` (with its outbox row)
+or ``failed``.
+
+Each function is one transaction. ``fiscalized`` and the outbox row are written together, so a
+document is either uploaded eventually or not fiscalized at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, delete, select
+
+from agent.journal.cart import PricedLine
+from agent.journal.payments import Settled
+from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptPayment
+from drivers.fiscal_register import Cashier
+
+PENDING = "pending"
+FISCALIZED = "fiscalized"
+FAILED = "failed"
+
+
+@dataclass
+class Operation:
+    """One fiscal operation as the journal writes it before the register hears of it."""
+
+    uuid: str
+    type: str  # sale | return | shift_open | shift_close | cash_in | cash_out
+    request_hash: str
+    total: int = 0
+    cashier: Cashier | None = None
+    buyer_contact: str | None = None
+    original_id: int | None = None
+    order_id: int | None = None
+    lines: list[PricedLine] = field(default_factory=list)
+    payments: list[Settled] = field(default_factory=list)
+
+
+def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
+    return session.exec(select(FiscalDocument).where(FiscalDocument.uuid == uuid)).first()
+
+
+def write_pending(
+    session: Session, op: Operation, fn_serial: str, expected_fd: int, now: datetime
+) -> FiscalDocument:
+    """Insert the row (or re-arm a ``failed`` one with the same uuid) with its lines and payments."""
+    doc = by_uuid(session, op.uuid)
+    if doc is None:
+        doc = FiscalDocument(uuid=op.uuid, type=op.type, status=PENDING, request_hash=op.request_hash)
+    else:
+        session.exec(delete(ReceiptLine).where(ReceiptLine.document_id == doc.id))
+        session.exec(delete(ReceiptPayment).where(ReceiptPayment.document_id == doc.id))
+    doc.status = PENDING
+    doc.fn_serial = fn_serial
+    doc.expected_fd = expected_fd
+    doc.created_at = now
+    doc.total = op.total
+    doc.cashier_name = op.cashier.name if op.cashier else None
+    doc.cashier_inn = op.cashier.inn if op.cashier else None
+    doc.buyer_contact = op.buyer_contact
+    doc.original_id = op.original_id
+    doc.order_id = op.order_id
+    doc.error_code = doc.error_message = None
+    session.add(doc)
+    session.flush()
+    for position, line in enumerate(op.lines, start=1):
+        session.add(
+            ReceiptLine(
+                document_id=doc.id,
+                position=line.position or position,
+                product_code=line.code,
+                name=line.name,
+                quantity=line.quantity,
+                price=line.price,
+                discount=line.discount,
+                amount=line.amount,
+                unit=line.unit,
+                tax=line.tax,
+                payment_object=line.payment_object,
+            )
+        )
+    for payment in op.payments:
+        session.add(
+            ReceiptPayment(
+                document_id=doc.id, kind=payment.kind, amount=payment.amount, change=payment.change
+            )
+        )
+    return doc
+
+
+def mark_fiscalized(
+    session: Session,
+    doc_id: int,
+    *,
+    fd: int | None,
+    fiscal_sign: str | None,
+    shift: int | None,
+    fiscalized_at: datetime,
+) -> FiscalDocument:
+    doc = session.get(FiscalDocument, doc_id)
+    doc.status = FISCALIZED
+    doc.fd = fd
+    doc.fiscal_sign = fiscal_sign
+    doc.shift = shift
+    doc.fiscalized_at = fiscalized_at
+    doc.error_code = doc.error_message = None
+    session.add(doc)
+    if session.exec(select(OutboxItem).where(OutboxItem.document_id == doc_id)).first() is None:
+        session.add(OutboxItem(document_id=doc_id, created_at=fiscalized_at))
+    return doc
+
+
+def mark_failed(session: Session, doc_id: int, code: str, message: str) -> FiscalDocument:
+    doc = session.get(FiscalDocument, doc_id)
+    doc.status = FAILED
+    doc.error_code = code
+    doc.error_message = message
+    session.add(doc)
+    return doc
+
+
+def pending_documents(session: Session) -> list[FiscalDocument]:
+    return list(
+        session.exec(
+            select(FiscalDocument).where(FiscalDocument.status == PENDING).order_by(FiscalDocument.id)
+        )
+    )
+
+
+def fd_taken(session: Session, fn_serial: str, fd: int, other_than: int) -> bool:
+    """Another journal row already holds this FD (so it is not the one a pending row waits for)."""
+    query = select(FiscalDocument.id).where(
+        FiscalDocument.fn_serial == fn_serial, FiscalDocument.fd == fd, FiscalDocument.id != other_than
+    )
+    return session.exec(query).first() is not None
+
+
+def outbox_queue(session: Session, now: datetime) -> dict:
+    """How many fiscalized documents wait for upload, and how long the oldest has waited."""
+    depth = session.exec(select(func.count()).where(OutboxItem.status == PENDING)).one()
+    oldest = session.exec(
+        select(OutboxItem.created_at).where(OutboxItem.status == PENDING).order_by(OutboxItem.id).limit(1)
+    ).first()
+    return {"depth": depth, "oldest_age_seconds": int((now - oldest).total_seconds()) if oldest else None}

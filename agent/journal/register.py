@@ -1,0 +1,74 @@
+"""What the journal asks of the register, each step run in the port's own thread.
+
+A receipt goes out as one call (cancel a stray open receipt, open, lines, tags, close), so
+the lines of one receipt are never interleaved with another command; the crash hook between
+the first line and the close lets tests kill the daemon with a receipt open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.journal.cart import PricedLine
+from agent.journal.crash import crash_point
+from agent.journal.payments import Settled, register_amounts
+from drivers.fiscal_register import (
+    Cashier,
+    FiscalRegister,
+    FiscalResult,
+    Payments,
+    ReceiptItem,
+    ReceiptKind,
+)
+
+TAG_BUYER_CONTACT = 1008
+TAG_CASHIER = 1021
+TAG_CASHIER_INN = 1203
+
+
+def receipt_item(line: PricedLine) -> ReceiptItem:
+    return ReceiptItem(
+        name=line.name,
+        quantity=line.quantity,
+        price=line.price,
+        amount=line.amount,
+        tax=line.tax,
+        payment_object=line.payment_object,
+        unit=line.unit,
+    )
+
+
+def cashier_tags(cashier: Cashier | None) -> list[tuple[int, str]]:
+    if cashier is None:
+        return []
+    tags = [(TAG_CASHIER, cashier.name)]
+    if cashier.inn:
+        tags.append((TAG_CASHIER_INN, cashier.inn))
+    return tags
+
+
+def print_receipt(
+    device: FiscalRegister,
+    kind: ReceiptKind,
+    lines: list[PricedLine],
+    payments: list[Settled],
+    total: int,
+    tags: list[tuple[int, str]],
+    stray_open: bool,
+    state_dir: Path | None,
+) -> FiscalResult:
+    if stray_open:
+        device.cancel_receipt()
+    device.open_receipt(kind)
+    for index, line in enumerate(lines):
+        device.add_item(receipt_item(line))
+        if index == 0:
+            crash_point("mid_receipt", state_dir)
+    for tag, value in tags:
+        device.add_tag(tag, value)
+    return device.close_receipt(Payments(register_amounts(payments)), total=total)
+
+
+def probe(device: FiscalRegister):
+    """The register's state and its FN's, read together before an operation."""
+    return device.status(), device.fn_status()

@@ -1,0 +1,199 @@
+"""Returns ("возврат прихода"): full or partial, linked to the sale, never more than was sold.
+
+What a line may still give back is its sold quantity minus what fiscalized (or still pending)
+returns of the same sale took. Amounts are taken from the sale's line amounts, discounts
+included, rounded cumulatively: the returns of a line add up to exactly what was paid for it.
+A return's lines keep the sale's line positions, which is how they are matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.journal.cart import PricedLine, check_quantity, round_kopecks
+from agent.journal.cashier import resolve_cashier
+from agent.journal.errors import InvalidReceipt, JournalError
+from agent.journal.payments import CASH, Settled, settle
+from agent.journal.records import FAILED, FISCALIZED, Operation
+from agent.journal.register import print_receipt
+from agent.journal.requests import ReturnRequest, request_hash
+from agent.journal.sale import PricedSale, receipt_tags, tenders
+from agent.journal.shift import open_shift_now
+from agent.store.models import FiscalDocument, ReceiptLine, ReceiptPayment
+from drivers.fiscal_register import ReceiptKind
+
+
+@dataclass(frozen=True)
+class Returnable:
+    line: ReceiptLine
+    returned_quantity: Decimal
+    returned_amount: int
+
+    @property
+    def quantity_left(self) -> Decimal:
+        return self.line.quantity - self.returned_quantity
+
+    def amount_for(self, quantity: Decimal) -> int:
+        """Cumulative rounding: the last return of a line takes exactly what is left of its amount."""
+        after = self.returned_quantity + quantity
+        if after == self.line.quantity:
+            return self.line.amount - self.returned_amount
+        return round_kopecks(self.line.amount * after / self.line.quantity) - self.returned_amount
+
+
+def returnable_lines(session: Session, sale: FiscalDocument) -> list[Returnable]:
+    lines = session.exec(
+        select(ReceiptLine).where(ReceiptLine.document_id == sale.id).order_by(ReceiptLine.position)
+    ).all()
+    returns = select(FiscalDocument.id).where(
+        FiscalDocument.original_id == sale.id,
+        FiscalDocument.type == "return",
+        FiscalDocument.status != FAILED,
+    )
+    taken: dict[int, tuple[Decimal, int]] = {}
+    for line in session.exec(select(ReceiptLine).where(ReceiptLine.document_id.in_(returns))):
+        quantity, amount = taken.get(line.position, (Decimal(0), 0))
+        taken[line.position] = (quantity + line.quantity, amount + line.amount)
+    return [Returnable(line, *taken.get(line.position, (Decimal("0.000"), 0))) for line in lines]
+
+
+def original_sale(session: Session, sale_id: int) -> FiscalDocument:
+    sale = session.get(FiscalDocument, sale_id)
+    if sale is None or sale.type != "sale":
+        raise JournalError(404, "receipt_not_found", N_("no sale receipt {id} in the journal"), id=sale_id)
+    if sale.status != FISCALIZED:
+        raise JournalError(
+            409,
+            "receipt_not_fiscalized",
+            N_("receipt {id} was not fiscalized: there is nothing to return"),
+            id=sale_id,
+        )
+    return sale
+
+
+def _refund_payments(session: Session, sale: FiscalDocument, total: int) -> list[Settled]:
+    """As the sale was paid: non-cash kinds first up to what they paid, the rest in cash."""
+    paid = session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id == sale.id)).all()
+    refunds: list[Settled] = []
+    left = total
+    for payment in sorted(paid, key=lambda p: p.kind == CASH):
+        part = min(left, payment.amount - payment.change)
+        if part > 0:
+            refunds.append(Settled(payment.kind, part))
+            left -= part
+    if left > 0:
+        refunds.append(Settled(CASH, left))
+    return refunds
+
+
+def price_return(
+    session: Session, sale: FiscalDocument, request: ReturnRequest, kinds: set[str]
+) -> PricedSale:
+    available = {item.line.position: item for item in returnable_lines(session, sale)}
+    if request.lines is None:
+        wanted = [(f"lines[{i}]", item, item.quantity_left) for i, item in enumerate(available.values())]
+        wanted = [entry for entry in wanted if entry[2] > 0]
+        if not wanted:
+            raise JournalError(
+                409,
+                "already_returned",
+                N_("everything on receipt {id} has already been returned"),
+                id=sale.id,
+            )
+    else:
+        wanted = []
+        seen: set[int] = set()
+        for index, asked in enumerate(request.lines):
+            field = f"lines[{index}]"
+            item = available.get(asked.position)
+            if item is None or asked.position in seen:
+                raise InvalidReceipt(
+                    f"{field}.position",
+                    N_("{field}: receipt {id} has no line {position} (or it is named twice)"),
+                    id=sale.id,
+                    position=asked.position,
+                )
+            seen.add(asked.position)
+            quantity = item.quantity_left if asked.quantity is None else asked.quantity
+            if asked.quantity is not None:
+                check_quantity(f"{field}.quantity", quantity)
+            if quantity > item.quantity_left or quantity <= 0:
+                raise JournalError(
+                    409,
+                    "return_limit",
+                    N_("{field}: only {left} of \u201c{name}\u201d can still be returned"),
+                    field=f"{field}.quantity",
+                    left=str(item.quantity_left),
+                    name=item.line.name,
+                )
+            wanted.append((field, item, quantity))
+    lines = []
+    for _field, item, quantity in wanted:
+        amount = item.amount_for(quantity)
+        gross = round_kopecks(quantity * item.line.price)
+        lines.append(
+            PricedLine(
+                name=item.line.name,
+                quantity=quantity,
+                price=item.line.price,
+                tax=item.line.tax,
+                unit=item.line.unit,
+                payment_object=item.line.payment_object,
+                code=item.line.product_code,
+                discount=max(0, gross - amount),
+                amount=amount,
+                position=item.line.position,
+            )
+        )
+    total = sum(line.amount for line in lines)
+    if request.payments is None:
+        payments = _refund_payments(session, sale, total)
+    else:
+        payments = settle(total, tenders(request.payments), kinds)
+        if any(payment.change for payment in payments):
+            raise InvalidReceipt(
+                "payments", N_("{field}: a refund must add up to exactly the return's total")
+            )
+    return PricedSale(lines, payments, total)
+
+
+async def refund(journal, sale_id: int, request: ReturnRequest) -> tuple[FiscalDocument, bool]:
+    """Fiscalize a return of (part of) sale ``sale_id``; returns the row and whether it is a replay."""
+    kinds = set(journal.codes().payment_types)
+    hash_ = request_hash("return", request, original_id=sale_id)
+    async with journal.lock:
+        await journal.settle_pending()
+        cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
+        probe_op = Operation(uuid=request.uuid, type="return", request_hash=hash_)
+        if (first := await journal.replay(probe_op)) is not None:
+            return first, True
+
+        def price(session: Session):
+            sale = original_sale(session, sale_id)
+            return sale, price_return(session, sale, request, kinds)
+
+        sale, priced = await journal.read(price)
+        op = Operation(
+            uuid=request.uuid,
+            type="return",
+            request_hash=hash_,
+            total=priced.total,
+            cashier=cashier,
+            buyer_contact=request.buyer_contact or sale.buyer_contact,
+            original_id=sale.id,
+            lines=priced.lines,
+            payments=priced.payments,
+        )
+        status, fn = await journal.probe()
+        journal.check_shift_not_expired()
+        if not status.shift_open:
+            await open_shift_now(journal, cashier)
+            status, fn = await journal.probe()
+        tags = receipt_tags(cashier, op.buyer_contact)
+        args = (ReceiptKind.RETURN, priced.lines, priced.payments, priced.total, tags)
+        doc = await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
+        return doc, False

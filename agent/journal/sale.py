@@ -1,0 +1,145 @@
+"""Turn a sale request into priced lines and settled payments, with the catalog and the profile.
+
+Tax rates, units and payment-object types come from the product (the back office's data) or,
+for a free-price line, from the request or the ``default_tax`` setting; every code must be one
+the register's profile maps, so a new VAT rate is a data change, never a code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.journal.cart import CartLine, PricedLine, check_quantity, percent_of, price_lines, with_discount
+from agent.journal.cashier import resolve_cashier
+from agent.journal.codes import FiscalCodes
+from agent.journal.errors import InvalidReceipt
+from agent.journal.payments import Settled, Tender, settle
+from agent.journal.records import Operation
+from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, print_receipt
+from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
+from agent.journal.shift import open_shift_now
+from agent.store.models import Barcode, FiscalDocument, Product
+from drivers.fiscal_register import ReceiptKind
+
+
+@dataclass(frozen=True)
+class PricedSale:
+    lines: list[PricedLine]
+    payments: list[Settled]
+    total: int
+
+
+def _product(session: Session, line: LineRequest) -> Product | None:
+    if line.code is not None:
+        return session.exec(select(Product).where(Product.code == line.code)).first()
+    barcode = session.get(Barcode, line.barcode)
+    return session.get(Product, barcode.product_id) if barcode else None
+
+
+UNKNOWN_CODE = {
+    "tax": N_("{field}: the register does not know the tax code {value}; it knows {known}"),
+    "unit": N_("{field}: the register does not know the unit code {value}; it knows {known}"),
+    "payment_object": N_(
+        "{field}: the register does not know the payment-object code {value}; it knows {known}"
+    ),
+}
+
+
+def _check_code(field: str, value: str, known: tuple[str, ...], what: str) -> None:
+    if known and value not in known:
+        raise InvalidReceipt(field, UNKNOWN_CODE[what], value=value, known=", ".join(known))
+
+
+def cart_line(session: Session, index: int, line: LineRequest, codes: FiscalCodes) -> CartLine:
+    field = f"lines[{index}]"
+    if line.code is not None or line.barcode is not None:
+        product = _product(session, line)
+        if product is None:
+            raise InvalidReceipt(
+                f"{field}.code",
+                N_("{field}: no product {product} in the catalog"),
+                product=line.code or line.barcode,
+            )
+        quantity = check_quantity(f"{field}.quantity", line.quantity, whole=not product.weighted)
+        cart = CartLine(
+            name=product.name,
+            quantity=quantity,
+            price=product.price if line.price is None else line.price,
+            tax=line.tax or product.tax,
+            unit=line.unit or product.unit,
+            payment_object=line.payment_object or product.payment_object,
+            code=product.code,
+        )
+    else:
+        cart = CartLine(
+            name=line.name or "",
+            quantity=check_quantity(f"{field}.quantity", line.quantity),
+            price=line.price or 0,
+            tax=line.tax or codes.default_tax(session),
+            unit=line.unit or "pcs",
+            payment_object=line.payment_object or "commodity",
+        )
+    _check_code(f"{field}.tax", cart.tax, codes.taxes, "tax")
+    _check_code(f"{field}.unit", cart.unit, codes.units, "unit")
+    _check_code(f"{field}.payment_object", cart.payment_object, codes.payment_objects, "payment_object")
+    return with_discount(cart, line.discount, line.discount_percent)
+
+
+def tenders(payments: list[PaymentRequest]) -> list[Tender]:
+    return [Tender(payment.kind, payment.amount) for payment in payments]
+
+
+def price_sale(session: Session, request: SaleRequest, codes: FiscalCodes) -> PricedSale:
+    lines = [cart_line(session, index, line, codes) for index, line in enumerate(request.lines)]
+    discount = request.discount
+    if request.discount_percent is not None:
+        discount += percent_of(sum(line.gross - line.discount for line in lines), request.discount_percent)
+    priced = price_lines(lines, discount)
+    total = sum(line.amount for line in priced)
+    if total <= 0:
+        raise InvalidReceipt("lines", N_("{field}: the receipt total must be more than zero"))
+    payments = settle(total, tenders(request.payments), set(codes.payment_types))
+    return PricedSale(priced, payments, total)
+
+
+async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
+    """Fiscalize a sale (opening the shift if none is open); returns the row and whether it is a replay."""
+    codes = journal.codes()
+    priced, cashier = await journal.read(
+        lambda s: (price_sale(s, request, codes), resolve_cashier(s, request.cashier))
+    )
+    op = Operation(
+        uuid=request.uuid,
+        type="sale",
+        request_hash=request_hash("sale", request),
+        total=priced.total,
+        cashier=cashier,
+        buyer_contact=request.buyer_contact,
+        order_id=request.order_id,
+        lines=priced.lines,
+        payments=priced.payments,
+    )
+    async with journal.lock:
+        await journal.settle_pending()
+        first = await journal.replay(op)
+        if first is not None:
+            return first, True
+        status, fn = await journal.probe()
+        journal.check_shift_not_expired()
+        if not status.shift_open:
+            await open_shift_now(journal, cashier)
+            status, fn = await journal.probe()
+        tags = receipt_tags(cashier, request.buyer_contact)
+        args = (ReceiptKind.SALE, priced.lines, priced.payments, priced.total, tags)
+        doc = await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
+        return doc, False
+
+
+def receipt_tags(cashier, buyer_contact: str | None) -> list[tuple[int, str]]:
+    tags = cashier_tags(cashier)
+    if buyer_contact:
+        tags.append((TAG_BUYER_CONTACT, buyer_contact))
+    return tags

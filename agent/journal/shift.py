@@ -1,0 +1,145 @@
+"""Shifts and cash moves: open (with the cashier), X report, close with the Z report, cash in/out.
+
+Each of them but the X report is a fiscal document and goes through the journal like a sale.
+A sale with no shift open opens one first (``open_shift_now``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.journal.cashier import resolve_cashier
+from agent.journal.errors import JournalError
+from agent.journal.journal import new_uuid
+from agent.journal.records import FISCALIZED, Operation
+from agent.journal.requests import CashRequest, ShiftRequest, request_hash
+from agent.store.models import FiscalDocument
+from drivers.fiscal_register import Cashier, FiscalRegister
+
+
+def _open(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _state_dir) -> Any:
+    if stray_open:
+        device.cancel_receipt()
+    return device.open_shift(cashier)
+
+
+def _close(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _state_dir) -> Any:
+    if stray_open:
+        device.cancel_receipt()
+    return device.close_shift(cashier)
+
+
+def _cash(device: FiscalRegister, kind: str, amount: int, stray_open: bool, _state_dir) -> Any:
+    if stray_open:
+        device.cancel_receipt()
+    return device.cash_in(amount) if kind == "cash_in" else device.cash_out(amount)
+
+
+def _timeouts(journal) -> Any:
+    return journal.handle.profile.timeouts
+
+
+async def open_shift_now(journal, cashier: Cashier | None, uuid: str | None = None, hash_: str = "") -> Any:
+    """Open a shift; the caller holds the lock and knows no shift is open."""
+    op = Operation(uuid=uuid or new_uuid(), type="shift_open", request_hash=hash_ or "auto", cashier=cashier)
+    return await journal.fiscalize(op, _open, cashier, timeout=_timeouts(journal).open_shift + 10)
+
+
+async def _operation(journal, kind: str, request, cashier_ref) -> tuple[Operation, Cashier | None]:
+    cashier = await journal.read(lambda s: resolve_cashier(s, cashier_ref))
+    op = Operation(
+        uuid=request.uuid or new_uuid(),
+        type=kind,
+        request_hash=request_hash(kind, request),
+        total=getattr(request, "amount", 0),
+        cashier=cashier,
+    )
+    return op, cashier
+
+
+async def open_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
+    op, cashier = await _operation(journal, "shift_open", request, request.cashier)
+    async with journal.lock:
+        await journal.settle_pending()
+        if (first := await journal.replay(op)) is not None:
+            return first, True
+        status, _fn = await journal.probe()
+        if status.shift_open:
+            raise JournalError(
+                409, "shift_already_open", N_("shift {number} is already open"), number=status.shift_number
+            )
+        doc = await journal.fiscalize(
+            op, _open, cashier, timeout=_timeouts(journal).open_shift + 10, probed=(status, _fn)
+        )
+        return doc, False
+
+
+async def close_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
+    op, cashier = await _operation(journal, "shift_close", request, request.cashier)
+    async with journal.lock:
+        await journal.settle_pending()
+        if (first := await journal.replay(op)) is not None:
+            return first, True
+        status, fn = await journal.probe()
+        if not status.shift_open:
+            raise JournalError(409, "shift_not_open", N_("no shift is open: there is nothing to close"))
+        doc = await journal.fiscalize(
+            op, _close, cashier, timeout=_timeouts(journal).z_report + 10, probed=(status, fn)
+        )
+        return doc, False
+
+
+async def cash_move(journal, kind: str, request: CashRequest) -> tuple[FiscalDocument, bool]:
+    op, _cashier = await _operation(journal, kind, request, request.cashier)
+    async with journal.lock:
+        await journal.settle_pending()
+        if (first := await journal.replay(op)) is not None:
+            return first, True
+        status, fn = await journal.probe()
+        journal.check_shift_not_expired()
+        if not status.shift_open:
+            raise JournalError(
+                409, "shift_not_open", N_("no shift is open: open a shift before cash in or cash out")
+            )
+        doc = await journal.fiscalize(op, _cash, kind, request.amount, probed=(status, fn))
+        return doc, False
+
+
+async def x_report(journal) -> dict[str, Any]:
+    async with journal.lock:
+        await journal.settle_pending()
+        status, _fn = await journal.probe()
+        if not status.shift_open:
+            raise JournalError(409, "shift_not_open", N_("no shift is open: an X report needs an open shift"))
+        await journal.device(lambda device: device.x_report(), timeout=_timeouts(journal).x_report + 10)
+        return await shift_view(journal)
+
+
+def shift_totals(session: Session, fn_serial: str | None, number: int | None) -> dict[str, Any]:
+    """Counts and sums of the shift's documents in our journal, by type."""
+    totals = {kind: {"count": 0, "total": 0} for kind in ("sale", "return", "cash_in", "cash_out")}
+    if number is None:
+        return totals
+    query = (
+        select(FiscalDocument.type, func.count(), func.coalesce(func.sum(FiscalDocument.total), 0))
+        .where(FiscalDocument.status == FISCALIZED, FiscalDocument.shift == number)
+        .group_by(FiscalDocument.type)
+    )
+    if fn_serial:
+        query = query.where(FiscalDocument.fn_serial == fn_serial)
+    for kind, count, total in session.exec(query):
+        if kind in totals:
+            totals[kind] = {"count": count, "total": int(total)}
+    return totals
+
+
+async def shift_view(journal, now: datetime | None = None) -> dict[str, Any]:
+    view = journal.shift.view(now or journal.ctx.clock())
+    fn_serial = journal.fn_serial
+    view["totals"] = await journal.read(lambda s: shift_totals(s, fn_serial, journal.shift.number))
+    return view

@@ -1,0 +1,42 @@
+"""Journal rows as the local API shows them: the back-office document plus local state.
+
+A sale's lines also say how much of each is already returned, so a return screen can offer
+exactly what is left.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from agent.journal.payload import document_payload
+from agent.journal.returns import returnable_lines
+from agent.store.models import FiscalDocument, OutboxItem
+
+
+def document_view(session: Session, doc: FiscalDocument, replayed: bool = False) -> dict[str, Any]:
+    view = document_payload(session, doc)
+    outbox = session.exec(select(OutboxItem).where(OutboxItem.document_id == doc.id)).first()
+    view.update(
+        id=doc.id,
+        status=doc.status,
+        original_id=doc.original_id,
+        change=sum(payment["change"] for payment in view["payments"]),
+        error={"code": doc.error_code, "message": doc.error_message} if doc.error_code else None,
+        upload=outbox.status if outbox else None,
+        replayed=replayed,
+    )
+    if doc.type == "sale" and doc.status == "fiscalized":
+        left = {item.line.position: item for item in returnable_lines(session, doc)}
+        for position, line in enumerate(view["lines"], start=1):
+            item = left.get(position)
+            line["returned"] = f"{item.returned_quantity:.3f}" if item else "0.000"
+        view["returns"] = list(
+            session.exec(
+                select(FiscalDocument.id).where(
+                    FiscalDocument.original_id == doc.id, FiscalDocument.status == "fiscalized"
+                )
+            )
+        )
+    return view

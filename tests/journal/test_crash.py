@@ -1,0 +1,72 @@
+"""The crash matrix: SIGKILL the daemon at each step of a sale, restart, and count documents.
+
+``KASSA_TEST_CRASH_AT=<step>`` (``agent.journal.crash``) makes the daemon kill itself at that
+step of the next sale. After the restart recovery settles the row: before the commit there is
+no row and no receipt; after the commit (or mid-receipt) the row is ``failed`` and the FN has
+nothing (an open receipt is cancelled); after the close the row is completed from the FN. Then
+the same uuid is sold again: in every case exactly one receipt ends up on the FN for it, and
+the agent's journal and the emulator's fiscal journal agree.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from agent.client import DaemonError
+from agent.journal.crash import ENV, STEPS
+from tests.conftest import uid
+from tests.journal.e2e import agreement, journal_rows, register_and_daemon, restart_after_kill
+
+pytestmark = pytest.mark.slow
+
+EXPECTED = {  # step -> (journal row status after recovery, its error code, receipts on the FN for the uuid)
+    "before_commit": (None, None, 0),
+    "after_commit": ("failed", "not_fiscalized", 0),
+    "mid_receipt": ("failed", "receipt_cancelled", 0),
+    "after_close": ("fiscalized", None, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with register_and_daemon(tmp_path_factory.mktemp("crash")) as (kkt, daemon):
+        # a first sale opens the shift, so the crash hits the sale itself
+        with daemon.client() as client:
+            client.post("/v1/receipts", json={"uuid": uid("warm-up"), "lines": [{"code": "BREAD"}]})
+        yield kkt, daemon
+
+
+def receipts_for(kkt, daemon, uuid: str) -> int:
+    fds = {row["fd"] for row in journal_rows(daemon) if row["uuid"] == uuid and row["fd"]}
+    return len([doc for doc in kkt.receipts() if doc["fd"] in fds])
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_kill_at_each_step_ends_with_one_receipt_or_none(world, step):
+    kkt, daemon = world
+    uuid = uid(f"crash-{step}")
+    body = {
+        "uuid": uuid,
+        "lines": [{"code": "MILK", "quantity": 2}, {"code": "BREAD"}],
+        "payments": [{"kind": "card"}],
+    }
+    receipts_before = len(kkt.receipts())
+    restart_after_kill(daemon, {ENV: step})
+    with daemon.client(timeout=60) as client, pytest.raises((DaemonError, httpx.HTTPError)):
+        client.post("/v1/receipts", json=body)  # the daemon dies under it
+    assert daemon.process.wait(30) == -9
+    restart_after_kill(daemon, {ENV: None})
+
+    status, error, count = EXPECTED[step]
+    rows = [row for row in journal_rows(daemon) if row["uuid"] == uuid]
+    assert [(row["status"], row["error_code"]) for row in rows] == ([(status, error)] if status else [])
+    assert len(kkt.receipts()) == receipts_before + count
+    assert agreement(kkt, daemon) == []
+
+    with daemon.client(timeout=60) as client:
+        again = client.post("/v1/receipts", json=body)
+    assert again["status"] == "fiscalized" and again["replayed"] == (count == 1)
+    assert len(kkt.receipts()) == receipts_before + 1
+    assert receipts_for(kkt, daemon, uuid) == 1
+    assert agreement(kkt, daemon) == []
