@@ -1,0 +1,50 @@
+"""``POST/DELETE /v1/pairing``: pair with a sync code ("Подключить ККТ"), re-pair, unpair."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.api.deps import CtxDep
+from agent.api.errors import ApiError
+from agent.backoffice import errors
+from agent.i18n import N_
+
+router = APIRouter(prefix="/v1", tags=["pairing"])
+
+
+class PairBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, description="the sync code as typed")
+    backoffice_url: str | None = Field(None, max_length=500, description="default: configured, then current")
+
+
+def api_error(exc: errors.BackofficeError) -> ApiError:
+    """A back-office failure as a local API error, translated per request."""
+    params = {key: value for key, value in exc.params.items() if key != "detail" or value}
+    params.setdefault("detail", exc.params.get("detail", ""))
+    return ApiError(exc.status, exc.code, exc.message, details={"exit_code": exc.exit_code}, **params)
+
+
+def _service(ctx):
+    service = ctx.services.get("pairing")
+    if service is None:
+        raise ApiError(503, "pairing_unavailable", N_("pairing is not available: the daemon is starting"))
+    return service
+
+
+@router.post("/pairing")
+async def pair(body: PairBody, ctx: CtxDep) -> dict:
+    service = _service(ctx)
+    try:
+        info = await service.pair_async(body.code, body.backoffice_url)
+    except errors.BackofficeError as exc:
+        raise api_error(exc) from None
+    return {"paired": True, "pairing": info.as_dict()}
+
+
+@router.delete("/pairing")
+async def unpair(ctx: CtxDep) -> dict:
+    was_paired = await _service(ctx).unpair_async()
+    return {"paired": False, "was_paired": was_paired}

@@ -1,0 +1,89 @@
+"""Sync settings ("Изменить настройки обновления"), "Обновить сейчас" and product-sync confirmations."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.api.deps import CtxDep, LangDep
+from agent.api.errors import ApiError
+from agent.i18n import N_, translate
+from agent.sync.settings import BAD_INTERVAL
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+Stream = Literal["receipts", "products", "employees", "orders", "all"]
+Interval = int | Literal["never"]
+
+
+class SyncBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    streams: list[Stream] = Field(default_factory=lambda: ["all"])
+    wait: bool = True
+
+
+class SettingsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    products: Interval | None = None
+    employees: Interval | None = None
+    orders: Interval | None = None
+    product_sync: bool | None = None
+    confirm: bool = Field(False, description="with product_sync=true: delete local-only products now")
+    mass_delete_share: float | None = Field(None, gt=0, le=1)
+
+
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool = True
+
+
+def _service(ctx):
+    service = ctx.services.get("sync")
+    if service is None:
+        raise ApiError(503, "sync_unavailable", N_("sync is not available: the daemon is starting"))
+    return service
+
+
+def _localize(results: list[dict], lang: str) -> list[dict]:
+    for result in results:
+        if result.get("message_id"):
+            params = result.pop("params", {}) or {}
+            params.setdefault("detail", "")
+            try:
+                result["error"] = translate(result.pop("message_id"), lang, **params)
+            except (KeyError, IndexError, ValueError):
+                result.pop("message_id", None)
+    return results
+
+
+@router.get("/sync/settings")
+def get_settings(ctx: CtxDep) -> dict:
+    return _service(ctx).settings()
+
+
+@router.put("/sync/settings")
+def put_settings(body: SettingsBody, ctx: CtxDep) -> dict:
+    try:
+        return _service(ctx).update_settings(body.model_dump(exclude_none=True))
+    except ValueError as exc:
+        raise ApiError(422, "validation_error", BAD_INTERVAL, stream=str(exc)) from None
+
+
+@router.post("/sync")
+async def sync_now(body: SyncBody, ctx: CtxDep, lang: LangDep) -> dict:
+    streams = None if "all" in body.streams else list(body.streams)
+    results = await _service(ctx).sync_now(streams, wait=body.wait)
+    return {"results": _localize(results, lang)}
+
+
+@router.post("/sync/confirm")
+def confirm(body: ConfirmBody, ctx: CtxDep) -> dict:
+    outcome = _service(ctx).confirm(body.accept)
+    if outcome["deleted"] is None:
+        raise ApiError(409, "nothing_to_confirm", N_("product sync is not waiting for a confirmation"))
+    return outcome

@@ -1,0 +1,162 @@
+"""Every way talking to the back office can fail, each with its own code, message and exit code.
+
+A message is an English gettext msgid with ``{placeholders}``; whoever shows it translates it
+(``translate(err.message, lang, **err.params)``). The exit codes are what `kassa pair` returns
+(docs: agent/cli/pairing_cmd.py).
+"""
+
+from __future__ import annotations
+
+from agent.i18n import N_
+
+
+class BackofficeError(Exception):
+    code = "backoffice_error"
+    message = N_("the back office answered with an error: {detail}")
+    exit_code = 1
+    status = 502  # the local API's HTTP status for it
+    retryable = False
+
+    def __init__(self, message: str | None = None, **params: object):
+        if message is not None:
+            self.message = message
+        self.params = params
+        params.setdefault("detail", "")
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.message.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return self.message
+
+
+class MistypedCode(BackofficeError):
+    code = "code_mistyped"
+    message = N_("the sync code is mistyped (its check symbol does not match): check it and type it again")
+    exit_code = 3
+    status = 422
+
+
+class CodeUnknown(BackofficeError):
+    code = "code_unknown"
+    message = N_("the back office does not know this sync code or it was already used: get a new code")
+    exit_code = 4
+    status = 409
+
+
+class CodeExpired(BackofficeError):
+    code = "code_expired"
+    message = N_("the sync code has expired (codes live 10 minutes): get a new code in the back office")
+    exit_code = 5
+    status = 409
+
+
+class InnMismatch(BackofficeError):
+    code = "inn_mismatch"
+    message = N_(
+        "the register's INN {inn} is not the INN of the organization in the back office: "
+        "pair it with the right organization"
+    )
+    exit_code = 6
+    status = 409
+
+
+class Unreachable(BackofficeError):
+    code = "backoffice_unreachable"
+    message = N_("the back office at {url} is unreachable ({detail}): check the network and the address")
+    exit_code = 7
+    status = 503
+    retryable = True
+
+
+class TlsFailure(BackofficeError):
+    code = "tls_failure"
+    message = N_(
+        "the back office at {url} failed the TLS check ({detail}): check its certificate "
+        "or set [backoffice] ca_bundle"
+    )
+    exit_code = 8
+    status = 502
+    retryable = True
+
+
+class RateLimited(BackofficeError):
+    code = "rate_limited"
+    message = N_("too many attempts: wait {seconds} seconds and try again")
+    exit_code = 9
+    status = 429
+    retryable = True
+
+
+class InsecureUrl(BackofficeError):
+    code = "insecure_url"
+    message = N_("the back-office address {url} must start with https:// (plain http only on this machine)")
+    exit_code = 10
+    status = 422
+
+
+class NoBackofficeUrl(BackofficeError):
+    code = "no_backoffice_url"
+    message = N_("no back-office address: give --backoffice URL or set [backoffice] url")
+    exit_code = 10
+    status = 422
+
+
+class Unauthorized(BackofficeError):
+    code = "unauthorized"
+    message = N_("the back office refused this register's credentials: pair the register again")
+    exit_code = 12
+    status = 409
+
+
+class CursorExpired(BackofficeError):
+    code = "cursor_expired"
+    message = N_("the back office no longer knows the sync position: a full resync is needed")
+
+
+class ServerError(BackofficeError):
+    code = "backoffice_error"
+    message = N_("the back office answered with an error: {detail}")
+    retryable = True
+
+
+class Stopped(BackofficeError):
+    code = "stopping"
+    message = N_("the daemon is stopping: sync resumes where it stopped at the next start")
+    retryable = True
+
+
+class NotPaired(BackofficeError):
+    code = "not_paired"
+    message = N_("this register is not paired with a back office: run kassa pair CODE")
+    exit_code = 13
+    status = 409
+
+
+class RegisterUnavailable(BackofficeError):
+    code = "register_unavailable"
+    message = N_("cannot read the fiscal register's identity ({detail}): check the register and try again")
+    exit_code = 11
+    status = 503
+
+
+# local API error code -> `kassa pair` exit code
+EXIT_CODES: dict[str, int] = {
+    cls.code: cls.exit_code
+    for cls in (
+        MistypedCode,
+        CodeUnknown,
+        CodeExpired,
+        InnMismatch,
+        Unreachable,
+        TlsFailure,
+        RateLimited,
+        InsecureUrl,
+        NoBackofficeUrl,
+        RegisterUnavailable,
+        Unauthorized,
+        NotPaired,
+    )
+}

@@ -1,0 +1,66 @@
+"""`kassa orders [--json]` and `kassa orders fiscalize ID [--pay card|cash]` (the TUI's path; never twice)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from agent.cli import UserError
+from agent.client import DaemonClient, DaemonError
+from agent.i18n import _
+
+
+def _client() -> DaemonClient:
+    from agent.config import load_settings
+
+    return DaemonClient(load_settings().socket, timeout=180)
+
+
+def _money(kopecks: int, currency: str) -> str:
+    return f"{kopecks // 100}.{kopecks % 100:02d} {currency}"
+
+
+@click.group("orders", invoke_without_command=True, help=_("Marketplace orders: list and fiscalize."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
+@click.pass_context
+def orders(ctx: click.Context, as_json: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        with _client() as client:
+            items = client.get("/v1/orders")["items"]
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo(_("No orders."))
+        return
+    for order in items:
+        line = f"{order['id']:>5}  {order['status']:<11} {order['marketplace'] or order['source']:<12} "
+        line += f"{_money(order['total'], order['currency']):>14}  {order['remote_id']}"
+        if order.get("reason"):
+            line += f"  ({order['reason']})"
+        click.echo(line)
+
+
+@orders.command("fiscalize", help=_("Fiscalize one order (never twice)."))
+@click.argument("order_id", type=int)
+@click.option("--pay", type=click.Choice(["card", "cash"]), default="card", show_default=True)
+def fiscalize(order_id: int, pay: str) -> None:
+    try:
+        with _client() as client:
+            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json={"pay": pay})
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    receipt = answer["receipt"]
+    if answer.get("replayed"):
+        click.echo(_("Order {id} was already fiscalized: FD {fd}").format(id=order_id, fd=receipt["fd"]))
+    else:
+        click.echo(
+            _("Order {id} fiscalized: FD {fd}, fiscal sign {sign}").format(
+                id=order_id, fd=receipt["fd"], sign=receipt["fiscal_sign"]
+            )
+        )

@@ -1,0 +1,1 @@
+"""Pairing this register with a back office by a one-time sync code ("Подключить ККТ")."""

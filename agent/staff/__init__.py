@@ -1,0 +1,1 @@
+"""The register's employees as synced from the back office, and cashier login."""

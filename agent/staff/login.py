@@ -1,0 +1,92 @@
+"""Cashier login with a PIN, offline, against the scrypt hash synced from the back office.
+
+Five wrong PINs in a row lock that employee for five minutes. An employee the back office
+deleted is gone from the table after the next employees sync, so they cannot log in at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from agent.i18n import N_
+from agent.pin_hash import verify_pin
+from agent.store import Store
+from agent.store.models import Employee
+
+MAX_FAILED = 5
+LOCKOUT = timedelta(minutes=5)
+
+
+class LoginError(Exception):
+    def __init__(self, code: str, message: str, status: int = 401, **params: object):
+        super().__init__(message)
+        self.code, self.message, self.status, self.params = code, message, status, params
+
+
+WRONG_PIN = N_("wrong PIN")
+LOCKED = N_("too many wrong PINs: {name} is locked until {until}; try again later")
+NO_EMPLOYEE = N_("no such employee on this register (deleted in the back office, or not synced yet)")
+NO_EMPLOYEES = N_("no employees on this register yet: sync employees from the back office first")
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    id: int
+    name: str
+    role: str
+    inn: str | None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "role": self.role, "inn": self.inn}
+
+
+def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: int | None = None) -> LoggedIn:
+    """Who this PIN belongs to; with ``employee_id`` only that one is tried (and locked on failures)."""
+    now = clock()
+    with store.read() as session:
+        if employee_id is not None:
+            candidates = [e for e in [session.get(Employee, employee_id)] if e is not None]
+            if not candidates:
+                raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
+        else:
+            candidates = list(session.exec(select(Employee).order_by(Employee.id)).all())
+            if not candidates:
+                raise LoginError("no_employees", NO_EMPLOYEES, 409)
+    usable = [e for e in candidates if not (e.locked_until and e.locked_until > now)]
+    if not usable:
+        locked = candidates[0]
+        raise LoginError("employee_locked", LOCKED, 423, name=locked.name, until=_hhmm(locked.locked_until))
+    for employee in usable:
+        if verify_pin(pin, employee.pin_hash):
+            with store.write() as session:
+                row = session.get(Employee, employee.id)
+                if row is None:  # deleted by a sync between the check and now
+                    raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
+                row.failed_pins, row.locked_until = 0, None
+                session.add(row)
+            return LoggedIn(employee.id, employee.name, employee.role, employee.inn)
+    if employee_id is not None:
+        _count_failure(store, employee_id, now)
+    raise LoginError("wrong_pin", WRONG_PIN, 401)
+
+
+def _count_failure(store: Store, employee_id: int, now: datetime) -> None:
+    with store.write() as session:
+        row = session.get(Employee, employee_id)
+        if row is None:
+            return
+        row.failed_pins += 1
+        if row.failed_pins >= MAX_FAILED:
+            row.failed_pins = 0
+            row.locked_until = now + LOCKOUT
+        session.add(row)
+    if row.locked_until and row.locked_until > now:
+        raise LoginError("employee_locked", LOCKED, 423, name=row.name, until=_hhmm(row.locked_until))
+
+
+def _hhmm(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%H:%M") if moment else ""

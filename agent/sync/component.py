@@ -1,0 +1,52 @@
+"""The daemon's sync component: offers ``ctx.services["sync"]`` and runs the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from agent.sync.engine import SyncEngine
+from agent.sync.scheduler import Scheduler
+from agent.sync.service import SyncService
+
+
+class SyncComponent:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.task: asyncio.Task | None = None
+        self.scheduler: Scheduler | None = None
+
+    def _printer_state(self) -> str:
+        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
+        return getattr(handle, "state", "absent") if handle is not None else "absent"
+
+    async def start(self) -> None:
+        pairing = self.ctx.services["pairing"]
+        config = self.ctx.settings.config
+        engine = SyncEngine(
+            self.ctx.store,
+            pairing,
+            shop_currency=config.shop.currency,
+            clock=lambda: self.ctx.clock(),
+            printer_state=self._printer_state,
+            timeout=config.backoffice.timeout,
+        )
+        self.scheduler = Scheduler(engine)
+        service = SyncService(engine, self.scheduler)
+        pairing.listeners.append(lambda event: self._wake_threadsafe())
+        self._loop = asyncio.get_running_loop()
+        self.ctx.services["sync"] = service
+        self.task = asyncio.create_task(self.scheduler.run_forever(), name="sync-scheduler")
+
+    def _wake_threadsafe(self) -> None:
+        if self.scheduler is not None:
+            self._loop.call_soon_threadsafe(self.scheduler.wake)
+
+    async def stop(self) -> None:
+        self.ctx.services.pop("sync", None)
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

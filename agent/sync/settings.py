@@ -1,0 +1,71 @@
+"""Sync settings the operator changes ("Изменить настройки обновления"), kept in the Setting table.
+
+Intervals come from the register vendor's list (1, 5, 15, 30, 60 min, 4 h, 24 h) or "never";
+receipts upload continuously and are not configurable.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from agent.i18n import N_
+from agent.store.models import Setting
+
+INTERVALS = (60, 300, 900, 1800, 3600, 14400, 86400)
+NEVER = "never"
+DEFAULT_INTERVALS: dict[str, int | str] = {"products": 900, "employees": 900, "orders": 60}
+DEFAULT_MASS_DELETE_SHARE = 0.5
+
+INTERVAL_KEY = "sync.interval.{stream}"
+PRODUCT_SYNC_KEY = "sync.product_sync"
+MASS_DELETE_KEY = "sync.mass_delete_share"
+CONFIRMATION_KEY = "sync.confirmation"
+
+BAD_INTERVAL = N_('interval for {stream} must be one of 60, 300, 900, 1800, 3600, 14400, 86400 or "never"')
+
+
+def check_interval(value: object) -> int | str:
+    """An allowed interval, or ValueError."""
+    if value == NEVER:
+        return NEVER
+    if isinstance(value, bool) or not isinstance(value, int) or value not in INTERVALS:
+        raise ValueError(value)
+    return value
+
+
+def get(session: Session, key: str, default: object = None) -> object:
+    row = session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def put(session: Session, key: str, value: object) -> None:
+    row = session.get(Setting, key) or Setting(key=key)
+    row.value = value
+    session.add(row)
+
+
+def interval(session: Session, stream: str) -> int | str:
+    value = get(session, INTERVAL_KEY.format(stream=stream), DEFAULT_INTERVALS[stream])
+    try:
+        return check_interval(value)
+    except ValueError:
+        return DEFAULT_INTERVALS[stream]
+
+
+def product_sync(session: Session) -> bool:
+    return bool(get(session, PRODUCT_SYNC_KEY, True))
+
+
+def mass_delete_share(session: Session) -> float:
+    # a share, not money: a plain float is the right type here
+    value = get(session, MASS_DELETE_KEY, DEFAULT_MASS_DELETE_SHARE)
+    return float(value) if isinstance(value, int | float) and 0 < value <= 1 else DEFAULT_MASS_DELETE_SHARE
+
+
+def snapshot(session: Session) -> dict:
+    """The settings as GET /v1/sync/settings shows them."""
+    return {
+        **{stream: interval(session, stream) for stream in DEFAULT_INTERVALS},
+        "product_sync": product_sync(session),
+        "mass_delete_share": mass_delete_share(session),
+    }
