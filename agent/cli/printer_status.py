@@ -8,26 +8,17 @@ locale: it is a Russian register's receipt; the terminal output follows the loca
 from __future__ import annotations
 
 import sys
-from decimal import ROUND_HALF_UP, Decimal
 
 import click
 
 from agent.cli import EXIT_CONFIG, UserError
-from agent.i18n import N_, _, translate
+from agent.i18n import _, translate
+from agent.printing import paper
+from agent.printing.test_page import sample_receipt
 from drivers.errors import DriverError
 from drivers.profile import PROFILE_DIR, Profile, ProfileError, load_profile
 
-PAPER_LANGUAGE = "ru"
-EXIT_NOT_READY = 1  # sys.exit: kassa's main() runs click with standalone_mode=False, dropping Exit codes
-SAMPLE_HEADER = ["ООО «Ромашка»", "г. Москва, ул. Тверская, д. 1"]
-SAMPLE_ITEMS = [
-    ("Молоко «Простоквашино» 3,2% — 1 л", Decimal("2"), 8990, "", "НДС 10%"),
-    ("Яблоки Гала", Decimal("1.234"), 12900, "кг", "НДС 10%"),
-    ("Хлеб «Бородинский»", Decimal("1"), 4550, "", "НДС 10%"),
-]
-SAMPLE_PAID = 50000
-SAMPLE_QR = "t=20261123T1200&s=384.49&fn=9999078900000000&i=1&fp=1234567890&n=1"
-SAMPLE_CHARACTERS = "₽ «ёлка» — №1 ЁЖЗ эюя"
+EXIT_NOT_READY = 1
 
 
 def _err(error: DriverError) -> UserError:
@@ -68,47 +59,11 @@ def resolve(port: str | None, profile_name: str | None) -> tuple[str, Profile]:
     return port, profile
 
 
-def _paper(message: str) -> str:
-    return translate(message, PAPER_LANGUAGE)
-
-
-def sample_receipt(profile: Profile):
-    """The test receipt: Cyrillic, the ruble sign, quotes, a weighted line, change and a QR code."""
-    from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
-
-    items = [
-        ReceiptItem(
-            name, quantity, price, int((quantity * price).quantize(Decimal(1), ROUND_HALF_UP)), unit, tax
-        )
-        for name, quantity, price, unit, tax in SAMPLE_ITEMS
-    ]
-    total = sum(item.amount for item in items)
-    vat = total * 10 // 110
-    return PrintedReceipt(
-        header=SAMPLE_HEADER,
-        title=_paper(N_("PRINTER TEST")),
-        items=items,
-        total=total,
-        taxes=[TaxLine("НДС 10%", vat)],
-        payments=[PaymentLine(_paper(N_("CASH")), SAMPLE_PAID, SAMPLE_PAID - total)],
-        fiscal=[
-            (_paper(N_("Printer")), profile.model),
-            (_paper(N_("Profile")), profile.name),
-            (
-                _paper(N_("Code page")),
-                f"{profile.encoding.codec.upper()} (ESC t {profile.encoding.codepage_slot})",
-            ),
-        ],
-        qr=SAMPLE_QR,
-        footer=[SAMPLE_CHARACTERS, _paper(N_("Thank you for your purchase!"))],
-    )
-
-
 def _open_printer(port: str, profile: Profile):
     from drivers.escpos import open_printer
 
     try:
-        return open_printer(port, profile, translate=_paper)
+        return open_printer(port, profile, translate=paper)
     except DriverError as error:
         raise _err(error) from None
 
@@ -213,4 +168,4 @@ def test(port: str | None, profile_name: str | None) -> None:
         )
 
 
-__all__ = ["resolve", "sample_receipt", "status", "test"]
+__all__ = ["resolve", "status", "test"]

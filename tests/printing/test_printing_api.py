@@ -1,0 +1,60 @@
+"""Receipt copies and the test page through the daemon, on the virtual ESC/POS printer."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from agent.client import DaemonError
+from tests.fixtures.daemon import running_daemon
+from tests.fixtures.escpos import escpos_emulator
+from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tests.journal.e2e import wait_ready
+
+
+def printer_config(printer) -> str:
+    return f'\n[receipt_printer]\nport = "{printer.link}"\nprofile = "escpos-emulator"\n'
+
+
+def test_a_copy_of_a_sale_carries_its_fiscal_attributes_and_qr(tmp_path):
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        escpos_emulator(tmp_path) as printer,
+        running_daemon(tmp_path, config=kkt_config(kkt) + printer_config(printer)) as daemon,
+    ):
+        wait_ready(daemon)
+        client = daemon.client()
+        sale = client.post(
+            "/v1/receipts",
+            json={
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"name": "Хлеб «Бородинский»", "price": 4550, "quantity": "2", "tax": "vat10"}],
+                "payments": [{"kind": "cash", "amount": 10000}],
+            },
+        )
+        answer = client.post(f"/v1/receipts/{sale['id']}/copy")
+        assert answer["printed"] is True
+
+        text = printer.wait_receipts(1)[0]
+        assert "КОПИЯ" in text
+        assert "Хлеб «Бородинский»" in text or 'Хлеб "Бородинский"' in text
+        assert "91.00" in text
+        assert "НДС 10%" in text and "8.27" in text  # 9100 × 10 / 110, rounded half up
+        assert f"{sale['fd']}" in text and sale["fiscal_sign"] in text
+        assert f"&i={sale['fd']}&fp={sale['fiscal_sign']}&n=1" in text  # the tax authority's QR
+
+        with pytest.raises(DaemonError) as missing:
+            client.post("/v1/receipts/999999/copy")
+        assert missing.value.code == "receipt_not_found"
+
+        client.post("/v1/devices/test", json={"device": "receipt_printer"})
+        assert "ПРОВЕРКА ПЕЧАТИ" in printer.wait_receipts(2)[1]
+
+
+def test_without_a_receipt_printer_printing_says_so(tmp_path):
+    with kkt_emulator(tmp_path) as kkt, running_daemon(tmp_path, config=kkt_config(kkt)) as daemon:
+        with pytest.raises(DaemonError) as error:
+            daemon.client().post("/v1/devices/test", json={"device": "receipt_printer"})
+        assert error.value.status == 503
+        assert "receipt printer" in error.value.message
