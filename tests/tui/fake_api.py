@@ -1,0 +1,253 @@
+"""An in-memory stand-in for the daemon's local API, for layout snapshots and quick pilot tests.
+
+It replaces only ``KassaApi._request`` so every call still goes through tui/api.py's shapes.
+Data and times are fixed so snapshots are byte-for-byte stable. Tests of the real path use
+a real daemon (see test_real_daemon.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from agent.client import DaemonError
+from tui.api import KassaApi
+
+WHEN = "2026-11-23T09:30:00+00:00"
+
+PRODUCTS = [
+    {
+        "code": "MILK-1L",
+        "name": "Молоко 3,2% 1 л",
+        "price": 8990,
+        "unit": "pcs",
+        "barcodes": ["4600000000017"],
+    },
+    {"code": "BREAD-W", "name": "Хлеб белый", "price": 4500, "unit": "pcs", "barcodes": ["4600000000024"]},
+    {
+        "code": "TEA-100",
+        "name": "Чай чёрный 100 г",
+        "price": 15900,
+        "unit": "pcs",
+        "barcodes": ["4600000000031"],
+    },
+    {
+        "code": "APPLE-KG",
+        "name": "Яблоки, кг",
+        "price": 12900,
+        "unit": "kg",
+        "barcodes": [],
+        "weighted": True,
+    },
+]
+EMPLOYEES = {
+    "1111": {"id": 1, "name": "Иванова Анна", "role": "administrator"},
+    "2222": {"id": 2, "name": "Петров Сергей", "role": "cashier"},
+}
+
+
+def base_status() -> dict:
+    return {
+        "version": "0.1.0",
+        "paired": True,
+        "pairing": {
+            "organization": "ООО «Ромашка»",
+            "store": "Магазин №1",
+            "backoffice_url": "http://127.0.0.1:8765",
+            "needs_repair": False,
+        },
+        "store": {"ok": True, "path": "/var/lib/kassa/kassa.db"},
+        "printer": {
+            "state": "ready",
+            "model": "ШТРИХ-М-01Ф",
+            "profile": "shtrih-m-01f",
+            "port": "/tmp/kkt",
+            "mode": "fiscal",
+            "message": None,
+        },
+        "receipt_printer": {
+            "state": "ready",
+            "model": "Epson TM-T20II",
+            "profile": "epson-tm-t20ii",
+            "port": "/tmp/escpos",
+            "mode": None,
+            "message": None,
+        },
+        "shift": {"open": True, "number": 7, "opened_at": WHEN, "hours_left": 20.5, "expired": False},
+        "queue": {"depth": 0, "oldest_age_seconds": None},
+        "streams": {
+            "receipts": {"interval": None, "last_success": WHEN, "last_error": None, "next_run": None},
+            "products": {"interval": 900, "last_success": WHEN, "last_error": None, "next_run": WHEN},
+            "employees": {"interval": 3600, "last_success": WHEN, "last_error": None, "next_run": WHEN},
+            "orders": {"interval": 60, "last_success": WHEN, "last_error": None, "next_run": WHEN},
+        },
+        "products": {"count": len(PRODUCTS), "product_sync": True},
+        "fn": {"unsent": 0, "oldest_unsent_at": None, "days_left": 30},
+    }
+
+
+class FakeDaemon:
+    def __init__(self, paired: bool = True) -> None:
+        self.status = base_status()
+        if not paired:
+            self.status["paired"] = False
+            self.status["pairing"] = None
+        self.settings = {"products": 900, "employees": 3600, "orders": 60, "product_sync": True}
+        self.receipts: list[dict] = []
+        self.orders = [
+            {
+                "id": 1,
+                "source": "backoffice",
+                "marketplace": "allegro",
+                "remote_id": "A-1001",
+                "status": "waiting",
+                "currency": "RUB",
+                "total": 17980,
+                "buyer": {"name": "Мария", "email": "maria@example.com", "phone": ""},
+                "lines": [{"code": "MILK-1L", "name": "Молоко 3,2% 1 л", "quantity": "2.000", "price": 8990}],
+                "received_at": WHEN,
+                "reason": None,
+            }
+        ]
+        self.fail_next: list[DaemonError] = []
+        self.calls: list[tuple[str, str, Any]] = []
+        self.synced = 0
+
+    def add_receipt(self, lines: list[dict], payments: list[dict], kind: str = "sale", original=None) -> dict:
+        total = sum(line["amount"] for line in lines)
+        change = max(0, sum(p["amount"] for p in payments) - total)
+        receipt = {
+            "id": len(self.receipts) + 1,
+            "uuid": f"u{len(self.receipts) + 1}",
+            "type": kind,
+            "status": "fiscalized",
+            "fd": 100 + len(self.receipts) + 1,
+            "fiscal_sign": "1234567890",
+            "shift": 7,
+            "total": total,
+            "created_at": WHEN,
+            "fiscalized_at": WHEN,
+            "cashier": {"name": "Петров Сергей", "inn": None},
+            "buyer_contact": None,
+            "lines": lines,
+            "payments": [{**p, "change": change if p["kind"] == "cash" else 0} for p in payments],
+            "original_id": original,
+            "change": change,
+            "error": None,
+        }
+        self.receipts.insert(0, receipt)
+        return receipt
+
+    def shift(self) -> dict:
+        sales = [r for r in self.receipts if r["type"] == "sale"]
+        return {
+            **self.status["shift"],
+            "totals": {
+                "sale": {"count": len(sales), "total": sum(r["total"] for r in sales)},
+                "return": {"count": 0, "total": 0},
+                "cash_in": {"count": 0, "total": 0},
+                "cash_out": {"count": 0, "total": 0},
+            },
+        }
+
+    def handle(self, method: str, path: str, body: Any, params: dict) -> Any:
+        self.calls.append((method, path, body))
+        if self.fail_next and method == "POST" and path != "/v1/login":
+            raise self.fail_next.pop(0)
+        if (method, path) == ("GET", "/v1/status"):
+            return copy.deepcopy(self.status)
+        if (method, path) == ("POST", "/v1/login"):
+            employee = EMPLOYEES.get(body["pin"])
+            if employee is None:
+                raise DaemonError("pin_wrong", "Wrong PIN", 403)
+            return {"employee": employee}
+        if (method, path) == ("GET", "/v1/products"):
+            query = params.get("q", "").lower()
+            return {
+                "items": [
+                    p
+                    for p in PRODUCTS
+                    if query in p["name"].lower() or query == p["code"].lower() or query in p["barcodes"]
+                ]
+            }
+        if (method, path) == ("POST", "/v1/receipts"):
+            lines = []
+            for line in body["lines"]:
+                product = next(p for p in PRODUCTS if p["code"] == line["code"])
+                quantity = Decimal(line["quantity"])
+                amount = int(quantity * product["price"]) - line["discount"]
+                lines.append(
+                    {
+                        "code": product["code"],
+                        "name": product["name"],
+                        "quantity": line["quantity"],
+                        "price": product["price"],
+                        "discount": line["discount"],
+                        "amount": amount,
+                    }
+                )
+            self.status["queue"]["depth"] += 1
+            return self.add_receipt(lines, body["payments"])
+        if method == "GET" and path == "/v1/receipts":
+            return {"items": copy.deepcopy(self.receipts)}
+        if method == "GET" and path.startswith("/v1/receipts/"):
+            number = int(path.rsplit("/", 1)[1])
+            return next(r for r in self.receipts if r["id"] == number)
+        if method == "POST" and path.endswith("/return"):
+            number = int(path.split("/")[3])
+            original = next(r for r in self.receipts if r["id"] == number)
+            return self.add_receipt(copy.deepcopy(original["lines"]), [], "return", number)
+        if method == "POST" and path.endswith("/copy"):
+            return {"ok": True}
+        if (method, path) == ("POST", "/v1/shift/open"):
+            self.status["shift"] = {"open": True, "number": 8, "opened_at": WHEN, "hours_left": 24.0}
+            return {"ok": True}
+        if (method, path) == ("POST", "/v1/shift/close"):
+            self.status["shift"] = {"open": False, "number": 8}
+            return {"ok": True}
+        if method == "POST" and path in ("/v1/reports/x", "/v1/cash/in", "/v1/cash/out"):
+            return {"shift": self.shift()}
+        if (method, path) == ("GET", "/v1/shift"):
+            return self.shift()
+        if (method, path) == ("GET", "/v1/orders"):
+            return {"items": copy.deepcopy(self.orders)}
+        if method == "POST" and path.startswith("/v1/orders/"):
+            order = next(o for o in self.orders if o["id"] == int(path.split("/")[3]))
+            order["status"] = "fiscalized" if path.endswith("fiscalize") else "rejected"
+            return {"ok": True}
+        if (method, path) == ("POST", "/v1/pairing"):
+            if body["code"] != "ABCD-EFGH-J":
+                raise DaemonError("code_unknown", "Unknown or used sync code", 404)
+            self.status = base_status()
+            return {"paired": True, "pairing": {"organization": "ООО «Ромашка»", "store": "Магазин №1"}}
+        if (method, path) == ("GET", "/v1/sync/settings"):
+            return dict(self.settings)
+        if (method, path) == ("PUT", "/v1/sync/settings"):
+            if body["product_sync"] != self.settings["product_sync"] and not body.get("confirm"):
+                raise DaemonError("confirmation_required", "Confirm", 409)
+            self.settings = {k: v for k, v in body.items() if k != "confirm"}
+            return dict(self.settings)
+        if (method, path) == ("POST", "/v1/sync"):
+            self.synced += 1
+            self.status["queue"]["depth"] = 0
+            return {
+                "results": [
+                    {"stream": name, "moved": 0, "ok": True, "error": None}
+                    for name in ("receipts", "products", "employees", "orders")
+                ]
+            }
+        if (method, path) == ("GET", "/v1/documents"):
+            return {"items": []}
+        if (method, path) == ("POST", "/v1/devices/test"):
+            return {"ok": True}
+        raise DaemonError("not_found", f"no route {method} {path}", 404)
+
+
+class FakeApi(KassaApi):
+    def __init__(self, daemon: FakeDaemon | None = None, language: str = "en") -> None:
+        super().__init__("/nonexistent/agent.sock", language=language)
+        self.daemon = daemon or FakeDaemon()
+
+    async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
+        return copy.deepcopy(self.daemon.handle(method, path, kwargs.get("json"), kwargs.get("params") or {}))

@@ -1,0 +1,179 @@
+"""The screens' main paths against the real parts: `kassa run`, the KKT emulator on a pty and the
+reference back office over HTTP. One stack per module; the tests run in order on it, as a
+register's day does: connect, log in, sell, send, then shift report and a marketplace order."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.fixtures.backoffice import backoffice_server
+from tests.fixtures.daemon import running_daemon
+from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tui.api import KassaApi
+from tui.app import KassaApp
+from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.screens.pairing import PairScreen, SyncSettingsScreen
+from tui.screens.payment import PaymentScreen
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    base = tmp_path_factory.mktemp("tui-real")
+    with kkt_emulator(base) as kkt, backoffice_server(base, products=12, employees=3, orders=2) as office:
+        config = kkt_config(kkt) + f'\n[backoffice]\nurl = "{office.url}"\n'
+        with running_daemon(base, config=config) as daemon:
+            yield {"kkt": kkt, "office": office, "daemon": daemon}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def app_for(stack, lang: str = "en") -> KassaApp:
+    return KassaApp(KassaApi(stack["daemon"].socket, language=lang), poll_seconds=1)
+
+
+async def until(pilot, check, timeout: float = 60.0, what: str = "") -> None:
+    """Let the app work until ``check()`` holds (the register and the network take their time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.1)
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_first_connection_from_the_login_screen_then_a_sale_reaches_the_back_office(stack, english):
+    office = stack["office"]
+    products = [p for p in office.products() if not p["weighted"]]
+    scanned = next(p for p in products if p["barcodes"])
+    typed = next(p for p in products if p["code"] != scanned["code"] and not p["name"].isascii())
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press(*"1111", "enter")
+        await until(pilot, lambda: app.screen.query_one("#first-connect").display, what="first-time connect")
+        await pilot.click("#first-connect")
+        await until(pilot, lambda: isinstance(app.screen, PairScreen))
+        await pilot.press(*office.code(), "enter")
+        await until(pilot, lambda: "Connection established" in text(app, "#pair-result"), what="pairing")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen))
+        await pilot.click("#yes")
+        await until(pilot, lambda: "Employees loaded" in text(app, "#login-error"), what="employees")
+        await pilot.press(*"2222", "enter")
+        await until(pilot, lambda: app.current_mode == "sale", what="login")
+
+        await pilot.press(*scanned["barcodes"][0], "enter")
+        await until(pilot, lambda: len(app.screen.cart.lines) == 1, what="scanned product")
+        await pilot.press(*typed["name"].split()[0].lower())
+        await until(pilot, lambda: app.screen.found, what="search by name")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.screen.cart.lines) == 2, what="typed product")
+        sale = app.screen
+        total = sale.cart.total
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("ctrl+u", *"10000", "enter")
+        await until(pilot, lambda: "Receipt printed" in text(app, "#sale-message"), what="fiscalized receipt")
+        assert f"CHANGE: {(1000000 - total) // 100:,}".replace(",", " ") in text(app, "#sale-message")
+
+        await pilot.press("f3")
+        await until(pilot, lambda: "Receipt FD" in text(app, "#receipt-detail"), what="receipt list")
+        assert typed["name"] in text(app, "#receipt-detail")
+
+        await pilot.press("f6")
+        await until(pilot, lambda: "Connection established" in text(app, "#connection-state"))
+        await pilot.press("f8")
+        await until(pilot, lambda: "Data exchanged" in text(app, "#sync-result"), what="Update now")
+    sales = [doc for doc in office.documents() if doc["type"] == "sale"]
+    assert [doc["document"]["total"] for doc in sales] == [total]
+    assert {line["code"] for line in sales[0]["document"]["lines"]} == {scanned["code"], typed["code"]}
+    assert [doc["type"] for doc in stack["kkt"].receipts()] == ["receipt"]
+
+
+async def test_x_report_and_a_marketplace_order(stack, english):
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press(*"2222", "enter")
+        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await pilot.press("f4")
+        await until(pilot, lambda: "is open" in text(app, "#shift-info"), what="open shift")
+        await pilot.press("f9")
+        await until(pilot, lambda: "X report printed." in text(app, "#shift-message"), what="X report")
+
+        await pilot.press("f5")
+        await until(pilot, lambda: app.screen.orders, what="relayed orders")
+        first = app.screen.orders[0]
+        assert first["status"] == "waiting"
+        await pilot.press("f8")
+        await until(
+            pilot,
+            lambda: app.screen.orders and app.screen.orders[0]["status"] == "fiscalized",
+            what="fiscalized order",
+        )
+    journal = stack["kkt"].receipts()
+    assert journal[-1]["total"] == first["total"]
+
+
+async def test_paper_out_then_continue_finishes_the_same_sale(stack, english):
+    kkt = stack["kkt"]
+    product = next(p for p in stack["office"].products() if not p["weighted"])
+    before = len(kkt.receipts())
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press(*"2222", "enter")
+        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await pilot.press(*product["code"], "enter")
+        await until(pilot, lambda: len(app.screen.cart.lines) == 1, what="product")
+        kkt.fault("paper-out")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RegisterProblemScreen), what="paper-out question")
+        assert "Insert paper" in text(app, "#remedy")
+        kkt.fault("clear")
+        await pilot.press("enter")  # Continue
+        await until(pilot, lambda: "Receipt printed" in text(app, "#sale-message"), what="sale after paper")
+    receipts = kkt.receipts()
+    assert len(receipts) == before + 1
+    assert receipts[-1]["total"] == product["price"]
+
+
+async def test_partial_return_of_a_sale(stack, english):
+    kkt = stack["kkt"]
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press(*"2222", "enter")
+        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.current is not None, what="receipt detail")
+        sale = next(r for r in app.screen.receipts if r["type"] == "sale" and len(r["lines"]) == 2)
+        app.screen.query_one("#receipts").move_cursor(row=app.screen.receipts.index(sale))
+        await until(pilot, lambda: app.screen.current["id"] == sale["id"], what="the two-line sale")
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"2=1", "enter")
+        await until(
+            pilot,
+            lambda: any(r["type"] == "return" for r in app.screen.receipts),
+            what="return receipt",
+        )
+    returned = kkt.receipts()[-1]
+    assert returned["type"] == "return"
+    assert returned["total"] == sale["lines"][1]["amount"]

@@ -1,0 +1,200 @@
+"""The TUI's only door to the daemon: every local-API call, and the shape of its answer, lives here.
+
+HTTP/JSON over the daemon's unix socket (DESIGN.md section 5). Errors arrive as
+``{"error": {"code", "message"}}`` already translated for our ``Accept-Language`` and are raised as
+``agent.client.DaemonError``; a socket nobody answers on is ``DaemonNotRunning``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from agent.client import DaemonError, DaemonNotRunning
+from agent.i18n import _
+
+__all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "items"]
+
+# the register may take minutes: opening a shift up to 120 s, Z report ~65 s
+DEVICE_TIMEOUT = 180.0
+
+
+def items(answer: Any) -> list[dict]:
+    """A list endpoint's rows, whether it answers a bare list or ``{"items": [...]}``."""
+    if isinstance(answer, list):
+        return answer
+    if isinstance(answer, dict):
+        for key in ("items", "receipts", "orders", "documents", "products"):
+            if isinstance(answer.get(key), list):
+                return answer[key]
+    return []
+
+
+class KassaApi:
+    """Async client of the local API, one per app; the employee logged in travels with every call."""
+
+    def __init__(self, socket: Path | str, language: str = "en", timeout: float = 30.0):
+        self.socket = Path(socket)
+        self.employee: dict | None = None
+        self._http = httpx.AsyncClient(
+            transport=httpx.AsyncHTTPTransport(uds=str(self.socket)),
+            base_url="http://kassa",
+            timeout=timeout,
+            headers={"Accept-Language": language},
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
+        if device:
+            kwargs["timeout"] = DEVICE_TIMEOUT
+        headers = kwargs.pop("headers", {})
+        if self.employee and self.employee.get("token"):
+            headers["Authorization"] = f"Bearer {self.employee['token']}"
+        try:
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError):
+            raise DaemonNotRunning(self.socket) from None
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+                code, message, details = error["code"], error["message"], error.get("details")
+            except (ValueError, KeyError, TypeError):
+                code, message, details = "http_error", f"HTTP {response.status_code}", None
+                if response.status_code in (404, 405):  # a route this daemon does not have
+                    code, message = "not_available", _("This kassa service cannot do that yet: update it.")
+            raise DaemonError(code, message, response.status_code, details)
+        return response.json() if response.content else None
+
+    # -- state ----------------------------------------------------------------------------------
+    async def status(self) -> dict:
+        return await self._request("GET", "/v1/status")
+
+    # -- employees ------------------------------------------------------------------------------
+    async def login(self, pin: str) -> dict:
+        """The employee with this PIN: ``{"name", "role", ...}``; the daemon checks the PIN offline."""
+        answer = await self._request("POST", "/v1/login", json={"pin": pin})
+        employee = answer.get("employee", answer) if isinstance(answer, dict) else {}
+        if isinstance(answer, dict) and answer.get("token") and "token" not in employee:
+            employee = {**employee, "token": answer["token"]}
+        self.employee = employee
+        return employee
+
+    def cashier(self) -> dict | None:
+        """The journal's CashierRef: the employee by id, or by name for one not in the register."""
+        if not self.employee:
+            return None
+        if self.employee.get("id") is not None:
+            return {"employee_id": self.employee["id"]}
+        return {"name": self.employee.get("name") or "?"}
+
+    # -- catalog --------------------------------------------------------------------------------
+    async def products(self, query: str, limit: int = 20) -> list[dict]:
+        """Products whose name, code or barcode matches, as ``{"code", "name", "price", "unit",
+        "barcodes", ...}``."""
+        return items(await self._request("GET", "/v1/products", params={"q": query, "limit": limit}))
+
+    # -- receipts -------------------------------------------------------------------------------
+    async def sell(self, sale: dict) -> dict:
+        """Fiscalize a sale; the same uuid again returns the first result (safe to retry)."""
+        body = {**sale, "cashier": self.cashier()}
+        answer = await self._request("POST", "/v1/receipts", json=body, device=True)
+        return answer.get("receipt", answer)
+
+    async def receipts(self, limit: int = 200) -> list[dict]:
+        return items(await self._request("GET", "/v1/receipts", params={"limit": limit}))
+
+    async def receipt(self, receipt_id: int | str) -> dict:
+        answer = await self._request("GET", f"/v1/receipts/{receipt_id}")
+        return answer.get("receipt", answer)
+
+    async def return_receipt(self, receipt_id: int | str, uuid: str, lines: list[dict] | None = None) -> dict:
+        """Return the whole receipt (lines=None) or the given ``[{"position", "quantity"}]``."""
+        body: dict[str, Any] = {"uuid": uuid, "cashier": self.cashier()}
+        if lines is not None:
+            body["lines"] = lines
+        answer = await self._request("POST", f"/v1/receipts/{receipt_id}/return", json=body, device=True)
+        return answer.get("receipt", answer)
+
+    async def print_copy(self, receipt_id: int | str) -> Any:
+        return await self._request("POST", f"/v1/receipts/{receipt_id}/copy", device=True)
+
+    # -- shift ----------------------------------------------------------------------------------
+    async def shift(self) -> dict:
+        """``{"open", "number", "opened_at", "hours_left", "expired", "totals": {kind: {count, total}}}``"""
+        return await self._request("GET", "/v1/shift")
+
+    async def open_shift(self, uuid: str) -> dict:
+        body = {"uuid": uuid, "cashier": self.cashier()}
+        return await self._request("POST", "/v1/shift/open", json=body, device=True)
+
+    async def close_shift(self, uuid: str) -> dict:
+        """The Z report."""
+        body = {"uuid": uuid, "cashier": self.cashier()}
+        return await self._request("POST", "/v1/shift/close", json=body, device=True)
+
+    async def x_report(self) -> dict:
+        return await self._request("POST", "/v1/reports/x", device=True)
+
+    async def cash(self, kind: str, amount: int, uuid: str) -> dict:
+        """Cash in (``kind="in"``) or out (``"out"``) of the drawer."""
+        body = {"uuid": uuid, "amount": amount, "cashier": self.cashier()}
+        return await self._request("POST", f"/v1/cash/{kind}", json=body, device=True)
+
+    # -- marketplace orders ---------------------------------------------------------------------
+    async def orders(self) -> list[dict]:
+        """``[{"id", "source", "remote_id", "marketplace", "status": "waiting"|"fiscalized"|"rejected"|
+        "unsupported", "currency", "total", "buyer", "lines", "reason", "receipt_uuid", "received_at"}]``"""
+        return items(await self._request("GET", "/v1/orders"))
+
+    async def fiscalize_order(self, order_id: int | str, pay: str = "card") -> dict:
+        """Never twice: the daemon derives the receipt's uuid from the order."""
+        return await self._request("POST", f"/v1/orders/{order_id}/fiscalize", json={"pay": pay}, device=True)
+
+    async def reject_order(self, order_id: int | str, reason: str) -> dict:
+        return await self._request("POST", f"/v1/orders/{order_id}/reject", json={"reason": reason})
+
+    # -- back office ----------------------------------------------------------------------------
+    async def pair(self, code: str, backoffice_url: str | None = None) -> dict:
+        """``{"organization", "organization_inn", "store", "store_address", "backoffice_url", ...}``"""
+        body: dict[str, Any] = {"code": code}
+        if backoffice_url:
+            body["backoffice_url"] = backoffice_url
+        answer = await self._request("POST", "/v1/pairing", json=body, timeout=60.0)
+        return answer.get("pairing") or {} if isinstance(answer, dict) else {}
+
+    async def unpair(self) -> dict:
+        return await self._request("DELETE", "/v1/pairing")
+
+    async def sync_settings(self) -> dict:
+        """``{"products"|"employees"|"orders": seconds|"never", "product_sync", "mass_delete_share",
+        "confirmation": null | {"mass_delete", "local_products", ...}}``"""
+        return await self._request("GET", "/v1/sync/settings")
+
+    async def save_sync_settings(self, settings: dict, confirm: bool = False) -> dict:
+        """Save intervals and product sync; ``confirm`` is the operator's yes to deleting local products."""
+        keys = ("products", "employees", "orders", "product_sync")
+        body = {key: settings[key] for key in keys if key in settings}
+        return await self._request("PUT", "/v1/sync/settings", json={**body, "confirm": confirm})
+
+    async def answer_product_sync(self, accept: bool) -> dict:
+        """The operator's answer to a sync that would delete products ("Синхронизировать товары")."""
+        return await self._request("POST", "/v1/sync/confirm", json={"accept": accept})
+
+    async def sync_now(self, streams: list[str] | None = None) -> list[dict]:
+        """ "Обновить сейчас": every stream (or the given ones) now; per stream ``{"stream", "error"}``."""
+        answer = await self._request("POST", "/v1/sync", json={"streams": streams or ["all"]}, timeout=120.0)
+        return answer.get("results", []) if isinstance(answer, dict) else []
+
+    async def documents(self, status: str | None = None) -> list[dict]:
+        """Upload state per document: ``{"id", "uuid", "type", "fd", "total", "fiscalized_at",
+        "upload", "attempts", "last_error", "message"}``; status "problems" = conflict + rejected."""
+        params = {"status": status} if status else {}
+        return items(await self._request("GET", "/v1/documents", params=params))
+
+    # -- devices --------------------------------------------------------------------------------
+    async def test_print(self, device: str = "receipt_printer") -> Any:
+        return await self._request("POST", "/v1/devices/test", json={"device": device}, device=True)

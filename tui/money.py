@@ -1,0 +1,53 @@
+"""Money and quantities as the cashier types and reads them: integer kopecks, Decimal quantities."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+QUANTUM = Decimal("0.001")
+
+
+def format_money(kopecks: int) -> str:
+    """12345 -> "123.45"; thousands separated by a thin space so long totals stay readable."""
+    sign = "-" if kopecks < 0 else ""
+    rubles, cents = divmod(abs(int(kopecks)), 100)
+    return f"{sign}{rubles:,}.{cents:02d}".replace(",", " ")
+
+
+def parse_money(text: str) -> int | None:
+    """ "500", "500.5", "500,50" -> kopecks; None for anything that is not a sum of money."""
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
+
+
+def parse_quantity(text: str) -> Decimal | None:
+    """ "2", "0,350" -> Decimal("2.000"), Decimal("0.350"); None if not a positive quantity."""
+    cleaned = text.strip().replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if value <= 0 or value != value.quantize(QUANTUM):
+        return None
+    return value.quantize(QUANTUM)
+
+
+def format_quantity(quantity: Decimal | str) -> str:
+    """Decimal("2.000") -> "2", Decimal("0.350") -> "0.35"."""
+    value = Decimal(str(quantity)).quantize(QUANTUM)
+    text = format(value.normalize(), "f")
+    return text
+
+
+def line_amount(quantity: Decimal, price: int, discount: int = 0) -> int:
+    """round(quantity * price) - discount, half up, in kopecks (the journal's rule)."""
+    gross = (Decimal(quantity) * price).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(gross) - discount

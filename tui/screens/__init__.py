@@ -1,0 +1,1 @@
+"""One screen per job of the cashier: login, sale, receipts, shift, orders, connection, devices."""

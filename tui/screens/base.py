@@ -1,0 +1,88 @@
+"""What every working screen shares: title line, status bar, footer, and API calls in workers.
+
+Every call to the daemon runs in a worker so the screen keeps answering while the register prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from agent.client import DaemonError
+from agent.i18n import _
+from tui.bindings import localize_bindings
+from tui.widgets.status_bar import StatusBar
+
+
+class KassaScreen(Screen):
+    TITLE = ""  # a msgid, translated when shown
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+
+    @property
+    def api(self):
+        return self.app.api
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_line(), id="topbar")
+        yield from self.body()
+        yield StatusBar(id="statusbar")
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def title_line(self) -> str:
+        employee = self.api.employee or {}
+        who = employee.get("name") or ""
+        role = _("administrator") if employee.get("role") == "administrator" else _("cashier")
+        title = _(self.TITLE)
+        return f" {title}   {who} ({role})" if who else f" {title}"
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#topbar", Static).update(self.title_line())
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Load what the screen shows (called whenever it comes to the front)."""
+
+    def is_admin(self) -> bool:
+        return (self.api.employee or {}).get("role") == "administrator"
+
+    def require_admin(self) -> bool:
+        if self.is_admin():
+            return True
+        self.notify(_("Only an administrator may do this."), severity="error")
+        return False
+
+    def call(
+        self,
+        work: Callable[[], Awaitable[Any]],
+        done: Callable[[Any], Any] | None = None,
+        *,
+        failed: Callable[[DaemonError], Any] | None = None,
+        group: str = "api",
+        exclusive: bool = False,
+    ) -> None:
+        """Run ``work()`` in a worker; hand the answer to ``done`` or the error to ``failed``
+        (by default a notification with the daemon's message)."""
+
+        async def runner() -> None:
+            try:
+                result = await work()
+            except DaemonError as error:
+                if failed:
+                    failed(error)
+                else:
+                    self.notify(error.message, severity="error", timeout=8)
+                return
+            if done:
+                done(result)
+
+        self.run_worker(runner, group=group, exclusive=exclusive)

@@ -1,0 +1,228 @@
+"""Connection to the back office ("Подключение к кабинету"), following the register vendor's manual:
+"Подключить ККТ" → code → "Соединение установлено" → exchange settings → "Сохранить"; later
+"Изменить настройки обновления" (intervals only) and "Настроить подключение" (intervals and code);
+"Обновить сейчас" always at hand."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from agent.i18n import N_, _
+from tui.screens.base import KassaScreen
+from tui.screens.dialogs import ConfirmScreen
+from tui.screens.pairing import PairScreen, SyncSettingsScreen, interval_label
+from tui.timefmt import local_time
+
+STREAMS = {
+    "receipts": N_("Receipts"),
+    "products": N_("Products"),
+    "employees": N_("Employees"),
+    "orders": N_("Orders"),
+}
+
+
+def connection_text(status: dict | None) -> Text:
+    text = Text()
+    if status is None:
+        text.append(_("The kassa service does not answer."), style="bold red")
+        return text
+    if not status.get("paired"):
+        text.append(_("The register is not connected to the back office."), style="bold yellow")
+        text.append("\n" + _("Get a sync code in the back office and press “Connect the register”."))
+        return text
+    pairing = status.get("pairing") or {}
+    if pairing.get("needs_repair"):
+        text.append(_("The back office no longer accepts this register: pair it again."), style="bold red")
+    else:
+        text.append("✔ " + _("Connection established"), style="bold green")
+    organization = pairing.get("organization") or ""
+    store = pairing.get("store") or ""
+    if isinstance(store, dict):
+        store = store.get("name", "")
+    text.append(f"\n{organization}  {store}")
+    if pairing.get("backoffice_url"):
+        text.append(f"\n{pairing['backoffice_url']}", style="dim")
+    queue = status.get("queue") or {}
+    depth = queue.get("depth") or 0
+    text.append("\n" + _("Documents waiting to be sent: {n}").format(n=depth), style="bold" if depth else "")
+    return text
+
+
+class ConnectionScreen(KassaScreen):
+    TITLE = N_("Back-office connection")
+    BINDINGS: ClassVar[list] = [
+        Binding("f8", "sync_now", N_("Update now")),
+        Binding("f9", "settings", N_("Update settings")),
+        Binding("f10", "connect", N_("Set up the connection")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: dict = {}
+        self.conflicts: list[dict] = []
+        self.asked = False
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="connection-body"):
+            yield Static(connection_text(self.app.status), id="connection-state", classes="panel")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Connect the register"), id="connect", variant="primary")
+                yield Button(_("Change update settings"), id="settings")
+                yield Button(_("Set up the connection"), id="reconnect")
+                yield Button(_("Update now"), id="sync_now", variant="success")
+            yield Static("", id="sync-result")
+            streams = DataTable(id="streams", cursor_type="row")
+            streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("Error"))
+            yield streams
+            yield Static("", id="conflicts-title")
+            conflicts = DataTable(id="conflicts", cursor_type="row")
+            conflicts.add_columns(_("FD"), _("Kind"), _("Time"), _("Back office says"))
+            yield conflicts
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._status)
+
+    def refresh_data(self) -> None:
+        self.call(self.api.sync_settings, self._settings, failed=lambda _error: None, group="settings")
+        self.call(
+            lambda: self.api.documents("problems"), self._conflicts, failed=lambda _e: None, group="docs"
+        )
+
+    def _settings(self, settings: dict) -> None:
+        self.settings = settings or {}
+        self._status(self.app.status)
+        question = self.settings.get("confirmation")
+        if question and not self.asked:
+            self.asked = True
+            self.ask_product_sync(question)
+
+    def ask_product_sync(self, question: dict) -> None:
+        """A sync would delete products: the operator decides ("Синхронизировать товары")."""
+        parts = []
+        if question.get("local_products"):
+            parts.append(
+                _("Products added at the register that will be deleted: {n}").format(
+                    n=question["local_products"]["count"]
+                )
+            )
+        if question.get("mass_delete"):
+            parts.append(
+                _("The back office removed {n} of {total} products.").format(
+                    n=question["mass_delete"]["count"], total=question["mass_delete"]["catalog_size"]
+                )
+            )
+
+        def decided(yes: bool | None) -> None:
+            if yes is None:
+                return
+            self.call(lambda: self.api.answer_product_sync(bool(yes)), lambda _answer: self.refresh_data())
+
+        self.app.push_screen(
+            ConfirmScreen(_("Product sync"), "\n".join(parts), _("Sync products"), _("Keep products")),
+            decided,
+        )
+
+    def _status(self, status: dict | None) -> None:
+        self.query_one("#connection-state", Static).update(connection_text(status))
+        paired = bool(status and status.get("paired"))
+        self.query_one("#connect", Button).display = not paired
+        self.query_one("#settings", Button).display = paired
+        self.query_one("#reconnect", Button).display = paired
+        table = self.query_one("#streams", DataTable)
+        table.clear()
+        streams = (status or {}).get("streams") or {}
+        for name, title in STREAMS.items():
+            stream = streams.get(name) or {}
+            if name == "receipts":
+                interval = _("automatically")
+            else:
+                interval = interval_label(self.settings.get(name, stream.get("interval")))
+            error = stream.get("last_error") or ""
+            table.add_row(
+                _(title),
+                interval,
+                local_time(stream.get("last_success")) or "—",
+                local_time(stream.get("next_run")) if name != "receipts" else "",
+                Text(error, style="red") if error else "",
+            )
+
+    def _conflicts(self, documents: list[dict]) -> None:
+        self.conflicts = [doc for doc in documents if doc.get("upload") in ("conflict", "rejected")]
+        title = self.query_one("#conflicts-title", Static)
+        table = self.query_one("#conflicts", DataTable)
+        table.clear()
+        title.update(
+            Text(_("Documents the back office did not accept: {n}").format(n=len(self.conflicts)), "bold red")
+            if self.conflicts
+            else ""
+        )
+        table.display = bool(self.conflicts)
+        for doc in self.conflicts:
+            table.add_row(
+                str(doc.get("fd") or "—"),
+                doc.get("type", ""),
+                local_time(doc.get("fiscalized_at")),
+                doc.get("message") or doc.get("last_error") or doc.get("upload", ""),
+            )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        {
+            "connect": self.action_connect,
+            "reconnect": self.action_connect,
+            "settings": self.action_settings,
+            "sync_now": self.action_sync_now,
+        }[event.button.id]()
+
+    def action_sync_now(self) -> None:
+        self.query_one("#sync-result", Static).update(_("Exchanging data with the back office…"))
+
+        def done(results: list[dict]) -> None:
+            errors = [result for result in results if result.get("error")]
+            text = Text()
+            if errors:
+                for result in errors:
+                    name = _(STREAMS.get(result.get("stream", ""), result.get("stream", "")))
+                    text.append(f"{name}: {result['error']}\n", style="bold red")
+            else:
+                text.append("✔ " + _("Data exchanged with the back office."), style="bold green")
+            text.rstrip()
+            self.query_one("#sync-result", Static).update(text)
+            self.app.refresh_status()
+            self.refresh_data()
+
+        self.call(lambda: self.api.sync_now(), done, group="sync", exclusive=True)
+
+    def action_settings(self) -> None:
+        """ "Изменить настройки обновления": intervals and product sync, not the code."""
+        if not self.require_admin():
+            return
+        if not (self.app.status or {}).get("paired"):
+            self.action_connect()
+            return
+        self.app.push_screen(SyncSettingsScreen(self.settings), self._saved)
+
+    def action_connect(self) -> None:
+        """ "Подключить ККТ" the first time, "Настроить подключение" later: a new code, then settings."""
+        if not self.require_admin():
+            return
+
+        def paired(answer: dict | None) -> None:
+            if answer is None:
+                return
+            self.app.refresh_status()
+            self.app.push_screen(SyncSettingsScreen(self.settings, just_paired=True), self._saved)
+
+        self.app.push_screen(PairScreen(), paired)
+
+    def _saved(self, settings: dict | None) -> None:
+        if settings is not None:
+            self.settings = settings
+            self.notify(_("Settings saved."))
+        self.refresh_data()
+        self.app.refresh_status()

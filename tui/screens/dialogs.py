@@ -1,0 +1,110 @@
+"""Small modal questions: confirm, a register problem with Continue, type a value."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from agent.i18n import _
+from tui.bindings import localize_bindings
+
+
+class Dialog(ModalScreen):
+    BINDINGS: ClassVar[list] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(Dialog):
+    """A yes/no question whose yes button names the action (as the vendor's manual does)."""
+
+    def __init__(self, title: str, question: str, yes: str, no: str | None = None) -> None:
+        super().__init__()
+        self.title_text, self.question, self.yes, self.no = title, question, yes, no or _("Cancel")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="primary", id="yes")
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class RegisterProblemScreen(Dialog):
+    """The register could not finish: what is wrong, what to do, then Continue (the same request)."""
+
+    def __init__(self, message: str, remedy: str) -> None:
+        super().__init__()
+        self.message, self.remedy = message, remedy
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog error"):
+            yield Label(_("The register needs attention"), classes="dialog-title")
+            yield Static(self.message, id="problem", classes="dialog-text")
+            yield Static(self.remedy, id="remedy", classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Continue"), variant="primary", id="yes")
+                yield Button(_("Cancel"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class PromptScreen(Dialog):
+    """Ask for one value; the check function returns an error to show, or None when it is fine."""
+
+    def __init__(self, title: str, label: str, value: str = "", check=None, password: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.label, self.value, self.check = title, label, value, check
+        self.password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.label)
+            yield Input(self.value, id="value", password=self.password, select_on_focus=True)
+            yield Static("", id="prompt-error", classes="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("OK"), variant="primary", id="yes")
+                yield Button(_("Cancel"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#value", Input).focus()
+
+    def _submit(self) -> None:
+        value = self.query_one("#value", Input).value
+        problem = self.check(value) if self.check else None
+        if problem:
+            self.query_one("#prompt-error", Static).update(problem)
+            return
+        self.dismiss(value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self._submit()
+        else:
+            self.dismiss(None)

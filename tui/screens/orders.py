@@ -1,0 +1,151 @@
+"""Orders ("Заказы"): marketplace orders relayed to this register, to fiscalize or reject."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from agent.client import DaemonError
+from agent.i18n import N_, _
+from tui.errors import is_register_problem, remedy
+from tui.money import format_money, format_quantity
+from tui.screens.base import KassaScreen
+from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.timefmt import local_time
+
+ORDER_STATES = {
+    "waiting": N_("waiting"),
+    "fiscalized": N_("fiscalized"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+    "unsupported": N_("cannot fiscalize"),
+}
+
+
+def order_text(order: dict) -> Text:
+    text = Text()
+    text.append(
+        f"{order.get('marketplace') or order.get('source', '')} {order.get('remote_id') or ''}\n", "bold"
+    )
+    buyer = order.get("buyer") or {}
+    who = " ".join(str(buyer.get(key) or "") for key in ("name", "email", "phone")).strip()
+    if who:
+        text.append(who + "\n")
+    for line in order.get("lines") or []:
+        text.append(
+            f"{line.get('code', '')}  {line.get('name', '')}  {format_quantity(line.get('quantity', '1'))}"
+            f" × {format_money(line.get('price', 0))}\n"
+        )
+    text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {order.get('currency', '')}\n", "bold")
+    if order.get("reason"):
+        text.append(order["reason"] + "\n", style="bold red")
+    return text
+
+
+class OrdersScreen(KassaScreen):
+    TITLE = N_("Orders")
+    BINDINGS: ClassVar[list] = [
+        Binding("f8", "fiscalize('card')", N_("Fiscalize (card)")),
+        Binding("f9", "fiscalize('cash')", N_("Fiscalize (cash)")),
+        Binding("f10", "reject", N_("Reject")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.orders: list[dict] = []
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="orders-body", classes="split"):
+            table = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+            table.add_columns(_("Order"), _("Marketplace"), _("Received"), _("Total"), _("State"))
+            yield table
+            yield Static("", id="order-detail", classes="detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#orders", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        self.call(self.api.orders, self.show, group="load", exclusive=True)
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def show(self, orders: list[dict]) -> None:
+        self.orders = orders
+        table = self.query_one("#orders", DataTable)
+        table.clear()
+        for order in orders:
+            table.add_row(
+                str(order.get("remote_id") or order.get("id")),
+                order.get("marketplace") or order.get("source", ""),
+                local_time(order.get("received_at") or order.get("created_at")),
+                Text(f"{format_money(order.get('total', 0))} {order.get('currency', '')}", justify="right"),
+                _(ORDER_STATES.get(order.get("status", ""), order.get("status", ""))),
+            )
+        detail = self.query_one("#order-detail", Static)
+        detail.update(order_text(orders[0]) if orders else _("No marketplace orders."))
+
+    @on(DataTable.RowHighlighted, "#orders")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.orders):
+            self.query_one("#order-detail", Static).update(order_text(self.orders[event.cursor_row]))
+
+    def selected(self) -> dict | None:
+        row = self.query_one("#orders", DataTable).cursor_row
+        if not 0 <= row < len(self.orders):
+            return None
+        order = self.orders[row]
+        if order.get("status") != "waiting":
+            self.notify(_("This order is not waiting to be fiscalized."), severity="warning")
+            return None
+        return order
+
+    def action_fiscalize(self, pay: str) -> None:
+        order = self.selected()
+        if not order:
+            return
+
+        def failed(error: DaemonError) -> None:
+            if is_register_problem(error):
+                self.app.push_screen(
+                    RegisterProblemScreen(error.message, remedy(error)),
+                    lambda again: again and self.action_fiscalize(pay),
+                )
+            else:
+                self.notify(error.message, severity="error", timeout=10)
+                self.refresh_data()
+
+        def done(_answer) -> None:
+            self.notify(_("Order fiscalized."))
+            self.refresh_data()
+
+        self.call(lambda: self.api.fiscalize_order(order["id"], pay), done, failed=failed, group="register")
+
+    def action_reject(self) -> None:
+        order = self.selected()
+        if not order:
+            return
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self.call(
+                    lambda: self.api.reject_order(order["id"], reason),
+                    lambda _answer: self.refresh_data(),
+                )
+
+        self.app.push_screen(
+            PromptScreen(
+                _("Reject order"),
+                _("Reason"),
+                "",
+                lambda text: None if text.strip() else _("Say why"),
+            ),
+            chosen,
+        )

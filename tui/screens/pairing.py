@@ -1,0 +1,186 @@
+"""The two dialogs of the connection screen: the sync code, and the exchange settings."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static, Switch
+
+from agent.client import DaemonError
+from agent.i18n import _, ngettext
+from tui.screens.dialogs import ConfirmScreen, Dialog
+
+# seconds, as the daemon stores them; "never": no automatic run, "Обновить сейчас" still works
+INTERVALS: list[int | str] = [60, 300, 900, 1800, 3600, 14400, 86400, "never"]
+
+
+def interval_label(value: int | str | None) -> str:
+    if value in (None, "never", 0):
+        return _("Never")
+    seconds = int(value)
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("every {n} hour", "every {n} hours", hours).format(n=hours)
+    minutes = max(1, seconds // 60)
+    return ngettext("every {n} minute", "every {n} minutes", minutes).format(n=minutes)
+
+
+def interval_options(current: int | str | None) -> list[tuple[str, str]]:
+    values = list(INTERVALS)
+    if current not in (None, *values):
+        values.insert(0, current)
+    return [(interval_label(value), str(value)) for value in values]
+
+
+class PairScreen(Dialog):
+    """Type the one-time sync code from the back office and "Подключить"."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="pair"):
+            yield Label(_("Connect the register"), classes="dialog-title")
+            yield Static(_("Enter the sync code from the back office."), classes="dialog-text")
+            yield Input(id="code", placeholder=_("Sync code"))
+            yield Static("", id="pair-result", classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Connect"), variant="primary", id="yes")
+                yield Button(_("Cancel"), id="no")
+
+    answer: dict | None = None
+
+    def on_mount(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.connect()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.connect()
+        else:
+            self.dismiss(None)
+
+    def connect(self) -> None:
+        if self.answer is not None:
+            self.dismiss(self.answer)
+            return
+        code = self.query_one("#code", Input).value.strip()
+        if not code:
+            return
+        result = self.query_one("#pair-result", Static)
+        result.update(_("Connecting…"))
+        api = self.app.api
+
+        async def work() -> None:
+            try:
+                answer = await api.pair(code)
+            except DaemonError as error:
+                result.update(Text(error.message, style="bold red"))
+                return
+            self.answer = answer or {}
+            text = Text("✔ " + _("Connection established"), style="bold green")
+            organization = self.answer.get("organization") or {}
+            if isinstance(organization, dict) and organization.get("name"):
+                text.append(f"\n{organization['name']}", style="")
+            result.update(text)
+            self.query_one("#code", Input).disabled = True
+            yes = self.query_one("#yes", Button)
+            yes.label = _("Next")
+            yes.focus()
+
+        self.run_worker(work(), exclusive=True)
+
+
+class SyncSettingsScreen(Dialog):
+    """Exchange settings: products and employees on an interval (or "Никогда"), receipts automatic,
+    and whether the register's products must equal the back office's."""
+
+    def __init__(self, settings: dict, just_paired: bool = False) -> None:
+        super().__init__()
+        self.settings = dict(settings or {})
+        self.just_paired = just_paired
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="sync-settings"):
+            if self.just_paired:
+                yield Label("✔ " + _("Connection established"), classes="dialog-title ok")
+            yield Label(_("Exchange with the back office"), classes="dialog-title")
+            with Grid(id="settings-grid"):
+                yield Label(_("Receipts export"))
+                yield Label(_("automatically"))
+                yield Label(_("Products export"))
+                current = self.settings.get("products", 900)
+                yield Select(interval_options(current), value=str(current), allow_blank=False, id="products")
+                yield Label(_("Employees export"))
+                current = self.settings.get("employees", 3600)
+                yield Select(interval_options(current), value=str(current), allow_blank=False, id="employees")
+                yield Label(_("Product sync"))
+                yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
+            yield Static("", id="settings-error", classes="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Save"), variant="primary", id="yes")
+                yield Button(_("Cancel"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#products", Select).focus()
+
+    def chosen(self) -> dict:
+        def value(widget_id: str) -> int | str:
+            raw = str(self.query_one(f"#{widget_id}", Select).value)
+            return raw if raw == "never" else int(raw)
+
+        result = {
+            "products": value("products"),
+            "employees": value("employees"),
+            "product_sync": self.query_one("#product_sync", Switch).value,
+        }
+        if "orders" in self.settings:
+            result["orders"] = self.settings["orders"]
+        return result
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "yes":
+            self.dismiss(None)
+            return
+        settings = self.chosen()
+        before = bool(self.settings.get("product_sync", True))
+        if settings["product_sync"] == before:
+            self.save(settings, confirm=False)
+        elif settings["product_sync"]:
+            self.app.push_screen(
+                ConfirmScreen(
+                    _("Product sync"),
+                    _(
+                        "The register's products (and groups) will match the back office exactly. "
+                        "Products added at the register will be deleted."
+                    ),
+                    _("Sync products"),
+                ),
+                lambda yes: yes and self.save(settings, confirm=True),
+            )
+        else:
+            self.app.push_screen(
+                ConfirmScreen(
+                    _("Product sync"),
+                    _(
+                        "Products added at the register will not reach the back office, and they will be "
+                        "deleted when sync is turned on again."
+                    ),
+                    _("Turn off sync"),
+                ),
+                lambda yes: yes and self.save(settings, confirm=True),
+            )
+
+    def save(self, settings: dict, confirm: bool) -> None:
+        api = self.app.api
+
+        async def work() -> None:
+            try:
+                saved = await api.save_sync_settings(settings, confirm=confirm)
+            except DaemonError as error:
+                self.query_one("#settings-error", Static).update(error.message)
+                return
+            self.dismiss(saved if isinstance(saved, dict) and saved else settings)
+
+        self.run_worker(work(), exclusive=True)

@@ -1,0 +1,222 @@
+"""Receipts ("Чеки"): the journal's receipts, one in detail, full or partial return, a copy on paper."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from agent.client import DaemonError
+from agent.i18n import N_, _
+from tui.errors import is_register_problem, remedy
+from tui.money import format_money, format_quantity, parse_quantity
+from tui.screens.base import KassaScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
+from tui.timefmt import local_time
+
+KINDS = {
+    "sale": N_("sale"),
+    "return": N_("return"),
+    "shift_open": N_("shift opened"),
+    "shift_close": N_("shift closed"),
+    "cash_in": N_("cash in"),
+    "cash_out": N_("cash out"),
+}
+STATES = {"pending": N_("printing"), "fiscalized": N_("done"), "failed": N_("failed")}
+
+
+def receipt_text(receipt: dict) -> Text:
+    """The receipt as the cashier reads it on screen."""
+    text = Text()
+    title = _("Receipt FD {fd}").format(fd=receipt.get("fd") or "—")
+    text.append(f"{title}  {_(KINDS.get(receipt.get('type', ''), receipt.get('type', '')))}\n", style="bold")
+    when = local_time(receipt.get("fiscalized_at") or receipt.get("created_at"))
+    cashier = receipt.get("cashier") or {}
+    name = cashier.get("name") if isinstance(cashier, dict) else receipt.get("cashier_name")
+    text.append(f"{when}  {name or ''}\n")
+    for position, line in enumerate(receipt.get("lines") or [], 1):
+        quantity = format_quantity(line.get("quantity", "1"))
+        amount = format_money(line.get("amount", 0))
+        text.append(f"{position}. {line.get('name', '')}")
+        if line.get("returned") and Decimal(line["returned"]):
+            text.append("  " + _("returned {qty}").format(qty=format_quantity(line["returned"])), "yellow")
+        text.append("\n")
+        text.append(f"   {quantity} × {format_money(line.get('price', 0))}")
+        if line.get("discount"):
+            text.append("  " + _("disc. {amount}").format(amount=format_money(line["discount"])))
+        text.append(f"  = {amount}\n")
+    text.append(_("TOTAL: ") + format_money(receipt.get("total", 0)) + "\n", style="bold")
+    for payment in receipt.get("payments") or []:
+        kind = _("cash") if payment.get("kind") == "cash" else _("card")
+        text.append(f"{kind}: {format_money(payment.get('amount', 0))}")
+        if payment.get("change"):
+            text.append("  " + _("change {amount}").format(amount=format_money(payment["change"])))
+        text.append("\n")
+    if receipt.get("buyer_contact"):
+        text.append(_("Buyer: {contact}").format(contact=receipt["buyer_contact"]) + "\n")
+    if receipt.get("fiscal_sign"):
+        text.append(_("Fiscal sign {sign}").format(sign=receipt["fiscal_sign"]) + "\n")
+    error = receipt.get("error") or {}
+    if error.get("message"):
+        text.append(error["message"] + "\n", style="bold red")
+    return text
+
+
+class ReceiptsScreen(KassaScreen):
+    TITLE = N_("Receipts")
+    BINDINGS: ClassVar[list] = [
+        Binding("f8", "return_all", N_("Return")),
+        Binding("f9", "return_part", N_("Partial return")),
+        Binding("f10", "copy", N_("Print copy")),
+        Binding("ctrl+r", "reload", N_("Refresh")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.receipts: list[dict] = []
+        self.current: dict | None = None
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="receipts-body", classes="split"):
+            table = DataTable(id="receipts", cursor_type="row", zebra_stripes=True)
+            table.add_columns(_("FD"), _("Time"), _("Kind"), _("Total"), _("State"))
+            yield table
+            yield Static("", id="receipt-detail", classes="detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#receipts", DataTable).focus()
+
+    def refresh_data(self) -> None:
+        self.call(self.api.receipts, self.show, group="load", exclusive=True)
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def show(self, receipts: list[dict]) -> None:
+        self.receipts = receipts
+        table = self.query_one("#receipts", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for receipt in receipts:
+            table.add_row(
+                str(receipt.get("fd") or "—"),
+                local_time(receipt.get("fiscalized_at") or receipt.get("created_at")),
+                _(KINDS.get(receipt.get("type", ""), receipt.get("type", ""))),
+                Text(format_money(receipt.get("total", 0)), justify="right"),
+                _(STATES.get(receipt.get("status", ""), receipt.get("status", ""))),
+            )
+        if receipts:
+            table.move_cursor(row=min(row, len(receipts) - 1))
+            self.load_detail(min(max(row, 0), len(receipts) - 1))
+        else:
+            self.query_one("#receipt-detail", Static).update(_("No receipts yet."))
+
+    @on(DataTable.RowHighlighted, "#receipts")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.load_detail(event.cursor_row)
+
+    def load_detail(self, row: int) -> None:
+        if not 0 <= row < len(self.receipts):
+            return
+        summary = self.receipts[row]
+        if summary.get("lines") is not None:
+            self._detail(summary)
+            return
+        self.call(lambda: self.api.receipt(summary["id"]), self._detail, group="detail", exclusive=True)
+
+    def _detail(self, receipt: dict) -> None:
+        self.current = receipt
+        self.query_one("#receipt-detail", Static).update(receipt_text(receipt))
+
+    def _returnable(self) -> dict | None:
+        receipt = self.current
+        if not receipt or receipt.get("type") != "sale" or receipt.get("status") != "fiscalized":
+            self.notify(_("Choose a printed sale receipt first."), severity="warning")
+            return None
+        return receipt
+
+    def action_return_all(self) -> None:
+        receipt = self._returnable()
+        if not receipt:
+            return
+        question = _("Return the whole receipt FD {fd} for {amount}?").format(
+            fd=receipt.get("fd"), amount=format_money(receipt.get("total", 0))
+        )
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.do_return(receipt, None, str(uuid.uuid4()))
+
+        self.app.push_screen(ConfirmScreen(_("Return"), question, _("Return")), decided)
+
+    def action_return_part(self) -> None:
+        receipt = self._returnable()
+        if not receipt:
+            return
+        lines = receipt.get("lines") or []
+        hint = "  ".join(f"{position}: {line.get('name')}" for position, line in enumerate(lines, 1))
+
+        def check(text: str) -> str | None:
+            return None if parse_return(text, lines) else _("Type position=quantity, e.g. 1=1 2=0.5")
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.do_return(receipt, parse_return(text, lines), str(uuid.uuid4()))
+
+        self.app.push_screen(
+            PromptScreen(
+                _("Partial return"), _("Positions to return: {lines}").format(lines=hint), "", check
+            ),
+            chosen,
+        )
+
+    def do_return(self, receipt: dict, lines: list[dict] | None, key: str) -> None:
+        def failed(error: DaemonError) -> None:
+            if is_register_problem(error):
+                self.app.push_screen(
+                    RegisterProblemScreen(error.message, remedy(error)),
+                    lambda again: again and self.do_return(receipt, lines, key),
+                )
+            else:
+                self.notify(error.message, severity="error", timeout=10)
+
+        def done(result: dict) -> None:
+            self.notify(_("Return printed: FD {fd}").format(fd=result.get("fd", "—")))
+            self.refresh_data()
+            self.app.refresh_status()
+
+        self.call(lambda: self.api.return_receipt(receipt["id"], key, lines), done, failed=failed)
+
+    def action_copy(self) -> None:
+        if not self.current:
+            return
+        receipt = self.current
+        self.call(
+            lambda: self.api.print_copy(receipt["id"]),
+            lambda _answer: self.notify(_("The copy is printing.")),
+        )
+
+
+def parse_return(text: str, lines: list[dict]) -> list[dict] | None:
+    """ "1=1 2=0.5" -> [{"position": 1, "quantity": "1.000"}, ...]; None if anything does not fit."""
+    left = {
+        position: Decimal(str(line.get("quantity", "1"))) - Decimal(str(line.get("returned") or "0"))
+        for position, line in enumerate(lines, 1)
+    }
+    result = []
+    for part in text.replace(";", " ").split():
+        position, _sep, quantity_text = part.partition("=")
+        if not position.isdigit() or int(position) not in left:
+            return None
+        quantity = parse_quantity(quantity_text) if quantity_text else left[int(position)]
+        if quantity is None or quantity <= 0 or quantity > left[int(position)]:
+            return None
+        result.append({"position": int(position), "quantity": f"{quantity:.3f}"})
+    return result or None

@@ -1,0 +1,282 @@
+"""Sale ("Продажа"): find goods as you type (a scanner types a barcode and Enter), build the cart, pay."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Static
+
+from agent.client import DaemonError
+from agent.i18n import N_, _
+from tui.cart import Cart
+from tui.errors import is_register_problem, remedy
+from tui.money import format_money, format_quantity, parse_money, parse_quantity
+from tui.screens.base import KassaScreen
+from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.screens.payment import PaymentScreen
+
+SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
+
+
+def exact_match(products: list[dict], query: str) -> dict | None:
+    """The product a scanned barcode or a typed code means exactly, if any."""
+    for product in products:
+        if query == product.get("code") or query in (product.get("barcodes") or []):
+            return product
+    return products[0] if len(products) == 1 else None
+
+
+class SaleScreen(KassaScreen):
+    TITLE = N_("Sale")
+    BINDINGS: ClassVar[list] = [
+        Binding("f8", "quantity", N_("Quantity")),
+        Binding("f9", "discount", N_("Discount")),
+        Binding("f10", "pay", N_("Payment")),
+        Binding("delete", "remove", N_("Remove line")),
+        Binding("escape", "clear_search", N_("Clear"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cart = Cart()
+        self.found: list[dict] = []
+        self.busy = False
+        self._search_timer = None
+
+    def body(self) -> ComposeResult:
+        with Vertical(id="sale-body"):
+            with Vertical(id="search-pane"):
+                yield Input(id="search", placeholder=_("Barcode, code or name, then Enter"))
+                results = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+                results.add_columns(_("Code"), _("Name"), _("Price"))
+                yield results
+            with Vertical(id="cart-pane"):
+                cart = DataTable(id="cart", cursor_type="row")
+                cart.add_columns("#", _("Name"), _("Qty"), _("Price"), _("Disc."), _("Amount"))
+                yield cart
+                yield Static("", id="totals")
+                yield Static("", id="sale-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+        self.show_cart()
+
+    # -- search ---------------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._search_timer:
+            self._search_timer.stop()
+        query = event.value.strip()
+        if not query:
+            self.show_results([])
+            return
+        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self.search(query))
+
+    def search(self, query: str) -> None:
+        self.call(lambda: self.api.products(query), self.show_results, group="search", exclusive=True)
+
+    def show_results(self, products: list[dict]) -> None:
+        self.found = products
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for product in products:
+            table.add_row(
+                product["code"], product["name"], Text(format_money(product["price"]), justify="right")
+            )
+
+    @on(Input.Submitted, "#search")
+    def _entered(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        if not query:
+            if self.cart.lines:
+                self.action_pay()
+            return
+        if self._search_timer:
+            self._search_timer.stop()
+        self.workers.cancel_group(self, "search")
+        self.call(lambda: self.api.products(query), lambda found: self._add_found(query, found), group="scan")
+
+    def _add_found(self, query: str, products: list[dict]) -> None:
+        product = exact_match(products, query)
+        if product is None:
+            self.show_results(products)
+            if products:
+                self.query_one("#results", DataTable).focus()
+            else:
+                self.notify(_("Nothing found for “{query}”").format(query=query), severity="warning")
+            return
+        self.add(product)
+
+    @on(DataTable.RowSelected, "#results")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.found):
+            self.add(self.found[event.cursor_row])
+
+    def add(self, product: dict, quantity: Decimal | None = None) -> None:
+        if quantity is None and product.get("weighted"):
+            self.ask_weight(product)
+            return
+        self.cart.add(product, quantity or Decimal("1.000"))
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+        self.show_results([])
+        self.query_one("#sale-message", Static).update("")
+        self.show_cart(select=len(self.cart.lines) - 1)
+
+    def ask_weight(self, product: dict) -> None:
+        """Goods sold by weight: the cashier types what the scale shows."""
+
+        def check(text: str) -> str | None:
+            return None if parse_quantity(text) else _("Enter a quantity, e.g. 2 or 0.350")
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.add(product, parse_quantity(text))
+            else:
+                self.query_one("#search", Input).focus()
+
+        self.app.push_screen(PromptScreen(_("Weight"), product["name"], "", check), chosen)
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+
+    # -- cart -----------------------------------------------------------------------------------
+    def show_cart(self, select: int | None = None) -> None:
+        table = self.query_one("#cart", DataTable)
+        table.clear()
+        for number, line in enumerate(self.cart.lines, 1):
+            table.add_row(
+                str(number),
+                line.name,
+                Text(format_quantity(line.quantity), justify="right"),
+                Text(format_money(line.price), justify="right"),
+                Text(format_money(line.discount) if line.discount else "", justify="right"),
+                Text(format_money(line.amount), justify="right"),
+            )
+        if select is not None and self.cart.lines:
+            table.move_cursor(row=select)
+        totals = Text()
+        totals.append(_("Items: {count}").format(count=len(self.cart.lines)))
+        if self.cart.discount:
+            totals.append("   " + _("Discount: {amount}").format(amount=format_money(self.cart.discount)))
+        totals.append("   " + _("TOTAL: "), style="bold")
+        totals.append(format_money(self.cart.total), style="bold reverse")
+        self.query_one("#totals", Static).update(totals)
+
+    def selected_line(self) -> int | None:
+        if not self.cart.lines:
+            return None
+        row = self.query_one("#cart", DataTable).cursor_row
+        return row if 0 <= row < len(self.cart.lines) else len(self.cart.lines) - 1
+
+    def action_remove(self) -> None:
+        index = self.selected_line()
+        if index is not None and self.focused is not self.query_one("#search", Input):
+            self.cart.remove(index)
+            self.show_cart(select=max(0, index - 1))
+
+    def action_quantity(self) -> None:
+        index = self.selected_line()
+        if index is None:
+            return
+        line = self.cart.lines[index]
+
+        def check(text: str) -> str | None:
+            return None if parse_quantity(text) else _("Enter a quantity, e.g. 2 or 0.350")
+
+        def chosen(text: str | None) -> None:
+            if text:
+                line.quantity = parse_quantity(text)
+                self.show_cart(select=index)
+            self.query_one("#search", Input).focus()
+
+        self.app.push_screen(
+            PromptScreen(_("Quantity"), line.name, format_quantity(line.quantity), check), chosen
+        )
+
+    def action_discount(self) -> None:
+        index = self.selected_line()
+        if index is None:
+            return
+        line = self.cart.lines[index]
+        gross = line.amount + line.discount
+
+        def check(text: str) -> str | None:
+            amount = parse_money(text)
+            if amount is None or amount > gross:
+                return _("Enter a discount from 0 to {max}").format(max=format_money(gross))
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                line.discount = parse_money(text) or 0
+                self.show_cart(select=index)
+            self.query_one("#search", Input).focus()
+
+        self.app.push_screen(
+            PromptScreen(_("Line discount"), line.name, format_money(line.discount), check), chosen
+        )
+
+    # -- payment --------------------------------------------------------------------------------
+    def action_pay(self) -> None:
+        if self.busy or not self.cart.lines:
+            return
+        self.app.push_screen(PaymentScreen(self.cart.total), self._paid)
+
+    def _paid(self, payment: dict | None) -> None:
+        if not payment:
+            self.query_one("#search", Input).focus()
+            return
+        self.cart.buyer_contact = payment.get("buyer_contact") or ""
+        self.sell(payment["payments"], payment["change"])
+
+    def sell(self, payments: list[dict], change: int) -> None:
+        self.busy = True
+        self.query_one("#sale-message", Static).update(_("The register is printing the receipt…"))
+        request = self.cart.request(payments)
+        self.call(
+            lambda: self.api.sell(request),
+            lambda receipt: self._sold(receipt, change),
+            failed=lambda error: self._not_sold(error, payments, change),
+            group="sell",
+        )
+
+    def _sold(self, receipt: dict, change: int) -> None:
+        self.busy = False
+        self.cart = Cart()
+        self.show_cart()
+        text = Text()
+        text.append(_("Receipt printed"), style="bold green")
+        if receipt.get("fd") is not None:
+            text.append("  " + _("FD {fd}").format(fd=receipt["fd"]))
+        text.append("  " + _("total {amount}").format(amount=format_money(receipt.get("total", 0))))
+        if change:
+            text.append("   " + _("CHANGE: "), style="bold")
+            text.append(format_money(change), style="bold reverse")
+        self.query_one("#sale-message", Static).update(text)
+        self.query_one("#search", Input).focus()
+        self.app.refresh_status()
+
+    def _not_sold(self, error: DaemonError, payments: list[dict], change: int) -> None:
+        self.busy = False
+        self.query_one("#sale-message", Static).update(Text(error.message, style="bold red"))
+        if not is_register_problem(error):
+            self.cart.uuid = str(uuid.uuid4())  # the journal closed that attempt; the next is a new sale
+            self.notify(error.message, severity="error", timeout=10)
+            return
+
+        def decided(again: bool | None) -> None:
+            if again:
+                self.sell(payments, change)
+
+        self.app.push_screen(RegisterProblemScreen(error.message, remedy(error)), decided)
