@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from agent.backoffice import BackofficeClient, errors
+from agent.journal.records import outbox_queue
 from agent.store import Store
 from agent.store.models import Product, SyncStatus
 from agent.sync import PULLED, STREAMS, catalog, confirmation, employees, orders, receipts
@@ -140,7 +141,7 @@ class SyncEngine:
             return
         self._last_heartbeat = now  # tried: the next one in HEARTBEAT_EVERY, answered or not
         with self.store.read() as session:
-            depth = receipts.queue(session, now)["depth"]
+            depth = outbox_queue(session, now)["depth"]
         try:
             client.heartbeat(self.printer_state(), depth)
         except errors.Unauthorized:
@@ -213,7 +214,6 @@ class SyncEngine:
 
     # -- reporting -------------------------------------------------------------------------
     def status_summary(self) -> dict:
-        now = self.clock()
         with self.store.read() as session:
             streams = {}
             for stream in STREAMS:
@@ -233,7 +233,6 @@ class SyncEngine:
             return {
                 "streams": streams,
                 "products": {"count": count, "product_sync": sync_settings.product_sync(session)},
-                "queue": receipts.queue(session, now),
                 "sync": {"confirmation": confirmation.describe(session)},
             }
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
@@ -66,20 +65,6 @@ def due(session: Session, now: datetime) -> bool:
 def next_attempt(session: Session) -> datetime | None:
     first = head(session, 1)
     return first[0].next_attempt_at if first else None
-
-
-def queue(session: Session, now: datetime) -> dict:
-    depth, oldest = session.exec(
-        select(func.count(OutboxItem.id), func.min(OutboxItem.created_at)).where(
-            OutboxItem.status == "pending"
-        )
-    ).one()
-    if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
-        oldest = oldest.replace(tzinfo=UTC)
-    age = int((now - oldest).total_seconds()) if oldest is not None else None
-    return {"depth": int(depth or 0), "oldest_age_seconds": age}
 
 
 def upload(

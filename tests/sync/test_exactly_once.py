@@ -68,9 +68,9 @@ def test_a_thousand_receipts_offline_and_online_through_a_third_of_requests_fail
             products = reg.engine.run("products")
             runs += 1
             with reg.store.read() as session:
-                from agent.sync.receipts import queue
+                from agent.journal.records import outbox_queue
 
-                depth = queue(session, reg.clock())["depth"]
+                depth = outbox_queue(session, reg.clock())["depth"]
             if len(uuids) == 1000 and depth == 0 and receipts.ok and products.ok:
                 break
             assert runs < 500
