@@ -46,7 +46,7 @@ DESCRIPTIONS = {
 class KassaApp(App):
     CSS_PATH = "kassa.tcss"
     TITLE = "kassa"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list] = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list] = [(0, "-narrow"), (130, "-wide")]
     MODES: ClassVar[dict] = {"login": LoginScreen, **{name: entry[0] for name, entry in WORK_MODES.items()}}
     BINDINGS: ClassVar[list] = [
         Binding("f1", "command_palette", N_("Commands"), priority=True),
