@@ -11,7 +11,7 @@ emulate = LazyGroup(
     commands={
         "kkt": "sim.kkt.cli:kkt",
         "journal": "sim.kkt.cli:journal",
-        "fault": "sim.kkt.cli:fault",
+        "fault": "sim.control:fault",
         "escpos": "sim.escpos.cli:escpos",
     },
 )

@@ -15,6 +15,7 @@ import socket
 import tty
 from pathlib import Path
 
+from sim.control import control_path
 from sim.escpos.decoder import Decoder
 from sim.escpos.faults import KINDS, status_byte
 
@@ -34,7 +35,7 @@ class VirtualPrinter:
         if self.link.is_symlink():
             self.link.unlink()
         self.link.symlink_to(os.ttyname(self.slave))
-        self.control_path = Path(f"{self.link}.ctl")
+        self.control_path = control_path(self.link)
         self.control_path.unlink(missing_ok=True)
         self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control.bind(str(self.control_path))
@@ -96,9 +97,11 @@ class VirtualPrinter:
             client.sendall((self.command(request) + "\n").encode())
 
     def command(self, request: list[str]) -> str:
-        if len(request) != 2 or request[0] != "fault" or request[1] not in KINDS:
-            return "error: expected 'fault KIND' with KIND one of " + ", ".join(KINDS)
-        kind = request[1]
+        if len(request) == 2 and request[0] == "fault":  # the older "fault KIND" form
+            request = request[1:]
+        if len(request) != 1 or request[0] not in KINDS:
+            return "error: expected one of " + ", ".join(KINDS)
+        kind = request[0]
         if kind == "clear":
             if "xoff" in self.faults:
                 os.write(self.master, XON)

@@ -1,4 +1,4 @@
-"""`kassa emulate kkt|journal|fault`: run the emulated register, read its FN, break it on purpose."""
+"""`kassa emulate kkt|journal`: run the emulated register and read its FN (faults: sim.control)."""
 
 from __future__ import annotations
 
@@ -49,29 +49,3 @@ def journal(state: Path) -> None:
     if not state.exists():
         raise UserError(_("no emulator state at {path}").format(path=state))
     click.echo(json.dumps(read_journal(state), ensure_ascii=False, indent=1))
-
-
-@click.command("fault", help=_("Inject a fault: paper-out, cover-open, power-cycle, slow=SECONDS, clear."))
-@click.option(
-    "--link", "link", required=True, type=click.Path(path_type=Path), help=_("The emulator's link.")
-)
-@click.argument("kind")
-def fault(link: Path, kind: str) -> None:
-    from sim.kkt.faults import parse_fault, send_fault
-
-    try:
-        parse_fault(kind)
-    except ValueError:
-        raise UserError(
-            _("unknown fault {kind}: use paper-out, cover-open, power-cycle, slow=SECONDS or clear").format(
-                kind=kind
-            ),
-            2,
-        ) from None
-    try:
-        answer = send_fault(link.absolute(), kind)
-    except OSError:
-        raise UserError(_("no emulator is running at {path}").format(path=link)) from None
-    if answer != "ok":
-        raise UserError(_("the emulator refused the fault: {answer}").format(answer=answer))
-    click.echo(answer)

@@ -1,26 +1,14 @@
 """Faults a technician (or a test) injects into a running emulator through its control socket.
 
-The socket sits next to the link (``PATH.ctl``), or under /tmp when that path would be too
-long for a unix socket; ``control_path`` is the one rule both sides use.
+The socket and its one-line protocol are ``sim.control``'s, shared with the virtual printer.
 """
 
 from __future__ import annotations
 
-import hashlib
-import socket
 from dataclasses import dataclass
-from pathlib import Path
 
 KINDS = ("paper-out", "cover-open", "power-cycle", "slow=SECONDS", "clear")
 EXTRA_KINDS = ("drop-ack", "bad-lrc", "time+HOURS", "ofd-offline", "ofd-online")
-
-
-def control_path(link: Path) -> Path:
-    candidate = Path(str(link) + ".ctl")
-    if len(str(candidate)) < 100:
-        return candidate
-    digest = hashlib.sha1(str(Path(link).absolute()).encode()).hexdigest()[:16]
-    return Path("/tmp") / f"kassa-kkt-{digest}.ctl"
 
 
 @dataclass(frozen=True)
@@ -51,18 +39,3 @@ def parse_fault(text: str) -> Fault:
             if value >= 0:
                 return Fault(kind, value)
     raise ValueError(text)
-
-
-def send_fault(link: Path, kind: str, timeout: float = 10.0) -> str:
-    """Deliver one fault to the emulator serving ``link``; returns its one-line answer."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.settimeout(timeout)
-        conn.connect(str(control_path(link)))
-        conn.sendall(kind.encode() + b"\n")
-        answer = b""
-        while not answer.endswith(b"\n"):
-            chunk = conn.recv(256)
-            if not chunk:
-                break
-            answer += chunk
-    return answer.decode().strip()

@@ -20,8 +20,9 @@ import tty
 from pathlib import Path
 
 from drivers.shtrih.frame import ACK, ENQ, NAK, Frame, FrameError, FrameReader
+from sim.control import control_path
 from sim.kkt.device import Device
-from sim.kkt.faults import Fault, control_path, parse_fault
+from sim.kkt.faults import Fault, parse_fault
 
 ANSWER_ACK_WAIT = 1.0  # how long the device waits for the host's ACK of an answer
 POWER_OFF_SECONDS = 0.5

@@ -13,7 +13,7 @@ from drivers.profile import Timeouts
 from drivers.shtrih import open_register
 from drivers.shtrih.errors import CoverOpen, DeviceTimeout, PaperOut, WaitingContinue
 from drivers.shtrih.frame import ACK, ENQ, NAK, encode
-from sim.kkt.faults import send_fault
+from sim.control import send_fault
 from tests.fixtures.kkt import kkt_emulator
 from tests.kkt.conftest import item
 
