@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI and a first look")
     parser.add_argument("--only", action="append", help="run only these modules")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where the JSON goes")
     args = parser.parse_args(argv)
 
     rows: list[dict] = []
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
     print(table(rows))
-    RESULTS.mkdir(exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "quick": args.quick,
         "python": platform.python_version(),
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "cases": rows,
         "failed": failed,
     }
-    (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     if failed:
         print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
