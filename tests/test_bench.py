@@ -29,5 +29,5 @@ def test_bench_prints_a_table_with_baselines_and_saves_json(tmp_path):
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split()
     assert header == ["name", "value", "unit", "baseline", "baseline_value", "target"]
-    saved = json.loads((tmp_path / "latest.json").read_text())
+    saved = json.loads((tmp_path / "out.json").read_text())
     assert saved["cases"] and all(case["baseline_value"] for case in saved["cases"])
