@@ -19,7 +19,7 @@ def test_bench_prints_a_table_with_baselines_and_saves_json(tmp_path):
             "--only",
             "render",
             "--out",
-            str(tmp_path / "latest.json"),
+            str(tmp_path / "out.json"),
         ],
         cwd=REPO,
         capture_output=True,
