@@ -7,6 +7,7 @@ HTTP/JSON over the daemon's unix socket (DESIGN.md section 5). Errors arrive as
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "items"]
 
 # the register may take minutes: opening a shift up to 120 s, Z report ~65 s
 DEVICE_TIMEOUT = 180.0
+CLOSE_GRACE = 5.0  # seconds the app waits at exit for requests still on the wire
 
 
 def items(answer: Any) -> list[dict]:
@@ -30,6 +32,15 @@ def items(answer: Any) -> list[dict]:
             if isinstance(answer.get(key), list):
                 return answer[key]
     return []
+
+
+def _settled(in_flight: set[asyncio.Task]):
+    def done(task: asyncio.Task) -> None:
+        in_flight.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned request's error is not "never retrieved"
+
+    return done
 
 
 class KassaApi:
@@ -44,9 +55,25 @@ class KassaApi:
             timeout=timeout,
             headers={"Accept-Language": language},
         )
+        self._in_flight: set[asyncio.Task] = set()
 
     async def close(self) -> None:
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=CLOSE_GRACE)
         await self._http.aclose()
+
+    async def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One request, shielded from the cancellation of the worker that asked for it.
+
+        A worker is cancelled when a newer one replaces it or its screen goes away; cancelling
+        a read on a unix-socket connection and then closing it trips anyio (agronholm/anyio#1267:
+        InvalidStateError on the event loop). The request finishes on its own instead and its
+        connection goes back to the pool; ``close`` waits for such requests before closing.
+        """
+        task = asyncio.ensure_future(self._http.request(method, path, **kwargs))
+        self._in_flight.add(task)
+        task.add_done_callback(_settled(self._in_flight))
+        return await asyncio.shield(task)
 
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
         if device:
@@ -55,7 +82,7 @@ class KassaApi:
         if self.employee and self.employee.get("token"):
             headers["Authorization"] = f"Bearer {self.employee['token']}"
         try:
-            response = await self._http.request(method, path, headers=headers, **kwargs)
+            response = await self._send(method, path, headers=headers, **kwargs)
         except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError):
             raise DaemonNotRunning(self.socket) from None
         if response.status_code >= 400:

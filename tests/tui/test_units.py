@@ -83,7 +83,8 @@ def test_partial_return_positions():
 def test_interval_labels(russian):
     assert interval_label("never") == "Никогда"
     assert interval_label(300) == "каждые 5 минут"
-    assert interval_label(3600) == "каждый 1 час"
+    assert interval_label(60) == "каждую минуту"
+    assert interval_label(3600) == "каждый час"
     assert interval_label(14400) == "каждые 4 часа"
 
 

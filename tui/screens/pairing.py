@@ -19,6 +19,8 @@ def interval_label(value: int | str | None) -> str:
     if value in (None, "never", 0):
         return _("Never")
     seconds = int(value)
+    if seconds in (60, 3600):  # "каждую минуту", not "каждую 1 минуту"
+        return _("every minute") if seconds == 60 else _("every hour")
     if seconds % 3600 == 0:
         hours = seconds // 3600
         return ngettext("every {n} hour", "every {n} hours", hours).format(n=hours)
