@@ -12,7 +12,7 @@ last state read from the register and the journal; no device call).
 
 ``POST /v1/reports/x`` (no body) → 200 ``{"shift": <GET /v1/shift>}``; 409 ``shift_not_open``.
 
-``POST /v1/cash/in`` and ``/v1/cash/out`` body ``{"uuid"?: str, "amount": kopecks > 0, "cashier"?}``
+``POST /v1/cash/in`` and ``/v1/cash/out`` body ``{"uuid": str, "amount": kopecks > 0, "cashier"?}``
 → 201 ``{"document", "shift"}``; 409 ``shift_not_open`` / ``shift_expired``.
 
 A repeated ``uuid`` answers 200 with the first document and does nothing on the register.

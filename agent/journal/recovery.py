@@ -26,8 +26,6 @@ from drivers.fiscal_register import FiscalRegister, FiscalResult, FoundDocument
 
 log = logging.getLogger(__name__)
 
-SEARCH_AHEAD = 5  # FDs past the expected one that may hold the document
-
 
 def _matches(doc: FiscalDocument, found: FoundDocument) -> bool:
     if str(found.type) != FN_TYPES.get(doc.type):
@@ -36,8 +34,10 @@ def _matches(doc: FiscalDocument, found: FoundDocument) -> bool:
 
 
 def _search(device: FiscalRegister, first: int, last: int) -> list[FoundDocument]:
+    """Every FD from the expected one to the FN's last: a document not looked at could be the
+    row's, and marking it failed would let a retry fiscalize it a second time."""
     found = []
-    for fd in range(first, min(last, first + SEARCH_AHEAD) + 1):
+    for fd in range(first, last + 1):
         document = device.find_document(fd)
         if document is not None:
             found.append(document)

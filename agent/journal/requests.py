@@ -122,7 +122,7 @@ class ShiftRequest(_Body):
 
 
 class CashRequest(_Body):
-    uuid: Uuid | None = None
+    uuid: Uuid  # a retried cash move must not be counted twice
     amount: Annotated[int, Field(gt=0, strict=True)]
     cashier: CashierRef | None = None
 

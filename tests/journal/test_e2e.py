@@ -201,8 +201,8 @@ def test_shift_cycle_x_z_cash(world, client):
         client.post("/v1/shift/open", json={"cashier": {"name": "Петров"}})
     x = run_kassa("printer", "x-report", env=daemon.env)
     assert x.returncode == 0, x.stderr
-    cash_in = client.post("/v1/cash/in", json={"amount": 100000})
-    cash_out = client.post("/v1/cash/out", json={"amount": 5000})
+    cash_in = client.post("/v1/cash/in", json={"uuid": uid("cash-in-1"), "amount": 100000})
+    cash_out = client.post("/v1/cash/out", json={"uuid": uid("cash-out-1"), "amount": 5000})
     assert (cash_in["document"]["type"], cash_out["document"]["type"]) == ("cash_in", "cash_out")
     assert client.get("/v1/shift")["totals"]["cash_in"]["total"] >= 100000
     z = run_kassa("printer", "z-report", env=daemon.env)

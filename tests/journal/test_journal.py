@@ -122,7 +122,7 @@ def test_shift_cycle_and_cash(env):
     with pytest.raises(JournalError) as caught:
         run(open_shift(journal, ShiftRequest()))
     assert caught.value.code == "shift_already_open"
-    cash, _ = run(cash_move(journal, "cash_in", CashRequest(amount=100000)))
+    cash, _ = run(cash_move(journal, "cash_in", CashRequest(uuid=uid("cash-1"), amount=100000)))
     closed, _ = run(close_shift(journal, ShiftRequest()))
     assert [opened.type, cash.type, closed.type] == ["shift_open", "cash_in", "shift_close"]
     assert cash.total == 100000 and closed.fd == register.last_fd
