@@ -1,6 +1,8 @@
 """Cashier login with a PIN, offline, against the scrypt hash synced from the back office.
 
-Five wrong PINs in a row lock that employee for five minutes. An employee the back office
+Five wrong PINs in a row lock that employee for five minutes; when the cashier types only a PIN
+(no employee chosen), five wrong ones in a row lock PIN-only login on this register for five
+minutes, so a 4-digit PIN cannot be guessed by trying them all. An employee the back office
 deleted is gone from the table after the next employees sync, so they cannot log in at all.
 """
 
@@ -15,10 +17,11 @@ from sqlmodel import select
 from agent.i18n import N_
 from agent.pin_hash import verify_pin
 from agent.store import Store
-from agent.store.models import Employee
+from agent.store.models import Employee, Setting
 
 MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=5)
+PIN_ONLY = "pin_only_login"  # Setting: {"failed": n, "locked_until": ISO time | None}
 
 
 class LoginError(Exception):
@@ -31,6 +34,7 @@ WRONG_PIN = N_("wrong PIN")
 LOCKED = N_("too many wrong PINs: {name} is locked until {until}; try again later")
 NO_EMPLOYEE = N_("no such employee on this register (deleted in the back office, or not synced yet)")
 NO_EMPLOYEES = N_("no employees on this register yet: sync employees from the back office first")
+PIN_ONLY_LOCKED = N_("too many wrong PINs: PIN login is locked until {until}; try again later")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: in
     """Who this PIN belongs to; with ``employee_id`` only that one is tried (and locked on failures)."""
     now = clock()
     with store.read() as session:
+        if employee_id is None:
+            _check_pin_only_lock(session, now)
         if employee_id is not None:
             candidates = [e for e in [session.get(Employee, employee_id)] if e is not None]
             if not candidates:
@@ -68,10 +74,34 @@ def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: in
                     raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
                 row.failed_pins, row.locked_until = 0, None
                 session.add(row)
+                if employee_id is None:
+                    session.merge(Setting(key=PIN_ONLY, value={"failed": 0, "locked_until": None}))
             return LoggedIn(employee.id, employee.name, employee.role, employee.inn)
     if employee_id is not None:
         _count_failure(store, employee_id, now)
+    else:
+        _count_pin_only_failure(store, now)
     raise LoginError("wrong_pin", WRONG_PIN, 401)
+
+
+def _check_pin_only_lock(session, now: datetime) -> None:
+    setting = session.get(Setting, PIN_ONLY)
+    until = setting.value.get("locked_until") if setting else None
+    if until and datetime.fromisoformat(until) > now:
+        raise LoginError("pin_login_locked", PIN_ONLY_LOCKED, 423, until=_hhmm(datetime.fromisoformat(until)))
+
+
+def _count_pin_only_failure(store: Store, now: datetime) -> None:
+    with store.write() as session:
+        setting = session.get(Setting, PIN_ONLY)
+        failed = (setting.value.get("failed", 0) if setting else 0) + 1
+        locked_until = None
+        if failed >= MAX_FAILED:
+            failed, locked_until = 0, now + LOCKOUT
+        value = {"failed": failed, "locked_until": locked_until.isoformat() if locked_until else None}
+        session.merge(Setting(key=PIN_ONLY, value=value, updated_at=now))
+    if locked_until:
+        raise LoginError("pin_login_locked", PIN_ONLY_LOCKED, 423, until=_hhmm(locked_until))
 
 
 def _count_failure(store: Store, employee_id: int, now: datetime) -> None:

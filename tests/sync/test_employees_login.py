@@ -65,3 +65,23 @@ def test_employees_full_resync_after_410_drops_the_removed(staffed, bo):
     with staffed.store.read() as session:
         names = set(session.exec(select(Employee.name)).all())
     assert "Петров Пётр" not in names and "Иванова Мария" in names
+
+
+def test_five_wrong_pin_only_logins_lock_pin_login_for_five_minutes(staffed):
+    """With only a PIN typed, a 4-digit PIN must not be guessable by trying them all."""
+    for _ in range(4):
+        with pytest.raises(LoginError) as caught:
+            login(staffed.store, "0000", staffed.clock)
+        assert caught.value.code == "wrong_pin"
+    with pytest.raises(LoginError) as caught:
+        login(staffed.store, "0001", staffed.clock)
+    assert caught.value.code == "pin_login_locked"
+    with pytest.raises(LoginError) as caught:  # even the right PIN waits out the lock
+        login(staffed.store, "4711", staffed.clock)
+    assert caught.value.code == "pin_login_locked"
+    staffed.clock.advance(5 * 60 + 1)
+    assert login(staffed.store, "4711", staffed.clock).name == "Иванова Мария"
+    for _ in range(4):  # a good login starts the count again
+        with pytest.raises(LoginError):
+            login(staffed.store, "0000", staffed.clock)
+    assert login(staffed.store, "4711", staffed.clock).name == "Иванова Мария"
