@@ -45,6 +45,47 @@ class DaemonNotAllowed(DaemonError):
         )
 
 
+def _not_allowed(socket: Path) -> bool:
+    """The socket (or its directory) is there but this user may not use it."""
+    try:
+        socket.lstat()
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return not os.access(socket, os.R_OK | os.W_OK)
+
+
+def transport_error(exc: Exception, socket: Path, seconds: float | None) -> DaemonError:
+    """What went wrong on the way to the daemon, for a person (the CLI and the TUI share it)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return DaemonError(
+            "daemon_timeout", _("the kassa daemon did not answer within {seconds} s").format(seconds=seconds)
+        )
+    if isinstance(exc, (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError, PermissionError)):
+        return DaemonNotAllowed(socket) if _not_allowed(socket) else DaemonNotRunning(socket)
+    # the daemon went away mid-request (restart, crash)
+    return DaemonError(
+        "daemon_disconnected",
+        _("the kassa daemon closed the connection: {error}").format(error=exc or type(exc).__name__),
+    )
+
+
+def answer(response: httpx.Response) -> Any:
+    """The JSON of a good answer; an error answer as ``DaemonError`` with the daemon's code and message."""
+    if response.status_code >= 400:
+        status = response.status_code
+        try:
+            error = response.json()["error"]
+            code, message, details = error["code"], error["message"], error.get("details")
+        except (ValueError, KeyError, TypeError):
+            code, message, details = "http_error", f"HTTP {status}", None
+            if status in (404, 405):  # a route this daemon does not have
+                code, message = "not_available", _("This kassa service cannot do that yet: update it.")
+        raise DaemonError(code, message, status, details)
+    return response.json() if response.content else None
+
+
 class DaemonClient:
     def __init__(self, socket: Path | str, timeout: float = 30.0, language: str | None = None):
         self.socket = Path(socket)
@@ -60,39 +101,10 @@ class DaemonClient:
             kwargs["timeout"] = timeout
         try:
             response = self._http.request(method, path, **kwargs)
-        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError, PermissionError):
-            if self._not_allowed():
-                raise DaemonNotAllowed(self.socket) from None
-            raise DaemonNotRunning(self.socket) from None
-        except httpx.TimeoutException:
+        except (httpx.TransportError, OSError) as exc:
             seconds = timeout if timeout is not None else self._http.timeout.read
-            raise DaemonError(
-                "daemon_timeout",
-                _("the kassa daemon did not answer within {seconds} s").format(seconds=seconds),
-            ) from None
-        except httpx.TransportError as exc:  # the daemon went away mid-request (restart, crash)
-            raise DaemonError(
-                "daemon_disconnected",
-                _("the kassa daemon closed the connection: {error}").format(error=exc or type(exc).__name__),
-            ) from None
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-                raise DaemonError(error["code"], error["message"], response.status_code, error.get("details"))
-            except (ValueError, KeyError, TypeError):
-                status = response.status_code
-                raise DaemonError("http_error", f"HTTP {status}", status) from None
-        return response.json() if response.content else None
-
-    def _not_allowed(self) -> bool:
-        """The socket (or its directory) is there but this user may not use it."""
-        try:
-            self.socket.lstat()
-        except PermissionError:
-            return True
-        except OSError:
-            return False
-        return not os.access(self.socket, os.R_OK | os.W_OK)
+            raise transport_error(exc, self.socket, seconds) from None
+        return answer(response)
 
     def get(self, path: str, **kwargs) -> Any:
         return self.request("GET", path, **kwargs)

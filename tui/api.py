@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 
-from agent.client import DaemonError, DaemonNotRunning
-from agent.i18n import _
+from agent.client import DaemonError, DaemonNotRunning, answer, transport_error
 
 __all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "items"]
 
@@ -83,18 +82,10 @@ class KassaApi:
             headers["Authorization"] = f"Bearer {self.employee['token']}"
         try:
             response = await self._send(method, path, headers=headers, **kwargs)
-        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError):
-            raise DaemonNotRunning(self.socket) from None
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-                code, message, details = error["code"], error["message"], error.get("details")
-            except (ValueError, KeyError, TypeError):
-                code, message, details = "http_error", f"HTTP {response.status_code}", None
-                if response.status_code in (404, 405):  # a route this daemon does not have
-                    code, message = "not_available", _("This kassa service cannot do that yet: update it.")
-            raise DaemonError(code, message, response.status_code, details)
-        return response.json() if response.content else None
+        except (httpx.TransportError, OSError) as exc:
+            seconds = kwargs.get("timeout") or self._http.timeout.read
+            raise transport_error(exc, self.socket, seconds) from None
+        return answer(response)
 
     # -- state ----------------------------------------------------------------------------------
     async def status(self) -> dict:
