@@ -16,9 +16,6 @@ import click
 from agent.cli import UserError
 from agent.i18n import _
 
-KKT_KINDS = ("paper-out", "cover-open", "power-cycle", "slow=SECONDS", "clear")
-PRINTER_KINDS = ("paper-end", "paper-near-end", "cover-open", "cutter-error", "offline", "xoff", "clear")
-
 
 def control_path(link: Path | str) -> Path:
     candidate = Path(f"{link}.ctl")
@@ -56,6 +53,8 @@ def send_fault(link: Path | str, kind: str, timeout: float = 10.0) -> str:
 )
 @click.argument("kind")
 def fault(link: Path, kind: str) -> None:
+    from sim.escpos.faults import KINDS as PRINTER_KINDS
+    from sim.kkt.faults import KINDS as KKT_KINDS
     from sim.kkt.faults import parse_fault
 
     kinds = {"kkt": ", ".join(KKT_KINDS), "printer": ", ".join(PRINTER_KINDS)}

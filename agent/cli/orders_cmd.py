@@ -7,6 +7,7 @@ import json
 import click
 
 from agent.cli import UserError
+from agent.cli.sale_cmd import money
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
 
@@ -18,7 +19,7 @@ def _client() -> DaemonClient:
 
 
 def _money(kopecks: int, currency: str) -> str:
-    return f"{kopecks // 100}.{kopecks % 100:02d} {currency}"
+    return f"{money(kopecks)} {currency}"
 
 
 @click.group("orders", invoke_without_command=True, help=_("Marketplace orders: list and fiscalize."))

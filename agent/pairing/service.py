@@ -19,6 +19,7 @@ from agent.backoffice import BackofficeClient, RegisterIdentity, errors
 from agent.backoffice.client import check_url
 from agent.backoffice.codes import normalize_code
 from agent.config.schema import BackofficeSettings
+from agent.logging import secret_filter
 from agent.pairing.token_file import read_token, remove_token, write_token
 from agent.store import Store
 from agent.store.models import OutboxItem, Pairing, SyncCursor
@@ -128,6 +129,7 @@ class PairingService:
     def pair(self, code: str, register: RegisterIdentity, url: str | None = None) -> PairingInfo:
         """Pair (or re-pair) with the back office at ``url`` (default: configured, then current)."""
         code = normalize_code(code)  # a typo is caught before anything else happens
+        secret_filter.add_secret(code)
         url = self.resolve_url(url)
         with BackofficeClient(
             url, ca_bundle=self.settings.ca_bundle, timeout=self.settings.timeout

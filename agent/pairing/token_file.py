@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from agent.logging import secret_filter
+
 TOKEN_NAME = "backoffice.token"
 
 
@@ -14,6 +16,7 @@ def token_path(state_dir: Path) -> Path:
 
 def write_token(state_dir: Path, token: str) -> None:
     """Replace the token atomically: a crash leaves the old token or the new one, never half of one."""
+    secret_filter.add_secret(token)
     path = token_path(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{TOKEN_NAME}.{os.getpid()}")
@@ -30,9 +33,11 @@ def write_token(state_dir: Path, token: str) -> None:
 
 def read_token(state_dir: Path) -> str | None:
     try:
-        return token_path(state_dir).read_text().strip() or None
+        token = token_path(state_dir).read_text().strip() or None
     except FileNotFoundError:
         return None
+    secret_filter.add_secret(token)  # whatever carries it later (an error text, a URL) logs it hidden
+    return token
 
 
 def remove_token(state_dir: Path) -> None:

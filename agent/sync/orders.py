@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from agent.backoffice import BackofficeClient
+from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
 from agent.store import Store
 from agent.store.models import MarketplaceOrder, SyncCursor
@@ -37,6 +37,14 @@ def pull(
     with store.read() as session:
         row = session.get(SyncCursor, STREAM)
         since = row.cursor if row else None
+    try:
+        return moved + _pull(store, client, clock, shop_currency, since, limit)
+    except errors.CursorExpired:  # 410: the back office compacted its feed; read it all again
+        return moved + _pull(store, client, clock, shop_currency, None, limit)
+
+
+def _pull(store: Store, client: BackofficeClient, clock, shop_currency: str, since, limit: int) -> int:
+    moved = 0
     for page in client.pages("orders", since, limit):
         with store.write() as session:
             for item in page.items:

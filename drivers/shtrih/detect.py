@@ -17,7 +17,7 @@ from drivers.profile import PROFILE_DIR, Profile, load_directory
 from drivers.shtrih import values as v
 from drivers.shtrih.errors import ShtrihError
 from drivers.shtrih.link import Link
-from drivers.shtrih.register import SERIAL_TABLE, parse_device_type, parse_full_status
+from drivers.shtrih.register import SERIAL_TABLE, format_inn, parse_device_type, parse_full_status
 
 BAUDS = [115200, 57600, 38400, 19200, 9600, 4800, 2400]
 PORT_PATTERNS = ["/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"]
@@ -71,7 +71,7 @@ def _identify(link: Link) -> tuple[str, str, str, str]:
     status = parse_full_status(full) if len(full) >= 46 else {"serial": None, "inn": None}
     if not serial and status["serial"] is not None:
         serial = f"{status['serial']:010d}"
-    inn = str(status["inn"]).zfill(10) if status["inn"] is not None else ""
+    inn = format_inn(status["inn"]) if status["inn"] is not None else ""
     return model, serial, v.parse_text(fn) if fn else "", inn
 
 

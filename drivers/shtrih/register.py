@@ -219,7 +219,7 @@ def parse_fn_status(data: bytes) -> dict:
     }
 
 
-def _inn(number: int) -> str:
+def format_inn(number: int) -> str:
     """An organization's INN has 10 digits, a person's 12; leading zeros are lost in binary."""
     return f"{number:010d}" if number < 10**10 else f"{number:012d}"
 
@@ -295,7 +295,7 @@ class ShtrihRegister:
             model=kind["model"],
             serial=self._serial(full),
             fn_serial=self._fn_serial(),
-            inn=_inn(full["inn"]) if full["inn"] is not None else "",
+            inn=format_inn(full["inn"]) if full["inn"] is not None else "",
             firmware=full["firmware"],
         )
 

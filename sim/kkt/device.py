@@ -406,7 +406,7 @@ class Device:
         department = data[10]
         tax = data[11]
         name = v.parse_text(data[15:55])
-        amount = int((quantity * price).to_integral_value())
+        amount = int((quantity * price).to_integral_value(rounding="ROUND_HALF_UP"))
         self._add_line(
             kind,
             {

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("paper-out", "cover-open", "power-cycle", "slow=SECONDS", "clear")
-EXTRA_KINDS = ("drop-ack", "bad-lrc", "time+HOURS", "ofd-offline", "ofd-online")
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ class SyncSettingsScreen(Dialog):
                 current = self.settings.get("products", 900)
                 yield Select(interval_options(current), value=str(current), allow_blank=False, id="products")
                 yield Label(_("Employees export"))
-                current = self.settings.get("employees", 3600)
+                current = self.settings.get("employees", 900)
                 yield Select(interval_options(current), value=str(current), allow_blank=False, id="employees")
                 yield Label(_("Product sync"))
                 yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
