@@ -13,6 +13,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
 from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
@@ -86,15 +87,26 @@ def _order(ctx, order_id: int) -> MarketplaceOrder:
     return order
 
 
+def _mark_fiscalized(ctx, order_id: int, doc) -> MarketplaceOrder:
+    """The order points at its receipt; a replayed sale finds it already marked."""
+    with ctx.store.write() as session:
+        row = session.get(MarketplaceOrder, order_id)
+        if doc.status == "fiscalized" and row.status != "fiscalized":
+            row.status, row.receipt_uuid, row.reason = "fiscalized", doc.uuid, None
+            row.status_reported, row.updated_at = False, utcnow()
+            session.add(row)
+        return row
+
+
 @router.post("/orders/{order_id}/fiscalize")
 async def fiscalize(order_id: int, body: FiscalizeBody, ctx: CtxDep, lang: LangDep) -> dict:
-    from agent.api.receipts import api_error
+    from agent.api.receipts import api_error, journal_of
     from agent.journal.errors import JournalError
     from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
     from agent.journal.sale import sell
 
     currency = ctx.settings.config.shop.currency
-    order = _order(ctx, order_id)
+    order = await run_in_threadpool(_order, ctx, order_id)
     if order.currency != currency:
         raise ApiError(
             409, "order_currency", CURRENCY_REASON, currency=order.currency, shop_currency=currency
@@ -107,9 +119,7 @@ async def fiscalize(order_id: int, body: FiscalizeBody, ctx: CtxDep, lang: LangD
             id=order_id,
             state=order.status,
         )
-    journal = ctx.services.get("journal")
-    if journal is None:
-        raise ApiError(503, "journal_unavailable", N_("the journal is not available: the daemon is starting"))
+    journal = journal_of(ctx)
     request = SaleRequest(
         uuid=order_uuid(order),
         lines=[
@@ -125,17 +135,10 @@ async def fiscalize(order_id: int, body: FiscalizeBody, ctx: CtxDep, lang: LangD
         doc, replayed = await sell(journal, request)
     except JournalError as error:
         raise api_error(error) from None
-    with ctx.store.write() as session:
-        row = session.get(MarketplaceOrder, order.id)
-        if doc.status == "fiscalized" and row.status != "fiscalized":
-            row.status, row.receipt_uuid, row.reason = "fiscalized", doc.uuid, None
-            row.status_reported, row.updated_at = False, utcnow()
-            session.add(row)
+    order = await run_in_threadpool(_mark_fiscalized, ctx, order.id, doc)
     sync = ctx.services.get("sync")
     if sync is not None:
         sync.kick()
-    with ctx.store.read() as session:
-        order = session.get(MarketplaceOrder, order.id)
     return {
         "order": order_view(order, lang, currency),
         "receipt": {"uuid": doc.uuid, "fd": doc.fd, "fiscal_sign": doc.fiscal_sign, "total": doc.total},
