@@ -19,10 +19,8 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.payments import CASH, Settled, settle
 from agent.journal.records import FAILED, FISCALIZED, Operation
-from agent.journal.register import print_receipt
 from agent.journal.requests import ReturnRequest, request_hash
-from agent.journal.sale import PricedSale, receipt_tags, tenders
-from agent.journal.shift import open_shift_now
+from agent.journal.sale import PricedSale, fiscalize_receipt, tenders
 from agent.store.models import FiscalDocument, ReceiptLine, ReceiptPayment
 from drivers.fiscal_register import ReceiptKind
 
@@ -188,12 +186,4 @@ async def refund(journal, sale_id: int, request: ReturnRequest) -> tuple[FiscalD
             lines=priced.lines,
             payments=priced.payments,
         )
-        status, fn = await journal.probe()
-        journal.check_shift_not_expired()
-        if not status.shift_open:
-            await open_shift_now(journal, cashier)
-            status, fn = await journal.probe()
-        tags = receipt_tags(cashier, op.buyer_contact)
-        args = (ReceiptKind.RETURN, priced.lines, priced.payments, priced.total, tags)
-        doc = await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
-        return doc, False
+        return await fiscalize_receipt(journal, op, ReceiptKind.RETURN), False

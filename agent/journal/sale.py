@@ -127,15 +127,20 @@ async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
         first = await journal.replay(op)
         if first is not None:
             return first, True
+        return await fiscalize_receipt(journal, op, ReceiptKind.SALE), False
+
+
+async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> FiscalDocument:
+    """A sale or a return on the register: the shift checked (and opened if closed), then the journal's
+    pending → register → fiscalized steps. The caller holds the journal's lock and has checked replay."""
+    status, fn = await journal.probe()
+    journal.check_shift_not_expired()
+    if not status.shift_open:
+        await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
-        journal.check_shift_not_expired()
-        if not status.shift_open:
-            await open_shift_now(journal, cashier)
-            status, fn = await journal.probe()
-        tags = receipt_tags(cashier, request.buyer_contact)
-        args = (ReceiptKind.SALE, priced.lines, priced.payments, priced.total, tags)
-        doc = await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
-        return doc, False
+    tags = receipt_tags(op.cashier, op.buyer_contact)
+    args = (kind, op.lines, op.payments, op.total, tags)
+    return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 
 
 def receipt_tags(cashier, buyer_contact: str | None) -> list[tuple[int, str]]:
