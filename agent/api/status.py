@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -20,8 +19,6 @@ from agent.daemon.context import Context
 
 router = APIRouter(prefix="/v1", tags=["status"])
 log = logging.getLogger("kassa.api")
-
-SHIFT_LIMIT = timedelta(hours=24)
 
 
 def store_status(ctx: Context) -> dict[str, Any]:
@@ -34,21 +31,17 @@ def store_status(ctx: Context) -> dict[str, Any]:
 
 
 def shift_from_register(ctx: Context) -> dict[str, Any] | None:
-    """The shift as the last status poll of the fiscal register saw it."""
+    """The shift as the last status poll of the fiscal register saw it. When and how long ago it
+    opened is the journal's to say (the register does not report it): its summary adds those."""
     handle = getattr(ctx.devices, "fiscal", None)
     status = getattr(handle, "last_status", None)
     if status is None:
         return None
-    opened_at = getattr(status, "shift_opened_at", None)
-    hours_left = None
-    if status.shift_open and opened_at is not None:
-        left = SHIFT_LIMIT - (ctx.clock() - opened_at)
-        hours_left = round(max(left.total_seconds(), 0) / 3600, 1)
     return {
         "open": status.shift_open,
         "number": status.shift_number,
-        "opened_at": opened_at.isoformat() if opened_at else None,
-        "hours_left": hours_left,
+        "opened_at": None,
+        "hours_left": None,
         "expired": status.shift_expired,
     }
 
