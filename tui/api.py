@@ -77,11 +77,8 @@ class KassaApi:
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
         if device:
             kwargs["timeout"] = DEVICE_TIMEOUT
-        headers = kwargs.pop("headers", {})
-        if self.employee and self.employee.get("token"):
-            headers["Authorization"] = f"Bearer {self.employee['token']}"
         try:
-            response = await self._send(method, path, headers=headers, **kwargs)
+            response = await self._send(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
             seconds = kwargs.get("timeout") or self._http.timeout.read
             raise transport_error(exc, self.socket, seconds) from None
@@ -96,8 +93,6 @@ class KassaApi:
         """The employee with this PIN: ``{"name", "role", ...}``; the daemon checks the PIN offline."""
         answer = await self._request("POST", "/v1/login", json={"pin": pin})
         employee = answer.get("employee", answer) if isinstance(answer, dict) else {}
-        if isinstance(answer, dict) and answer.get("token") and "token" not in employee:
-            employee = {**employee, "token": answer["token"]}
         self.employee = employee
         return employee
 
@@ -183,9 +178,6 @@ class KassaApi:
             body["backoffice_url"] = backoffice_url
         answer = await self._request("POST", "/v1/pairing", json=body, timeout=60.0)
         return answer.get("pairing") or {} if isinstance(answer, dict) else {}
-
-    async def unpair(self) -> dict:
-        return await self._request("DELETE", "/v1/pairing")
 
     async def sync_settings(self) -> dict:
         """``{"products"|"employees"|"orders": seconds|"never", "product_sync", "mass_delete_share",

@@ -27,8 +27,6 @@ from agent.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-PULLED_STREAMS = ("products", "employees", "orders")
-
 
 @dataclass(frozen=True)
 class PairingInfo:

@@ -21,7 +21,6 @@ from sim.backoffice.errors import ApiError
 from sim.backoffice.feeds import order_item
 
 STATUSES = ("new", "fiscalized", "rejected", "cancelled")
-REPORTED = ("fiscalized", "rejected")
 THOUSANDTH = Decimal("0.001")
 
 

@@ -97,8 +97,6 @@ class VirtualPrinter:
             client.sendall((self.command(request) + "\n").encode())
 
     def command(self, request: list[str]) -> str:
-        if len(request) == 2 and request[0] == "fault":  # the older "fault KIND" form
-            request = request[1:]
         if len(request) != 1 or request[0] not in KINDS:
             return "error: expected one of " + ", ".join(KINDS)
         kind = request[0]
