@@ -96,6 +96,9 @@ class FiscalSettings(_Section):
     )
     payment_methods: dict[str, int] = Field(default_factory=dict, description="payment method -> tag 1214")
     units: dict[str, int] = Field(default_factory=dict, description="measure code -> tag 2108")
+    operation_v2: bool = Field(
+        True, description="the register takes FF46/FF45; false: classic 0x80/0x82/0x85"
+    )
     passwords: FiscalPasswords = FiscalPasswords()
 
 

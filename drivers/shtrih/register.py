@@ -1,8 +1,10 @@
 """A Shtrih-M register with an FN as the agent's ``FiscalRegister``.
 
 Receipts use the FN command set (FF46 lines, FF0C tags, FF45 close) which carries FFD
-1.05+ attributes; shifts, reports and cash use the classic commands. Profile names
-("vat20", "card", "commodity") become device numbers here and nowhere else.
+1.05+ attributes; a profile with ``operation_v2 = false`` (firmware without FF46/FF45) gets
+the classic 0x80 sale / 0x82 return / 0x85 close instead, FF0C tags still going to the FN.
+Shifts, reports and cash use the classic commands. Profile names ("vat20", "card",
+"commodity") become device numbers here and nowhere else.
 
 Layouts follow the vendor's "Протокол работы ККТ с ФН" v1.17 (Shtrih-M, 2021) and were
 checked against frames a real register exchanged with the vendor's own driver; the module
@@ -63,6 +65,13 @@ FN_DOCUMENT_TYPES = {
 }
 FN_RECEIPT_TYPES = (3, 4)
 RETURN_OPERATION = 2  # tag 1054: 1 приход, 2 возврат прихода, 3 расход, 4 возврат расхода
+
+# classic receipt lines: 0x80 sale (приход), 0x82 return sale (возврат прихода)
+CLASSIC_LINE = {ReceiptKind.SALE: 0x80, ReceiptKind.RETURN: 0x82}
+CLASSIC_CLOSE = 0x85
+CLASSIC_PAYMENT_SLOTS = 4  # 0x85: cash, then payment types 2, 3 and 4
+CLASSIC_TAX_GROUPS = 4  # the four tax bytes of 0x80/0x82/0x85 each hold 0 (none) or a group 1-4
+CLASSIC_TEXT = 40
 
 MODE_DOCUMENT_OPEN = 8
 MODE_SHIFT_OPEN = 2
@@ -172,6 +181,45 @@ def close_v2_request(
         + bytes([tax_system])
         + text[:64]
     )
+
+
+def tax_group(tax_bits: int) -> int:
+    """The classic tax group (1-based row of table 6) of an FF46 tax bit: bit n is group n+1."""
+    if tax_bits <= 0 or tax_bits & (tax_bits - 1):
+        raise ValueError(f"tax {tax_bits} is not a single FF46 tax bit")
+    return tax_bits.bit_length()
+
+
+def classic_line_request(
+    *, quantity: Decimal, price: int, department: int, taxes: tuple[int, ...], text: bytes
+) -> bytes:
+    """0x80/0x82 data after the password: quantity (thousandths, 5), price (5), department,
+    tax groups 1-4 (a byte each, 0 = none), text (40 bytes CP1251, NUL-padded)."""
+    return (
+        v.quantity_milli(quantity)
+        + v.money(price)
+        + bytes([department])
+        + bytes(taxes).ljust(CLASSIC_TAX_GROUPS, b"\x00")
+        + text[:CLASSIC_TEXT].ljust(CLASSIC_TEXT, b"\x00")
+    )
+
+
+def classic_close_request(
+    sums: list[int], *, discount: int = 0, taxes: tuple[int, ...] = (), text: bytes = b""
+) -> bytes:
+    """0x85 data after the password: cash and payment types 2-4 (5 bytes each), discount (+)
+    or surcharge (-) on the receipt in 0.01 % (2 bytes, signed), tax groups 1-4, text (40)."""
+    return (
+        b"".join(v.money(amount) for amount in sums)
+        + discount.to_bytes(2, "little", signed=True)
+        + bytes(taxes).ljust(CLASSIC_TAX_GROUPS, b"\x00")
+        + text[:CLASSIC_TEXT].ljust(CLASSIC_TEXT, b"\x00")
+    )
+
+
+def parse_classic_close(data: bytes) -> dict:
+    """Answer of 0x85 after the error byte: operator, change."""
+    return {"operator": data[0], "change": v.from_le(data[1:6])}
 
 
 def parse_close_v2(data: bytes) -> dict:
@@ -422,6 +470,9 @@ class ShtrihRegister:
 
     def add_item(self, item: ReceiptItem) -> None:
         fiscal = self.fiscal
+        if not fiscal.operation_v2:
+            self._add_item_classic(item)
+            return
         data = operation_v2_request(
             operation=OPERATION[self._current_kind()],
             quantity=item.quantity,
@@ -436,22 +487,52 @@ class ShtrihRegister:
         )
         self._call(0xFF46, data)
 
+    def _add_item_classic(self, item: ReceiptItem) -> None:
+        """0x80/0x82: no sum, method or object: the register computes quantity x price."""
+        tax = self._map(self.fiscal.taxes, item.tax, "tax")
+        try:
+            group = tax_group(tax)
+        except ValueError:
+            group = 0
+        if not 1 <= group <= CLASSIC_TAX_GROUPS:
+            raise NotInProfile(
+                profile=self.profile.name, what="tax group 1-4 (classic commands)", name=item.tax
+            )
+        data = classic_line_request(
+            quantity=item.quantity,
+            price=item.price,
+            department=1,
+            taxes=(group, 0, 0, 0),
+            text=v.text(item.name, CLASSIC_TEXT),
+        )
+        self._call(CLASSIC_LINE[self._current_kind()], data)
+
     def add_tag(self, tag: int, value: str) -> None:
         self._call(0xFF0C, v.tlv_text(tag, value))
 
-    def close_receipt(self, payments: Payments, *, total: int) -> FiscalResult:
-        sums = [0] * PAYMENT_SLOTS
+    def _payment_sums(self, payments: Payments, slots: int) -> list[int]:
+        sums = [0] * slots
         for kind, amount in payments.amounts.items():
             slot = self._map(self.fiscal.payment_types, kind, "payment type")
-            if not 1 <= slot <= PAYMENT_SLOTS:
-                raise NotInProfile(profile=self.profile.name, what="payment type slot 1-16", name=kind)
+            if not 1 <= slot <= slots:
+                raise NotInProfile(profile=self.profile.name, what=f"payment type slot 1-{slots}", name=kind)
             sums[slot - 1] += amount
-        # tax sums stay 0: in tax mode 0 the register computes them and ignores these
-        data = close_v2_request(sums, tax_system=DEFAULT_TAX_SYSTEM)
+        return sums
+
+    def _check_total(self, total: int) -> int:
+        """The register's subtotal must be ours; the FD number before the close."""
         on_device = v.from_le(self._call(0x89)[1:6])
         if on_device != total:
             raise TotalMismatch(device_total=on_device, expected_total=total)
-        before = self._fn_raw()["last_fd"]
+        return self._fn_raw()["last_fd"]
+
+    def close_receipt(self, payments: Payments, *, total: int) -> FiscalResult:
+        if not self.fiscal.operation_v2:
+            return self._close_classic(payments, total)
+        sums = self._payment_sums(payments, PAYMENT_SLOTS)
+        # tax sums stay 0: in tax mode 0 the register computes them and ignores these
+        data = close_v2_request(sums, tax_system=DEFAULT_TAX_SYSTEM)
+        before = self._check_total(total)
         try:
             answer = self._call(0xFF45, data, timeout=self.profile.timeouts.default)
         except (AnswerLost, DeviceTimeout) as lost:
@@ -465,6 +546,17 @@ class ShtrihRegister:
             fiscalized_at=closed["datetime"] or self._fn_raw()["datetime"],
         )
 
+    def _close_classic(self, payments: Payments, total: int) -> FiscalResult:
+        """0x85 answers only the change: the FD and its sign are read back from the FN."""
+        data = classic_close_request(self._payment_sums(payments, CLASSIC_PAYMENT_SLOTS))
+        before = self._check_total(total)
+        try:
+            self._call(CLASSIC_CLOSE, data, timeout=self.profile.timeouts.default)
+        except (AnswerLost, DeviceTimeout) as lost:
+            return self._recover_close(before, lost)
+        self._receipt_kind = None
+        return self._last_document_result()
+
     def _recover_close(self, fd_before: int, lost: ShtrihError) -> FiscalResult:
         """The close went out but its answer did not come back: read the outcome from the FN."""
         try:
@@ -473,7 +565,7 @@ class ShtrihRegister:
             raise lost from None
         if fn["last_fd"] == fd_before + 1 and fn["document"] == 0:
             found = self.find_document(fn["last_fd"])
-            if found is not None and found.type == DocumentType.RECEIPT:
+            if found is not None and found.type in (DocumentType.RECEIPT, DocumentType.RETURN):
                 log.warning("close of FD %s answered by the FN after a lost answer", found.fd)
                 self._receipt_kind = None
                 return FiscalResult(
