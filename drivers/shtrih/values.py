@@ -90,9 +90,3 @@ def date3(moment: datetime) -> bytes:
 
 def time3(moment: datetime) -> bytes:
     return bytes([moment.hour, moment.minute, moment.second])
-
-
-def parse_date_time3(date: bytes, time: bytes) -> datetime:
-    day, month, year = date[:3]
-    hour, minute, second = time[:3]
-    return datetime(2000 + year, month or 1, day or 1, hour, minute, second, tzinfo=UTC)
