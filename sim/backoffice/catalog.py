@@ -21,29 +21,37 @@ from sim.backoffice.database import allocate_seq
 ROLES = ("cashier", "administrator")
 
 
-def upsert_group(conn: Connection, group_id: str, name: str, parent_id: str | None = None) -> str:
-    values = {
-        "name": name,
-        "parent_id": parent_id,
-        "deleted": False,
-        "seq": allocate_seq(conn),
-        "updated_at": utcnow(),
-    }
-    exists = conn.execute(select(t.product_group.c.id).where(t.product_group.c.id == group_id)).first()
-    if exists:
-        conn.execute(update(t.product_group).where(t.product_group.c.id == group_id).values(**values))
+def _changed(conn: Connection) -> dict:
+    """The columns every change sets: alive, the next change number, now."""
+    return {"deleted": False, "seq": allocate_seq(conn), "updated_at": utcnow()}
+
+
+def _put(conn: Connection, table, row_id: str, values: dict) -> None:
+    """Insert or update the row with this id, as a new change."""
+    values = {**values, **_changed(conn)}
+    if conn.execute(select(table.c.id).where(table.c.id == row_id)).first():
+        conn.execute(update(table).where(table.c.id == row_id).values(**values))
     else:
-        conn.execute(insert(t.product_group).values(id=group_id, **values))
+        conn.execute(insert(table).values(id=row_id, **values))
+
+
+def _tombstone(conn: Connection, table, row_id: str) -> bool:
+    """Mark the live row deleted, as a new change; False when there is no live row."""
+    result = conn.execute(
+        update(table)
+        .where(table.c.id == row_id, table.c.deleted.is_(False))
+        .values(deleted=True, seq=allocate_seq(conn), updated_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def upsert_group(conn: Connection, group_id: str, name: str, parent_id: str | None = None) -> str:
+    _put(conn, t.product_group, group_id, {"name": name, "parent_id": parent_id})
     return group_id
 
 
 def delete_group(conn: Connection, group_id: str) -> bool:
-    result = conn.execute(
-        update(t.product_group)
-        .where(t.product_group.c.id == group_id, t.product_group.c.deleted.is_(False))
-        .values(deleted=True, seq=allocate_seq(conn), updated_at=utcnow())
-    )
-    return result.rowcount == 1
+    return _tombstone(conn, t.product_group, group_id)
 
 
 def find_product(conn: Connection, key: str):
@@ -83,9 +91,7 @@ def upsert_product(
         "weighted": weighted,
         "group_id": group_id,
         "barcodes": list(barcodes),
-        "deleted": False,
-        "seq": allocate_seq(conn),
-        "updated_at": utcnow(),
+        **_changed(conn),
     }
     row = find_product(conn, product_id or code)
     if row is not None and (product_id is None or row.id == product_id):
@@ -99,14 +105,7 @@ def upsert_product(
 def delete_product(conn: Connection, key: str) -> bool:
     """Tombstone the live product whose id or code is ``key``; False when there is none."""
     row = find_product(conn, key)
-    if row is None or row.deleted:
-        return False
-    conn.execute(
-        update(t.product)
-        .where(t.product.c.id == row.id)
-        .values(deleted=True, seq=allocate_seq(conn), updated_at=utcnow())
-    )
-    return True
+    return row is not None and not row.deleted and _tombstone(conn, t.product, row.id)
 
 
 def upsert_employee(
@@ -126,28 +125,10 @@ def upsert_employee(
         if pin is None:
             raise ValueError("an employee needs a PIN")
         pin_hash = hash_pin(pin)
-    values = {
-        "name": name,
-        "role": role,
-        "inn": inn,
-        "pin_hash": pin_hash,
-        "deleted": False,
-        "seq": allocate_seq(conn),
-        "updated_at": utcnow(),
-    }
     employee_id = employee_id or "emp-" + secrets.token_hex(6)
-    exists = conn.execute(select(t.employee.c.id).where(t.employee.c.id == employee_id)).first()
-    if exists:
-        conn.execute(update(t.employee).where(t.employee.c.id == employee_id).values(**values))
-    else:
-        conn.execute(insert(t.employee).values(id=employee_id, **values))
+    _put(conn, t.employee, employee_id, {"name": name, "role": role, "inn": inn, "pin_hash": pin_hash})
     return employee_id
 
 
 def delete_employee(conn: Connection, employee_id: str) -> bool:
-    result = conn.execute(
-        update(t.employee)
-        .where(t.employee.c.id == employee_id, t.employee.c.deleted.is_(False))
-        .values(deleted=True, seq=allocate_seq(conn), updated_at=utcnow())
-    )
-    return result.rowcount == 1
+    return _tombstone(conn, t.employee, employee_id)
