@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import selectors
 import socket
-import tty
 from pathlib import Path
 
 from sim.control import control_path
 from sim.escpos.decoder import Decoder
 from sim.escpos.faults import KINDS, status_byte
+from sim.pty_link import close_linked_pty, open_linked_pty
 
 XON, XOFF = b"\x11", b"\x13"
 
@@ -30,11 +30,7 @@ class VirtualPrinter:
         self.faults: set[str] = set()
         self.decoder = Decoder()
         self.count = len(list(self.out.glob("receipt-*.txt")))
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        if self.link.is_symlink():
-            self.link.unlink()
-        self.link.symlink_to(os.ttyname(self.slave))
+        self.master, self.slave = open_linked_pty(self.link)
         self.control_path = control_path(self.link)
         self.control_path.unlink(missing_ok=True)
         self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -55,10 +51,7 @@ class VirtualPrinter:
         self.selector.close()
         self.control.close()
         self.control_path.unlink(missing_ok=True)
-        if self.link.is_symlink():
-            self.link.unlink()
-        os.close(self.master)
-        os.close(self.slave)
+        close_linked_pty(self.link, self.master, self.slave)
 
     # -- the printer side ---------------------------------------------------------------------
 

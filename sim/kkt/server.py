@@ -16,13 +16,13 @@ import socket
 import sys
 import threading
 import time
-import tty
 from pathlib import Path
 
 from drivers.shtrih.frame import ACK, ENQ, NAK, Frame, FrameError, FrameReader
 from sim.control import control_path
 from sim.kkt.device import Device
 from sim.kkt.faults import Fault, parse_fault
+from sim.pty_link import close_linked_pty, open_linked_pty
 
 ANSWER_ACK_WAIT = 1.0  # how long the device waits for the host's ACK of an answer
 POWER_OFF_SECONDS = 0.5
@@ -66,23 +66,11 @@ class KktServer:
     # the pty and its symlink
 
     def _open_pty(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        target = os.ttyname(self.slave)
-        temp = self.link.with_name(f".{self.link.name}.{os.getpid()}.tmp")
-        if temp.is_symlink():
-            temp.unlink()
-        os.symlink(target, temp)
-        os.replace(temp, self.link)
+        self.master, self.slave = open_linked_pty(self.link)
 
     def _close_pty(self) -> None:
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        close_linked_pty(self.link, self.master, self.slave)
         self.master = self.slave = -1
-        if self.link.is_symlink():
-            self.link.unlink()
 
     # wire
 
