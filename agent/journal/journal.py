@@ -2,7 +2,8 @@
 
 One operation at a time (one register). The order of an operation is the product's promise:
 
-1. settle anything a crash left ``pending`` (``recovery``) and replay a known uuid;
+1. hold the register alone, settle anything a crash left ``pending`` (``recovery``) and replay a
+   known uuid — ``Journal.once``, the one way every operation reaches the register;
 2. read the register (shift, FN serial, last FD) and write the row ``pending`` with the FD
    number the FN should give it — committed and fsynced before the register hears of it; a
    store that cannot write refuses the operation here;
@@ -18,10 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid as uuid_module
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
@@ -32,6 +33,7 @@ from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError
 from agent.journal.records import FISCALIZED, PENDING, Operation
+from agent.journal.recovery import reconcile
 from agent.journal.register import probe
 from agent.store.models import FiscalDocument
 from drivers.errors import DriverError
@@ -41,17 +43,8 @@ log = logging.getLogger(__name__)
 
 SHIFT_LIMIT = timedelta(hours=24)
 
-# what each journal type is called in the FN's own journal (find_document)
-FN_TYPES = {
-    "sale": "receipt",
-    "return": "return",
-    "shift_open": "shift_open",
-    "shift_close": "shift_close",
-    "cash_in": "cash_in",
-    "cash_out": "cash_out",
-}
-
 Perform = Callable[..., FiscalResult | None]  # (device, stray_open, state_dir) -> result, in the port thread
+T = TypeVar("T")
 
 
 @dataclass
@@ -105,8 +98,9 @@ class Journal:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.lock = asyncio.Lock()
-        self.shift = ShiftState()
+        self._lock = asyncio.Lock()
+        self._holding = False  # inside ``once``: the only place ``fiscalize`` may run
+        self.shift = ShiftState()  # written on the event loop only: by ``probe`` and ``complete``
         self.kkt_serial: str | None = None
         self.fn_serial: str | None = None
         self._poll_seen: Any = None  # the device manager's last status when our last operation ended
@@ -214,7 +208,24 @@ class Journal:
 
     # -- one fiscal operation -----------------------------------------------------------------
 
-    async def replay(self, op: Operation) -> FiscalDocument | None:
+    async def once(self, op: Operation | None, perform: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """Run ``perform`` with the register to ourselves, nothing left ``pending``, exactly once per uuid.
+
+        Returns ``(result, replayed)``: for a uuid already fiscalized with the same request, the
+        first document and True, without touching the register. ``op`` None is an operation that
+        writes no document (an X report): it still waits its turn and for recovery.
+        """
+        async with self._lock:
+            await self._settle_pending()
+            if op is not None and (first := await self._replay(op)) is not None:
+                return first, True
+            self._holding = True
+            try:
+                return await perform(), False
+            finally:
+                self._holding = False
+
+    async def _replay(self, op: Operation) -> FiscalDocument | None:
         """The first result of a known uuid (after settling it), or None to go ahead."""
         doc = await self.read(lambda s: records.by_uuid(s, op.uuid))
         if doc is None:
@@ -238,10 +249,12 @@ class Journal:
         timeout: float | None = None,
         probed: tuple[RegisterStatus, FnStatus] | None = None,
     ) -> FiscalDocument:
-        """Steps 2–4 above; the caller holds the lock, has settled pending rows and checked replay.
+        """Steps 2–4 above, inside ``once``.
 
         ``probed`` is the register's state if the caller has just read it (saves two round trips).
         """
+        if not self._holding:
+            raise RuntimeError(f"{op.type} {op.uuid}: fiscalize runs only inside Journal.once")
         status, fn = probed or await self.probe()
         if status.waiting_continue:  # the last document's printing stopped at paper-out: finish it
             await self.device(lambda device: device.continue_printing())
@@ -309,20 +322,19 @@ class Journal:
         devices = self.ctx.devices
         return getattr(getattr(devices, "fiscal", None), "last_status", None) if devices else None
 
-    def _shift_from_poll(self, session: Session) -> None:
-        """Follow the device manager's status poll (a Z report printed by hand, a shift past 24 h).
-
-        Only a poll newer than our own last operation counts: one read before it is stale.
+    def shift_now(self, session: Session) -> ShiftState:
+        """The shift as last seen, followed by the device manager's status poll (a Z report printed
+        by hand, a shift past 24 h). Only a poll newer than our own last operation counts: one read
+        before it is stale. Reads only, so any thread may ask.
         """
-        status = self._poll()
+        known, status = self.shift, self._poll()
         if not isinstance(status, RegisterStatus) or status is self._poll_seen:
-            return
-        self._poll_seen = status
-        same = status.shift_number == self.shift.number and self.shift.open
-        opened_at = status.shift_opened_at or (self.shift.opened_at if same else None)
+            return known
+        same = status.shift_number == known.number and known.open
+        opened_at = status.shift_opened_at or (known.opened_at if same else None)
         if status.shift_open and opened_at is None:
             opened_at = shift_opened_at(session, status.shift_number)
-        self.shift = ShiftState(
+        return ShiftState(
             True,
             status.shift_open,
             status.shift_number,
@@ -333,27 +345,26 @@ class Journal:
     def status_summary(self) -> dict[str, Any]:
         """Shift and upload queue for ``GET /v1/status``: memory and one small query, no device call."""
         now = self.ctx.clock()
+        shift = self.shift
         try:
             with self.ctx.store.read() as session:
-                self._shift_from_poll(session)
+                shift = self.shift_now(session)
                 queue = records.outbox_queue(session, now)
         except SQLAlchemyError:
             log.warning("outbox count failed", exc_info=True)
             queue = {"depth": None, "oldest_age_seconds": None}
-        return {"shift": self.shift.view(now), "queue": queue}
+        return {"shift": shift.view(now), "queue": queue}
 
     # -- recovery -----------------------------------------------------------------------------
 
     async def reconcile_one(self, doc_id: int, cause: Exception | None = None) -> FiscalDocument | None:
-        from agent.journal.recovery import reconcile
-
         try:
             return await reconcile(self, doc_id, cause)
         except (DriverError, JournalError) as exc:
             log.warning("document %s stays pending: %s", doc_id, exc)
             return None
 
-    async def settle_pending(self) -> None:
+    async def _settle_pending(self) -> None:
         """Reconcile every pending row; refuse new work while one cannot be settled (or at shutdown)."""
         if self.ctx.stopping:
             raise JournalError(503, "stopping", N_("the kassa daemon is stopping; try again in a moment"))
@@ -372,9 +383,9 @@ class Journal:
 
     async def recover(self) -> int:
         """Settle what a crash left pending (at start and after driver errors); how many remain."""
-        async with self.lock:
+        async with self._lock:
             try:
-                await self.settle_pending()
+                await self._settle_pending()
                 await self.probe()
             except (DriverError, JournalError) as exc:
                 log.warning("recovery incomplete: %s", exc)

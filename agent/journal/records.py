@@ -22,6 +22,16 @@ PENDING = "pending"
 FISCALIZED = "fiscalized"
 FAILED = "failed"
 
+# what each journal type is called in the FN's own journal (``find_document``)
+FN_TYPES = {
+    "sale": "receipt",
+    "return": "return",
+    "shift_open": "shift_open",
+    "shift_close": "shift_close",
+    "cash_in": "cash_in",
+    "cash_out": "cash_out",
+}
+
 
 @dataclass
 class Operation:

@@ -19,8 +19,7 @@ import logging
 
 from agent.i18n import N_
 from agent.journal import records
-from agent.journal.journal import FN_TYPES
-from agent.journal.records import PENDING
+from agent.journal.records import FN_TYPES, PENDING
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import FiscalRegister, FiscalResult, FoundDocument
 

@@ -8,7 +8,7 @@ A return's lines keep the sale's line positions, which is how they are matched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -162,28 +162,29 @@ def price_return(
 async def refund(journal, sale_id: int, request: ReturnRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a return of (part of) sale ``sale_id``; returns the row and whether it is a replay."""
     kinds = set(journal.codes().payment_types)
-    hash_ = request_hash("return", request, original_id=sale_id)
-    async with journal.lock:
-        await journal.settle_pending()
-        cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
-        probe_op = Operation(uuid=request.uuid, type="return", request_hash=hash_)
-        if (first := await journal.replay(probe_op)) is not None:
-            return first, True
+    cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
+    op = Operation(
+        uuid=request.uuid,
+        type="return",
+        request_hash=request_hash("return", request, original_id=sale_id),
+        cashier=cashier,
+        original_id=sale_id,
+    )
 
-        def price(session: Session):
-            sale = original_sale(session, sale_id)
-            return sale, price_return(session, sale, request, kinds)
+    def price(session: Session):
+        sale = original_sale(session, sale_id)
+        return sale, price_return(session, sale, request, kinds)
 
+    async def perform() -> FiscalDocument:
+        # priced only now: a pending return of the same sale, once settled, changes what is left
         sale, priced = await journal.read(price)
-        op = Operation(
-            uuid=request.uuid,
-            type="return",
-            request_hash=hash_,
+        priced_op = replace(
+            op,
             total=priced.total,
-            cashier=cashier,
             buyer_contact=request.buyer_contact or sale.buyer_contact,
-            original_id=sale.id,
             lines=priced.lines,
             payments=priced.payments,
         )
-        return await fiscalize_receipt(journal, op, ReceiptKind.RETURN), False
+        return await fiscalize_receipt(journal, priced_op, ReceiptKind.RETURN)
+
+    return await journal.once(op, perform)

@@ -122,17 +122,12 @@ async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
         lines=priced.lines,
         payments=priced.payments,
     )
-    async with journal.lock:
-        await journal.settle_pending()
-        first = await journal.replay(op)
-        if first is not None:
-            return first, True
-        return await fiscalize_receipt(journal, op, ReceiptKind.SALE), False
+    return await journal.once(op, lambda: fiscalize_receipt(journal, op, ReceiptKind.SALE))
 
 
 async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> FiscalDocument:
-    """A sale or a return on the register: the shift checked (and opened if closed), then the journal's
-    pending → register → fiscalized steps. The caller holds the journal's lock and has checked replay."""
+    """A sale or a return on the register, inside ``Journal.once``: the shift checked (and opened if
+    closed), then the journal's pending → register → fiscalized steps."""
     status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:

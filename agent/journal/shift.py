@@ -44,9 +44,9 @@ def _timeouts(journal) -> Any:
     return journal.handle.profile.timeouts
 
 
-async def open_shift_now(journal, cashier: Cashier | None, uuid: str | None = None, hash_: str = "") -> Any:
-    """Open a shift; the caller holds the lock and knows no shift is open."""
-    op = Operation(uuid=uuid or new_uuid(), type="shift_open", request_hash=hash_ or "auto", cashier=cashier)
+async def open_shift_now(journal, cashier: Cashier | None) -> Any:
+    """Open a shift inside ``Journal.once`` of a sale or return that found none open."""
+    op = Operation(uuid=new_uuid(), type="shift_open", request_hash="auto", cashier=cashier)
     return await journal.fiscalize(op, _open, cashier, timeout=_timeouts(journal).open_shift + 10)
 
 
@@ -64,60 +64,56 @@ async def _operation(journal, kind: str, request, cashier_ref) -> tuple[Operatio
 
 async def open_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
     op, cashier = await _operation(journal, "shift_open", request, request.cashier)
-    async with journal.lock:
-        await journal.settle_pending()
-        if (first := await journal.replay(op)) is not None:
-            return first, True
-        status, _fn = await journal.probe()
+
+    async def perform() -> FiscalDocument:
+        status, fn = await journal.probe()
         if status.shift_open:
             raise JournalError(
                 409, "shift_already_open", N_("shift {number} is already open"), number=status.shift_number
             )
-        doc = await journal.fiscalize(
-            op, _open, cashier, timeout=_timeouts(journal).open_shift + 10, probed=(status, _fn)
-        )
-        return doc, False
+        timeout = _timeouts(journal).open_shift + 10
+        return await journal.fiscalize(op, _open, cashier, timeout=timeout, probed=(status, fn))
+
+    return await journal.once(op, perform)
 
 
 async def close_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
     op, cashier = await _operation(journal, "shift_close", request, request.cashier)
-    async with journal.lock:
-        await journal.settle_pending()
-        if (first := await journal.replay(op)) is not None:
-            return first, True
+
+    async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
         if not status.shift_open:
             raise JournalError(409, "shift_not_open", N_("no shift is open: there is nothing to close"))
-        doc = await journal.fiscalize(
-            op, _close, cashier, timeout=_timeouts(journal).z_report + 10, probed=(status, fn)
-        )
-        return doc, False
+        timeout = _timeouts(journal).z_report + 10
+        return await journal.fiscalize(op, _close, cashier, timeout=timeout, probed=(status, fn))
+
+    return await journal.once(op, perform)
 
 
 async def cash_move(journal, kind: str, request: CashRequest) -> tuple[FiscalDocument, bool]:
     op, _cashier = await _operation(journal, kind, request, request.cashier)
-    async with journal.lock:
-        await journal.settle_pending()
-        if (first := await journal.replay(op)) is not None:
-            return first, True
+
+    async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
         journal.check_shift_not_expired()
         if not status.shift_open:
             raise JournalError(
                 409, "shift_not_open", N_("no shift is open: open a shift before cash in or cash out")
             )
-        doc = await journal.fiscalize(op, _cash, kind, request.amount, probed=(status, fn))
-        return doc, False
+        return await journal.fiscalize(op, _cash, kind, request.amount, probed=(status, fn))
+
+    return await journal.once(op, perform)
 
 
 async def x_report(journal) -> dict[str, Any]:
-    async with journal.lock:
-        await journal.settle_pending()
+    async def perform() -> None:
         status, _fn = await journal.probe()
         if not status.shift_open:
             raise JournalError(409, "shift_not_open", N_("no shift is open: an X report needs an open shift"))
         await journal.device(lambda device: device.x_report(), timeout=_timeouts(journal).x_report + 10)
-        return await shift_view(journal)
+
+    await journal.once(None, perform)
+    return await shift_view(journal)
 
 
 def shift_totals(session: Session, fn_serial: str | None, number: int | None) -> dict[str, Any]:
@@ -139,7 +135,11 @@ def shift_totals(session: Session, fn_serial: str | None, number: int | None) ->
 
 
 async def shift_view(journal, now: datetime | None = None) -> dict[str, Any]:
-    view = journal.shift.view(now or journal.ctx.clock())
     fn_serial = journal.fn_serial
-    view["totals"] = await journal.read(lambda s: shift_totals(s, fn_serial, journal.shift.number))
-    return view
+
+    def read(session: Session) -> tuple[Any, dict[str, Any]]:
+        shift = journal.shift_now(session)
+        return shift, shift_totals(session, fn_serial, shift.number)
+
+    shift, totals = await journal.read(read)
+    return {**shift.view(now or journal.ctx.clock()), "totals": totals}

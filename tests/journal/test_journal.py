@@ -20,7 +20,7 @@ from agent.journal.records import Operation
 from agent.journal.requests import CashRequest, ReturnRequest, SaleRequest, ShiftRequest
 from agent.journal.returns import refund
 from agent.journal.sale import sell
-from agent.journal.shift import cash_move, close_shift, open_shift
+from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
 from agent.journal.views import document_view
 from agent.store.models import Employee, FiscalDocument, OutboxItem, Product
 from drivers.errors import DriverError
@@ -225,6 +225,44 @@ def test_status_summary(env):
     assert summary["queue"]["depth"] == 2  # the shift opening and the sale
     assert Decimal(3) == 3  # no floats crept into the numbers above
     assert all(not isinstance(value, float) for value in summary["queue"].values())
+
+
+def test_fiscalize_refuses_to_run_outside_once(env):
+    journal, register, _ctx = env
+    op = Operation(uuid=uid("stray"), type="cash_in", request_hash="h", total=100)
+    with pytest.raises(RuntimeError, match=r"Journal\.once"):
+        run(journal.fiscalize(op, lambda device, stray, state_dir: device.cash_in(100)))
+    assert "cash_in" not in register.calls
+
+
+def test_every_operation_waits_for_pending_rows_first(env):
+    journal, register, ctx = env
+    run(open_shift(journal, ShiftRequest(uuid=uid("open"))))
+    operations = {
+        "sale": lambda: sell(journal, sale(uuid=uid("s"))),
+        "cash": lambda: cash_move(journal, "cash_in", CashRequest(uuid=uid("c"), amount=100)),
+        "close": lambda: close_shift(journal, ShiftRequest(uuid=uid("z"))),
+        "x": lambda: x_report(journal),
+    }
+    for name, operation in operations.items():
+        _pending(ctx, register)
+        register.fail_at["status"] = DriverError("no answer", code="timeout")
+        with pytest.raises(JournalError) as caught:
+            run(operation())
+        assert caught.value.code == "journal_unsettled", name
+        run(journal.recover())
+    assert "x_report" not in register.calls and "close_shift" not in register.calls
+
+
+def test_a_status_poll_is_followed_without_writing_the_journals_shift(env):
+    journal, register, ctx = env
+    run(sell(journal, sale()))
+    number = journal.shift.number
+    register.shift_open = False  # a Z report printed on the register's own keyboard
+    ctx.devices.fiscal.last_status = register.status()
+    assert journal.status_summary()["shift"]["open"] is False
+    assert run(shift_view(journal))["open"] is False
+    assert journal.shift.open and journal.shift.number == number  # the poll did not write it
 
 
 def test_the_component_registers_the_service_and_recovers_at_start(tmp_path):
