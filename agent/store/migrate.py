@@ -1,4 +1,7 @@
-"""Alembic, driven from code: the daemon upgrades the schema at start, tests check for drift."""
+"""Alembic, driven from code: the daemon upgrades the schema at start, tests check for drift.
+
+A new migration is written with ``python -m agent.store.new_migration`` (it needs a store; this
+module must not import one: the store imports it)."""
 
 from __future__ import annotations
 
@@ -34,27 +37,3 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def autogenerate(message: str, rev_id: str) -> None:
-    """Write a new revision holding the difference between the models and the schema at head."""
-    import tempfile
-
-    from agent.store import Store
-
-    with tempfile.TemporaryDirectory() as scratch:
-        store = Store(Path(scratch) / "scratch.db")
-        if head_revision() is not None:
-            upgrade(store)
-        command.revision(alembic_config(store), message=message, autogenerate=True, rev_id=rev_id)
-        store.close()
-
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Write a migration for the current models (developers).")
-    parser.add_argument("message")
-    parser.add_argument("--rev-id", required=True, help="e.g. 0002")
-    args = parser.parse_args()
-    autogenerate(args.message, args.rev_id)
