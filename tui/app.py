@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -17,6 +18,7 @@ from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.api import KassaApi
 from tui.bindings import localize_bindings
+from tui.plain import printable
 from tui.screens.connection import ConnectionScreen
 from tui.screens.devices import DevicesScreen
 from tui.screens.login import LoginScreen
@@ -79,6 +81,19 @@ class KassaApp(App):
 
     async def on_unmount(self) -> None:
         await self.api.close()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: messages carry names and the daemon's errors."""
+        kwargs = {} if timeout is None else {"timeout": timeout}
+        super().notify(printable(message), title=printable(title), severity=severity, markup=False, **kwargs)
 
     def get_key_display(self, binding: Binding) -> str:
         """F-keys as printed on the keyboard: F2, not f2."""

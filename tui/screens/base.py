@@ -10,11 +10,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from agent.client import DaemonError
 from agent.i18n import _
 from tui.bindings import localize_bindings
+from tui.widgets.plain import PlainStatic
 from tui.widgets.status_bar import StatusBar
 
 
@@ -30,7 +31,7 @@ class KassaScreen(Screen):
         return self.app.api
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_line(), id="topbar")
+        yield PlainStatic(self.title_line(), id="topbar")
         yield from self.body()
         yield StatusBar(id="statusbar")
         yield Footer()
@@ -46,7 +47,7 @@ class KassaScreen(Screen):
         return f" {title}   {who} ({role})" if who else f" {title}"
 
     def on_screen_resume(self) -> None:
-        self.query_one("#topbar", Static).update(self.title_line())
+        self.query_one("#topbar", PlainStatic).update(self.title_line())
         self.refresh_data()
 
     def refresh_data(self) -> None:

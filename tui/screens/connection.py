@@ -11,13 +11,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button
 
 from agent.i18n import N_, _
+from tui.plain import plain, printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen
 from tui.screens.pairing import PairScreen, SyncSettingsScreen, interval_label
 from tui.timefmt import local_time
+from tui.widgets.plain import PlainStatic, PlainTable
 
 STREAMS = {
     "receipts": N_("Receipts"),
@@ -45,9 +47,9 @@ def connection_text(status: dict | None) -> Text:
     store = pairing.get("store") or ""
     if isinstance(store, dict):
         store = store.get("name", "")
-    text.append(f"\n{organization}  {store}")
+    text.append(f"\n{printable(organization)}  {printable(store)}")
     if pairing.get("backoffice_url"):
-        text.append(f"\n{pairing['backoffice_url']}", style="dim")
+        text.append("\n" + printable(pairing["backoffice_url"]), style="dim")
     queue = status.get("queue") or {}
     depth = queue.get("depth") or 0
     text.append("\n" + _("Documents waiting to be sent: {n}").format(n=depth), style="bold" if depth else "")
@@ -70,18 +72,18 @@ class ConnectionScreen(KassaScreen):
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="connection-body"):
-            yield Static(connection_text(self.app.status), id="connection-state", classes="panel")
+            yield PlainStatic(connection_text(self.app.status), id="connection-state", classes="panel")
             with Horizontal(classes="buttons"):
                 yield Button(_("Connect the register"), id="connect", variant="primary")
                 yield Button(_("Change update settings"), id="settings")
                 yield Button(_("Set up the connection"), id="reconnect")
                 yield Button(_("Update now"), id="sync_now", variant="success")
-            yield Static("", id="sync-result")
-            streams = DataTable(id="streams", cursor_type="row")
+            yield PlainStatic("", id="sync-result")
+            streams = PlainTable(id="streams", cursor_type="row")
             streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("Error"))
             yield streams
-            yield Static("", id="conflicts-title")
-            conflicts = DataTable(id="conflicts", cursor_type="row")
+            yield PlainStatic("", id="conflicts-title")
+            conflicts = PlainTable(id="conflicts", cursor_type="row")
             conflicts.add_columns(_("FD"), _("Kind"), _("Time"), _("Back office says"))
             yield conflicts
 
@@ -129,12 +131,12 @@ class ConnectionScreen(KassaScreen):
         )
 
     def _status(self, status: dict | None) -> None:
-        self.query_one("#connection-state", Static).update(connection_text(status))
+        self.query_one("#connection-state", PlainStatic).update(connection_text(status))
         paired = bool(status and status.get("paired"))
         self.query_one("#connect", Button).display = not paired
         self.query_one("#settings", Button).display = paired
         self.query_one("#reconnect", Button).display = paired
-        table = self.query_one("#streams", DataTable)
+        table = self.query_one("#streams", PlainTable)
         table.clear()
         streams = (status or {}).get("streams") or {}
         for name, title in STREAMS.items():
@@ -149,13 +151,13 @@ class ConnectionScreen(KassaScreen):
                 interval,
                 local_time(stream.get("last_success")) or "—",
                 local_time(stream.get("next_run")) if name != "receipts" else "",
-                Text(error, style="red") if error else "",
+                plain(error, "red") if error else "",
             )
 
     def _conflicts(self, documents: list[dict]) -> None:
         self.conflicts = [doc for doc in documents if doc.get("upload") in ("conflict", "rejected")]
-        title = self.query_one("#conflicts-title", Static)
-        table = self.query_one("#conflicts", DataTable)
+        title = self.query_one("#conflicts-title", PlainStatic)
+        table = self.query_one("#conflicts", PlainTable)
         table.clear()
         title.update(
             Text(_("Documents the back office did not accept: {n}").format(n=len(self.conflicts)), "bold red")
@@ -180,7 +182,7 @@ class ConnectionScreen(KassaScreen):
         }[event.button.id]()
 
     def action_sync_now(self) -> None:
-        self.query_one("#sync-result", Static).update(_("Exchanging data with the back office…"))
+        self.query_one("#sync-result", PlainStatic).update(_("Exchanging data with the back office…"))
 
         def done(results: list[dict]) -> None:
             errors = [result for result in results if result.get("error")]
@@ -188,11 +190,11 @@ class ConnectionScreen(KassaScreen):
             if errors:
                 for result in errors:
                     name = _(STREAMS.get(result.get("stream", ""), result.get("stream", "")))
-                    text.append(f"{name}: {result['error']}\n", style="bold red")
+                    text.append(f"{name}: {printable(result['error'])}\n", style="bold red")
             else:
                 text.append("✔ " + _("Data exchanged with the back office."), style="bold green")
             text.rstrip()
-            self.query_one("#sync-result", Static).update(text)
+            self.query_one("#sync-result", PlainStatic).update(text)
             self.app.refresh_status()
             self.refresh_data()
 

@@ -8,11 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from agent.i18n import N_, _
+from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.timefmt import local_time
+from tui.widgets.plain import PlainStatic
 from tui.widgets.status_bar import printer_state
 
 
@@ -26,9 +28,9 @@ def device_text(title: str, device: dict | None) -> Text:
     text.append(printer_state(state) + "\n", style="green" if state == "ready" else "bold red")
     for label, key in ((_("Model: "), "model"), (_("Profile: "), "profile"), (_("Port: "), "port")):
         if device.get(key):
-            text.append(f"{label}{device[key]}\n")
+            text.append(f"{label}{printable(device[key])}\n")
     if device.get("message"):
-        text.append(str(device["message"]) + "\n", style="yellow")
+        text.append(printable(device["message"]) + "\n", style="yellow")
     text.rstrip()
     return text
 
@@ -53,9 +55,9 @@ class DevicesScreen(KassaScreen):
     def body(self) -> ComposeResult:
         with VerticalScroll(id="devices-body"):
             with Horizontal(id="device-panels"):
-                yield Static("", id="fiscal-info", classes="panel")
-                yield Static("", id="printer-info", classes="panel")
-            yield Static("", id="fn-info", classes="panel")
+                yield PlainStatic("", id="fiscal-info", classes="panel")
+                yield PlainStatic("", id="printer-info", classes="panel")
+            yield PlainStatic("", id="fn-info", classes="panel")
             with Horizontal(classes="buttons"):
                 yield Button(_("Test print"), id="test_print")
 
@@ -64,13 +66,13 @@ class DevicesScreen(KassaScreen):
 
     def _status(self, status: dict | None) -> None:
         status = status or {}
-        self.query_one("#fiscal-info", Static).update(
+        self.query_one("#fiscal-info", PlainStatic).update(
             device_text(_("Fiscal register"), status.get("printer"))
         )
-        self.query_one("#printer-info", Static).update(
+        self.query_one("#printer-info", PlainStatic).update(
             device_text(_("Receipt printer"), status.get("receipt_printer"))
         )
-        self.query_one("#fn-info", Static).update(fn_text(status))
+        self.query_one("#fn-info", PlainStatic).update(fn_text(status))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_test_print()

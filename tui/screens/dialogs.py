@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from agent.i18n import _
 from tui.bindings import localize_bindings
+from tui.widgets.plain import PlainLabel, PlainStatic
 
 
 class Dialog(ModalScreen):
@@ -34,8 +35,8 @@ class ConfirmScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.question, classes="dialog-text")
+            yield PlainLabel(self.title_text, classes="dialog-title")
+            yield PlainStatic(self.question, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, variant="primary", id="yes")
                 yield Button(self.no, id="no")
@@ -56,9 +57,9 @@ class RegisterProblemScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label(_("The register needs attention"), classes="dialog-title")
-            yield Static(self.message, id="problem", classes="dialog-text")
-            yield Static(self.remedy, id="remedy", classes="dialog-text")
+            yield PlainLabel(_("The register needs attention"), classes="dialog-title")
+            yield PlainStatic(self.message, id="problem", classes="dialog-text")
+            yield PlainStatic(self.remedy, id="remedy", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Continue"), variant="primary", id="yes")
                 yield Button(_("Cancel"), id="no")
@@ -80,10 +81,10 @@ class PromptScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.label)
+            yield PlainLabel(self.title_text, classes="dialog-title")
+            yield PlainLabel(self.label)
             yield Input(self.value, id="value", password=self.password, select_on_focus=True)
-            yield Static("", id="prompt-error", classes="error-text")
+            yield PlainStatic("", id="prompt-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), variant="primary", id="yes")
                 yield Button(_("Cancel"), id="no")
@@ -95,7 +96,7 @@ class PromptScreen(Dialog):
         value = self.query_one("#value", Input).value
         problem = self.check(value) if self.check else None
         if problem:
-            self.query_one("#prompt-error", Static).update(problem)
+            self.query_one("#prompt-error", PlainStatic).update(problem)
             return
         self.dismiss(value)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.screens.base import KassaScreen
 from tui.screens.pairing import PairScreen, SyncSettingsScreen
+from tui.widgets.plain import PlainLabel, PlainStatic
 
 
 class LoginScreen(KassaScreen):
@@ -22,9 +23,9 @@ class LoginScreen(KassaScreen):
 
     def body(self) -> ComposeResult:
         with Center(id="login-center"), Vertical(id="login-box"):
-            yield Label(_("Enter your PIN"), classes="dialog-title")
+            yield PlainLabel(_("Enter your PIN"), classes="dialog-title")
             yield Input(id="pin", password=True, placeholder=_("PIN"), max_length=12)
-            yield Static("", id="login-error", classes="error-text")
+            yield PlainStatic("", id="login-error", classes="error-text")
             with Horizontal(classes="dialog-buttons", id="first-steps"):
                 yield Button(_("Connect the register"), id="first-connect", variant="primary")
                 yield Button(_("Update now"), id="first-sync", variant="success")
@@ -43,15 +44,15 @@ class LoginScreen(KassaScreen):
         pin = event.value.strip()
         if not pin:
             return
-        self.query_one("#login-error", Static).update(_("Checking…"))
+        self.query_one("#login-error", PlainStatic).update(_("Checking…"))
         self.call(lambda: self.api.login(pin), self._logged_in, failed=self._refused, exclusive=True)
 
     def _logged_in(self, employee: dict) -> None:
-        self.query_one("#login-error", Static).update("")
+        self.query_one("#login-error", PlainStatic).update("")
         self.app.enter(employee)
 
     def _refused(self, error: DaemonError) -> None:
-        self.query_one("#login-error", Static).update(error.message)
+        self.query_one("#login-error", PlainStatic).update(error.message)
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.focus()
@@ -74,7 +75,7 @@ class LoginScreen(KassaScreen):
         self.app.push_screen(SyncSettingsScreen({}, just_paired=True), lambda _saved: self.fetch_employees())
 
     def fetch_employees(self) -> None:
-        message = self.query_one("#login-error", Static)
+        message = self.query_one("#login-error", PlainStatic)
         message.update(_("Exchanging data with the back office…"))
 
         def done(results: list[dict]) -> None:

@@ -9,15 +9,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity
+from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
 from tui.timefmt import local_time
+from tui.widgets.plain import PlainStatic, PlainTable
 
 ORDER_STATES = {
     "waiting": N_("waiting"),
@@ -30,21 +31,22 @@ ORDER_STATES = {
 
 def order_text(order: dict) -> Text:
     text = Text()
-    text.append(
-        f"{order.get('marketplace') or order.get('source', '')} {order.get('remote_id') or ''}\n", "bold"
-    )
+    source = printable(order.get("marketplace") or order.get("source"), one_line=True)
+    text.append(f"{source} {printable(order.get('remote_id'), one_line=True)}\n", "bold")
     buyer = order.get("buyer") or {}
-    who = " ".join(str(buyer.get(key) or "") for key in ("name", "email", "phone")).strip()
+    who = " ".join(printable(buyer.get(key), one_line=True) for key in ("name", "email", "phone")).strip()
     if who:
         text.append(who + "\n")
     for line in order.get("lines") or []:
         text.append(
-            f"{line.get('code', '')}  {line.get('name', '')}  {format_quantity(line.get('quantity', '1'))}"
+            f"{printable(line.get('code'), one_line=True)}  {printable(line.get('name'), one_line=True)}"
+            f"  {format_quantity(line.get('quantity', '1'))}"
             f" × {format_money(line.get('price', 0))}\n"
         )
-    text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {order.get('currency', '')}\n", "bold")
+    currency = printable(order.get("currency"), one_line=True)
+    text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {currency}\n", "bold")
     if order.get("reason"):
-        text.append(order["reason"] + "\n", style="bold red")
+        text.append(printable(order["reason"]) + "\n", style="bold red")
     return text
 
 
@@ -63,13 +65,13 @@ class OrdersScreen(KassaScreen):
 
     def body(self) -> ComposeResult:
         with Vertical(id="orders-body", classes="split"):
-            table = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+            table = PlainTable(id="orders", cursor_type="row", zebra_stripes=True)
             table.add_columns(_("Order"), _("Marketplace"), _("Received"), _("Total"), _("State"))
             yield table
-            yield Static("", id="order-detail", classes="detail")
+            yield PlainStatic("", id="order-detail", classes="detail")
 
     def on_mount(self) -> None:
-        self.query_one("#orders", DataTable).focus()
+        self.query_one("#orders", PlainTable).focus()
 
     def refresh_data(self) -> None:
         self.call(self.api.orders, self.show, group="load", exclusive=True)
@@ -79,26 +81,27 @@ class OrdersScreen(KassaScreen):
 
     def show(self, orders: list[dict]) -> None:
         self.orders = orders
-        table = self.query_one("#orders", DataTable)
+        table = self.query_one("#orders", PlainTable)
         table.clear()
         for order in orders:
+            total = f"{format_money(order.get('total', 0))} {printable(order.get('currency'))}"
             table.add_row(
                 str(order.get("remote_id") or order.get("id")),
                 order.get("marketplace") or order.get("source", ""),
                 local_time(order.get("received_at") or order.get("created_at")),
-                Text(f"{format_money(order.get('total', 0))} {order.get('currency', '')}", justify="right"),
+                Text(total, justify="right"),
                 _(ORDER_STATES.get(order.get("status", ""), order.get("status", ""))),
             )
-        detail = self.query_one("#order-detail", Static)
+        detail = self.query_one("#order-detail", PlainStatic)
         detail.update(order_text(orders[0]) if orders else _("No marketplace orders."))
 
-    @on(DataTable.RowHighlighted, "#orders")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(PlainTable.RowHighlighted, "#orders")
+    def _highlighted(self, event: PlainTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.orders):
-            self.query_one("#order-detail", Static).update(order_text(self.orders[event.cursor_row]))
+            self.query_one("#order-detail", PlainStatic).update(order_text(self.orders[event.cursor_row]))
 
     def selected(self) -> dict | None:
-        row = self.query_one("#orders", DataTable).cursor_row
+        row = self.query_one("#orders", PlainTable).cursor_row
         if not 0 <= row < len(self.orders):
             return None
         order = self.orders[row]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Input, Select, Switch
 
 from agent.client import DaemonError
 from agent.i18n import _, ngettext
+from tui.plain import plain, printable
 from tui.screens.dialogs import ConfirmScreen, Dialog
+from tui.widgets.plain import PlainLabel, PlainStatic
 
 # seconds, as the daemon stores them; "never": no automatic run, "Обновить сейчас" still works
 INTERVALS: list[int | str] = [60, 300, 900, 1800, 3600, 14400, 86400, "never"]
@@ -40,10 +42,10 @@ class PairScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="pair"):
-            yield Label(_("Connect the register"), classes="dialog-title")
-            yield Static(_("Enter the sync code from the back office."), classes="dialog-text")
+            yield PlainLabel(_("Connect the register"), classes="dialog-title")
+            yield PlainStatic(_("Enter the sync code from the back office."), classes="dialog-text")
             yield Input(id="code", placeholder=_("Sync code"))
-            yield Static("", id="pair-result", classes="dialog-text")
+            yield PlainStatic("", id="pair-result", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Connect"), variant="primary", id="yes")
                 yield Button(_("Cancel"), id="no")
@@ -70,7 +72,7 @@ class PairScreen(Dialog):
         code = self.query_one("#code", Input).value.strip()
         if not code:
             return
-        result = self.query_one("#pair-result", Static)
+        result = self.query_one("#pair-result", PlainStatic)
         result.update(_("Connecting…"))
         api = self.app.api
 
@@ -78,13 +80,13 @@ class PairScreen(Dialog):
             try:
                 answer = await api.pair(code)
             except DaemonError as error:
-                result.update(Text(error.message, style="bold red"))
+                result.update(plain(error.message, "bold red"))
                 return
             self.answer = answer or {}
             text = Text("✔ " + _("Connection established"), style="bold green")
             organization = self.answer.get("organization") or {}
             if isinstance(organization, dict) and organization.get("name"):
-                text.append(f"\n{organization['name']}", style="")
+                text.append("\n" + printable(organization["name"]), style="")
             result.update(text)
             self.query_one("#code", Input).disabled = True
             yes = self.query_one("#yes", Button)
@@ -106,20 +108,20 @@ class SyncSettingsScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="sync-settings"):
             if self.just_paired:
-                yield Label("✔ " + _("Connection established"), classes="dialog-title ok")
-            yield Label(_("Exchange with the back office"), classes="dialog-title")
+                yield PlainLabel("✔ " + _("Connection established"), classes="dialog-title ok")
+            yield PlainLabel(_("Exchange with the back office"), classes="dialog-title")
             with Grid(id="settings-grid"):
-                yield Label(_("Receipts export"))
-                yield Label(_("automatically"))
-                yield Label(_("Products export"))
+                yield PlainLabel(_("Receipts export"))
+                yield PlainLabel(_("automatically"))
+                yield PlainLabel(_("Products export"))
                 current = self.settings.get("products", 900)
                 yield Select(interval_options(current), value=str(current), allow_blank=False, id="products")
-                yield Label(_("Employees export"))
+                yield PlainLabel(_("Employees export"))
                 current = self.settings.get("employees", 900)
                 yield Select(interval_options(current), value=str(current), allow_blank=False, id="employees")
-                yield Label(_("Product sync"))
+                yield PlainLabel(_("Product sync"))
                 yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
-            yield Static("", id="settings-error", classes="error-text")
+            yield PlainStatic("", id="settings-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="yes")
                 yield Button(_("Cancel"), id="no")
@@ -181,7 +183,7 @@ class SyncSettingsScreen(Dialog):
             try:
                 saved = await api.save_sync_settings(settings, confirm=confirm)
             except DaemonError as error:
-                self.query_one("#settings-error", Static).update(error.message)
+                self.query_one("#settings-error", PlainStatic).update(error.message)
                 return
             self.dismiss(saved if isinstance(saved, dict) and saved else settings)
 

@@ -10,12 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input
 
 from agent.i18n import N_, _
 from tui.cart import split_payment
 from tui.money import format_money, parse_money
 from tui.screens.dialogs import Dialog
+from tui.widgets.plain import PlainLabel, PlainStatic
 
 CONTACT = re.compile(r"^(\+?[0-9][0-9 ()-]{9,17}|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
@@ -33,16 +34,18 @@ class PaymentScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="payment"):
-            yield Label(_("Payment"), classes="dialog-title")
-            yield Static(Text(_("To pay: {amount}").format(amount=format_money(self.total)), style="bold"))
+            yield PlainLabel(_("Payment"), classes="dialog-title")
+            yield PlainStatic(
+                Text(_("To pay: {amount}").format(amount=format_money(self.total)), style="bold")
+            )
             with Grid(id="payment-grid"):
-                yield Label(_("Cash (F5)"))
+                yield PlainLabel(_("Cash (F5)"))
                 yield Input(format_money(self.total).replace(" ", ""), id="cash", select_on_focus=True)
-                yield Label(_("Card (F6)"))
+                yield PlainLabel(_("Card (F6)"))
                 yield Input("", id="card", select_on_focus=True)
-                yield Label(_("Phone or e-mail"))
+                yield PlainLabel(_("Phone or e-mail"))
                 yield Input("", id="contact", placeholder=_("for an electronic receipt"))
-            yield Static("", id="change")
+            yield PlainStatic("", id="change")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Pay"), variant="primary", id="yes")
                 yield Button(_("Cancel"), id="no")
@@ -76,7 +79,7 @@ class PaymentScreen(Dialog):
     @on(Input.Changed)
     def recompute(self) -> None:
         result, problem = self.outcome()
-        change = self.query_one("#change", Static)
+        change = self.query_one("#change", PlainStatic)
         if result is None:
             change.update(Text(problem, style="bold red"))
         else:

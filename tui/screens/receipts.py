@@ -11,15 +11,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity, parse_quantity
+from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
 from tui.timefmt import local_time
+from tui.widgets.plain import PlainStatic, PlainTable
 
 KINDS = {
     "sale": N_("sale"),
@@ -32,19 +33,23 @@ KINDS = {
 STATES = {"pending": N_("printing"), "fiscalized": N_("done"), "failed": N_("failed")}
 
 
+def kind_name(kind: str | None) -> str:
+    return _(KINDS[kind]) if kind in KINDS else printable(kind, one_line=True)
+
+
 def receipt_text(receipt: dict) -> Text:
     """The receipt as the cashier reads it on screen."""
     text = Text()
     title = _("Receipt FD {fd}").format(fd=receipt.get("fd") or "—")
-    text.append(f"{title}  {_(KINDS.get(receipt.get('type', ''), receipt.get('type', '')))}\n", style="bold")
+    text.append(f"{title}  {kind_name(receipt.get('type'))}\n", style="bold")
     when = local_time(receipt.get("fiscalized_at") or receipt.get("created_at"))
     cashier = receipt.get("cashier") or {}
     name = cashier.get("name") if isinstance(cashier, dict) else receipt.get("cashier_name")
-    text.append(f"{when}  {name or ''}\n")
+    text.append(f"{when}  {printable(name, one_line=True)}\n")
     for position, line in enumerate(receipt.get("lines") or [], 1):
         quantity = format_quantity(line.get("quantity", "1"))
         amount = format_money(line.get("amount", 0))
-        text.append(f"{position}. {line.get('name', '')}")
+        text.append(f"{position}. {printable(line.get('name'), one_line=True)}")
         if line.get("returned") and Decimal(line["returned"]):
             text.append("  " + _("returned {qty}").format(qty=format_quantity(line["returned"])), "yellow")
         text.append("\n")
@@ -60,12 +65,14 @@ def receipt_text(receipt: dict) -> Text:
             text.append("  " + _("change {amount}").format(amount=format_money(payment["change"])))
         text.append("\n")
     if receipt.get("buyer_contact"):
-        text.append(_("Buyer: {contact}").format(contact=receipt["buyer_contact"]) + "\n")
+        contact = printable(receipt["buyer_contact"], one_line=True)
+        text.append(_("Buyer: {contact}").format(contact=contact) + "\n")
     if receipt.get("fiscal_sign"):
-        text.append(_("Fiscal sign {sign}").format(sign=receipt["fiscal_sign"]) + "\n")
+        sign = printable(receipt["fiscal_sign"], one_line=True)
+        text.append(_("Fiscal sign {sign}").format(sign=sign) + "\n")
     error = receipt.get("error") or {}
     if error.get("message"):
-        text.append(error["message"] + "\n", style="bold red")
+        text.append(printable(error["message"]) + "\n", style="bold red")
     return text
 
 
@@ -85,13 +92,13 @@ class ReceiptsScreen(KassaScreen):
 
     def body(self) -> ComposeResult:
         with Vertical(id="receipts-body", classes="split"):
-            table = DataTable(id="receipts", cursor_type="row", zebra_stripes=True)
+            table = PlainTable(id="receipts", cursor_type="row", zebra_stripes=True)
             table.add_columns(_("FD"), _("Time"), _("Kind"), _("Total"), _("State"))
             yield table
-            yield Static("", id="receipt-detail", classes="detail")
+            yield PlainStatic("", id="receipt-detail", classes="detail")
 
     def on_mount(self) -> None:
-        self.query_one("#receipts", DataTable).focus()
+        self.query_one("#receipts", PlainTable).focus()
 
     def refresh_data(self) -> None:
         self.call(self.api.receipts, self.show, group="load", exclusive=True)
@@ -101,14 +108,14 @@ class ReceiptsScreen(KassaScreen):
 
     def show(self, receipts: list[dict]) -> None:
         self.receipts = receipts
-        table = self.query_one("#receipts", DataTable)
+        table = self.query_one("#receipts", PlainTable)
         row = table.cursor_row
         table.clear()
         for receipt in receipts:
             table.add_row(
                 str(receipt.get("fd") or "—"),
                 local_time(receipt.get("fiscalized_at") or receipt.get("created_at")),
-                _(KINDS.get(receipt.get("type", ""), receipt.get("type", ""))),
+                kind_name(receipt.get("type")),
                 Text(format_money(receipt.get("total", 0)), justify="right"),
                 _(STATES.get(receipt.get("status", ""), receipt.get("status", ""))),
             )
@@ -116,10 +123,10 @@ class ReceiptsScreen(KassaScreen):
             table.move_cursor(row=min(row, len(receipts) - 1))
             self.load_detail(min(max(row, 0), len(receipts) - 1))
         else:
-            self.query_one("#receipt-detail", Static).update(_("No receipts yet."))
+            self.query_one("#receipt-detail", PlainStatic).update(_("No receipts yet."))
 
-    @on(DataTable.RowHighlighted, "#receipts")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(PlainTable.RowHighlighted, "#receipts")
+    def _highlighted(self, event: PlainTable.RowHighlighted) -> None:
         self.load_detail(event.cursor_row)
 
     def load_detail(self, row: int) -> None:
@@ -133,7 +140,7 @@ class ReceiptsScreen(KassaScreen):
 
     def _detail(self, receipt: dict) -> None:
         self.current = receipt
-        self.query_one("#receipt-detail", Static).update(receipt_text(receipt))
+        self.query_one("#receipt-detail", PlainStatic).update(receipt_text(receipt))
 
     def _returnable(self) -> dict | None:
         receipt = self.current

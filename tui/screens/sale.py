@@ -11,16 +11,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.cart import Cart
 from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity, parse_money, parse_quantity
+from tui.plain import plain
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
 from tui.screens.payment import PaymentScreen
+from tui.widgets.plain import PlainStatic, PlainTable
 
 SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
 
@@ -54,15 +56,15 @@ class SaleScreen(KassaScreen):
         with Vertical(id="sale-body"):
             with Vertical(id="search-pane"):
                 yield Input(id="search", placeholder=_("Barcode, code or name, then Enter"))
-                results = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+                results = PlainTable(id="results", cursor_type="row", zebra_stripes=True)
                 results.add_columns(_("Code"), _("Name"), _("Price"))
                 yield results
             with Vertical(id="cart-pane"):
-                cart = DataTable(id="cart", cursor_type="row")
+                cart = PlainTable(id="cart", cursor_type="row")
                 cart.add_columns("#", _("Name"), _("Qty"), _("Price"), _("Disc."), _("Amount"))
                 yield cart
-                yield Static("", id="totals")
-                yield Static("", id="sale-message")
+                yield PlainStatic("", id="totals")
+                yield PlainStatic("", id="sale-message")
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()
@@ -84,7 +86,7 @@ class SaleScreen(KassaScreen):
 
     def show_results(self, products: list[dict]) -> None:
         self.found = products
-        table = self.query_one("#results", DataTable)
+        table = self.query_one("#results", PlainTable)
         table.clear()
         for product in products:
             table.add_row(
@@ -108,14 +110,14 @@ class SaleScreen(KassaScreen):
         if product is None:
             self.show_results(products)
             if products:
-                self.query_one("#results", DataTable).focus()
+                self.query_one("#results", PlainTable).focus()
             else:
                 self.notify(_("Nothing found for “{query}”").format(query=query), severity="warning")
             return
         self.add(product)
 
-    @on(DataTable.RowSelected, "#results")
-    def _picked(self, event: DataTable.RowSelected) -> None:
+    @on(PlainTable.RowSelected, "#results")
+    def _picked(self, event: PlainTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.found):
             self.add(self.found[event.cursor_row])
 
@@ -128,7 +130,7 @@ class SaleScreen(KassaScreen):
         search.value = ""
         search.focus()
         self.show_results([])
-        self.query_one("#sale-message", Static).update("")
+        self.query_one("#sale-message", PlainStatic).update("")
         self.show_cart(select=len(self.cart.lines) - 1)
 
     def ask_weight(self, product: dict) -> None:
@@ -152,7 +154,7 @@ class SaleScreen(KassaScreen):
 
     # -- cart -----------------------------------------------------------------------------------
     def show_cart(self, select: int | None = None) -> None:
-        table = self.query_one("#cart", DataTable)
+        table = self.query_one("#cart", PlainTable)
         table.clear()
         for number, line in enumerate(self.cart.lines, 1):
             table.add_row(
@@ -171,12 +173,12 @@ class SaleScreen(KassaScreen):
             totals.append("   " + _("Discount: {amount}").format(amount=format_money(self.cart.discount)))
         totals.append("   " + _("TOTAL: "), style="bold")
         totals.append(format_money(self.cart.total), style="bold reverse")
-        self.query_one("#totals", Static).update(totals)
+        self.query_one("#totals", PlainStatic).update(totals)
 
     def selected_line(self) -> int | None:
         if not self.cart.lines:
             return None
-        row = self.query_one("#cart", DataTable).cursor_row
+        row = self.query_one("#cart", PlainTable).cursor_row
         return row if 0 <= row < len(self.cart.lines) else len(self.cart.lines) - 1
 
     def action_remove(self) -> None:
@@ -242,7 +244,7 @@ class SaleScreen(KassaScreen):
 
     def sell(self, payments: list[dict], change: int) -> None:
         self.busy = True
-        self.query_one("#sale-message", Static).update(_("The register is printing the receipt…"))
+        self.query_one("#sale-message", PlainStatic).update(_("The register is printing the receipt…"))
         request = self.cart.request(payments)
         self.call(
             lambda: self.api.sell(request),
@@ -263,13 +265,13 @@ class SaleScreen(KassaScreen):
         if change:
             text.append("   " + _("CHANGE: "), style="bold")
             text.append(format_money(change), style="bold reverse")
-        self.query_one("#sale-message", Static).update(text)
+        self.query_one("#sale-message", PlainStatic).update(text)
         self.query_one("#search", Input).focus()
         self.app.refresh_status()
 
     def _not_sold(self, error: DaemonError, payments: list[dict], change: int) -> None:
         self.busy = False
-        self.query_one("#sale-message", Static).update(Text(error.message, style="bold red"))
+        self.query_one("#sale-message", PlainStatic).update(plain(error.message, "bold red"))
         if not is_register_problem(error):
             self.cart.uuid = str(uuid.uuid4())  # the journal closed that attempt; the next is a new sale
             self.notify(error.message, severity="error", timeout=10)

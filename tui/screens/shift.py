@@ -9,15 +9,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.errors import is_register_problem, remedy
 from tui.money import format_money, parse_money
+from tui.plain import plain
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
 from tui.timefmt import local_time
+from tui.widgets.plain import PlainStatic
 
 TOTALS = {"sale": N_("Sales"), "return": N_("Returns"), "cash_in": N_("Cash in"), "cash_out": N_("Cash out")}
 
@@ -57,8 +59,8 @@ class ShiftScreen(KassaScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="shift-body"):
             with Horizontal(id="shift-panels"):
-                yield Static(shift_text(self.app.status), id="shift-info", classes="panel")
-                yield Static("", id="shift-totals", classes="panel")
+                yield PlainStatic(shift_text(self.app.status), id="shift-info", classes="panel")
+                yield PlainStatic("", id="shift-totals", classes="panel")
             with Horizontal(classes="buttons"):
                 yield Button(_("Open shift"), id="open_shift")
                 yield Button(_("X report"), id="x_report")
@@ -66,7 +68,7 @@ class ShiftScreen(KassaScreen):
             with Horizontal(classes="buttons"):
                 yield Button(_("Cash in"), id="cash_in")
                 yield Button(_("Cash out"), id="cash_out")
-            yield Static("", id="shift-message")
+            yield PlainStatic("", id="shift-message")
 
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._status)
@@ -81,10 +83,10 @@ class ShiftScreen(KassaScreen):
             row = totals.get(kind) or {}
             text.append(f"{_(title)}: {row.get('count', 0)} / {format_money(row.get('total', 0))}\n")
         text.rstrip()
-        self.query_one("#shift-totals", Static).update(text)
+        self.query_one("#shift-totals", PlainStatic).update(text)
 
     def _status(self, status: dict | None) -> None:
-        self.query_one("#shift-info", Static).update(shift_text(status))
+        self.query_one("#shift-info", PlainStatic).update(shift_text(status))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {
@@ -98,11 +100,11 @@ class ShiftScreen(KassaScreen):
 
     def run_on_register(self, work, busy: str, done_message: str) -> None:
         """Run a register operation, offering Continue when the register needs the cashier's hand."""
-        message = self.query_one("#shift-message", Static)
+        message = self.query_one("#shift-message", PlainStatic)
         message.update(busy)
 
         def failed(error: DaemonError) -> None:
-            message.update(Text(error.message, style="bold red"))
+            message.update(plain(error.message, "bold red"))
             if is_register_problem(error):
                 self.app.push_screen(
                     RegisterProblemScreen(error.message, remedy(error)),

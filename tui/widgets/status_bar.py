@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from agent.i18n import _, ngettext
+from tui.plain import printable
+from tui.widgets.plain import PlainStatic
 
 
 def describe(status: dict | None) -> Text:
@@ -57,10 +58,10 @@ def printer_state(state: str) -> str:
         "ready": _("device ready"),
         "absent": _("device not connected"),
         "error": _("device error"),
-    }.get(state, state)
+    }.get(state) or printable(state)
 
 
-class StatusBar(Static):
+class StatusBar(PlainStatic):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """

@@ -1,0 +1,24 @@
+"""Text from outside (the back office, marketplaces, the register, error answers) made safe to show
+on a terminal: no escape sequences, no control or invisible format characters.
+
+A name such as ``"\\x1b]0;pwned\\x07"`` would otherwise retitle the cashier's terminal or move the
+cursor; bidi overrides and zero-width characters would make a name read differently than it is.
+The CLI prints through this and the TUI's plain-text widgets use it for every outside string.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_KEEP = {"\n"}
+
+
+def printable(value: object, *, one_line: bool = False) -> str:
+    """``value`` as text with control (C0, C1, DEL) and format (bidi, zero-width) characters
+    removed; tabs become spaces, and with ``one_line`` line breaks become spaces too."""
+    if value is None:
+        return ""
+    text = str(value).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    if one_line:
+        text = text.replace("\n", " ")
+    return "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))
