@@ -13,6 +13,7 @@ from agent.api.errors import ApiError
 from agent.i18n import N_
 from agent.store.models import Barcode, Product, ProductGroup
 from agent.store.types import utcnow
+from agent.sync import deletions
 from agent.sync import settings as sync_settings
 
 router = APIRouter(prefix="/v1", tags=["products"])
@@ -91,15 +92,8 @@ def search(
 
 
 def _refuse_while_synced(session) -> None:
-    if sync_settings.product_sync(session):
-        raise ApiError(
-            409,
-            "product_sync_on",
-            N_(
-                "products are managed by the back office while product sync is on: change them there, "
-                "or turn product sync off first"
-            ),
-        )
+    if deletions.local_edits_refused(session):
+        raise ApiError(409, "product_sync_on", deletions.PRODUCT_SYNC_ON)
 
 
 def _local(session, code: str) -> Product:

@@ -14,14 +14,13 @@ from agent.sync.settings import BAD_INTERVAL
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
-Stream = Literal["receipts", "products", "employees", "orders", "all"]
 Interval = int | Literal["never"]
 
 
 class SyncBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    streams: list[Stream] = Field(default_factory=lambda: ["all"])
+    streams: list[str] = Field(default_factory=lambda: ["all"], max_length=64, description='"all" or names')
     wait: bool = True
 
 
@@ -77,7 +76,11 @@ def put_settings(body: SettingsBody, ctx: CtxDep) -> dict:
 @router.post("/sync")
 async def sync_now(body: SyncBody, ctx: CtxDep, lang: LangDep) -> dict:
     streams = None if "all" in body.streams else list(body.streams)
-    results = await _service(ctx).sync_now(streams, wait=body.wait)
+    try:
+        results = await _service(ctx).sync_now(streams, wait=body.wait)
+    except ValueError as exc:
+        unknown = N_("there is no sync stream {stream}")
+        raise ApiError(422, "unknown_stream", unknown, stream=str(exc)) from None
     return {"results": _localize(results, lang)}
 
 

@@ -1,4 +1,1 @@
-"""Sync with the back office: receipts up (continuous), products, employees and orders down (intervals)."""
-
-STREAMS = ("receipts", "products", "employees", "orders")
-PULLED = ("products", "employees", "orders")
+"""Sync with the back office and marketplaces: streams behind one protocol (``agent.sync.stream``)."""

@@ -1,77 +1,68 @@
 """Products and groups from the back office: delta by cursor, each page and its cursor in one transaction.
 
 Deleting is deferred: a tombstone (or, in a full resync, a product the back office no longer lists)
-only flags the row ``pending_delete``; ``finish`` deletes the flagged rows at the end of the run
-unless that would remove more than the mass-delete share of the catalog, in which case the
-operator is asked first. The flags live in the database, so an interrupted sync resumes correctly.
+only flags the row ``pending_delete``; ``agent.sync.deletions`` deletes the flagged rows at the end of
+the run or asks the operator first. The flags live in the database, so an interrupted sync resumes
+correctly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from agent.backoffice import BackofficeClient, errors
-from agent.store import Store
-from agent.store.models import Barcode, Product, ProductGroup, SyncCursor
-from agent.sync import confirmation
-from agent.sync import settings as sync_settings
+from agent.i18n import N_
+from agent.store.models import Barcode, Product, ProductGroup
+from agent.sync import cursor, deletions
+from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "products"
 
 
-@dataclass
-class CatalogRun:
-    items: int = 0
-    deleted: int = 0
-    resynced: bool = False
+class ProductStream(IntervalStream):
+    """Products and groups down from the back office."""
+
+    name = STREAM
+    label = N_("products")
+    interval = 900
+
+    def __init__(self, options):
+        self.page_limit = options.page_limit
+
+    def run(self, attempt: Attempt) -> None:
+        client = attempt.backoffice()
+        attempt.details.update(deleted=0, resynced=False)
+        with attempt.store.read() as session:
+            since = cursor.load(session, STREAM)
+        try:
+            _pull_pages(attempt, client, since, self.page_limit)
+        except errors.CursorExpired:
+            attempt.details["resynced"] = True
+            _pull_pages(attempt, client, None, self.page_limit)
+        with attempt.store.write() as session:
+            attempt.details["deleted"] = deletions.finish(session, attempt.clock)
+            question = deletions.describe(session)
+        if question:
+            attempt.details["confirmation"] = question
 
 
-def pull(
-    store: Store,
-    client: BackofficeClient,
-    clock: Callable[[], datetime],
-    *,
-    limit: int = 500,
-    allow_mass_delete: bool = False,
-) -> CatalogRun:
-    run = CatalogRun()
-    with store.read() as session:
-        row = session.get(SyncCursor, STREAM)
-        since = row.cursor if row else None
-    try:
-        _pull_pages(store, client, since, clock, limit, run)
-    except errors.CursorExpired:
-        run.resynced = True
-        _pull_pages(store, client, None, clock, limit, run)
-    with store.write() as session:
-        run.deleted = finish(session, clock, allow_mass_delete=allow_mass_delete)
-    return run
-
-
-def _pull_pages(
-    store: Store,
-    client: BackofficeClient,
-    since: str | None,
-    clock: Callable[[], datetime],
-    limit: int,
-    run: CatalogRun,
-) -> None:
+def _pull_pages(attempt: Attempt, client: BackofficeClient, since: str | None, limit: int) -> None:
     full = since is None
     for page in client.pages("catalog", since, limit):
-        with store.write() as session:
+        now = attempt.clock()
+        with attempt.store.write() as session:
             if full:
                 # from the beginning: whatever the back office does not list again is gone
                 _mark_all_backoffice_rows(session)
                 full = False
-            apply_page(session, page.items, clock())
-            _save_cursor(session, page.next if page.next is not None else since, clock())
-        since = page.next if page.next is not None else since
-        run.items += len(page.items)
+            apply_page(session, page.items, now)
+            since = page.next if page.next is not None else since
+            cursor.save(session, STREAM, since, now)
+        attempt.moved(len(page.items))
+        attempt.page_read(page)
 
 
 def _mark_all_backoffice_rows(session: Session) -> None:
@@ -79,13 +70,6 @@ def _mark_all_backoffice_rows(session: Session) -> None:
     session.execute(
         update(ProductGroup).where(ProductGroup.origin == "backoffice").values(pending_delete=True)
     )
-
-
-def _save_cursor(session: Session, cursor: str | None, now: datetime) -> None:
-    row = session.get(SyncCursor, STREAM) or SyncCursor(stream=STREAM)
-    row.cursor = cursor
-    row.updated_at = now
-    session.add(row)
 
 
 def apply_page(session: Session, items: list[dict], now: datetime) -> None:
@@ -209,40 +193,3 @@ def _apply_products(session: Session, items: list[dict], now: datetime) -> None:
     if wanted:
         session.execute(delete(Barcode).where(Barcode.code.in_(list(wanted))))
         session.execute(insert(Barcode.__table__), [{"code": c, "product_id": p} for c, p in wanted.items()])
-
-
-def finish(session: Session, clock: Callable[[], datetime], *, allow_mass_delete: bool = False) -> int:
-    """Delete what the back office deleted, unless the guard or a local-products question says wait."""
-    session.execute(delete(ProductGroup).where(ProductGroup.pending_delete.is_(True)))
-    flagged = session.execute(
-        select(func.count()).select_from(Product).where(Product.pending_delete.is_(True))
-    ).scalar_one()
-    total = session.execute(select(func.count()).select_from(Product)).scalar_one()
-    deleted = 0
-    mass = 0
-    if flagged:
-        if not allow_mass_delete and flagged > sync_settings.mass_delete_share(session) * total:
-            mass = flagged
-        else:
-            deleted = delete_flagged(session)
-    local = 0
-    if sync_settings.product_sync(session):
-        local = count_local(session)
-    confirmation.set_pending(session, clock(), mass_delete=mass, total=total, local_products=local)
-    return deleted
-
-
-def delete_flagged(session: Session) -> int:
-    return session.execute(delete(Product).where(Product.pending_delete.is_(True))).rowcount
-
-
-def count_local(session: Session) -> int:
-    return session.execute(
-        select(func.count()).select_from(Product).where(Product.origin == "local")
-    ).scalar_one()
-
-
-def delete_local(session: Session) -> int:
-    deleted = session.execute(delete(Product).where(Product.origin == "local")).rowcount
-    session.execute(delete(ProductGroup).where(ProductGroup.origin == "local"))
-    return deleted

@@ -7,58 +7,71 @@ full list must never let a removed cashier keep logging in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
-from agent.store import Store
-from agent.store.models import Employee, SyncCursor
+from agent.i18n import N_
+from agent.store.models import Employee
+from agent.sync import cursor
+from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "employees"
 
 
-def pull(store: Store, client: BackofficeClient, clock: Callable[[], datetime], *, limit: int = 500) -> int:
-    with store.read() as session:
-        row = session.get(SyncCursor, STREAM)
-        since = row.cursor if row else None
-    if since is not None:
-        try:
-            return _delta(store, client, since, clock, limit)
-        except errors.CursorExpired:
-            pass
-    return _full(store, client, clock, limit)
+class EmployeeStream(IntervalStream):
+    """Employees (names, roles, PIN hashes) down from the back office."""
+
+    name = STREAM
+    label = N_("employees")
+    interval = 900
+
+    def __init__(self, options):
+        self.page_limit = options.page_limit
+
+    def run(self, attempt: Attempt) -> None:
+        client = attempt.backoffice()
+        with attempt.store.read() as session:
+            since = cursor.load(session, STREAM)
+        if since is not None:
+            try:
+                _delta(attempt, client, since, self.page_limit)
+                return
+            except errors.CursorExpired:
+                pass
+        _full(attempt, client, self.page_limit)
 
 
-def _delta(store: Store, client: BackofficeClient, since: str, clock, limit: int) -> int:
-    moved = 0
+def _delta(attempt: Attempt, client: BackofficeClient, since: str, limit: int) -> None:
     for page in client.pages("employees", since, limit):
-        with store.write() as session:
+        now = attempt.clock()
+        with attempt.store.write() as session:
             for item in page.items:
-                _apply(session, item, clock())
+                _apply(session, item, now)
             since = page.next if page.next is not None else since
-            _save_cursor(session, since, clock())
-        moved += len(page.items)
-    return moved
+            cursor.save(session, STREAM, since, now)
+        attempt.moved(len(page.items))
+        attempt.page_read(page)
 
 
-def _full(store: Store, client: BackofficeClient, clock, limit: int) -> int:
+def _full(attempt: Attempt, client: BackofficeClient, limit: int) -> None:
     items: list[dict] = []
-    cursor = None
+    since = None
     for page in client.pages("employees", None, limit):
         items.extend(page.items)
-        cursor = page.next if page.next is not None else cursor
-    with store.write() as session:
+        since = page.next if page.next is not None else since
+    now = attempt.clock()
+    with attempt.store.write() as session:
         listed = {str(item["id"]) for item in items if not item.get("deleted")}
         for item in items:
-            _apply(session, item, clock())
+            _apply(session, item, now)
         stale = [e.id for e in session.exec(select(Employee)).all() if e.remote_id not in listed]
         if stale:
             session.execute(delete(Employee).where(Employee.id.in_(stale)))
-        _save_cursor(session, cursor, clock())
-    return len(items)
+        cursor.save(session, STREAM, since, now)
+    attempt.moved(len(items))
 
 
 def _apply(session: Session, item: dict, now: datetime) -> None:
@@ -76,10 +89,3 @@ def _apply(session: Session, item: dict, now: datetime) -> None:
     if not session.execute(update(Employee).where(Employee.remote_id == remote_id).values(**values)).rowcount:
         session.add(Employee(remote_id=remote_id, **values))
         session.flush()
-
-
-def _save_cursor(session: Session, cursor: str | None, now: datetime) -> None:
-    row = session.get(SyncCursor, STREAM) or SyncCursor(stream=STREAM)
-    row.cursor = cursor
-    row.updated_at = now
-    session.add(row)

@@ -7,15 +7,16 @@ reported back on the next run until the back office has acknowledged it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
-from agent.store import Store
-from agent.store.models import MarketplaceOrder, SyncCursor
+from agent.store.models import MarketplaceOrder, SyncStatus
+from agent.sync import cursor
+from agent.sync import settings as sync_settings
+from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "orders"
 SOURCE = "backoffice"
@@ -25,37 +26,43 @@ CURRENCY_REASON = N_(
 LOCAL_FINAL = {"fiscalized", "rejected"}
 
 
-def pull(
-    store: Store,
-    client: BackofficeClient,
-    clock: Callable[[], datetime],
-    shop_currency: str,
-    *,
-    limit: int = 500,
-) -> int:
-    moved = _report_outcomes(store, client, clock)
-    with store.read() as session:
-        row = session.get(SyncCursor, STREAM)
-        since = row.cursor if row else None
-    try:
-        return moved + _pull(store, client, clock, shop_currency, since, limit)
-    except errors.CursorExpired:  # 410: the back office compacted its feed; read it all again
-        return moved + _pull(store, client, clock, shop_currency, None, limit)
+class BackofficeOrderStream(IntervalStream):
+    """Orders the back office relays down; the cashier's outcome of each goes back up."""
 
+    name = STREAM
+    label = N_("orders")
+    interval = 60
 
-def _pull(store: Store, client: BackofficeClient, clock, shop_currency: str, since, limit: int) -> int:
-    moved = 0
-    for page in client.pages("orders", since, limit):
-        with store.write() as session:
-            for item in page.items:
-                apply_order(session, item, shop_currency, clock())
-            since = page.next if page.next is not None else since
-            cursor = session.get(SyncCursor, STREAM) or SyncCursor(stream=STREAM)
-            cursor.cursor = since
-            cursor.updated_at = clock()
-            session.add(cursor)
-        moved += len(page.items)
-    return moved
+    def __init__(self, options):
+        self.page_limit = options.page_limit
+        self.shop_currency = options.shop_currency
+
+    def due(self, session: Session, now: datetime, row: SyncStatus | None) -> bool:
+        if sync_settings.interval(session, self.name, self.interval) == sync_settings.NEVER:
+            return False
+        # the cashier's outcome goes back without waiting an interval
+        return super().due(session, now, row) or unreported(session)
+
+    def run(self, attempt: Attempt) -> None:
+        client = attempt.backoffice()
+        _report_outcomes(attempt, client)
+        with attempt.store.read() as session:
+            since = cursor.load(session, STREAM)
+        try:
+            self._pull(attempt, client, since)
+        except errors.CursorExpired:  # 410: the back office compacted its feed; read it all again
+            self._pull(attempt, client, None)
+
+    def _pull(self, attempt: Attempt, client: BackofficeClient, since: str | None) -> None:
+        for page in client.pages("orders", since, self.page_limit):
+            now = attempt.clock()
+            with attempt.store.write() as session:
+                for item in page.items:
+                    apply_order(session, item, self.shop_currency, now)
+                since = page.next if page.next is not None else since
+                cursor.save(session, STREAM, since, now)
+            attempt.moved(len(page.items))
+            attempt.page_read(page)
 
 
 def apply_order(session: Session, item: dict, shop_currency: str, now: datetime) -> None:
@@ -102,14 +109,14 @@ def unreported(session: Session) -> bool:
     return session.exec(_unreported_query().limit(1)).first() is not None
 
 
-def _report_outcomes(store: Store, client: BackofficeClient, clock: Callable[[], datetime]) -> int:
-    with store.read() as session:
+def _report_outcomes(attempt: Attempt, client: BackofficeClient) -> None:
+    with attempt.store.read() as session:
         todo = session.exec(_unreported_query()).all()
     for order in todo:
         client.order_status(order.remote_id, order.status, order.receipt_uuid, order.reason)
-        with store.write() as session:
+        with attempt.store.write() as session:
             row = session.get(MarketplaceOrder, order.id)
             row.status_reported = True
-            row.updated_at = clock()
+            row.updated_at = attempt.clock()
             session.add(row)
-    return len(todo)
+        attempt.moved()

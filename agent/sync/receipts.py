@@ -9,16 +9,23 @@ Backoff (exponential with jitter) lives in ``OutboxItem.next_attempt_at``, so it
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
+from agent.i18n import N_
+from agent.journal.records import outbox_queue
 from agent.store import Store
-from agent.store.models import FiscalDocument, OutboxItem
+from agent.store.models import FiscalDocument, OutboxItem, SyncStatus
+from agent.sync.stream import Attempt
+
+log = logging.getLogger(__name__)
 
 DONE = {"accepted", "duplicate", "conflict", "rejected"}
 
@@ -35,17 +42,95 @@ class Backoff:
         return max(at_least, step * self.rng.uniform(0.5, 1.0))
 
 
-@dataclass
-class UploadRun:
-    sent: int = 0  # documents the back office now holds (accepted + duplicate)
-    kept: int = 0  # conflict or rejected: kept for the operator
-    failed_batches: int = 0
-
-
 def _payload_builder() -> Callable[[Session, FiscalDocument], dict]:
     from agent.journal.payload import document_payload
 
     return document_payload
+
+
+HEARTBEAT_EVERY = 300  # seconds between heartbeats, documents or not
+
+
+class ReceiptStream:
+    """Fiscal documents up to the back office, continuously; the heartbeat rides along."""
+
+    name = "receipts"
+    label = N_("receipts")
+    interval = None
+    remote = "backoffice"
+
+    def __init__(self, options):
+        self.batch = options.batch
+        self.backoff = options.backoff
+        self.payload = options.payload or _payload_builder()
+        self.printer_state = options.printer_state
+        self._last_heartbeat: datetime | None = None
+
+    def _heartbeat_due(self, now: datetime) -> bool:
+        return self._last_heartbeat is None or (now - self._last_heartbeat).total_seconds() >= HEARTBEAT_EVERY
+
+    def due(self, session: Session, now: datetime, row: SyncStatus | None) -> bool:
+        return due(session, now) or self._heartbeat_due(now)
+
+    def next_run(self, session: Session, now: datetime, ok: bool) -> datetime | None:
+        return next_attempt(session)
+
+    def status(self, session: Session) -> dict:
+        out: dict = {"interval": "continuous"}
+        retry = next_attempt(session)
+        if retry is not None:
+            out["next_run"] = retry.isoformat()
+        return out
+
+    def run(self, attempt: Attempt) -> None:
+        with attempt.store.read() as session:
+            attempt.progress.total = session.exec(
+                select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+            ).one()
+        client = attempt.backoffice()
+        self._upload(attempt, client)
+        self._heartbeat(attempt, client)
+
+    def _upload(self, attempt: Attempt, client: BackofficeClient) -> None:
+        """Send batches while the head of the queue is due; stops at the first failed request."""
+        while not attempt.stopped():
+            now = attempt.clock()
+            with attempt.store.read() as session:
+                if not due(session, now):
+                    return
+                items = []
+                for item in head(session, self.batch):
+                    if item.next_attempt_at is not None and item.next_attempt_at > now:
+                        break  # keep the order: nothing overtakes a document that is waiting
+                    items.append(item)
+                documents = [
+                    self.payload(session, session.get(FiscalDocument, item.document_id)) for item in items
+                ]
+            ids = [item.id for item in items]
+            try:
+                results = client.send_documents(documents)
+            except (errors.Stopped, errors.Unauthorized):
+                raise  # nothing was sent (or nothing may be): no backoff
+            except errors.BackofficeError as exc:
+                _retry_later(attempt.store, ids, attempt.clock(), exc, self.backoff)
+                raise
+            uuids = [d["uuid"] for d in documents]
+            sent, kept = _apply_results(attempt.store, ids, uuids, results, attempt.clock(), self.backoff)
+            attempt.moved(sent + kept)
+
+    def _heartbeat(self, attempt: Attempt, client: BackofficeClient) -> None:
+        now = attempt.clock()
+        if not self._heartbeat_due(now):
+            return
+        self._last_heartbeat = now  # tried: the next one in HEARTBEAT_EVERY, answered or not
+        with attempt.store.read() as session:
+            depth = outbox_queue(session, now)["depth"]
+        try:
+            client.heartbeat(self.printer_state(), depth)
+        except (errors.Unauthorized, errors.Stopped):
+            raise
+        except errors.BackofficeError as exc:  # a missed heartbeat is not a failed upload
+            log.debug("heartbeat failed: %s", exc.text)
 
 
 def head(session: Session, limit: int) -> list[OutboxItem]:
@@ -65,49 +150,6 @@ def due(session: Session, now: datetime) -> bool:
 def next_attempt(session: Session) -> datetime | None:
     first = head(session, 1)
     return first[0].next_attempt_at if first else None
-
-
-def upload(
-    store: Store,
-    client: BackofficeClient,
-    clock: Callable[[], datetime],
-    *,
-    batch: int = 50,
-    backoff: Backoff | None = None,
-    on_unauthorized: Callable[[], None] | None = None,
-    payload: Callable[[Session, FiscalDocument], dict] | None = None,
-) -> UploadRun:
-    """Send batches while the head of the queue is due; stops at the first failed request."""
-    backoff = backoff or Backoff()
-    payload = payload or _payload_builder()
-    run = UploadRun()
-    while True:
-        now = clock()
-        with store.read() as session:
-            if not due(session, now):
-                return run
-            items = []
-            for item in head(session, batch):
-                if item.next_attempt_at is not None and item.next_attempt_at > now:
-                    break  # keep the order: nothing overtakes a document that is waiting
-                items.append(item)
-            documents = [payload(session, session.get(FiscalDocument, item.document_id)) for item in items]
-        ids = [item.id for item in items]
-        try:
-            results = client.send_documents(documents)
-        except errors.Stopped:
-            raise  # nothing was sent: no backoff
-        except errors.Unauthorized:
-            if on_unauthorized:
-                on_unauthorized()
-            raise
-        except errors.BackofficeError as exc:
-            run.failed_batches += 1
-            _retry_later(store, ids, clock(), exc, backoff)
-            raise
-        sent, kept = _apply_results(store, ids, [d["uuid"] for d in documents], results, clock(), backoff)
-        run.sent += sent
-        run.kept += kept
 
 
 def _retry_later(

@@ -1,4 +1,8 @@
-"""The scheduler: runs due streams in worker threads; a stream never overlaps itself.
+"""The scheduler: runs due streams in sync's own worker threads; a stream never overlaps itself.
+
+Sync has its own bounded thread pool, so a slow back office can hold at most these threads and
+never the ones the journal and the local API need for a sale. A "sync now" for a stream that is
+already running joins that run instead of queueing a second one behind it.
 
 Time comes from the clock it is given (the daemon's ``ctx.clock``), so tests move time by hand and
 call ``tick()``; the daemon calls ``run_forever()``, which ticks every ``poll`` seconds or as soon as
@@ -10,38 +14,57 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
-from agent.sync.engine import RunResult, SyncEngine
+from agent.sync.engine import SyncEngine
+from agent.sync.stream import RunResult
 
 log = logging.getLogger(__name__)
 
+WORKERS = 8  # sync's threads: every stream at once plus the due check; more streams queue here
+STOP_GRACE = 5.0  # seconds shutdown waits for runs to notice; a request in flight is broken at once
+
 
 class Scheduler:
-    def __init__(self, engine: SyncEngine, poll: float = 1.0):
+    def __init__(self, engine: SyncEngine, poll: float = 1.0, workers: int = WORKERS):
         self.engine = engine
         self.poll = poll
         self.running: dict[str, asyncio.Task] = {}
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kassa-sync")
         self._wake = asyncio.Event()
         self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    async def _call(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def start(self, stream: str) -> tuple[asyncio.Task, bool]:
+        """The run of ``stream``: the one in progress (joined: True) or a new one."""
+        self.engine.stream(stream)  # ValueError for an unknown stream
+        task = self.running.get(stream)
+        if task is not None and not task.done():
+            return task, True
+        task = asyncio.create_task(self._run(stream), name=f"sync-{stream}")
+        self.running[stream] = task
+        return task, False
+
     async def tick(self) -> list[str]:
         """Start every due stream that is not already running; returns the streams started."""
-        due = await asyncio.to_thread(self.engine.due_streams, self.engine.clock())
+        if self._stopping:
+            return []
+        due = await self._call(self.engine.due_streams, self.engine.clock())
         started = []
         for stream in due:
-            task = self.running.get(stream)
-            if task is not None and not task.done():
-                continue
-            self.running[stream] = asyncio.create_task(self._run(stream), name=f"sync-{stream}")
-            started.append(stream)
+            _task, joined = self.start(stream)
+            if not joined:
+                started.append(stream)
         return started
 
     async def _run(self, stream: str) -> RunResult:
         try:
-            return await asyncio.to_thread(self.engine.run, stream)
+            return await self._call(self.engine.run, stream)
         except Exception:
             log.exception("sync %s crashed", stream)
             return RunResult(stream, ok=False, error="internal error")
@@ -63,7 +86,10 @@ class Scheduler:
             self._wake.clear()
 
     async def stop(self) -> None:
+        """End every run promptly: no new request, the one in flight broken, then the threads go."""
         self._stopping = True
         self.engine.stopping.set()
         self._wake.set()
-        await self.settle()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), timeout=STOP_GRACE)
+        self._executor.shutdown(wait=False, cancel_futures=True)

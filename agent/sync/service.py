@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from agent.sync import PULLED, STREAMS, confirmation
+from agent.sync import deletions
 from agent.sync import settings as sync_settings
 from agent.sync.engine import SyncEngine
 from agent.sync.scheduler import Scheduler
@@ -23,27 +23,37 @@ class SyncService:
     def status_summary(self) -> dict:
         return self.engine.status_summary()
 
+    def streams(self) -> list[str]:
+        return list(self.engine.streams)
+
     async def sync_now(self, streams: list[str] | None = None, wait: bool = True) -> list[dict]:
-        """ "Обновить сейчас": the scheduler's own code path, for any stream, "never" included."""
-        chosen = [s for s in STREAMS if s in (streams or STREAMS)]
-        runs = [asyncio.create_task(asyncio.to_thread(self.engine.run, stream)) for stream in chosen]
+        """ "Обновить сейчас": the scheduler's own code path, for any stream, "never" included.
+
+        A stream already running is joined, not queued a second time; ValueError names an unknown one.
+        """
+        for name in streams or ():
+            self.engine.stream(name)
+        chosen = [name for name in self.engine.streams if name in (streams or self.engine.streams)]
+        runs = [(name, *self.scheduler.start(name)) for name in chosen]
         if not wait:
-            for task in runs:
-                task.add_done_callback(lambda t: t.exception())
-            return [{"stream": stream, "started": True} for stream in chosen]
-        results = await asyncio.gather(*runs)
-        return [result.as_dict() for result in results]
+            return [{"stream": name, "started": True, "joined": joined} for name, _task, joined in runs]
+        results = await asyncio.gather(*(task for _name, task, _joined in runs))
+        return [
+            {**result.as_dict(), "joined": joined}
+            for (_name, _task, joined), result in zip(runs, results, strict=True)
+        ]
 
     def settings(self) -> dict:
+        defaults = {name: self.engine.streams[name].interval for name in self.engine.interval_streams()}
         with self.store.read() as session:
-            out = sync_settings.snapshot(session)
-            out["confirmation"] = confirmation.describe(session)
+            out = sync_settings.snapshot(session, defaults)
+            out["confirmation"] = deletions.describe(session)
             return out
 
     def update_settings(self, changes: dict) -> dict:
         """Intervals and product sync; validated before anything is saved (ValueError names the key)."""
         intervals = {}
-        for stream in PULLED:
+        for stream in self.engine.interval_streams():
             if stream in changes and changes[stream] is not None:
                 try:
                     intervals[stream] = sync_settings.check_interval(changes[stream])
@@ -60,28 +70,15 @@ class SyncService:
             if share is not None:
                 sync_settings.put(session, sync_settings.MASS_DELETE_KEY, share)
             if changes.get("product_sync") is not None:
-                self._set_product_sync(session, bool(changes["product_sync"]), bool(changes.get("confirm")))
+                deletions.set_product_sync(
+                    session, self.engine.clock(), bool(changes["product_sync"]), bool(changes.get("confirm"))
+                )
         self.scheduler.wake()
         return self.settings()
 
-    def _set_product_sync(self, session, on: bool, confirmed: bool) -> None:
-        from agent.sync import catalog
-
-        sync_settings.put(session, sync_settings.PRODUCT_SYNC_KEY, on)
-        question = confirmation.pending(session) or {}
-        mass = int(question.get("mass_delete") or 0)
-        total = int(question.get("catalog_size") or 0)
-        local = catalog.count_local(session) if on else 0
-        if on and local and confirmed:
-            catalog.delete_local(session)
-            local = 0
-        confirmation.set_pending(
-            session, self.engine.clock(), mass_delete=mass, total=total, local_products=local
-        )
-
     def confirm(self, accept: bool) -> dict:
         with self.store.write() as session:
-            if confirmation.pending(session) is None:
+            if deletions.pending(session) is None:
                 return {"deleted": None, "settings": None}
-            deleted = confirmation.resolve(session, accept)
+            deleted = deletions.resolve(session, accept)
         return {"deleted": deleted, "settings": self.settings()}

@@ -13,7 +13,6 @@ from agent.store.models import Setting
 
 INTERVALS = (60, 300, 900, 1800, 3600, 14400, 86400)
 NEVER = "never"
-DEFAULT_INTERVALS: dict[str, int | str] = {"products": 900, "employees": 900, "orders": 60}
 DEFAULT_MASS_DELETE_SHARE = 0.5
 
 INTERVAL_KEY = "sync.interval.{stream}"
@@ -44,12 +43,13 @@ def put(session: Session, key: str, value: object) -> None:
     session.add(row)
 
 
-def interval(session: Session, stream: str) -> int | str:
-    value = get(session, INTERVAL_KEY.format(stream=stream), DEFAULT_INTERVALS[stream])
+def interval(session: Session, stream: str, default: int | str) -> int | str:
+    """The operator's interval for ``stream``, else the stream's own ``default``."""
+    value = get(session, INTERVAL_KEY.format(stream=stream), default)
     try:
         return check_interval(value)
     except ValueError:
-        return DEFAULT_INTERVALS[stream]
+        return default
 
 
 def product_sync(session: Session) -> bool:
@@ -62,10 +62,10 @@ def mass_delete_share(session: Session) -> float:
     return float(value) if isinstance(value, int | float) and 0 < value <= 1 else DEFAULT_MASS_DELETE_SHARE
 
 
-def snapshot(session: Session) -> dict:
-    """The settings as GET /v1/sync/settings shows them."""
+def snapshot(session: Session, defaults: dict[str, int | str]) -> dict:
+    """The settings as GET /v1/sync/settings shows them (``defaults``: each interval stream's own)."""
     return {
-        **{stream: interval(session, stream) for stream in DEFAULT_INTERVALS},
+        **{stream: interval(session, stream, default) for stream, default in defaults.items()},
         "product_sync": product_sync(session),
         "mass_delete_share": mass_delete_share(session),
     }

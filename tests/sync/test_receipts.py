@@ -87,7 +87,7 @@ def test_backoff_is_persisted_and_survives_a_restart(reg, bo):
     reg.pair(bo)
     reg.add_documents(2)
     bo.stop()
-    reg.engine.backoff = Backoff(base=30, cap=600)
+    reg.engine.streams["receipts"].backoff = Backoff(base=30, cap=600)
     result = reg.engine.run("receipts")
     assert not result.ok and result.error_code == "backoffice_unreachable"
     items = _outbox(reg)

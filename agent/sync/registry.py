@@ -1,0 +1,36 @@
+"""The built-in streams, in the order status and ``kassa sync`` list them.
+
+A new built-in stream is its own module with a class that implements ``agent.sync.stream.Stream``
+and takes ``StreamOptions``; its line here is the only other change. Streams that exist once per
+configured account register themselves at run time (``SyncEngine.add_stream``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.sync.catalog import ProductStream
+from agent.sync.employees import EmployeeStream
+from agent.sync.orders import BackofficeOrderStream
+from agent.sync.receipts import ReceiptStream
+from agent.sync.stream import Stream
+
+BUILTIN = (ReceiptStream, ProductStream, EmployeeStream, BackofficeOrderStream)
+
+
+@dataclass
+class StreamOptions:
+    """What built-in streams take from the daemon's configuration."""
+
+    page_limit: int = 500
+    batch: int = 50
+    backoff: Any = None  # agent.sync.receipts.Backoff
+    payload: Callable | None = None  # how a fiscal document becomes its upload body (tests replace it)
+    shop_currency: str = "RUB"
+    printer_state: Callable[[], str] = field(default=lambda: "unknown")
+
+
+def builtin(options: StreamOptions) -> list[Stream]:
+    return [cls(options) for cls in BUILTIN]
