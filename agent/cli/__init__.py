@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sale": "agent.cli.sale_cmd:sale",
     "printer": "agent.cli.printer_cmd:printer",
     "orders": "agent.cli.orders_cmd:orders",
+    "products": "agent.cli.products_cmd:products",
     "marketplace": "agent.cli.marketplace_cmd:marketplace",
 }
 
@@ -38,6 +39,7 @@ NOT_YET: dict[str, str] = {
     "demo": N_("Run everything on emulated hardware and open the TUI."),
     "pair": N_("Pair this register with the back office using a sync code."),
     "unpair": N_("Forget the back-office credentials (unsent documents are kept)."),
+    "products": N_("Products: search, and add one while product sync is off."),
     "sync": N_("Sync now (Обновить сейчас)."),
     "status": N_("Show the register's state."),
     "sale": N_("Make a sale from the shell."),

@@ -65,3 +65,17 @@ def fiscalize(order_id: int, pay: str) -> None:
                 id=order_id, fd=receipt["fd"], sign=receipt["fiscal_sign"]
             )
         )
+
+
+@orders.command("reject", help=_("Reject one order: it is not fiscalized, and the back office is told so."))
+@click.argument("order_id", type=int)
+@click.option("--reason", metavar="TEXT", help=_("why (shown beside the order)"))
+def reject(order_id: int, reason: str | None) -> None:
+    if reason is not None and len(reason) > 200:
+        raise UserError(_("--reason: at most 200 characters"), 2)
+    try:
+        with _client() as client:
+            client.post(f"/v1/orders/{order_id}/reject", json={"reason": reason})
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    click.echo(_("Order {id} rejected.").format(id=order_id))

@@ -27,7 +27,7 @@ import click
 from agent.backoffice.errors import EXIT_CODES, BackofficeError
 from agent.cli import UserError
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
-from agent.i18n import _
+from agent.i18n import _, ngettext
 
 
 def _print_paired(pairing: dict) -> None:
@@ -83,11 +83,40 @@ def _pair_here(settings, code: str, url: str | None) -> dict:
         raise UserError(str(exc), 1) from None
 
 
+def _unpair_question(settings) -> str:
+    """What unpairing forgets and keeps, asked before doing it."""
+    try:
+        with DaemonClient(settings.socket, timeout=10) as client:
+            status = client.get("/v1/status")
+    except DaemonError:
+        return _("Unpair this register from the back office?")
+    pairing = status.get("pairing") or {}
+    depth = (status.get("queue") or {}).get("depth") or 0
+    question = _("Unpair this register from {organization} ({url})?").format(
+        organization=pairing.get("organization") or "?", url=pairing.get("backoffice_url") or "?"
+    )
+    if depth:
+        question += " " + ngettext(
+            "{n} unsent document is kept and goes out after pairing again.",
+            "{n} unsent documents are kept and go out after pairing again.",
+            depth,
+        ).format(n=depth)
+    return question
+
+
 @click.command("unpair", help=_("Forget the back-office credentials (unsent documents are kept)."))
-def unpair() -> None:
+@click.option("--yes", "-y", is_flag=True, help=_("do not ask for confirmation (for scripts)"))
+def unpair(yes: bool) -> None:
     from agent.config import load_settings
 
     settings = load_settings()
+    if not yes:
+        try:
+            agreed = click.confirm(_unpair_question(settings), default=False)
+        except click.Abort:
+            agreed = False
+        if not agreed:
+            raise UserError(_("not unpaired (to unpair without a question: kassa unpair --yes)"), 1)
     try:
         with DaemonClient(settings.socket) as client:
             was_paired = client.delete("/v1/pairing")["was_paired"]
@@ -104,5 +133,6 @@ def unpair() -> None:
         raise UserError(exc.message, 1) from None
     if was_paired:
         click.echo(_("Unpaired: the back-office credentials are forgotten; unsent documents are kept."))
+        click.echo(_("To pair again: kassa pair CODE (the back office's address is kept)"))
     else:
         click.echo(_("This register was not paired."))

@@ -157,6 +157,8 @@ def describe_fn(fn: dict[str, Any] | None) -> str:
 def describe_pairing(status: dict[str, Any]) -> str:
     pairing = status.get("pairing") or {}
     if not status.get("paired"):
+        if status.get("backoffice_url"):
+            return _("not paired: kassa pair CODE (back office {url})").format(url=status["backoffice_url"])
         return _("not paired: kassa pair CODE --backoffice URL")
     text = _("paired with {organization}, store {store} ({url})").format(
         organization=pairing.get("organization") or "?",
@@ -166,6 +168,34 @@ def describe_pairing(status: dict[str, Any]) -> str:
     if pairing.get("needs_repair"):
         text += "; " + _("the back office refused the token: pair again")
     return text
+
+
+def describe_question(question: dict[str, Any]) -> str:
+    """A pending deletion question of product sync, one line, with how to answer it."""
+    parts = []
+    local = question.get("local_products") or {}
+    if local.get("count"):
+        parts.append(
+            ngettext(
+                "{n} product added at this register",
+                "{n} products added at this register",
+                local["count"],
+            ).format(n=local["count"])
+        )
+    mass = question.get("mass_delete") or {}
+    if mass.get("count"):
+        parts.append(
+            _("{count} of {total} products deleted by the back office").format(
+                count=mass["count"], total=mass.get("catalog_size", "?")
+            )
+        )
+    return _(
+        "waiting for a confirmation to delete {what}: kassa sync confirm (delete) or kassa sync keep"
+    ).format(what=_(" and ").join(parts) or "?")
+
+
+def pending_question(status: dict[str, Any]) -> dict[str, Any] | None:
+    return ((status.get("sync") or {}).get("confirmation")) or None
 
 
 def attention(status: dict[str, Any]) -> list[str]:
@@ -203,6 +233,9 @@ def attention(status: dict[str, Any]) -> list[str]:
             problems.append(
                 _("sync of {stream} failed: {error}").format(stream=stream_label(name), error=error)
             )
+    question = pending_question(status)
+    if question:
+        problems.append(_("product sync: {question}").format(question=describe_question(question)))
     fn = status.get("fn") or {}
     if fn.get("days_left") is not None and fn["days_left"] <= FN_DAYS_WARNING:
         problems.append(_("FN/OFD: {fn}").format(fn=describe_fn(fn)))
@@ -233,6 +266,9 @@ def render(status: dict[str, Any]) -> str:
                 _("{count} (product sync {state})").format(count=products.get("count", 0), state=sync),
             )
         )
+    question = pending_question(status)
+    if question:
+        rows.append((_("Question"), describe_question(question)))
     streams = status.get("streams") or {}
     for name in stream_order(streams):
         rows.append(
@@ -247,22 +283,43 @@ def render(status: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help=_("print the daemon's status as JSON"))
 @click.option("--check", is_flag=True, help=_("list what needs attention; exit 1 if anything does"))
 def status(as_json: bool, check: bool) -> None:
-    from agent.cli import UserError
+    from agent.cli import EXIT_CONFIG, UserError
     from agent.client import DaemonClient, DaemonError, DaemonNotRunning
-    from agent.config import load_settings, socket_path
+    from agent.config import ConfigError, load_settings, socket_path
 
+    config_problem = None
     try:
         socket = load_settings().socket
-    except Exception:  # a broken config must not hide the daemon's answer: it may be running fine
+    except ConfigError as exc:  # a broken config must not hide the daemon's answer: it may be running fine
+        config_problem = str(exc)
         socket = socket_path()
     try:
         with DaemonClient(socket, timeout=15) as client:
             data = client.get("/v1/status")
     except DaemonNotRunning as exc:
+        if config_problem:
+            # the daemon reads the same file: starting it would fail the same way
+            click.echo(f"kassa: {config_problem}", err=True)
+            raise UserError(
+                _(
+                    "the kassa daemon is not running, and it will not start until the config is fixed "
+                    "(check it with: kassa config check)"
+                ),
+                EXIT_CONFIG,
+            ) from None
         raise UserError(exc.message, EXIT_NOT_RUNNING) from None
     except DaemonError as exc:
         raise UserError(exc.message) from None
+    if config_problem:
+        click.echo(
+            _("kassa: {problem} (the running daemon still uses the config it started with)").format(
+                problem=config_problem
+            ),
+            err=True,
+        )
     problems = attention(data)
+    if config_problem:
+        problems.insert(0, config_problem)
     if as_json:
         if check:
             data = dict(data, attention=problems)

@@ -1,4 +1,8 @@
-"""`kassa sync [--stream ...] [--wait]`: "Обновить сейчас", the scheduler's own code path, any stream."""
+"""`kassa sync [--stream ...] [--wait]`: "Обновить сейчас", the scheduler's own code path, any stream.
+
+`kassa sync settings` prints and changes what the TUI's settings dialog does; `kassa sync confirm|keep`
+answers a pending deletion question (the technician's answer, from the shell).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,41 @@ import click
 
 from agent.cli import UserError
 from agent.client import DaemonClient, DaemonError
-from agent.i18n import _
+from agent.i18n import N_, _, ngettext
 
 STREAM_NAMES = {
-    "receipts": _("receipts"),
-    "products": _("products"),
-    "employees": _("employees"),
-    "orders": _("orders"),
+    "receipts": N_("receipts"),
+    "products": N_("products"),
+    "employees": N_("employees"),
+    "orders": N_("orders"),
+}
+PULLED = ("products", "employees", "orders")
+
+# what a technician types -> seconds; the daemon accepts only the vendor's list
+INTERVAL_WORDS = {
+    "1m": 60,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "1h": 3600,
+    "60m": 3600,
+    "4h": 14400,
+    "24h": 86400,
+    "1d": 86400,
 }
 
 
-@click.command("sync", help=_("Sync now (Обновить сейчас)."))
+def _client(timeout: float = 30) -> DaemonClient:
+    from agent.config import load_settings
+
+    return DaemonClient(load_settings().socket, timeout=timeout)
+
+
+def _name(stream: str) -> str:
+    return _(STREAM_NAMES[stream]) if stream in STREAM_NAMES else stream
+
+
+@click.group("sync", invoke_without_command=True, help=_("Sync now (Обновить сейчас)."))
 @click.option(
     "--stream",
     type=click.Choice(["receipts", "products", "employees", "orders", "all"]),
@@ -25,18 +53,18 @@ STREAM_NAMES = {
     help=_("Which stream to sync."),
 )
 @click.option("--wait", is_flag=True, help=_("Wait until it is done and print what moved."))
-def sync(stream: str, wait: bool) -> None:
-    from agent.config import load_settings
-
-    settings = load_settings()
+@click.pass_context
+def sync(ctx: click.Context, stream: str, wait: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     try:
-        with DaemonClient(settings.socket, timeout=3600) as client:
+        with _client(timeout=3600) as client:
             answer = client.post("/v1/sync", json={"streams": [stream], "wait": wait})
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     failed = False
     for result in answer["results"]:
-        name = STREAM_NAMES.get(result["stream"], result["stream"])
+        name = _name(result["stream"])
         if not wait:
             click.echo(_("{stream}: started").format(stream=name))
         elif result["ok"]:
@@ -46,8 +74,154 @@ def sync(stream: str, wait: bool) -> None:
                 click.echo(
                     _("{stream}: waiting for a confirmation before deleting products").format(stream=name)
                 )
+                click.echo(describe_question(question))
         else:
             failed = True
             click.echo(_("{stream}: failed: {error}").format(stream=name, error=result["error"]), err=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+# ---- settings -----------------------------------------------------------------------------------
+
+
+def parse_interval(value: str) -> int | str:
+    """ "never", "15m", "4h" or seconds, as the API takes it; a bad word is a usage error."""
+    word = value.strip().lower()
+    if word in ("never", "никогда"):
+        return "never"
+    if word in INTERVAL_WORDS:
+        return INTERVAL_WORDS[word]
+    if word.isdigit():
+        return int(word)
+    raise click.BadParameter(
+        _("expected never, 1m, 5m, 15m, 30m, 1h, 4h, 24h or seconds; got {value}").format(value=value)
+    )
+
+
+def describe_interval(value: int | str) -> str:
+    if value == "never":
+        return _("never")
+    if not isinstance(value, int):
+        return str(value)
+    if value % 3600 == 0:
+        hours = value // 3600
+        return ngettext("every {n} hour", "every {n} hours", hours).format(n=hours)
+    minutes = value // 60
+    return ngettext("every {n} minute", "every {n} minutes", minutes).format(n=minutes)
+
+
+def describe_question(question: dict) -> str:
+    """The pending deletion question in words, with how to answer it."""
+    lines = []
+    local = question.get("local_products")
+    if local:
+        lines.append(
+            ngettext(
+                "Product sync is on: {n} product added at this register will be deleted, so the list "
+                "matches the back office's exactly.",
+                "Product sync is on: {n} products added at this register will be deleted, so the list "
+                "matches the back office's exactly.",
+                local["count"],
+            ).format(n=local["count"])
+        )
+        names = [f"{item['code']} {item['name']}" for item in local.get("sample") or []][:10]
+        if names:
+            lines.append("  " + "; ".join(names) + ("; …" if local["count"] > len(names) else ""))
+    mass = question.get("mass_delete")
+    if mass:
+        lines.append(
+            _("The back office deleted {count} of {total} products.").format(
+                count=mass["count"], total=mass["catalog_size"]
+            )
+        )
+    lines.append(_("Delete them: kassa sync confirm; keep them: kassa sync keep"))
+    return "\n".join(lines)
+
+
+def print_settings(settings: dict) -> None:
+    click.echo(_("Receipts: {every}").format(every=_("continuously")))
+    for stream in PULLED:
+        value = settings.get(stream)
+        if value is not None:
+            label = _name(stream)
+            click.echo(f"{label[:1].upper()}{label[1:]}: {describe_interval(value)}")
+    state = _("on") if settings.get("product_sync") else _("off")
+    click.echo(_("Product sync: {state}").format(state=state))
+    question = settings.get("confirmation")
+    if question:
+        click.echo()
+        click.echo(_("Waiting for a confirmation:"))
+        click.echo(describe_question(question))
+
+
+@sync.command("settings", help=_("Print the exchange settings, or change them (as the TUI's dialog does)."))
+@click.option("--products", metavar="INTERVAL", help=_("how often to pull products: 15m, 1h, ... or never"))
+@click.option("--employees", metavar="INTERVAL", help=_("how often to pull employees"))
+@click.option("--orders", metavar="INTERVAL", help=_("how often to pull orders"))
+@click.option(
+    "--product-sync",
+    type=click.Choice(["on", "off"]),
+    help=_("on: the product list equals the back office's (local products are deleted after a confirmation)"),
+)
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
+def settings_command(
+    products: str | None, employees: str | None, orders: str | None, product_sync: str | None, as_json: bool
+) -> None:
+    changes: dict = {}
+    for stream, value in (("products", products), ("employees", employees), ("orders", orders)):
+        if value is not None:
+            try:
+                changes[stream] = parse_interval(value)
+            except click.BadParameter as exc:
+                raise UserError(f"--{stream}: {exc.format_message()}", 2) from None
+    if product_sync is not None:
+        changes["product_sync"] = product_sync == "on"
+    try:
+        with _client() as client:
+            answer = (
+                client.put("/v1/sync/settings", json=changes) if changes else client.get("/v1/sync/settings")
+            )
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    if as_json:
+        import json
+
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    if changes:
+        click.echo(_("Saved."))
+    print_settings(answer)
+
+
+# ---- the deletion question ----------------------------------------------------------------------
+
+
+def _answer(accept: bool) -> None:
+    try:
+        with _client(timeout=120) as client:
+            outcome = client.post("/v1/sync/confirm", json={"accept": accept})
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    deleted = outcome.get("deleted") or {}
+    if accept:
+        click.echo(
+            _("Deleted: {products} removed by the back office, {local} added at this register.").format(
+                products=deleted.get("products", 0), local=deleted.get("local_products", 0)
+            )
+        )
+    else:
+        click.echo(_("Nothing deleted."))
+    settings = outcome.get("settings") or {}
+    if not accept and settings and not settings.get("product_sync"):
+        click.echo(_("Product sync is off again: the products added at this register stay."))
+
+
+@sync.command("confirm", help=_("Answer a pending deletion question: delete the products."))
+def confirm() -> None:
+    _answer(True)
+
+
+@sync.command("keep", help=_("Answer a pending deletion question: keep the products."))
+def keep() -> None:
+    _answer(False)

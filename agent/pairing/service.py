@@ -22,10 +22,13 @@ from agent.config.schema import BackofficeSettings
 from agent.logging import secret_filter
 from agent.pairing.token_file import read_token, remove_token, write_token
 from agent.store import Store
-from agent.store.models import OutboxItem, Pairing, SyncCursor
+from agent.store.models import OutboxItem, Pairing, Setting, SyncCursor
 from agent.store.types import utcnow
 
 log = logging.getLogger(__name__)
+
+# the back office's address outlives an unpairing: pairing again needs only a new code
+LAST_URL_KEY = "pairing.backoffice_url"
 
 
 @dataclass(frozen=True)
@@ -110,17 +113,28 @@ class PairingService:
         if info is not None:
             pairing = {
                 "organization": info.organization,
+                "organization_inn": info.organization_inn,
                 "store": info.store,
+                "store_address": info.store_address,
                 "backoffice_url": info.backoffice_url,
                 "needs_repair": info.needs_repair,
             }
-        return {"paired": paired, "pairing": pairing}
+        # where "Подключить ККТ" pairs when no address is typed (configured, else the last one)
+        return {"paired": paired, "pairing": pairing, "backoffice_url": self.settings.url or self.last_url()}
+
+    def last_url(self) -> str | None:
+        """The address of the current pairing, else of the last one (kept by `unpair`)."""
+        with self.store.read() as session:
+            row = session.get(Pairing, 1)
+            if row is not None:
+                return row.backoffice_url
+            remembered = session.get(Setting, LAST_URL_KEY)
+            return str(remembered.value) if remembered is not None and remembered.value else None
 
     def resolve_url(self, url: str | None) -> str:
-        """The address to pair with: given, else configured, else the current pairing's; checked."""
+        """The address to pair with: given, else configured, else the current (or last) pairing's; checked."""
         if not url:
-            current = self.info()
-            url = self.settings.url or (current.backoffice_url if current else None)
+            url = self.settings.url or self.last_url()
         return check_url(url)
 
     # -- changing ------------------------------------------------------------------------
@@ -158,6 +172,7 @@ class PairingService:
             row.paired_at = self.clock()
             row.needs_repair = False
             session.add(row)
+            _remember_url(session, url)
             if changed:
                 # the new back office has its own change sequences: start every pulled stream afresh
                 for cursor in session.exec(select(SyncCursor)).all():
@@ -172,10 +187,12 @@ class PairingService:
         return self.info()  # type: ignore[return-value]
 
     def unpair(self) -> bool:
-        """Forget the credentials; documents (sent or not) and the catalog stay. False when not paired."""
+        """Forget the credentials; documents (sent or not), the catalog and the address stay.
+        False when not paired."""
         with self.store.write() as session:
             row = session.get(Pairing, 1)
             if row is not None:
+                _remember_url(session, row.backoffice_url)
                 session.delete(row)
         had_token = self.token() is not None
         remove_token(self.state_dir)
@@ -202,3 +219,10 @@ class PairingService:
                 listener(event)
             except Exception:  # a listener's failure must not undo a pairing
                 log.exception("pairing listener failed")
+
+
+def _remember_url(session, url: str) -> None:
+    setting = session.get(Setting, LAST_URL_KEY) or Setting(key=LAST_URL_KEY)
+    setting.value = url
+    setting.updated_at = utcnow()
+    session.add(setting)

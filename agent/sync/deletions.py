@@ -22,8 +22,9 @@ from agent.sync import settings as sync_settings
 
 SAMPLE = 50  # how many local products the question lists by name
 PRODUCT_SYNC_ON = N_(
-    "products are managed by the back office while product sync is on: change them there, "
-    "or turn product sync off first"
+    "product sync is on, so the register's product list equals the back office's exactly and "
+    "products added here would be deleted: add or change it in the back office, or turn "
+    "product sync off first"
 )
 
 

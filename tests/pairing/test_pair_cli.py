@@ -79,7 +79,7 @@ def test_every_failure_has_its_own_line_and_exit_code(stack, case, exit_code, wo
 
 def test_unpair_then_pair_again(stack):
     daemon, bo = stack
-    result = run_kassa("unpair", env=daemon.env)
+    result = run_kassa("unpair", "--yes", env=daemon.env)
     assert result.returncode == 0 and "unsent documents are kept" in result.stdout
     assert daemon.client().get("/v1/status")["paired"] is False
     assert pair(daemon, bo.code(), "--backoffice", bo.url).returncode == 0

@@ -20,7 +20,7 @@ def test_pair_and_unpair_without_a_daemon(tmp_path, clean_env):
         token = tmp_path / "state" / "backoffice.token"
         assert stat.S_IMODE(token.stat().st_mode) == 0o600
         assert token.read_text() not in result.stdout + result.stderr
-        unpaired = run_kassa("unpair", env=env)
+        unpaired = run_kassa("unpair", "--yes", env=env)
         assert unpaired.returncode == 0 and not token.exists()
 
 
