@@ -111,6 +111,7 @@ class FakeDaemon:
             }
         ]
         self.fail_next: list[DaemonError] = []
+        self.fail_after_next: list[DaemonError] = []  # done, then the answer is lost (e.g. a 507)
         self.calls: list[tuple[str, str, Any]] = []
         self.synced = 0
 
@@ -155,6 +156,12 @@ class FakeDaemon:
         self.calls.append((method, path, body))
         if self.fail_next and method == "POST" and path != "/v1/login":
             raise self.fail_next.pop(0)
+        answer = self.answer(method, path, body, params)
+        if self.fail_after_next and method == "POST" and path != "/v1/login":
+            raise self.fail_after_next.pop(0)
+        return answer
+
+    def answer(self, method: str, path: str, body: Any, params: dict) -> Any:
         if (method, path) == ("GET", "/v1/status"):
             return copy.deepcopy(self.status)
         if (method, path) == ("POST", "/v1/login"):
@@ -172,6 +179,9 @@ class FakeDaemon:
                 ]
             }
         if (method, path) == ("POST", "/v1/receipts"):
+            known = next((r for r in self.receipts if r["uuid"] == body["uuid"]), None)
+            if known is not None:  # the daemon's idempotency: the first result again
+                return known
             lines = []
             for line in body["lines"]:
                 product = next(p for p in PRODUCTS if p["code"] == line["code"])
@@ -188,16 +198,23 @@ class FakeDaemon:
                     }
                 )
             self.status["queue"]["depth"] += 1
-            return self.add_receipt(lines, body["payments"])
+            receipt = self.add_receipt(lines, body["payments"])
+            receipt["uuid"] = body["uuid"]
+            return receipt
         if method == "GET" and path == "/v1/receipts":
             return {"items": copy.deepcopy(self.receipts)}
         if method == "GET" and path.startswith("/v1/receipts/"):
             number = int(path.rsplit("/", 1)[1])
             return next(r for r in self.receipts if r["id"] == number)
         if method == "POST" and path.endswith("/return"):
+            known = next((r for r in self.receipts if r["uuid"] == body["uuid"]), None)
+            if known is not None:
+                return known
             number = int(path.split("/")[3])
             original = next(r for r in self.receipts if r["id"] == number)
-            return self.add_receipt(copy.deepcopy(original["lines"]), [], "return", number)
+            receipt = self.add_receipt(copy.deepcopy(original["lines"]), [], "return", number)
+            receipt["uuid"] = body["uuid"]
+            return receipt
         if method == "POST" and path.endswith("/copy"):
             return {"ok": True}
         if (method, path) == ("POST", "/v1/shift/open"):

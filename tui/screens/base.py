@@ -5,7 +5,8 @@ Every call to the daemon runs in a worker so the screen keeps answering while th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from textual.app import ComposeResult
@@ -15,6 +16,9 @@ from textual.widgets import Footer
 from agent.client import DaemonError
 from agent.i18n import _
 from tui.bindings import localize_bindings
+from tui.errors import is_register_problem, remedy
+from tui.outcome import outcome_unknown, unknown_outcome_remedy
+from tui.screens.dialogs import RegisterProblemScreen
 from tui.widgets.plain import PlainStatic
 from tui.widgets.status_bar import StatusBar
 
@@ -25,6 +29,7 @@ class KassaScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+        self._held_keys: dict[Hashable, str] = {}
 
     @property
     def api(self):
@@ -87,3 +92,53 @@ class KassaScreen(Screen):
                 done(result)
 
         self.run_worker(runner, group=group, exclusive=exclusive)
+
+    # -- operations on the register ---------------------------------------------------------------
+    def operation_key(self, operation: Hashable) -> str:
+        """The idempotency key for ``operation`` (e.g. ``("cash", "in", 1000)``): the one of its last
+        attempt while that attempt's outcome is open, else a new one."""
+        return self._held_keys.get(operation) or str(uuid.uuid4())
+
+    def run_on_register(
+        self,
+        work: Callable[[], Awaitable[Any]],
+        done: Callable[[Any], Any],
+        *,
+        failed: Callable[[DaemonError], Any] | None = None,
+        stopped: Callable[[DaemonError], Any] | None = None,
+        held: tuple[Hashable, str] | None = None,
+    ) -> None:
+        """Run a register operation; when the register needs the cashier's hand, or nobody knows
+        whether it finished, say what to do and offer Continue: the same request again, which the
+        daemon's uuid makes safe. ``failed`` gets the errors Continue cannot help with (default: a
+        notification), ``stopped`` the problem the cashier chose not to continue. ``held`` is
+        (operation, key): the key is reused for the same operation until its outcome is known."""
+
+        def finished(answer: Any) -> None:
+            if held:
+                self._held_keys.pop(held[0], None)
+            done(answer)
+
+        def problem(error: DaemonError) -> None:
+            unknown = outcome_unknown(error)
+            if not unknown and not is_register_problem(error):
+                if held:
+                    self._held_keys.pop(held[0], None)
+                if failed:
+                    failed(error)
+                else:
+                    self.notify(error.message, severity="error", timeout=10)
+                return
+            if held:
+                self._held_keys[held[0]] = held[1]
+
+            def decided(again: bool | None) -> None:
+                if again:
+                    self.run_on_register(work, done, failed=failed, stopped=stopped, held=held)
+                elif stopped:
+                    stopped(error)
+
+            hint = unknown_outcome_remedy() if unknown else remedy(error)
+            self.app.push_screen(RegisterProblemScreen(error.message, hint), decided)
+
+        self.call(work, finished, failed=problem, group="register")

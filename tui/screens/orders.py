@@ -12,11 +12,10 @@ from textual.containers import Vertical
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
-from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
-from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.screens.dialogs import PromptScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
 
@@ -116,20 +115,15 @@ class OrdersScreen(KassaScreen):
             return
 
         def failed(error: DaemonError) -> None:
-            if is_register_problem(error):
-                self.app.push_screen(
-                    RegisterProblemScreen(error.message, remedy(error)),
-                    lambda again: again and self.action_fiscalize(pay),
-                )
-            else:
-                self.notify(error.message, severity="error", timeout=10)
-                self.refresh_data()
+            self.notify(error.message, severity="error", timeout=10)
+            self.refresh_data()
 
         def done(_answer) -> None:
             self.notify(_("Order fiscalized."))
             self.refresh_data()
 
-        self.call(lambda: self.api.fiscalize_order(order["id"], pay), done, failed=failed, group="register")
+        # the daemon derives the receipt's uuid from the order: Continue and a second F8 are both safe
+        self.run_on_register(lambda: self.api.fiscalize_order(order["id"], pay), done, failed=failed)
 
     def action_reject(self) -> None:
         order = self.selected()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import ClassVar
 
@@ -12,13 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
-from agent.client import DaemonError
 from agent.i18n import N_, _
-from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity, parse_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
-from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
 
@@ -159,7 +156,7 @@ class ReceiptsScreen(KassaScreen):
 
         def decided(yes: bool | None) -> None:
             if yes:
-                self.do_return(receipt, None, str(uuid.uuid4()))
+                self.do_return(receipt, None)
 
         self.app.push_screen(ConfirmScreen(_("Return"), question, _("Return")), decided)
 
@@ -175,7 +172,7 @@ class ReceiptsScreen(KassaScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.do_return(receipt, parse_return(text, lines), str(uuid.uuid4()))
+                self.do_return(receipt, parse_return(text, lines))
 
         self.app.push_screen(
             PromptScreen(
@@ -184,22 +181,18 @@ class ReceiptsScreen(KassaScreen):
             chosen,
         )
 
-    def do_return(self, receipt: dict, lines: list[dict] | None, key: str) -> None:
-        def failed(error: DaemonError) -> None:
-            if is_register_problem(error):
-                self.app.push_screen(
-                    RegisterProblemScreen(error.message, remedy(error)),
-                    lambda again: again and self.do_return(receipt, lines, key),
-                )
-            else:
-                self.notify(error.message, severity="error", timeout=10)
+    def do_return(self, receipt: dict, lines: list[dict] | None) -> None:
+        operation = ("return", receipt["id"], repr(lines))
+        key = self.operation_key(operation)
 
         def done(result: dict) -> None:
             self.notify(_("Return printed: FD {fd}").format(fd=result.get("fd", "—")))
             self.refresh_data()
             self.app.refresh_status()
 
-        self.call(lambda: self.api.return_receipt(receipt["id"], key, lines), done, failed=failed)
+        self.run_on_register(
+            lambda: self.api.return_receipt(receipt["id"], key, lines), done, held=(operation, key)
+        )
 
     def action_copy(self) -> None:
         if not self.current:

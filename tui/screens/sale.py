@@ -16,11 +16,10 @@ from textual.widgets import Input
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.cart import Cart
-from tui.errors import is_register_problem, remedy
 from tui.money import format_money, format_quantity, parse_money, parse_quantity
 from tui.plain import plain
 from tui.screens.base import KassaScreen
-from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.screens.dialogs import PromptScreen
 from tui.screens.payment import PaymentScreen
 from tui.widgets.plain import PlainStatic, PlainTable
 
@@ -50,6 +49,7 @@ class SaleScreen(KassaScreen):
         self.cart = Cart()
         self.found: list[dict] = []
         self.busy = False
+        self.unsettled: tuple[list[dict], int] | None = None  # payments and change of an open outcome
         self._search_timer = None
 
     def body(self) -> ComposeResult:
@@ -122,6 +122,8 @@ class SaleScreen(KassaScreen):
             self.add(self.found[event.cursor_row])
 
     def add(self, product: dict, quantity: Decimal | None = None) -> None:
+        if self.held():
+            return
         if quantity is None and product.get("weighted"):
             self.ask_weight(product)
             return
@@ -183,13 +185,13 @@ class SaleScreen(KassaScreen):
 
     def action_remove(self) -> None:
         index = self.selected_line()
-        if index is not None and self.focused is not self.query_one("#search", Input):
+        if index is not None and self.focused is not self.query_one("#search", Input) and not self.held():
             self.cart.remove(index)
             self.show_cart(select=max(0, index - 1))
 
     def action_quantity(self) -> None:
         index = self.selected_line()
-        if index is None:
+        if index is None or self.held():
             return
         line = self.cart.lines[index]
 
@@ -208,7 +210,7 @@ class SaleScreen(KassaScreen):
 
     def action_discount(self) -> None:
         index = self.selected_line()
-        if index is None:
+        if index is None or self.held():
             return
         line = self.cart.lines[index]
         gross = line.amount + line.discount
@@ -233,6 +235,9 @@ class SaleScreen(KassaScreen):
     def action_pay(self) -> None:
         if self.busy or not self.cart.lines:
             return
+        if self.unsettled is not None:  # the same request again: the daemon finishes it once
+            self.sell(*self.unsettled)
+            return
         self.app.push_screen(PaymentScreen(self.cart.total), self._paid)
 
     def _paid(self, payment: dict | None) -> None:
@@ -244,17 +249,46 @@ class SaleScreen(KassaScreen):
 
     def sell(self, payments: list[dict], change: int) -> None:
         self.busy = True
-        self.query_one("#sale-message", PlainStatic).update(_("The register is printing the receipt…"))
+        message = self.query_one("#sale-message", PlainStatic)
+        message.update(_("The register is printing the receipt…"))
         request = self.cart.request(payments)
-        self.call(
+
+        def failed(error: DaemonError) -> None:
+            """The daemon refused the sale: nothing was printed, so the next try is a new sale."""
+            self.busy = False
+            self.unsettled = None
+            self.cart.uuid = str(uuid.uuid4())
+            message.update(plain(error.message, "bold red"))
+            self.notify(error.message, severity="error", timeout=10)
+
+        def stopped(error: DaemonError) -> None:
+            """The register may have printed it: the cart stays as it is until Pay finishes it."""
+            self.busy = False
+            self.unsettled = (payments, change)
+            text = plain(error.message, "bold red")
+            text.append(
+                "\n" + _("This sale may already be printed. Press F10 to finish it: it is never sold twice.")
+            )
+            message.update(text)
+            self.query_one("#search", Input).focus()
+
+        self.run_on_register(
             lambda: self.api.sell(request),
             lambda receipt: self._sold(receipt, change),
-            failed=lambda error: self._not_sold(error, payments, change),
-            group="sell",
+            failed=failed,
+            stopped=stopped,
         )
+
+    def held(self) -> bool:
+        """A sale whose outcome is open keeps its goods: say so instead of changing them."""
+        if self.unsettled is None:
+            return False
+        self.notify(_("Finish the last sale first: press F10."), severity="warning")
+        return True
 
     def _sold(self, receipt: dict, change: int) -> None:
         self.busy = False
+        self.unsettled = None
         self.cart = Cart()
         self.show_cart()
         text = Text()
@@ -268,17 +302,3 @@ class SaleScreen(KassaScreen):
         self.query_one("#sale-message", PlainStatic).update(text)
         self.query_one("#search", Input).focus()
         self.app.refresh_status()
-
-    def _not_sold(self, error: DaemonError, payments: list[dict], change: int) -> None:
-        self.busy = False
-        self.query_one("#sale-message", PlainStatic).update(plain(error.message, "bold red"))
-        if not is_register_problem(error):
-            self.cart.uuid = str(uuid.uuid4())  # the journal closed that attempt; the next is a new sale
-            self.notify(error.message, severity="error", timeout=10)
-            return
-
-        def decided(again: bool | None) -> None:
-            if again:
-                self.sell(payments, change)
-
-        self.app.push_screen(RegisterProblemScreen(error.message, remedy(error)), decided)

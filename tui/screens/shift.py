@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,11 +12,10 @@ from textual.widgets import Button
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
-from tui.errors import is_register_problem, remedy
 from tui.money import format_money, parse_money
 from tui.plain import plain
 from tui.screens.base import KassaScreen
-from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
+from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic
 
@@ -98,45 +96,42 @@ class ShiftScreen(KassaScreen):
         }
         actions[event.button.id]()
 
-    def run_on_register(self, work, busy: str, done_message: str) -> None:
-        """Run a register operation, offering Continue when the register needs the cashier's hand."""
+    def on_register(self, operation: tuple, work, busy: str, done_message: str) -> None:
+        """Run a shift operation under its held key, with the message line saying how it goes."""
         message = self.query_one("#shift-message", PlainStatic)
         message.update(busy)
+        key = self.operation_key(operation)
 
         def failed(error: DaemonError) -> None:
             message.update(plain(error.message, "bold red"))
-            if is_register_problem(error):
-                self.app.push_screen(
-                    RegisterProblemScreen(error.message, remedy(error)),
-                    lambda again: again and self.run_on_register(work, busy, done_message),
-                )
 
         def done(_answer) -> None:
             message.update(Text(done_message, style="bold green"))
             self.app.refresh_status()
             self.refresh_data()
 
-        self.call(work, done, failed=failed, group="register", exclusive=True)
+        self.run_on_register(lambda: work(key), done, failed=failed, stopped=failed, held=(operation, key))
 
     def action_open_shift(self) -> None:
-        key = str(uuid.uuid4())
-        self.run_on_register(
-            lambda: self.api.open_shift(key), _("Opening the shift…"), _("The shift is open.")
-        )
+        self.on_register(("open",), self.api.open_shift, _("Opening the shift…"), _("The shift is open."))
 
     def action_x_report(self) -> None:
-        self.run_on_register(self.api.x_report, _("Printing the X report…"), _("X report printed."))
+        self.on_register(
+            ("x_report",),
+            lambda _key: self.api.x_report(),
+            _("Printing the X report…"),
+            _("X report printed."),
+        )
 
     def action_close_shift(self) -> None:
         if not self.require_admin():
             return
 
-        key = str(uuid.uuid4())
-
         def decided(yes: bool | None) -> None:
             if yes:
-                self.run_on_register(
-                    lambda: self.api.close_shift(key),
+                self.on_register(
+                    ("close",),
+                    self.api.close_shift,
                     _("Closing the shift…"),
                     _("The shift is closed, Z report printed."),
                 )
@@ -150,7 +145,6 @@ class ShiftScreen(KassaScreen):
 
     def action_cash(self, kind: str) -> None:
         title = _("Cash in") if kind == "in" else _("Cash out")
-        key = str(uuid.uuid4())
 
         def check(text: str) -> str | None:
             amount = parse_money(text)
@@ -159,8 +153,9 @@ class ShiftScreen(KassaScreen):
         def chosen(text: str | None) -> None:
             if text:
                 amount = parse_money(text)
-                self.run_on_register(
-                    lambda: self.api.cash(kind, amount, key),
+                self.on_register(
+                    ("cash", kind, amount),
+                    lambda key: self.api.cash(kind, amount, key),
                     _("Printing…"),
                     _("{what}: {amount}").format(what=title, amount=format_money(amount)),
                 )
