@@ -8,6 +8,7 @@ HTTP/JSON over the daemon's unix socket (DESIGN.md section 5). Errors arrive as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,14 @@ def _settled(in_flight: set[asyncio.Task]):
 
 
 class KassaApi:
-    """Async client of the local API, one per app; the employee logged in travels with every call."""
+    """Async client of the local API, one per app; the session of the employee logged in travels with
+    every call as a bearer token, and the daemon signs documents with that employee."""
 
     def __init__(self, socket: Path | str, language: str = "en", timeout: float = 30.0):
         self.socket = Path(socket)
         self.employee: dict | None = None
+        self.token: str | None = None
+        self.allowed: frozenset[str] = frozenset()  # "METHOD /path" the daemon lets this session call
         self._http = httpx.AsyncClient(
             transport=httpx.AsyncHTTPTransport(uds=str(self.socket)),
             base_url="http://kassa",
@@ -77,6 +81,8 @@ class KassaApi:
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
         if device:
             kwargs["timeout"] = DEVICE_TIMEOUT
+        if self.token:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {self.token}"}
         try:
             response = await self._send(method, path, **kwargs)
         except (httpx.TransportError, OSError) as exc:
@@ -90,19 +96,28 @@ class KassaApi:
 
     # -- employees ------------------------------------------------------------------------------
     async def login(self, pin: str) -> dict:
-        """The employee with this PIN: ``{"name", "role", ...}``; the daemon checks the PIN offline."""
+        """The employee with this PIN: ``{"name", "role", ...}``; the daemon checks the PIN offline and
+        opens a session for them."""
         answer = await self._request("POST", "/v1/login", json={"pin": pin})
-        employee = answer.get("employee", answer) if isinstance(answer, dict) else {}
-        self.employee = employee
-        return employee
+        self.adopt(answer)
+        return self.employee or {}
 
-    def cashier(self) -> dict | None:
-        """The journal's CashierRef: the employee by id, or by name for one not in the register."""
-        if not self.employee:
-            return None
-        if self.employee.get("id") is not None:
-            return {"employee_id": self.employee["id"]}
-        return {"name": self.employee.get("name") or "?"}
+    def adopt(self, session: dict) -> None:
+        """Use a session the daemon answered to a login (``token``, ``employee``, ``allowed``)."""
+        self.token = session.get("token") or self.token
+        self.employee = session.get("employee")
+        self.allowed = frozenset(session.get("allowed") or ())
+
+    async def logout(self) -> None:
+        """Forget the session here at once, then on the daemon (a daemon that is away forgot it anyway)."""
+        token, self.token, self.employee, self.allowed = self.token, None, None, frozenset()
+        if token:
+            with contextlib.suppress(DaemonError):
+                await self._request("POST", "/v1/logout", headers={"Authorization": f"Bearer {token}"})
+
+    def may(self, route: str) -> bool:
+        """Whether this session may call ``route`` ("POST /v1/cash/out"), as the daemon said at login."""
+        return route in self.allowed
 
     # -- catalog --------------------------------------------------------------------------------
     async def products(self, query: str, limit: int = 20) -> list[dict]:
@@ -113,8 +128,7 @@ class KassaApi:
     # -- receipts -------------------------------------------------------------------------------
     async def sell(self, sale: dict) -> dict:
         """Fiscalize a sale; the same uuid again returns the first result (safe to retry)."""
-        body = {**sale, "cashier": self.cashier()}
-        answer = await self._request("POST", "/v1/receipts", json=body, device=True)
+        answer = await self._request("POST", "/v1/receipts", json=sale, device=True)
         return answer.get("receipt", answer)
 
     async def receipts(self, limit: int = 200) -> list[dict]:
@@ -126,7 +140,7 @@ class KassaApi:
 
     async def return_receipt(self, receipt_id: int | str, uuid: str, lines: list[dict] | None = None) -> dict:
         """Return the whole receipt (lines=None) or the given ``[{"position", "quantity"}]``."""
-        body: dict[str, Any] = {"uuid": uuid, "cashier": self.cashier()}
+        body: dict[str, Any] = {"uuid": uuid}
         if lines is not None:
             body["lines"] = lines
         answer = await self._request("POST", f"/v1/receipts/{receipt_id}/return", json=body, device=True)
@@ -141,20 +155,18 @@ class KassaApi:
         return await self._request("GET", "/v1/shift")
 
     async def open_shift(self, uuid: str) -> dict:
-        body = {"uuid": uuid, "cashier": self.cashier()}
-        return await self._request("POST", "/v1/shift/open", json=body, device=True)
+        return await self._request("POST", "/v1/shift/open", json={"uuid": uuid}, device=True)
 
     async def close_shift(self, uuid: str) -> dict:
         """The Z report."""
-        body = {"uuid": uuid, "cashier": self.cashier()}
-        return await self._request("POST", "/v1/shift/close", json=body, device=True)
+        return await self._request("POST", "/v1/shift/close", json={"uuid": uuid}, device=True)
 
     async def x_report(self) -> dict:
         return await self._request("POST", "/v1/reports/x", device=True)
 
     async def cash(self, kind: str, amount: int, uuid: str) -> dict:
         """Cash in (``kind="in"``) or out (``"out"``) of the drawer."""
-        body = {"uuid": uuid, "amount": amount, "cashier": self.cashier()}
+        body = {"uuid": uuid, "amount": amount}
         return await self._request("POST", f"/v1/cash/{kind}", json=body, device=True)
 
     # -- marketplace orders ---------------------------------------------------------------------

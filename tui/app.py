@@ -110,7 +110,7 @@ class KassaApp(App):
     def action_logout(self) -> None:
         if self.current_mode == "login":
             return
-        self.api.employee = None
+        self.run_worker(self.api.logout(), group="logout")
         self.switch_mode("login")
         for name, (screen, _key, _title) in WORK_MODES.items():
             self.remove_mode(name)

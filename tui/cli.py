@@ -40,15 +40,21 @@ def build_app(lang: str | None, pin: str | None = None, env=None):
         probe = KassaApi(settings.socket, language=language, timeout=10)
         try:
             await probe.status()
-            return await probe.login(pin) if pin else None
+            if not pin:
+                return None
+            await probe.login(pin)
+            return {"token": probe.token, "employee": probe.employee, "allowed": sorted(probe.allowed)}
         finally:
             await probe.close()
 
     try:
-        employee = asyncio.run(check())
+        session = asyncio.run(check())
     except DaemonError as error:
         if pin and error.code != "daemon_not_running":
             message = _("the demo cashier could not log in: {message}").format(message=error.message)
             raise UserError(message) from None
         raise UserError(error.message) from None
-    return KassaApp(KassaApi(settings.socket, language=language), employee=employee)
+    api = KassaApi(settings.socket, language=language)
+    if session:
+        api.adopt(session)
+    return KassaApp(api, employee=api.employee)

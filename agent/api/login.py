@@ -1,13 +1,15 @@
-"""``POST /v1/login``: a cashier's PIN, checked offline; ``GET /v1/employees``: who can log in."""
+"""Sessions: ``POST /v1/login`` (a PIN, checked offline) → a bearer token; ``POST /v1/logout``;
+``GET /v1/session`` (who is calling, and which routes they may call); ``GET /v1/employees``."""
 
 from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
+from agent.api.access import Caller, CallerDep, allowed_routes, bearer, role_of, sessions_of
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
 from agent.staff.login import LoginError, login
@@ -25,13 +27,35 @@ class LoginBody(BaseModel):
     )
 
 
+def session_view(caller: Caller, ctx) -> dict:
+    return {
+        "role": caller.role,
+        "employee": caller.employee.as_dict() if caller.employee else None,
+        "allowed": allowed_routes(caller.role),
+        "idle_seconds": int(ctx.settings.config.access.session_idle_hours * 3600),
+    }
+
+
 @router.post("/login")
-async def post_login(body: LoginBody, ctx: CtxDep) -> dict:
+async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
+    """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
     try:
         employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
     except LoginError as exc:
         raise ApiError(exc.status, exc.code, exc.message, **exc.params) from None
-    return {"employee": employee.as_dict()}
+    token = sessions_of(request).open(employee.id, ctx.clock())
+    return {"token": token, **session_view(Caller(role_of(employee.role), employee), ctx)}
+
+
+@router.post("/logout")
+def post_logout(request: Request) -> dict:
+    token = bearer(request)
+    return {"logged_out": bool(token) and sessions_of(request).close(token)}
+
+
+@router.get("/session")
+def get_session(caller: CallerDep, ctx: CtxDep) -> dict:
+    return session_view(caller, ctx)
 
 
 @router.get("/employees")

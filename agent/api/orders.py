@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from agent.api.access import CallerDep, cashier_for, check_total
 from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
 from agent.i18n import N_, translate
@@ -99,7 +100,9 @@ def _mark_fiscalized(ctx, order_id: int, doc) -> MarketplaceOrder:
 
 
 @router.post("/orders/{order_id}/fiscalize")
-async def fiscalize(order_id: int, body: FiscalizeBody, ctx: CtxDep, lang: LangDep) -> dict:
+async def fiscalize(
+    order_id: int, body: FiscalizeBody, ctx: CtxDep, caller: CallerDep, lang: LangDep
+) -> dict:
     from agent.api.receipts import api_error, journal_of
     from agent.journal.errors import JournalError
     from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
@@ -130,7 +133,9 @@ async def fiscalize(order_id: int, body: FiscalizeBody, ctx: CtxDep, lang: LangD
         ],
         payments=[PaymentRequest(kind=body.pay)],
         order_id=order.id,
+        cashier=cashier_for(caller, None, ctx.settings.config),
     )
+    await check_total(request, journal, ctx.settings.config)
     try:
         doc, replayed = await sell(journal, request)
     except JournalError as error:

@@ -12,7 +12,7 @@
      "payments": [{"kind": "cash" | "card" | ..., "amount": 50000}],  # amount left out: the rest;
                                                               # none at all: cash, exact
      "buyer_contact": "+79990000000 | a@b.ru",                # tag 1008, optional
-     "cashier": {"employee_id": 1} | {"name": "Иванова", "inn": "..."},  # optional
+     "cashier": {"employee_id": 1} | {"name": "Иванова", "inn": "..."},  # the technician only
      "order_id": null}
 
 → 201 for a new receipt, 200 for a replay of a known uuid with the same body (``"replayed": true``).
@@ -52,6 +52,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlmodel import select
 
+from agent.api.access import CallerDep, cashier_for, check_sale
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
 from agent.i18n import N_
@@ -87,8 +88,13 @@ async def answer(journal, work, response: Response) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-async def create_receipt(body: SaleRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+async def create_receipt(
+    body: SaleRequest, ctx: CtxDep, caller: CallerDep, response: Response
+) -> dict[str, Any]:
     journal = journal_of(ctx)
+    config = ctx.settings.config
+    body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, config)})
+    await check_sale(caller, body, journal, config)
     return await answer(journal, sell(journal, body), response)
 
 
@@ -134,7 +140,8 @@ async def get_receipt(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
 
 @router.post("/{receipt_id}/return", status_code=201)
 async def return_receipt(
-    receipt_id: int, body: ReturnRequest, ctx: CtxDep, response: Response
+    receipt_id: int, body: ReturnRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
+    body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})
     return await answer(journal, refund(journal, receipt_id, body), response)

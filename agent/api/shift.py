@@ -25,6 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from agent.api.access import CallerDep, cashier_for
 from agent.api.deps import CtxDep
 from agent.api.receipts import api_error, journal_of
 from agent.journal.errors import JournalError
@@ -47,21 +48,34 @@ async def _document(journal, work, response: Response) -> dict[str, Any]:
     }
 
 
+def _signed(body, caller, ctx):
+    """The body with its cashier: the session's employee, or whom the technician names (or the default)."""
+    return body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})
+
+
 @router.get("/shift")
 async def get_shift(ctx: CtxDep) -> dict[str, Any]:
     return await shift_view(journal_of(ctx))
 
 
 @router.post("/shift/open", status_code=201)
-async def post_open(ctx: CtxDep, response: Response, body: ShiftRequest | None = None) -> dict[str, Any]:
+async def post_open(
+    ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
+) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, open_shift(journal, body or ShiftRequest()), response)
+    return await _document(
+        journal, open_shift(journal, _signed(body or ShiftRequest(), caller, ctx)), response
+    )
 
 
 @router.post("/shift/close", status_code=201)
-async def post_close(ctx: CtxDep, response: Response, body: ShiftRequest | None = None) -> dict[str, Any]:
+async def post_close(
+    ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
+) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, close_shift(journal, body or ShiftRequest()), response)
+    return await _document(
+        journal, close_shift(journal, _signed(body or ShiftRequest(), caller, ctx)), response
+    )
 
 
 @router.post("/reports/x")
@@ -74,12 +88,16 @@ async def post_x_report(ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.post("/cash/in", status_code=201)
-async def post_cash_in(body: CashRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+async def post_cash_in(
+    body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
+) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, cash_move(journal, "cash_in", body), response)
+    return await _document(journal, cash_move(journal, "cash_in", _signed(body, caller, ctx)), response)
 
 
 @router.post("/cash/out", status_code=201)
-async def post_cash_out(body: CashRequest, ctx: CtxDep, response: Response) -> dict[str, Any]:
+async def post_cash_out(
+    body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
+) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, cash_move(journal, "cash_out", body), response)
+    return await _document(journal, cash_move(journal, "cash_out", _signed(body, caller, ctx)), response)

@@ -82,7 +82,13 @@ def _convert(parser, values):
 @click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
 @click.option("--uuid", "uuid", metavar="UUID", help=_("Idempotency key: the same uuid never sells twice."))
 @click.option("--buyer", metavar="PHONE|EMAIL", help=_("Buyer's contact (tag 1008)."))
-@click.option("--cashier", metavar="NAME", help=_("Cashier's name printed on the receipt (tag 1021)."))
+@click.option(
+    "--cashier",
+    metavar="NAME|ID",
+    help=_(
+        "Cashier on the receipt (tag 1021): a name or an employee's id; default: [access] default_cashier"
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
 def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
     from agent.config import load_settings
@@ -103,7 +109,7 @@ def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
     if buyer:
         body["buyer_contact"] = buyer
     if cashier:
-        body["cashier"] = {"name": cashier}
+        body["cashier"] = {"employee_id": int(cashier)} if cashier.isdigit() else {"name": cashier}
     settings = load_settings()
     try:
         with DaemonClient(settings.socket, timeout=SALE_TIMEOUT) as client:

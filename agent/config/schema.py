@@ -80,8 +80,30 @@ class AgentSettings(Section):
     language: Literal["ru", "en"] | None = None
 
 
+class AccessSettings(Section):
+    """Who may do what on the local API (docs/local-api.md, "Roles")."""
+
+    session_idle_hours: float = Field(
+        12.0, gt=0, le=24 * 7, description="a login session ends after this idle time"
+    )
+    default_cashier: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="cashier on documents made without a login (the CLI, the daemon's own work): "
+        "an employee's name or id; unset: the register's own operator name",
+    )
+    cashier_free_price: bool = Field(
+        False, description="cashiers may sell free-price lines (a name and a price)"
+    )
+    cashier_discount_limit: int = Field(
+        10, ge=0, le=100, description="percent of a receipt a cashier may give as a discount"
+    )
+
+
 class Config(Section):
     agent: AgentSettings = AgentSettings()
+    access: AccessSettings = AccessSettings()
     shop: ShopSettings = ShopSettings()
     printer: PrinterSettings = PrinterSettings()
     receipt_printer: ReceiptPrinterSettings | None = None

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import stat
+import struct
 from pathlib import Path
 
 from agent.i18n import _
@@ -90,3 +91,39 @@ def remove_socket(path: Path, inode: int | None) -> None:
     with contextlib.suppress(OSError):
         if inode is None or path.lstat().st_ino == inode:
             path.unlink()
+
+
+PEER_SCOPE_KEY = "kassa.peer"  # read by agent.api.access
+
+
+def peer_credentials(sock: socket.socket | None) -> tuple[int, int, int] | None:
+    """(pid, uid, gid) of a unix socket's peer, as the kernel saw it at connect(); None if unknown."""
+    if sock is None or sock.family != socket.AF_UNIX:
+        return None
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except OSError:
+        return None
+    return struct.unpack("3i", raw)
+
+
+class WithPeer:
+    """The ASGI app of one connection: every request's scope carries the connection's peer."""
+
+    def __init__(self, app, peer: tuple[int, int, int] | None):
+        self.app, self.peer = app, peer
+
+    async def __call__(self, scope, receive, send):
+        scope[PEER_SCOPE_KEY] = self.peer
+        await self.app(scope, receive, send)
+
+
+def peer_protocol(base: type) -> type:
+    """uvicorn's HTTP protocol class, reading the peer's credentials once per connection."""
+
+    class PeerProtocol(base):
+        def connection_made(self, transport) -> None:
+            self.app = WithPeer(self.app, peer_credentials(transport.get_extra_info("socket")))
+            super().connection_made(transport)
+
+    return PeerProtocol

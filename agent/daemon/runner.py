@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
-from agent.daemon.api_socket import SocketInUse, bind_api_socket, remove_socket
+from agent.daemon.api_socket import SocketInUse, bind_api_socket, peer_protocol, remove_socket
 from agent.daemon.context import COMPONENTS, Context
 from agent.daemon.devices import DeviceManager
 from agent.daemon.notify import notify, watchdog, watchdog_interval
@@ -157,6 +157,7 @@ class Daemon:
             timeout_graceful_shutdown=REQUEST_DRAIN_TIMEOUT,
         )
         config.load()
+        config.http_protocol_class = peer_protocol(config.http_protocol_class)
         server = uvicorn.Server(config)
         server.lifespan = config.lifespan_class(config)
         # not server.serve(): it installs its own SIGTERM handler and re-raises the signal at the end

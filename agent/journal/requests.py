@@ -128,8 +128,9 @@ class CashRequest(_Body):
 
 
 def request_hash(kind: str, body: BaseModel, **extra: Any) -> str:
-    """A stable hash of what was asked (without the uuid): a reused uuid must ask the same."""
-    data = body.model_dump(mode="json", exclude={"uuid"}, exclude_none=True)
+    """A stable hash of what was asked (without the uuid, and without who asked: a retry by another
+    cashier is the same sale): a reused uuid must ask the same."""
+    data = body.model_dump(mode="json", exclude={"uuid", "cashier"}, exclude_none=True)
     data.update(kind=kind, **extra)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -115,7 +115,7 @@ def test_every_router_module_is_included():
 
 def test_openapi_and_errors_over_the_socket(shared_daemon):
     with shared_daemon.http() as http:
-        schema = http.get("/openapi.json").json()
+        schema = http.get("/v1/openapi.json").json()
         assert "/v1/status" in schema["paths"]
         missing = http.get("/v1/no-such-thing", headers={"Accept-Language": "ru"})
         assert missing.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from sqlmodel import select
@@ -75,11 +76,13 @@ def _documents_api(reg, **params) -> dict:
     from agent.api import create_app
     from agent.config import Settings
     from agent.config.schema import Config
+    from agent.daemon.api_socket import WithPeer
     from agent.daemon.context import Context
 
     settings = Settings(Config(), None, reg.state_dir, reg.state_dir / "agent.sock")
     ctx = Context(settings=settings, store=reg.store, devices=None, profiles=None, clock=reg.clock)
-    with TestClient(create_app(ctx)) as client:
+    technician = WithPeer(create_app(ctx), (os.getpid(), os.getuid(), os.getgid()))  # as over the socket
+    with TestClient(technician) as client:
         return client.get("/v1/documents", params=params).json()
 
 

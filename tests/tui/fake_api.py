@@ -11,6 +11,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from agent.api.access import allowed_routes, role_of
 from agent.client import DaemonError
 from tui.api import KassaApi
 
@@ -168,7 +169,16 @@ class FakeDaemon:
             employee = EMPLOYEES.get(body["pin"])
             if employee is None:
                 raise DaemonError("pin_wrong", "Wrong PIN", 403)
-            return {"employee": employee}
+            role = role_of(employee["role"])
+            return {
+                "token": f"token-{employee['id']}",
+                "employee": employee,
+                "role": role,
+                "allowed": allowed_routes(role),
+                "idle_seconds": 43200,
+            }
+        if (method, path) == ("POST", "/v1/logout"):
+            return {"logged_out": True}
         if (method, path) == ("GET", "/v1/products"):
             query = params.get("q", "").lower()
             return {
@@ -265,6 +275,12 @@ class FakeApi(KassaApi):
     def __init__(self, daemon: FakeDaemon | None = None, language: str = "en") -> None:
         super().__init__("/nonexistent/agent.sock", language=language)
         self.daemon = daemon or FakeDaemon()
+
+    def may(self, route: str) -> bool:
+        """An app started with an employee (no login) gets that employee's role's routes."""
+        if self.employee and not self.allowed:
+            return route in allowed_routes(role_of(self.employee.get("role")))
+        return super().may(route)
 
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
         return copy.deepcopy(self.daemon.handle(method, path, kwargs.get("json"), kwargs.get("params") or {}))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Button, Footer
 
 from agent.client import DaemonError
 from agent.i18n import _
@@ -25,6 +25,9 @@ from tui.widgets.status_bar import StatusBar
 
 class KassaScreen(Screen):
     TITLE = ""  # a msgid, translated when shown
+    # action (or button id; "cash('in')" is "cash_in") → the API route it calls: shown only when the
+    # daemon lets this session call that route (the role table is the daemon's, never copied here)
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {}
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,11 +61,22 @@ class KassaScreen(Screen):
     def refresh_data(self) -> None:
         """Load what the screen shows (called whenever it comes to the front)."""
 
-    def is_admin(self) -> bool:
-        return (self.api.employee or {}).get("role") == "administrator"
+    def may(self, action: str) -> bool:
+        route = self.ACTION_ROUTES.get(action)
+        return route is None or self.api.may(route)
 
-    def require_admin(self) -> bool:
-        if self.is_admin():
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if parameters and isinstance(parameters[0], str):
+            action = f"{action}_{parameters[0]}"
+        return self.may(action)
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            if button.id in self.ACTION_ROUTES:
+                button.display = self.may(button.id)
+
+    def require(self, action: str) -> bool:
+        if self.may(action):
             return True
         self.notify(_("Only an administrator may do this."), severity="error")
         return False

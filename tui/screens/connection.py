@@ -63,6 +63,11 @@ class ConnectionScreen(KassaScreen):
         Binding("f9", "settings", N_("Update settings")),
         Binding("f10", "connect", N_("Set up the connection")),
     ]
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {
+        "sync_now": "POST /v1/sync",
+        "settings": "PUT /v1/sync/settings",
+        "connect": "POST /v1/pairing",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -202,7 +207,7 @@ class ConnectionScreen(KassaScreen):
 
     def action_settings(self) -> None:
         """ "Изменить настройки обновления": intervals and product sync, not the code."""
-        if not self.require_admin():
+        if not self.require("settings"):
             return
         if not (self.app.status or {}).get("paired"):
             self.action_connect()
@@ -211,7 +216,7 @@ class ConnectionScreen(KassaScreen):
 
     def action_connect(self) -> None:
         """ "Подключить ККТ" the first time, "Настроить подключение" later: a new code, then settings."""
-        if not self.require_admin():
+        if not self.require("connect"):
             return
 
         def paired(answer: dict | None) -> None:

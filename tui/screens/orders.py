@@ -57,6 +57,11 @@ class OrdersScreen(KassaScreen):
         Binding("f10", "reject", N_("Reject")),
         Binding("ctrl+r", "reload", N_("Refresh")),
     ]
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {
+        "fiscalize_card": "POST /v1/orders/{order_id}/fiscalize",
+        "fiscalize_cash": "POST /v1/orders/{order_id}/fiscalize",
+        "reject": "POST /v1/orders/{order_id}/reject",
+    }
 
     def __init__(self) -> None:
         super().__init__()

@@ -81,6 +81,11 @@ class ReceiptsScreen(KassaScreen):
         Binding("f10", "copy", N_("Print copy")),
         Binding("ctrl+r", "reload", N_("Refresh")),
     ]
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {
+        "return_all": "POST /v1/receipts/{receipt_id}/return",
+        "return_part": "POST /v1/receipts/{receipt_id}/return",
+        "copy": "POST /v1/receipts/{receipt_id}/copy",
+    }
 
     def __init__(self) -> None:
         super().__init__()

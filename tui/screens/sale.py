@@ -43,6 +43,9 @@ class SaleScreen(KassaScreen):
         Binding("delete", "remove", N_("Remove line")),
         Binding("escape", "clear_search", N_("Clear"), show=False),
     ]
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {
+        "pay": "POST /v1/receipts",
+    }
 
     def __init__(self) -> None:
         super().__init__()

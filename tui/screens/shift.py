@@ -53,6 +53,13 @@ class ShiftScreen(KassaScreen):
         Binding("plus", "cash('in')", N_("Cash in")),
         Binding("minus", "cash('out')", N_("Cash out")),
     ]
+    ACTION_ROUTES: ClassVar[dict[str, str]] = {
+        "open_shift": "POST /v1/shift/open",
+        "x_report": "POST /v1/reports/x",
+        "close_shift": "POST /v1/shift/close",
+        "cash_in": "POST /v1/cash/in",
+        "cash_out": "POST /v1/cash/out",
+    }
 
     def body(self) -> ComposeResult:
         with Vertical(id="shift-body"):
@@ -124,7 +131,7 @@ class ShiftScreen(KassaScreen):
         )
 
     def action_close_shift(self) -> None:
-        if not self.require_admin():
+        if not self.require("close_shift"):
             return
 
         def decided(yes: bool | None) -> None:

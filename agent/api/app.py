@@ -1,0 +1,81 @@
+"""The local API's app: one FastAPI app, one router module per domain.
+
+Every module of ``agent.api`` that defines ``router`` is included, so a new domain only drops a
+module there (and its routes into ``agent.api.access.ROUTES``, or they are refused). The app
+reaches the daemon through ``app.state.ctx`` (see ``agent.api.deps.get_ctx``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import Depends, FastAPI
+
+import agent.api
+from agent import __version__
+from agent.api.access import ROUTES, Sessions, authorize
+from agent.api.errors import install_error_handlers
+
+NOT_ROUTERS = {"access", "app", "deps", "docs", "errors", "schemas"}
+OPENAPI_URL = "/v1/openapi.json"
+
+
+def router_modules() -> list[str]:
+    return sorted(
+        f"agent.api.{info.name}"
+        for info in pkgutil.iter_modules(agent.api.__path__)
+        if info.name not in NOT_ROUTERS
+    )
+
+
+def create_app(ctx) -> FastAPI:
+    app = FastAPI(
+        title="kassa local API",
+        version=__version__,
+        description="The register daemon's API for the TUI and the CLI, on a unix socket.",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(authorize)],
+    )
+    app.state.ctx = ctx
+    app.state.sessions = Sessions()
+    install_error_handlers(app)
+    for name in router_modules():
+        module = importlib.import_module(name)
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+    _document_roles(app)
+    return app
+
+
+def _document_roles(app: FastAPI) -> None:
+    """Every operation of the OpenAPI document names its least role (``x-kassa-role``)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for path, operations in schema["paths"].items():
+                for method, operation in operations.items():
+                    rule = ROUTES.get(f"{method.upper()} {path}")
+                    if rule is not None:
+                        operation["x-kassa-role"] = rule.role
+                        operation["x-kassa-action"] = rule.action
+                        if rule.setup:
+                            operation["x-kassa-setup"] = True
+            # the document itself is a route of the table; FastAPI does not list it
+            schema["paths"][OPENAPI_URL] = {
+                "get": {
+                    "summary": "This OpenAPI document",
+                    "x-kassa-role": ROUTES[f"GET {OPENAPI_URL}"].role,
+                    "x-kassa-action": ROUTES[f"GET {OPENAPI_URL}"].action,
+                    "responses": {"200": {"description": "the OpenAPI 3 document"}},
+                }
+            }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

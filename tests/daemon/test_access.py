@@ -1,0 +1,155 @@
+"""Who may call what, on a real daemon: every route of the role table, called without a session,
+with a cashier's, with an administrator's (all from a real unprivileged process in the socket's
+group), and as the technician (root). Generated from the table, so a new route cannot be forgotten."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlmodel import select
+
+from agent.api import create_app
+from agent.api.access import ADMINISTRATOR, CASHIER, PUBLIC, ROUTES
+from agent.api.app import OPENAPI_URL
+from agent.pin_hash import hash_pin
+from agent.store import open_store
+from agent.store.models import Employee, FiscalDocument
+from tests.fixtures.daemon import running_daemon
+
+NOBODY, NOGROUP = 65534, 65534
+CASHIER_PIN, ADMIN_PIN = "2468", "1357"
+
+
+def app_routes() -> set[str]:
+    app = create_app(ctx=None)
+    paths = app.openapi()["paths"]
+    found = {f"{method.upper()} {path}" for path, operations in paths.items() for method in operations}
+    found |= {f"{m} {r.path}" for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
+    return found | {f"GET {OPENAPI_URL}"}
+
+
+def test_every_route_is_in_the_role_table_and_the_table_has_no_stale_route():
+    assert app_routes() == set(ROUTES)
+
+
+def concrete(route: str) -> tuple[str, str]:
+    method, path = route.split(" ", 1)
+    return method, path.replace("{receipt_id}", "999").replace("{order_id}", "999").replace("{code}", "NOPE")
+
+
+# run as an unprivileged user: every route without a session, as a cashier and as an administrator
+CLIENT = r"""
+import json, sys, httpx
+socket, routes, pins = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+http = httpx.Client(transport=httpx.HTTPTransport(uds=socket), base_url="http://kassa", timeout=60)
+out = {}
+def call(method, path, headers):
+    body = {} if method in ("POST", "PUT") else None
+    r = http.request(method, path, json=body, headers=headers)
+    return [r.status_code, r.json() if r.content else None]
+for who, pin in [("public", None)] + list(pins.items()):
+    headers = {"Accept-Language": "ru"}
+    if pin:
+        login = http.post("/v1/login", json={"pin": pin}).json()
+        headers["Authorization"] = "Bearer " + login["token"]
+        out[who + ":session"] = http.get("/v1/session", headers=headers).json()
+    out[who] = {f"{m} {p}": call(m, p, headers) for m, p in routes}
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    base = tmp_path_factory.mktemp("access")
+    with running_daemon(base, config='[agent]\nsocket_group = "nogroup"\n') as daemon:
+        os.chmod(daemon.socket.parent, 0o755)
+        store = open_store(daemon.state_dir, migrate=False)
+        with store.write() as session:
+            session.add(Employee(name="Петров", role="cashier", pin_hash=hash_pin(CASHIER_PIN)))
+            session.add(Employee(name="Иванова", role="administrator", pin_hash=hash_pin(ADMIN_PIN)))
+        store.close()
+        yield daemon
+
+
+def documents(daemon) -> int:
+    store = open_store(daemon.state_dir, migrate=False)
+    try:
+        with store.read() as session:
+            return len(session.exec(select(FiscalDocument)).all())
+    finally:
+        store.close()
+
+
+def unprivileged(daemon, routes: list[tuple[str, str]]) -> dict:
+    pins = {CASHIER: CASHIER_PIN, ADMINISTRATOR: ADMIN_PIN}
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOGROUP}", "--clear-groups"]
+    result = subprocess.run(
+        [*drop, sys.executable, "-c", CLIENT, str(daemon.socket), json.dumps(routes), json.dumps(pins)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_every_route_by_role_from_a_real_unprivileged_process(daemon):
+    routes = sorted((concrete(route) for route in ROUTES), key=lambda r: r[1] == "/v1/logout")  # last
+    before = documents(daemon)
+    seen = unprivileged(daemon, routes)
+    assert documents(daemon) == before  # nothing refused (nor the empty bodies) reached the journal
+    rank = {PUBLIC: 0, CASHIER: 1, ADMINISTRATOR: 2}
+    for who in (PUBLIC, CASHIER, ADMINISTRATOR):
+        for route, rule in ROUTES.items():
+            status, body = seen[who][" ".join(concrete(route))]
+            if rule.role not in rank or rank[who] < rank[rule.role]:
+                expected = 401 if who == PUBLIC else 403
+                assert status == expected, (who, route, status, body)
+                assert body["error"]["code"] == ("login_required" if who == PUBLIC else "forbidden")
+                assert any("а" <= char <= "я" for char in body["error"]["message"].lower())  # Russian
+                if who != PUBLIC:
+                    assert body["error"]["details"]["role"] == rule.role
+            else:
+                assert status not in (401, 403), (who, route, status, body)
+    assert seen["cashier:session"]["role"] == CASHIER
+    assert "POST /v1/cash/out" not in seen["cashier:session"]["allowed"]
+    assert "POST /v1/cash/out" in seen["administrator:session"]["allowed"]
+
+
+def test_every_route_as_the_technician(daemon):
+    with daemon.http() as http:
+        assert http.get("/v1/session").json()["role"] == "technician"
+        for route in ROUTES:
+            method, path = concrete(route)
+            response = http.request(method, path, json={} if method in ("POST", "PUT") else None)
+            assert response.status_code not in (401, 403, 500), (route, response.text)
+
+
+def test_a_session_cannot_sign_for_another_employee_and_logout_ends_it(daemon):
+    with daemon.http() as http:
+        token = http.post("/v1/login", json={"pin": CASHIER_PIN}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        sale = {
+            "uuid": "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b",
+            "lines": [{"name": "x", "price": 100}],
+            "cashier": {"name": "Someone Else"},
+        }
+        refused = http.post("/v1/receipts", json=sale, headers=auth)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        assert http.post("/v1/logout", headers=auth).json() == {"logged_out": True}
+        # root with a dead token is the technician again, never the old employee
+        assert http.get("/v1/session", headers=auth).json()["role"] == "technician"
+
+
+def test_docs_local_api_is_generated_from_the_current_openapi_document():
+    from agent.api.docs import current
+    from tests.conftest import REPO
+
+    assert (REPO / "docs" / "local-api.md").read_text(encoding="utf-8") == current(), (
+        "docs/local-api.md is stale: python -m agent.api.docs > docs/local-api.md"
+    )
