@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
 
-import agent.api
 from agent import __version__
 from agent.api.access import ROUTES, Sessions, authorize
 from agent.api.errors import install_error_handlers
@@ -24,7 +24,7 @@ OPENAPI_URL = "/v1/openapi.json"
 def router_modules() -> list[str]:
     return sorted(
         f"agent.api.{info.name}"
-        for info in pkgutil.iter_modules(agent.api.__path__)
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
         if info.name not in NOT_ROUTERS
     )
 

@@ -112,7 +112,7 @@ def render(openapi: dict[str, Any]) -> str:
 
 
 def current() -> str:
-    from agent.api import create_app
+    from agent.api.app import create_app
 
     return render(create_app(ctx=None).openapi())
 

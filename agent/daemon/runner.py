@@ -136,7 +136,7 @@ class Daemon:
     async def _start_api(self) -> None:
         import uvicorn
 
-        from agent.api import create_app
+        from agent.api.app import create_app
 
         try:
             app = create_app(self.ctx)

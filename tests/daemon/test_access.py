@@ -13,9 +13,8 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlmodel import select
 
-from agent.api import create_app
 from agent.api.access import ADMINISTRATOR, CASHIER, PUBLIC, ROUTES
-from agent.api.app import OPENAPI_URL
+from agent.api.app import OPENAPI_URL, create_app
 from agent.pin_hash import hash_pin
 from agent.store import open_store
 from agent.store.models import Employee, FiscalDocument

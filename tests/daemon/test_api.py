@@ -7,7 +7,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agent.api import create_app, router_modules
+from agent.api.app import create_app, router_modules
 from agent.api.errors import ApiError, install_error_handlers
 from agent.daemon.devices import unavailable
 from agent.i18n import N_

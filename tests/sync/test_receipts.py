@@ -73,7 +73,7 @@ def _documents_api(reg, **params) -> dict:
     """GET /v1/documents from the real local API app on this register's store."""
     from fastapi.testclient import TestClient
 
-    from agent.api import create_app
+    from agent.api.app import create_app
     from agent.config import Settings
     from agent.config.schema import Config
     from agent.daemon.api_socket import WithPeer
