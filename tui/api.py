@@ -211,6 +211,11 @@ class KassaApi:
         answer = await self._request("POST", "/v1/sync", json={"streams": streams or ["all"]}, timeout=120.0)
         return answer.get("results", []) if isinstance(answer, dict) else []
 
+    async def check_connection(self) -> dict:
+        """ "Проверить соединение": ``{"ok", "checks": [{"name", "label", "target", "ok", "latency_ms",
+        "message"}]}`` — a real round trip to the back office, each device and each marketplace account."""
+        return await self._request("POST", "/v1/check", timeout=60.0)
+
     async def documents(self, status: str | None = None) -> list[dict]:
         """Upload state per document: ``{"id", "uuid", "type", "fd", "total", "fiscalized_at",
         "upload", "attempts", "last_error", "message"}``; status "problems" = conflict + rejected."""

@@ -76,6 +76,7 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/sync": Rule(CASHIER, "sync now", setup=True),
     "GET /v1/sync/settings": Rule(CASHIER, "show sync settings", setup=True),
     "GET /v1/documents": Rule(CASHIER, "upload state of documents"),
+    "POST /v1/check": Rule(CASHIER, "test the connections now", setup=True),
     "POST /v1/receipts/{receipt_id}/return": Rule(ADMINISTRATOR, "return a sale"),
     "POST /v1/cash/out": Rule(ADMINISTRATOR, "cash out"),
     "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office", setup=True),

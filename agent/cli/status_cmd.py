@@ -1,6 +1,7 @@
 """`kassa status [--json] [--check]`: the register at a glance, from the running daemon.
 
-``--check`` is for monitoring and the technician's first look: it lists what needs attention
+``--check`` is for monitoring and the technician's first look: it tries each connection now (POST
+/v1/check: back office, devices, marketplace accounts, with latencies), lists what needs attention
 and exits 1 if anything does. Exit 3 means the daemon is not running.
 """
 
@@ -20,6 +21,7 @@ EXIT_NOT_RUNNING = 3
 SHIFT_HOURS_WARNING = 1.0  # hours left before the 24-hour limit
 QUEUE_AGE_WARNING = 3600  # seconds the oldest unsent document may wait before we say so
 FN_DAYS_WARNING = 5
+CHECK_TIMEOUT = 60  # seconds: every round trip has its own, shorter deadline
 
 STATES = {
     "ready": N_("ready"),
@@ -198,21 +200,28 @@ def pending_question(status: dict[str, Any]) -> dict[str, Any] | None:
     return ((status.get("sync") or {}).get("confirmation")) or None
 
 
-def attention(status: dict[str, Any]) -> list[str]:
-    """What a technician should look at, one line each; empty when all is well."""
+def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None) -> list[str]:
+    """What a technician should look at, one line each; empty when all is well.
+
+    With ``checks`` (the round trips just made) the connections' lines come from them rather than
+    from what the last polls saw."""
     problems = []
     store = status.get("store") or {}
     if not store.get("ok"):
         problems.append(_("the store failed its check: {path}").format(path=store.get("path", "?")))
+    if checks is not None:
+        problems += [f"{check['label']}: {check['message']}" for check in checks if not check["ok"]]
+        if not any(check["name"] == "fiscal" for check in checks):
+            problems.append(f"{_('fiscal register')}: {describe_device(status.get('printer'))}")
     for key, name in (("printer", N_("fiscal register")), ("receipt_printer", N_("receipt printer"))):
         device = status.get(key)
-        if device is None and key == "receipt_printer":
+        if checks is not None or (device is None and key == "receipt_printer"):
             continue
         if not device or device.get("state") != "ready" or device.get("message"):
             problems.append(f"{_(name)}: {describe_device(device)}")
-    if not status.get("paired"):
+    if checks is None and not status.get("paired"):
         problems.append(_("not paired with the back office"))
-    elif (status.get("pairing") or {}).get("needs_repair"):
+    elif checks is None and (status.get("pairing") or {}).get("needs_repair"):
         problems.append(_("the back office refused the token: pair again"))
     shift = status.get("shift") or {}
     if shift.get("expired"):
@@ -242,6 +251,17 @@ def attention(status: dict[str, Any]) -> list[str]:
     for file, problem in sorted(((status.get("daemon") or {}).get("profile_errors") or {}).items()):
         problems.append(_("firmware profile {file} is invalid: {problem}").format(file=file, problem=problem))
     return problems
+
+
+def describe_checks(checks: list[dict[str, Any]]) -> list[str]:
+    """One line per round trip: what, where, the verdict and how long it took."""
+    lines = []
+    for check in checks:
+        verdict = _("ok") if check["ok"] else _("FAILED")
+        where = f" ({check['target']})" if check.get("target") else ""
+        latency = _("{ms} ms").format(ms=check["latency_ms"]) if check.get("latency_ms") is not None else "—"
+        lines.append(f"{check['label']}{where}: {verdict}, {latency}: {check['message']}")
+    return lines
 
 
 def render(status: dict[str, Any]) -> str:
@@ -281,7 +301,11 @@ def render(status: dict[str, Any]) -> str:
 
 @click.command("status", help=_("Show the register's state."))
 @click.option("--json", "as_json", is_flag=True, help=_("print the daemon's status as JSON"))
-@click.option("--check", is_flag=True, help=_("list what needs attention; exit 1 if anything does"))
+@click.option(
+    "--check",
+    is_flag=True,
+    help=_("test the connections now and list what needs attention; exit 1 if anything does"),
+)
 def status(as_json: bool, check: bool) -> None:
     from agent.cli import EXIT_CONFIG, UserError
     from agent.client import DaemonClient, DaemonError, DaemonNotRunning
@@ -317,16 +341,27 @@ def status(as_json: bool, check: bool) -> None:
             ),
             err=True,
         )
-    problems = attention(data)
+    checks = None
+    if check:
+        try:
+            with DaemonClient(socket, timeout=CHECK_TIMEOUT) as client:
+                checks = client.post("/v1/check")["checks"]
+        except DaemonError as exc:
+            raise UserError(exc.message) from None
+    problems = attention(data, checks)
     if config_problem:
         problems.insert(0, config_problem)
     if as_json:
         if check:
-            data = dict(data, attention=problems)
+            data = dict(data, attention=problems, checks=checks)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render(data))
         if check:
+            click.echo()
+            click.echo(_("Connection check:"))
+            for line in describe_checks(checks or []):
+                click.echo(f"  {line}")
             click.echo()
             if problems:
                 click.echo(_("Needs attention:"))

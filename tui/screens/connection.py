@@ -56,12 +56,28 @@ def connection_text(status: dict | None) -> Text:
     return text
 
 
+def check_text(answer: dict) -> Text:
+    """One line per connection tried: a mark, what and where, the latency and the verdict in words."""
+    text = Text()
+    for check in (answer or {}).get("checks") or []:
+        mark, style = ("✔", "green") if check.get("ok") else ("✘", "bold red")
+        where = f" ({printable(check['target'])})" if check.get("target") else ""
+        latency = check.get("latency_ms")
+        took = _("{ms} ms").format(ms=latency) if latency is not None else "—"
+        text.append(f"{mark} {printable(check.get('label', ''))}{where}: {took} — ", style=style)
+        text.append(printable(check.get("message") or ""), style=style)
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
 class ConnectionScreen(KassaScreen):
     TITLE = N_("Back-office connection")
     BINDINGS: ClassVar[list] = [
         Binding("f8", "sync_now", N_("Update now")),
         Binding("f9", "settings", N_("Update settings")),
         Binding("f10", "connect", N_("Set up the connection")),
+        Binding("f11", "check", N_("Test the connection")),
     ]
     ACTION_ROUTES: ClassVar[dict[str, str]] = {
         "sync_now": "POST /v1/sync",
@@ -84,6 +100,9 @@ class ConnectionScreen(KassaScreen):
                 yield Button(_("Set up the connection"), id="reconnect")
                 yield Button(_("Update now"), id="sync_now", variant="success")
             yield PlainStatic("", id="sync-result")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Test the connection"), id="check")
+            yield PlainStatic("", id="check-result")
             streams = PlainTable(id="streams", cursor_type="row")
             streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("Error"))
             yield streams
@@ -184,7 +203,16 @@ class ConnectionScreen(KassaScreen):
             "reconnect": self.action_connect,
             "settings": self.action_settings,
             "sync_now": self.action_sync_now,
+            "check": self.action_check,
         }[event.button.id]()
+
+    def action_check(self) -> None:
+        """ "Проверить соединение": a real round trip to each connection, with its latency and verdict."""
+        self.query_one("#check-result", PlainStatic).update(_("Testing the connection…"))
+        self.call(self.api.check_connection, self._checked, group="check", exclusive=True)
+
+    def _checked(self, answer: dict) -> None:
+        self.query_one("#check-result", PlainStatic).update(check_text(answer))
 
     def action_sync_now(self) -> None:
         self.query_one("#sync-result", PlainStatic).update(_("Exchanging data with the back office…"))

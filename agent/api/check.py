@@ -1,0 +1,111 @@
+"""``POST /v1/check``: "Проверить соединение" — a real round trip to each thing the register talks to.
+
+Unlike ``GET /v1/status`` (what the last runs saw), this tries now: the back office with the register's
+credentials, each configured device, and every connection a service offers through
+``connection_checks(lang)`` (marketplace accounts). Each answer has a latency in ms and a verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from agent.api.deps import CtxDep, LangDep
+from agent.api.errors import driver_message
+from agent.backoffice import errors as backoffice_errors
+from agent.daemon.context import Context
+from agent.daemon.devices import status_message
+from agent.i18n import N_, translate
+from drivers.errors import DriverError
+
+router = APIRouter(prefix="/v1", tags=["status"])
+
+DEVICE_TIMEOUT = 5.0  # seconds: a status query answers in well under a second
+WARNINGS_ONLY = {N_("paper is running out")}
+DEVICE_NAMES = {"fiscal": N_("fiscal register"), "receipt_printer": N_("receipt printer")}
+
+
+def _result(name: str, label: str, target: str | None, ok: bool, started: float | None, message: str) -> dict:
+    latency = round((time.monotonic() - started) * 1000) if started is not None else None
+    return {
+        "name": name,
+        "label": label,
+        "target": target,
+        "ok": ok,
+        "latency_ms": latency,
+        "message": message,
+    }
+
+
+def _queue_depth(ctx: Context) -> int:
+    from agent.store.models import OutboxItem
+
+    with ctx.store.read() as session:
+        return session.execute(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+        ).scalar_one()
+
+
+def check_backoffice(ctx: Context, lang: str | None) -> dict:
+    """An authenticated heartbeat: the address, TLS, the token and the server all answer, or say which not."""
+    label = translate(N_("back office"), lang)
+    pairing = ctx.services.get("pairing")
+    info = pairing.info() if pairing else None
+    target = info.backoffice_url if info else None
+    started = None
+    try:
+        if pairing is None:
+            raise backoffice_errors.NotPaired()
+        fiscal = getattr(ctx.devices, "fiscal", None)
+        printer = getattr(fiscal, "state", None) or "absent"
+        depth = _queue_depth(ctx)
+        with pairing.client() as client:
+            started = time.monotonic()
+            client.heartbeat(printer, depth)
+    except backoffice_errors.BackofficeError as exc:
+        if isinstance(exc, backoffice_errors.Unauthorized) and info is not None and not info.needs_repair:
+            pairing.mark_needs_repair()
+        message = translate(exc.message, lang, **exc.params)
+        return _result("backoffice", label, target, False, started, message)
+    return _result("backoffice", label, target, True, started, translate(N_("answered"), lang))
+
+
+async def check_device(handle: Any, lang: str | None) -> dict:
+    label = translate(DEVICE_NAMES.get(handle.kind, handle.kind), lang)
+    target = handle.resolved_port or handle.port
+    started = time.monotonic()
+    try:
+        status = await handle.call(lambda device: device.status(), timeout=DEVICE_TIMEOUT)
+    except DriverError as exc:
+        return _result(handle.kind, label, target, False, started, driver_message(exc, lang))
+    message = status_message(handle.kind, status)
+    if message:
+        # it answered, but something needs a hand (paper, cover, a 24-hour shift)
+        ok = message in WARNINGS_ONLY
+        text = translate(N_("answered, but: {problem}"), lang, problem=translate(message, lang))
+        return _result(handle.kind, label, target, ok, started, text)
+    return _result(handle.kind, label, target, True, started, translate(N_("answered"), lang))
+
+
+async def run_checks(ctx: Context, lang: str | None) -> list[dict]:
+    jobs = [run_in_threadpool(check_backoffice, ctx, lang)]
+    jobs += [check_device(handle, lang) for handle in (ctx.devices.handles if ctx.devices else [])]
+    for service in list(ctx.services.values()):
+        offered = getattr(service, "connection_checks", None)
+        if offered is not None:
+            jobs.append(run_in_threadpool(offered, lang))
+    results: list[dict] = []
+    for outcome in await asyncio.gather(*jobs):
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
+    return results
+
+
+@router.post("/check", summary="Test the connections now: back office, devices, marketplace accounts")
+async def check(ctx: CtxDep, lang: LangDep) -> dict:
+    results = await run_checks(ctx, lang)
+    return {"ok": all(result["ok"] for result in results), "checks": results}
