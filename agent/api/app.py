@@ -11,12 +11,16 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 
 from agent import __version__
 from agent.api.access import ROUTES, Sessions, authorize
-from agent.api.errors import install_error_handlers
+from agent.api.deps import request_language
+from agent.api.errors import error_body, install_error_handlers
+from agent.i18n import N_, translate
 
+MAX_BODY = 1024 * 1024  # bytes; a 500-line sale is a tenth of it
 NOT_ROUTERS = {"access", "app", "deps", "docs", "errors", "schemas"}
 OPENAPI_URL = "/v1/openapi.json"
 
@@ -42,6 +46,7 @@ def create_app(ctx) -> FastAPI:
     app.state.ctx = ctx
     app.state.sessions = Sessions()
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
     for name in router_modules():
         module = importlib.import_module(name)
         router = getattr(module, "router", None)
@@ -79,3 +84,36 @@ def _document_roles(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def _too_large(scope) -> tuple[str, str]:
+    lang = request_language(Request(scope))
+    return "body_too_large", translate(
+        N_("the request body is larger than {limit} bytes"), lang, limit=MAX_BODY
+    )
+
+
+class BodyLimit:
+    """A request body stops at ``MAX_BODY`` bytes, whether announced (Content-Length) or streamed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        announced = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        if not announced.isdigit() or len(announced) > 12 or int(announced) > MAX_BODY:
+            code, message = _too_large(scope)
+            return await JSONResponse(error_body(code, message), status_code=413)(scope, receive, send)
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY:
+                raise HTTPException(413, _too_large(scope)[1])
+            return message
+
+        await self.app(scope, limited, send)

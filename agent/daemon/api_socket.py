@@ -15,6 +15,7 @@ import os
 import socket
 import stat
 import struct
+import time
 from pathlib import Path
 
 from agent.i18n import _
@@ -118,12 +119,80 @@ class WithPeer:
         await self.app(scope, receive, send)
 
 
+MAX_CONNECTIONS = 128  # open at once; the TUI and the CLI need a handful
+HEADER_TIMEOUT = 10.0  # seconds from connect to a whole request head
+MAX_HEADER_BYTES = 16 * 1024
+
+
 def peer_protocol(base: type) -> type:
-    """uvicorn's HTTP protocol class, reading the peer's credentials once per connection."""
+    """uvicorn's HTTP protocol class: reads the peer's credentials once per connection, refuses
+    connections beyond ``MAX_CONNECTIONS`` at once, and drops one that sends no request head in time
+    (a flood of idle connections must not use up the daemon's file descriptors)."""
 
     class PeerProtocol(base):
+        _deadline = None
+
         def connection_made(self, transport) -> None:
             self.app = WithPeer(self.app, peer_credentials(transport.get_extra_info("socket")))
             super().connection_made(transport)
+            if len(self.connections) > MAX_CONNECTIONS:
+                FLOOD.note("too many connections to the API socket; refusing new ones")
+                transport.abort()
+                return
+            self._deadline = self.loop.call_later(HEADER_TIMEOUT, self._no_request)
+
+        def _no_request(self) -> None:
+            if self.cycle is None:
+                FLOOD.note("connections to the API socket sent no request in time; dropped")
+                self.transport.abort()
+
+        def connection_lost(self, exc) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            super().connection_lost(exc)
 
     return PeerProtocol
+
+
+class FloodLog(logging.Filter):
+    """Records that a flood repeats (a failed accept, a malformed request, a dropped connection) are
+    logged once per interval per kind, without a traceback, with how many were left out."""
+
+    def __init__(self, interval: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.interval, self.clock = interval, clock
+        self.last: dict[str, tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = f"{record.name}:{record.getMessage().splitlines()[0][:120] if record.msg else ''}"
+        now = self.clock()
+        since, dropped = self.last.get(key, (-self.interval - 1, 0))
+        if now - since < self.interval:
+            self.last[key] = (since, dropped + 1)
+            return False
+        self.last[key] = (now, 0)
+        if len(self.last) > 256:
+            self.last.clear()
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        if dropped:
+            record.msg = f"{record.getMessage()} ({dropped} more like it in the last {self.interval:.0f} s)"
+            record.args = ()
+        return True
+
+    def note(self, message: str) -> None:
+        """Log a flood event of the API socket itself, rate-limited like the others."""
+        record = log.makeRecord(log.name, logging.WARNING, __file__, 0, message, (), None)
+        if self.filter(record):
+            log.handle(record)
+
+
+FLOOD = FloodLog()
+
+
+def quiet_floods() -> None:
+    """Rate-limit what a connection flood makes asyncio and uvicorn log (asyncio logs a traceback
+    for every failed accept when file descriptors run out)."""
+    for name in ("asyncio", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if FLOOD not in logger.filters:
+            logger.addFilter(FLOOD)

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
-from agent.daemon.api_socket import SocketInUse, bind_api_socket, peer_protocol, remove_socket
+from agent.daemon.api_socket import (
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+    SocketInUse,
+    bind_api_socket,
+    peer_protocol,
+    quiet_floods,
+    remove_socket,
+)
 from agent.daemon.context import COMPONENTS, Context
 from agent.daemon.devices import DeviceManager
 from agent.daemon.notify import notify, watchdog, watchdog_interval
@@ -155,9 +163,13 @@ class Daemon:
             access_log=False,
             server_header=False,
             timeout_graceful_shutdown=REQUEST_DRAIN_TIMEOUT,
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
         config.load()
         config.http_protocol_class = peer_protocol(config.http_protocol_class)
+        quiet_floods()
         server = uvicorn.Server(config)
         server.lifespan = config.lifespan_class(config)
         # not server.serve(): it installs its own SIGTERM handler and re-raises the signal at the end
