@@ -1,7 +1,8 @@
 """The client of the daemon's local API, used by the CLI (and, over the same protocol, the TUI).
 
-HTTP/JSON over the unix socket. Errors come back as ``{"error": {"code", "message"}}``
-and are raised as ``DaemonError``; a socket nobody listens on is ``DaemonNotRunning``.
+HTTP/JSON over the unix socket. Errors come back as ``{"error": {"code", "message", ...}}`` with the
+flags of ``agent.api.errors`` and are raised as ``DaemonError``; a socket nobody listens on is
+``DaemonNotRunning``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,27 @@ from agent.i18n import _, current_language
 
 
 class DaemonError(Exception):
-    def __init__(self, code: str, message: str, status: int = 0, details: Any = None):
+    """An error answer of the daemon: its code, message and flags (see agent/api/errors.py)."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 0,
+        details: Any = None,
+        *,
+        unavailable: bool = False,
+        retryable: bool = False,
+        exit_code: int = 1,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
         self.details = details
+        self.unavailable = unavailable
+        self.retryable = retryable or unavailable
+        self.exit_code = exit_code
 
 
 class DaemonNotRunning(DaemonError):
@@ -79,10 +95,21 @@ def answer(response: httpx.Response) -> Any:
             error = response.json()["error"]
             code, message, details = error["code"], error["message"], error.get("details")
         except (ValueError, KeyError, TypeError):
-            code, message, details = "http_error", f"HTTP {status}", None
+            code, message, details, error = "http_error", f"HTTP {status}", None, {}
             if status in (404, 405):  # a route this daemon does not have
                 code, message = "not_available", _("This kassa service cannot do that yet: update it.")
-        raise DaemonError(code, message, status, details)
+        # a daemon older than the flags: 503 meant unavailable there too
+        unavailable = error.get("unavailable", status == 503) is True
+        exit_code = error.get("exit_code")
+        raise DaemonError(
+            code,
+            message,
+            status,
+            details,
+            unavailable=unavailable,
+            retryable=error.get("retryable") is True,
+            exit_code=exit_code if isinstance(exit_code, int) and 0 < exit_code < 256 else 1,
+        )
     return response.json() if response.content else None
 
 

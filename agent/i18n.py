@@ -3,8 +3,8 @@
 Message ids are English. Each package (and any subpackage that wants its own) keeps its
 Russian catalog as a plain ``locale/<lang>.po`` file beside its code; the catalogs are
 merged and compiled in memory on first use, so no build step (and no committed .mo) is
-needed. ``drivers`` cannot import this module, so it marks its messages with its own
-no-op ``N_`` and the agent translates them where they reach a person.
+needed. ``drivers`` cannot import this module, so it marks its messages with ``common.errors.N_``
+(the same marker, re-exported here) and the agent translates them where they reach a person.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from common.errors import N_ as N_
+from common.errors import Message
+
 SUPPORTED_LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "en"
-CATALOG_PACKAGES = ("drivers", "agent", "tui", "sim")
+CATALOG_PACKAGES = ("common", "drivers", "agent", "tui", "sim")
 
 _lock = threading.Lock()
 _cache: dict[str, gettext.NullTranslations] = {}
 _current = {"lang": None}
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it now."""
-    return message
 
 
 def detect_language(env: Mapping[str, str] = os.environ) -> str:
@@ -112,5 +110,4 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def translate(message: str, lang: str | None, /, **params: object) -> str:
     """Translate into a given language (the daemon answers each client in its own)."""
-    text = translations(lang).gettext(message)
-    return text.format(**params) if params else text
+    return Message(message, params).render(translations(lang).gettext)

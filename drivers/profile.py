@@ -22,6 +22,7 @@ PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
 class ProfileError(DriverError):
     code = "profile_invalid"
     message = N_("firmware profile {file}: {problem}")
+    exit_code = 78  # sysexits EX_CONFIG, as for a bad config
 
 
 class _Section(BaseModel):

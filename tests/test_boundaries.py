@@ -60,7 +60,7 @@ def test_tui_reaches_the_daemon_only_through_the_local_api():
     assert not [name for name in loaded if name.startswith(daemon_side)]
 
 
-PACKAGES = ("agent", "drivers", "tui", "sim")
+PACKAGES = ("common", "agent", "drivers", "tui", "sim")
 
 # A cycle known and being taken apart elsewhere. Remove its entry when it is gone: the strict
 # expected failure below then turns into a failure that says so.
@@ -169,3 +169,8 @@ def test_no_import_cycles():
 )
 def test_a_known_cycle_is_gone(cycle):
     assert cycle not in import_cycles(), describe(cycle)
+
+
+def test_common_is_a_leaf_every_package_may_import():
+    roots = loaded_by("common")
+    assert not roots & {"agent", "drivers", "tui", "sim", "textual", "fastapi", "sqlmodel", "serial", "httpx"}

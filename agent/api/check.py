@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from agent.api.deps import CtxDep, LangDep
-from agent.api.errors import driver_message
 from agent.backoffice import errors as backoffice_errors
 from agent.daemon.context import Context
 from agent.daemon.devices import status_message
-from agent.i18n import N_, translate
+from agent.i18n import N_, translate, translations
 from drivers.errors import DriverError
 
 router = APIRouter(prefix="/v1", tags=["status"])
@@ -70,7 +69,7 @@ def check_backoffice(ctx: Context, lang: str | None) -> dict:
     except backoffice_errors.BackofficeError as exc:
         if isinstance(exc, backoffice_errors.Unauthorized) and info is not None and not info.needs_repair:
             pairing.mark_needs_repair()
-        message = translate(exc.message, lang, **exc.params)
+        message = exc.render(translations(lang).gettext)
         return _result("backoffice", label, target, False, started, message)
     return _result("backoffice", label, target, True, started, translate(N_("answered"), lang))
 
@@ -82,7 +81,7 @@ async def check_device(handle: Any, lang: str | None) -> dict:
     try:
         status = await handle.call(lambda device: device.status(), timeout=DEVICE_TIMEOUT)
     except DriverError as exc:
-        return _result(handle.kind, label, target, False, started, driver_message(exc, lang))
+        return _result(handle.kind, label, target, False, started, exc.render(translations(lang).gettext))
     message = status_message(handle.kind, status)
     if message:
         # it answered, but something needs a hand (paper, cover, a 24-hour shift)

@@ -1,8 +1,11 @@
-"""One error shape for the whole local API: ``{"error": {"code", "message", "details"?}}``.
+"""One error shape for the whole local API, and the one place that writes it.
 
-``code`` is stable (scripts and the TUI branch on it); ``message`` is for a person, in the
-language of the request's Accept-Language. Routers raise ``ApiError``; driver errors and
-validation errors are converted here, so no handler formats an error by hand.
+``{"error": {"code", "message", "details"?, "unavailable", "retryable", "exit_code"}}``: ``code`` is
+stable (scripts branch on it); ``message`` is for a person, in the language of the request's
+Accept-Language; ``unavailable`` (the device or service is not there now: HTTP 503) and
+``retryable`` (the same request may succeed once the cause is fixed) tell a client what to do
+without a list of codes; ``exit_code`` is what a CLI command exits with. Every ``KassaError``
+(driver, journal, back office, login, ``ApiError``) is answered here from its own attributes.
 """
 
 from __future__ import annotations
@@ -16,52 +19,34 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.api.deps import request_language
-from agent.i18n import N_, translate
-from drivers.errors import DriverError
+from agent.i18n import N_, translate, translations
+from common.errors import KassaError
 
 log = logging.getLogger("kassa.api")
 
-# driver error codes that mean "the device is not there or not answering": retry later
-UNAVAILABLE_CODES = {
-    "device_unavailable",
-    "device_timeout",
-    "stopping",
-    "driver_missing",
-    "port_lost",
-    "timeout",
-}
 
-
-class ApiError(Exception):
+class ApiError(KassaError):
     """An error answer: HTTP status, stable code, an English msgid and its parameters."""
 
     def __init__(self, status: int, code: str, msgid: str, /, details: Any = None, **params: Any):
-        super().__init__(msgid.format(**params) if params else msgid)
-        self.status = status
         self.code = code
-        self.msgid = msgid
-        self.params = params
-        self.details = details
+        super().__init__(msgid, status=status, details=details, **params)
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    details: Any = None,
+    *,
+    unavailable: bool = False,
+    retryable: bool = False,
+    exit_code: int = 1,
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
+    error.update(unavailable=unavailable, retryable=retryable, exit_code=exit_code)
     return {"error": error}
-
-
-def driver_message(error: DriverError, lang: str | None) -> str:
-    """Translate a driver's message; a nested reason/device msgid is translated too."""
-    params = dict(error.params)
-    reason_params = params.pop("reason_params", None) or {}
-    for key in ("device", "reason"):
-        if isinstance(params.get(key), str):
-            params[key] = translate(params[key], lang, **(reason_params if key == "reason" else {}))
-    try:
-        return translate(error.message, lang, **params)
-    except (KeyError, IndexError, ValueError):
-        return error.text
 
 
 def _field(location: tuple | list) -> str:
@@ -69,11 +54,17 @@ def _field(location: tuple | list) -> str:
     return ".".join(parts) or ".".join(str(part) for part in location)
 
 
-async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-    lang = request_language(request)
-    return JSONResponse(
-        error_body(exc.code, translate(exc.msgid, lang, **exc.params), exc.details), status_code=exc.status
+async def _kassa_error(request: Request, exc: KassaError) -> JSONResponse:
+    message = exc.render(translations(request_language(request)).gettext)
+    body = error_body(
+        exc.code,
+        message,
+        exc.details,
+        unavailable=exc.unavailable,
+        retryable=exc.retryable,
+        exit_code=exc.exit_code,
     )
+    return JSONResponse(body, status_code=exc.status)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -83,12 +74,6 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     first = details[0] if details else {"field": "?", "problem": ""}
     message = translate(N_("invalid request: {field}: {problem}"), lang, **first)
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
-
-
-async def _driver_error(request: Request, exc: DriverError) -> JSONResponse:
-    lang = request_language(request)
-    status = 503 if exc.code in UNAVAILABLE_CODES else 409
-    return JSONResponse(error_body(exc.code, driver_message(exc, lang)), status_code=status)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -115,8 +100,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(KassaError, _kassa_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(DriverError, _driver_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

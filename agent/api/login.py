@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from agent.api.access import Caller, CallerDep, allowed_routes, bearer, role_of, sessions_of
 from agent.api.deps import CtxDep
-from agent.api.errors import ApiError
-from agent.staff.login import LoginError, login
+from agent.staff.login import login
 from agent.store.models import Employee
 
 router = APIRouter(prefix="/v1", tags=["login"])
@@ -39,10 +38,7 @@ def session_view(caller: Caller, ctx) -> dict:
 @router.post("/login")
 async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
-    try:
-        employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
-    except LoginError as exc:
-        raise ApiError(exc.status, exc.code, exc.message, **exc.params) from None
+    employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
     token = sessions_of(request).open(employee.id, ctx.clock())
     return {"token": token, **session_view(Caller(role_of(employee.role), employee), ctx)}
 

@@ -103,8 +103,7 @@ def _mark_fiscalized(ctx, order_id: int, doc) -> MarketplaceOrder:
 async def fiscalize(
     order_id: int, body: FiscalizeBody, ctx: CtxDep, caller: CallerDep, lang: LangDep
 ) -> dict:
-    from agent.api.receipts import api_error, journal_of
-    from agent.journal.errors import JournalError
+    from agent.api.receipts import journal_of
     from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
     from agent.journal.sale import sell
 
@@ -136,10 +135,7 @@ async def fiscalize(
         cashier=cashier_for(caller, None, ctx.settings.config),
     )
     await check_total(request, journal, ctx.settings.config)
-    try:
-        doc, replayed = await sell(journal, request)
-    except JournalError as error:
-        raise api_error(error) from None
+    doc, replayed = await sell(journal, request)
     order = await run_in_threadpool(_mark_fiscalized, ctx, order.id, doc)
     sync = ctx.services.get("sync")
     if sync is not None:

@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
-from agent.backoffice import errors
 from agent.i18n import N_
 
 router = APIRouter(prefix="/v1", tags=["pairing"])
@@ -20,13 +19,6 @@ class PairBody(BaseModel):
     backoffice_url: str | None = Field(None, max_length=500, description="default: configured, then current")
 
 
-def api_error(exc: errors.BackofficeError) -> ApiError:
-    """A back-office failure as a local API error, translated per request."""
-    params = {key: value for key, value in exc.params.items() if key != "detail" or value}
-    params.setdefault("detail", exc.params.get("detail", ""))
-    return ApiError(exc.status, exc.code, exc.message, details={"exit_code": exc.exit_code}, **params)
-
-
 def _service(ctx):
     service = ctx.services.get("pairing")
     if service is None:
@@ -37,10 +29,7 @@ def _service(ctx):
 @router.post("/pairing")
 async def pair(body: PairBody, ctx: CtxDep) -> dict:
     service = _service(ctx)
-    try:
-        info = await service.pair_async(body.code, body.backoffice_url)
-    except errors.BackofficeError as exc:
-        raise api_error(exc) from None
+    info = await service.pair_async(body.code, body.backoffice_url)
     return {"paired": True, "pairing": info.as_dict()}
 
 

@@ -56,7 +56,6 @@ from agent.api.access import CallerDep, cashier_for, check_sale
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
 from agent.i18n import N_
-from agent.journal.errors import JournalError
 from agent.journal.requests import ReturnRequest, SaleRequest
 from agent.journal.returns import refund
 from agent.journal.sale import sell
@@ -73,16 +72,9 @@ def journal_of(ctx) -> Any:
     return journal
 
 
-def api_error(exc: JournalError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, **exc.params)
-
-
 async def answer(journal, work, response: Response) -> dict[str, Any]:
     """Run a journal operation and show its document; 201 when new, 200 when replayed."""
-    try:
-        doc, replayed = await work
-    except JournalError as exc:
-        raise api_error(exc) from exc
+    doc, replayed = await work
     response.status_code = 200 if replayed else 201
     return await journal.read(lambda s: document_view(s, doc, replayed))
 

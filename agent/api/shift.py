@@ -27,8 +27,7 @@ from fastapi import APIRouter, Response
 
 from agent.api.access import CallerDep, cashier_for
 from agent.api.deps import CtxDep
-from agent.api.receipts import api_error, journal_of
-from agent.journal.errors import JournalError
+from agent.api.receipts import journal_of
 from agent.journal.requests import CashRequest, ShiftRequest
 from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
 from agent.journal.views import document_view
@@ -37,10 +36,7 @@ router = APIRouter(prefix="/v1", tags=["shift"])
 
 
 async def _document(journal, work, response: Response) -> dict[str, Any]:
-    try:
-        doc, replayed = await work
-    except JournalError as exc:
-        raise api_error(exc) from exc
+    doc, replayed = await work
     response.status_code = 200 if replayed else 201
     return {
         "document": await journal.read(lambda s: document_view(s, doc, replayed)),
@@ -81,10 +77,7 @@ async def post_close(
 @router.post("/reports/x")
 async def post_x_report(ctx: CtxDep) -> dict[str, Any]:
     journal = journal_of(ctx)
-    try:
-        return {"shift": await x_report(journal)}
-    except JournalError as exc:
-        raise api_error(exc) from exc
+    return {"shift": await x_report(journal)}
 
 
 @router.post("/cash/in", status_code=201)

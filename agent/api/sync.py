@@ -51,12 +51,8 @@ def _service(ctx):
 def _localize(results: list[dict], lang: str) -> list[dict]:
     for result in results:
         if result.get("message_id"):
-            params = result.pop("params", {}) or {}
-            params.setdefault("detail", "")
-            try:
-                result["error"] = translate(result.pop("message_id"), lang, **params)
-            except (KeyError, IndexError, ValueError):
-                result.pop("message_id", None)
+            params = {"detail": "", **(result.pop("params", {}) or {})}
+            result["error"] = translate(result.pop("message_id"), lang, **params)
     return results
 
 

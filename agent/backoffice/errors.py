@@ -1,35 +1,26 @@
 """Every way talking to the back office can fail, each with its own code, message and exit code.
 
 A message is an English gettext msgid with ``{placeholders}``; whoever shows it translates it
-(``translate(err.message, lang, **err.params)``). The exit codes are what `kassa pair` returns
+(``err.render(gettext)``). The exit codes are what `kassa pair` returns
 (docs: agent/cli/pairing_cmd.py).
 """
 
 from __future__ import annotations
 
 from agent.i18n import N_
+from common.errors import KassaError
 
 
-class BackofficeError(Exception):
-    code = "backoffice_error"
+class BackofficeError(KassaError):
+    """The root of the family; never raised itself."""
+
+    code = "backoffice_failure"
     message = N_("the back office answered with an error: {detail}")
-    exit_code = 1
-    status = 502  # the local API's HTTP status for it
-    retryable = False
+    status = 502
 
-    def __init__(self, message: str | None = None, **params: object):
-        if message is not None:
-            self.message = message
-        self.params = params
+    def __init__(self, message: str | None = None, /, **params: object):
         params.setdefault("detail", "")
-        super().__init__(self.text)
-
-    @property
-    def text(self) -> str:
-        try:
-            return self.message.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return self.message
+        super().__init__(message, **params)
 
 
 class MistypedCode(BackofficeError):
@@ -68,7 +59,6 @@ class Unreachable(BackofficeError):
     message = N_("the back office at {url} is unreachable ({detail}): check the network and the address")
     exit_code = 7
     status = 503
-    retryable = True
 
 
 class TlsFailure(BackofficeError):
@@ -125,7 +115,7 @@ class ServerError(BackofficeError):
 class Stopped(BackofficeError):
     code = "stopping"
     message = N_("the daemon is stopping: sync resumes where it stopped at the next start")
-    retryable = True
+    status = 503
 
 
 class NotPaired(BackofficeError):
@@ -140,23 +130,3 @@ class RegisterUnavailable(BackofficeError):
     message = N_("cannot read the fiscal register's identity ({detail}): check the register and try again")
     exit_code = 11
     status = 503
-
-
-# local API error code -> `kassa pair` exit code
-EXIT_CODES: dict[str, int] = {
-    cls.code: cls.exit_code
-    for cls in (
-        MistypedCode,
-        CodeUnknown,
-        CodeExpired,
-        InnMismatch,
-        Unreachable,
-        TlsFailure,
-        RateLimited,
-        InsecureUrl,
-        NoBackofficeUrl,
-        RegisterUnavailable,
-        Unauthorized,
-        NotPaired,
-    )
-}

@@ -15,6 +15,7 @@ import click
 
 from agent import __version__
 from agent.i18n import N_, _
+from common.errors import KassaError
 
 # name -> "module:attribute" of the agent's own commands
 COMMANDS: dict[str, str] = {
@@ -60,6 +61,11 @@ class UserError(click.ClickException):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+    @classmethod
+    def of(cls, error: KassaError) -> UserError:
+        """A kassa error in the CLI's language, exiting with the error's own exit code."""
+        return cls(error.render(_), error.exit_code)
 
     def show(self, file=None) -> None:
         click.echo(f"kassa: {self.format_message()}", err=True)

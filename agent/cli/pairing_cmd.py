@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import click
 
-from agent.backoffice.errors import EXIT_CODES, BackofficeError
+from agent.backoffice.errors import BackofficeError
 from agent.cli import UserError
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _, ngettext
@@ -40,10 +40,6 @@ def _print_paired(pairing: dict) -> None:
     store = pairing["store"] + (f", {pairing['store_address']}" if pairing.get("store_address") else "")
     click.echo(_("Store: {store}").format(store=store))
     click.echo(_("Back office: {url}").format(url=pairing["backoffice_url"]))
-
-
-def _fail(code: str, message: str) -> UserError:
-    return UserError(message, EXIT_CODES.get(code, 1))
 
 
 @click.command("pair", help=_("Pair this register with the back office using a sync code."))
@@ -62,7 +58,7 @@ def pair(code: str, url: str | None) -> None:
     except DaemonNotRunning:
         answer = {"pairing": _pair_here(settings, code, url)}
     except DaemonError as exc:
-        raise _fail(exc.code, exc.message) from None
+        raise UserError(exc.message, exc.exit_code) from None
     _print_paired(answer["pairing"])
 
 
@@ -78,7 +74,7 @@ def _pair_here(settings, code: str, url: str | None) -> dict:
             service.resolve_url(url)
             return service.pair(code, identity(), url).as_dict()
     except BackofficeError as exc:
-        raise UserError(_(exc.message).format(**exc.params), exc.exit_code) from None
+        raise UserError.of(exc) from None
     except StateDirLocked as exc:
         raise UserError(str(exc), 1) from None
 

@@ -12,7 +12,7 @@ import sys
 import click
 
 from agent.cli import EXIT_CONFIG, UserError
-from agent.i18n import _, translate
+from agent.i18n import _
 from agent.printing import paper
 from agent.printing.test_page import sample_receipt
 from drivers.errors import DriverError
@@ -21,15 +21,11 @@ from drivers.profile import PROFILE_DIR, Profile, ProfileError, load_profile
 EXIT_NOT_READY = 1
 
 
-def _err(error: DriverError) -> UserError:
-    return UserError(translate(error.message, None, **error.params))
-
-
 def _profile(name: str) -> Profile:
     try:
         return load_profile(PROFILE_DIR / f"{name}.toml")
     except ProfileError as error:
-        raise UserError(translate(error.message, None, **error.params), EXIT_CONFIG) from None
+        raise UserError.of(error) from None
 
 
 def resolve(port: str | None, profile_name: str | None) -> tuple[str, Profile]:
@@ -65,7 +61,7 @@ def _open_printer(port: str, profile: Profile):
     try:
         return open_printer(port, profile, translate=paper)
     except DriverError as error:
-        raise _err(error) from None
+        raise UserError.of(error) from None
 
 
 def _register_status(port: str, profile: Profile) -> bool:
@@ -87,7 +83,7 @@ def _register_status(port: str, profile: Profile) -> bool:
         finally:
             register.close()
     except DriverError as error:
-        raise _err(error) from None
+        raise UserError.of(error) from None
     click.echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
     problems = []
     if state.cover_open:
@@ -150,7 +146,7 @@ def test(port: str | None, profile_name: str | None) -> None:
             raise UserError("; ".join(_(message) for message in state.messages()))
         printer.print_receipt(sample_receipt(profile))
     except DriverError as error:
-        raise _err(error) from None
+        raise UserError.of(error) from None
     finally:
         printer.close()
     click.echo(

@@ -22,7 +22,8 @@ from typing import Any
 
 from agent.config import Config
 from agent.config.schema import DeviceSettings
-from agent.i18n import N_, translate
+from agent.i18n import N_, translate, translations
+from common.errors import Message
 from drivers.errors import DriverError
 from drivers.profile import Profile
 
@@ -40,26 +41,34 @@ class DeviceUnavailable(DriverError):
 
     code = "device_unavailable"
     message = N_("the {device} is not available: {reason}")
+    status = 503
 
-    @property
-    def text(self) -> str:
-        params = dict(self.params)
-        reason = str(params.get("reason", ""))
-        try:
-            params["reason"] = reason.format(**(params.pop("reason_params", None) or {}))
-        except (KeyError, IndexError, ValueError):
-            params["reason"] = reason
-        return self.message.format(**params)
+
+class DeviceTimeout(DeviceUnavailable):
+    code = "device_timeout"
+
+
+class Stopping(DeviceUnavailable):
+    code = "stopping"
+
+
+class DriverMissing(DriverError):
+    code = "driver_missing"
+    message = N_("the {protocol} driver is not installed")
+    status = 503
 
 
 DEVICE_NAMES = {"fiscal": N_("fiscal register"), "receipt_printer": N_("receipt printer")}
 
 
 def unavailable(
-    kind: str, reason: str, code: str = "device_unavailable", params: dict[str, Any] | None = None
+    kind: str,
+    reason: str,
+    params: dict[str, Any] | None = None,
+    error: type[DeviceUnavailable] = DeviceUnavailable,
 ) -> DeviceUnavailable:
     """``reason`` is an English msgid with ``params``; the API translates both parts per client."""
-    return DeviceUnavailable(code=code, device=DEVICE_NAMES[kind], reason=reason, reason_params=params or {})
+    return error(device=Message(DEVICE_NAMES[kind]), reason=Message(reason, params or {}))
 
 
 def is_path_port(port: str) -> bool:
@@ -80,9 +89,7 @@ def _import_driver(module: str):
 def open_fiscal(port: str, profile: Profile, settings: Any) -> Any:
     shtrih = _import_driver("drivers.shtrih")
     if shtrih is None:
-        raise DriverError(
-            N_("the {protocol} driver is not installed"), code="driver_missing", protocol="shtrih"
-        )
+        raise DriverMissing(protocol="shtrih")
     return shtrih.open_register(
         port,
         profile,
@@ -95,9 +102,7 @@ def open_fiscal(port: str, profile: Profile, settings: Any) -> Any:
 def open_escpos(port: str, profile: Profile, settings: Any) -> Any:
     escpos = _import_driver("drivers.escpos")
     if escpos is None:
-        raise DriverError(
-            N_("the {protocol} driver is not installed"), code="driver_missing", protocol="escpos"
-        )
+        raise DriverMissing(protocol="escpos")
     return escpos.open_printer(port, profile)
 
 
@@ -157,8 +162,7 @@ class DeviceHandle:
         self.resolved_port: str | None = None if self.port == "auto" else self.port
         self._profiles = profiles
         self.state = ABSENT
-        self.message: str | None = N_("not opened yet")
-        self.message_params: dict[str, Any] = {}
+        self.message: Message | None = Message(N_("not opened yet"))
         self.last_status: Any = None
         self.last_ofd: Any = None  # OfdStatus of a fiscal register, polled less often
         self._ofd_polled = float("-inf")
@@ -182,14 +186,12 @@ class DeviceHandle:
     # ---- the owner thread ------------------------------------------------------------------
 
     def _set(self, state: str, message: str | None = None, /, **params: Any) -> None:
-        if state != self.state or message != self.message:
+        said = Message(message, params) if message else None
+        if state != self.state or said != self.message:
             level = logging.INFO if state == READY else logging.WARNING
-            try:
-                text = message.format(**params) if message and params else (message or "")
-            except (KeyError, IndexError, ValueError):
-                text = message or ""
-            log.log(level, "%s on %s: %s%s", self.kind, self.port, state, f" ({text})" if text else "")
-        self.state, self.message, self.message_params = state, message, params
+            text = f" ({said.render()})" if said else ""
+            log.log(level, "%s on %s: %s%s", self.kind, self.port, state, text)
+        self.state, self.message = state, said
 
     def _close_device(self) -> None:
         device, self.device = self.device, None
@@ -294,30 +296,35 @@ class DeviceHandle:
 
     def _run(self, fn: Callable[..., Any], args: tuple) -> Any:
         if self._closed:
-            raise unavailable(self.kind, N_("the daemon is stopping"), code="stopping")
+            raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
         self._in_flight += 1
         try:
             if not self._ensure_open():
-                raise unavailable(self.kind, self.message or N_("not connected"), params=self.message_params)
+                raise unavailable(self.kind, *self._reason())
             try:
                 return fn(self.device, *args)
             except OSError as exc:
                 self._lost(exc)
                 reason = {"error": exc.strerror or str(exc)}
-                raise unavailable(self.kind, N_("port lost: {error}"), params=reason) from None
+                raise unavailable(self.kind, N_("port lost: {error}"), reason) from None
         finally:
             self._in_flight -= 1
 
+    def _reason(self) -> tuple[str, dict[str, Any]]:
+        if self.message is None:
+            return N_("not connected"), {}
+        return self.message.msgid, dict(self.message.params)
+
     def _shutdown(self) -> None:
         self._close_device()
-        self.state, self.message, self.message_params = ABSENT, N_("closed"), {}
+        self.state, self.message = ABSENT, Message(N_("closed"))
 
     # ---- the event loop's side -------------------------------------------------------------
 
     async def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """Run ``fn(device, *args)`` on the port's thread, after any command queued before it."""
         if self._closed:
-            raise unavailable(self.kind, N_("the daemon is stopping"), code="stopping")
+            raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, args)
         if timeout is None:
             return await future
@@ -325,7 +332,7 @@ class DeviceHandle:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             raise unavailable(
-                self.kind, N_("no answer within {seconds} s"), "device_timeout", {"seconds": timeout}
+                self.kind, N_("no answer within {seconds} s"), {"seconds": timeout}, DeviceTimeout
             ) from None
 
     async def poll(self) -> None:
@@ -354,9 +361,7 @@ class DeviceHandle:
     def summary(self, lang: str | None) -> dict[str, Any]:
         profile = self.profile
         info = self.info
-        params = dict(self.message_params)
-        reason = params.pop("reason_params", None) or {}
-        message = translate(self.message, lang, **params, **reason) if self.message else None
+        message = self.message.render(translations(lang).gettext) if self.message else None
         mode = getattr(self.last_status, "mode", None)
         return {
             "state": self.state,

@@ -1,25 +1,19 @@
 """Refusals of the journal: an HTTP-like status, a stable code and a msgid with parameters.
 
-The journal knows nothing of FastAPI; the API turns these into ``ApiError`` and the message
-is translated for whoever reads it.
+The journal knows nothing of FastAPI; the local API answers these like every ``KassaError``.
 """
 
 from __future__ import annotations
 
+from common.errors import KassaError
 
-class JournalError(Exception):
+
+class JournalError(KassaError):
     """A fiscal operation refused or failed, with a message for the operator."""
 
     def __init__(self, status: int, code: str, message: str, /, **params: object):
-        self.status = status
         self.code = code
-        self.message = message
-        self.params = params
-        try:
-            text = message.format(**params)
-        except (KeyError, IndexError, ValueError):
-            text = message
-        super().__init__(text)
+        super().__init__(message, status=status, **params)
 
 
 class InvalidReceipt(JournalError):

@@ -18,16 +18,17 @@ from agent.i18n import N_
 from agent.pin_hash import verify_pin
 from agent.store import Store
 from agent.store.models import Employee, Setting
+from common.errors import KassaError
 
 MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=5)
 PIN_ONLY = "pin_only_login"  # Setting: {"failed": n, "locked_until": ISO time | None}
 
 
-class LoginError(Exception):
+class LoginError(KassaError):
     def __init__(self, code: str, message: str, status: int = 401, **params: object):
-        super().__init__(message)
-        self.code, self.message, self.status, self.params = code, message, status, params
+        self.code = code
+        super().__init__(message, status=status, **params)
 
 
 WRONG_PIN = N_("wrong PIN")

@@ -12,11 +12,13 @@ class PrinterError(DriverError):
 
 class PrinterNotFound(PrinterError):
     code = "printer_not_found"
+    status = 503
     message = N_("receipt printer not found at {port}: {reason}; check the cable and the port in the config")
 
 
 class PrinterBusy(PrinterError):
     code = "printer_busy"
+    status = 503
     message = N_(
         "the receipt printer port {port} is in use by another program (is the kassa daemon running?)"
     )
@@ -24,6 +26,7 @@ class PrinterBusy(PrinterError):
 
 class PrinterBlocked(PrinterError):
     code = "printer_blocked"
+    status = 503
     message = N_(
         "the receipt printer at {port} accepted no data for {seconds} s (flow control holds the line); "
         "check paper, cover and cable"
@@ -32,6 +35,7 @@ class PrinterBlocked(PrinterError):
 
 class PrinterIOError(PrinterError):
     code = "printer_io"
+    status = 503
     message = N_("lost the connection to the receipt printer at {port}: {reason}")
 
 

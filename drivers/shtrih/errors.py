@@ -19,16 +19,19 @@ class ShtrihError(DriverError):
 class PaperOut(ShtrihError):
     code = "paper_out"
     message = N_("The fiscal register is out of paper: load a new roll, then continue printing.")
+    retryable = True
 
 
 class CoverOpen(ShtrihError):
     code = "cover_open"
     message = N_("The fiscal register's cover is open: close it, then continue printing.")
+    retryable = True
 
 
 class WaitingContinue(ShtrihError):
     code = "waiting_continue"
     message = N_("The fiscal register waits for 'continue printing' after a paper change.")
+    retryable = True
 
 
 class ShiftExpired(ShtrihError):
@@ -109,6 +112,7 @@ class ZeroTotal(ShtrihError):
 class DeviceBusy(ShtrihError):
     code = "device_busy"
     message = N_("The fiscal register is still printing the previous document: try again in a moment.")
+    retryable = True
 
 
 class FnError(ShtrihError):
@@ -139,11 +143,12 @@ class FnNoData(FnError):
     message = N_("The fiscal drive has no such data.")
 
 
-# Link-level failures: the answer did not arrive as it should.
+# Link-level failures: the answer did not arrive as it should, so the register is unavailable.
 
 
 class LinkError(ShtrihError):
     code = "link_error"
+    status = 503
     message = N_("The connection to the fiscal register failed: {detail}")
 
 

@@ -11,7 +11,7 @@ from agent.api.app import create_app, router_modules
 from agent.api.errors import ApiError, install_error_handlers
 from agent.daemon.devices import unavailable
 from agent.i18n import N_
-from drivers.errors import DriverError
+from drivers.shtrih.errors import LinkError, PaperOut
 
 
 class Sale(BaseModel):
@@ -34,11 +34,15 @@ def error_app() -> FastAPI:
 
     @router.get("/paper")
     def paper() -> None:
-        raise DriverError(N_("out of paper"), code="paper_out")
+        raise PaperOut()
+
+    @router.get("/cable")
+    def cable() -> None:
+        raise LinkError(detail="framing error")
 
     @router.get("/unplugged")
     def unplugged() -> None:
-        raise unavailable("fiscal", N_("port lost: {error}"), params={"error": "EIO"})
+        raise unavailable("fiscal", N_("port lost: {error}"), {"error": "EIO"})
 
     @router.get("/boom")
     def boom() -> None:
@@ -74,7 +78,13 @@ def test_api_error_is_translated_per_request(http):
     english = http("GET", "/api-error").json()
     russian = http("GET", "/api-error", lang="ru-RU,ru;q=0.9,en;q=0.5").json()
     assert english == {
-        "error": {"code": "shift_closed", "message": "the shift is over 24 hours: close it with a Z report"}
+        "error": {
+            "code": "shift_closed",
+            "message": "the shift is over 24 hours: close it with a Z report",
+            "unavailable": False,
+            "retryable": False,
+            "exit_code": 1,
+        }
     }
     assert russian["error"]["code"] == "shift_closed"
     assert russian["error"]["message"] == "смена длится больше 24 часов: закройте её Z-отчётом"
@@ -83,12 +93,32 @@ def test_api_error_is_translated_per_request(http):
 def test_driver_errors_are_409_and_unavailable_devices_503(http):
     paper = http("GET", "/paper", lang="ru")
     assert paper.status_code == 409
-    assert paper.json() == {"error": {"code": "paper_out", "message": "нет бумаги"}}
+    assert paper.json() == {
+        "error": {
+            "code": "paper_out",
+            "message": "В ККТ закончилась бумага: вставьте новый рулон и продолжите печать.",
+            "unavailable": False,
+            "retryable": True,
+            "exit_code": 1,
+        }
+    }
+    cable = http("GET", "/cable", lang="ru")
+    assert cable.status_code == 503
+    assert cable.json()["error"] == {
+        "code": "link_error",
+        "message": "Сбой связи с ККТ: framing error",
+        "unavailable": True,
+        "retryable": True,
+        "exit_code": 1,
+    }
     unplugged = http("GET", "/unplugged", lang="ru")
     assert unplugged.status_code == 503
     assert unplugged.json()["error"] == {
         "code": "device_unavailable",
         "message": "фискальный регистратор недоступен: порт потерян: EIO",
+        "unavailable": True,
+        "retryable": True,
+        "exit_code": 1,
     }
     assert http("GET", "/unplugged").json()["error"]["message"] == (
         "the fiscal register is not available: port lost: EIO"
@@ -119,6 +149,10 @@ def test_openapi_and_errors_over_the_socket(shared_daemon):
         assert "/v1/status" in schema["paths"]
         missing = http.get("/v1/no-such-thing", headers={"Accept-Language": "ru"})
         assert missing.status_code == 404
-        assert missing.json() == {
-            "error": {"code": "not_found", "message": "нет такого пути API: /v1/no-such-thing"}
+        assert missing.json()["error"] == {
+            "code": "not_found",
+            "message": "нет такого пути API: /v1/no-such-thing",
+            "unavailable": False,
+            "retryable": False,
+            "exit_code": 1,
         }

@@ -28,6 +28,7 @@ from drivers.fiscal_register import (
     RegisterStatus,
 )
 from drivers.profile import FiscalSettings, Timeouts
+from drivers.shtrih.errors import AnswerLost
 
 FN_SERIAL = "9960440300123456"
 
@@ -55,7 +56,7 @@ class FakeRegister:
     def _lost(self, name: str) -> None:
         if name in self.lose_answer_of:
             self.lose_answer_of.discard(name)
-            raise DriverError("no answer from the register", code="timeout")
+            raise AnswerLost(command=name)
 
     def _fiscal(self, type_: DocumentType, total: int | None = None, **extra: Any) -> FiscalResult:
         self.last_fd += 1

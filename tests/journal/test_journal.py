@@ -24,6 +24,7 @@ from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, 
 from agent.journal.views import document_view
 from agent.store.models import Employee, FiscalDocument, OutboxItem, Product
 from drivers.errors import DriverError
+from drivers.shtrih.errors import DeviceNotResponding, PaperOut
 from tests.conftest import uid
 from tests.journal.fakes import FakeRegister, make_context
 
@@ -153,7 +154,7 @@ def test_returns_are_limited_to_what_is_left(env):
 def test_a_driver_error_mid_receipt_cancels_it_and_fails_the_row(env):
     journal, register, ctx = env
     run(open_shift(journal, ShiftRequest()))
-    register.fail_at["add_item"] = DriverError("paper out", code="paper_out")
+    register.fail_at["add_item"] = PaperOut()
     with pytest.raises(DriverError):
         run(sell(journal, sale()))
     failed = docs(ctx)[-1]
@@ -210,7 +211,7 @@ def test_recovery_settles_every_pending_row(env, situation):
 def test_a_pending_row_the_register_cannot_settle_blocks_new_sales(env):
     journal, register, ctx = env
     _pending(ctx, register)
-    register.fail_at["status"] = DriverError("no answer", code="timeout")
+    register.fail_at["status"] = DeviceNotResponding(port="/dev/ttyUSB0")
     with pytest.raises(JournalError) as caught:
         run(sell(journal, sale(uuid=uid("next"))))
     assert caught.value.code == "journal_unsettled"
@@ -246,7 +247,7 @@ def test_every_operation_waits_for_pending_rows_first(env):
     }
     for name, operation in operations.items():
         _pending(ctx, register)
-        register.fail_at["status"] = DriverError("no answer", code="timeout")
+        register.fail_at["status"] = DeviceNotResponding(port="/dev/ttyUSB0")
         with pytest.raises(JournalError) as caught:
             run(operation())
         assert caught.value.code == "journal_unsettled", name

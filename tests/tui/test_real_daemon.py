@@ -145,7 +145,7 @@ async def test_paper_out_then_continue_finishes_the_same_sale(stack, english):
         await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, RegisterProblemScreen), what="paper-out question")
-        assert "Insert paper" in text(app, "#remedy")
+        assert "out of paper" in text(app, "#problem") and "press Continue" in text(app, "#remedy")
         kkt.fault("clear")
         await pilot.press("enter")  # Continue
         await until(pilot, lambda: "Receipt printed" in text(app, "#sale-message"), what="sale after paper")

@@ -187,7 +187,7 @@ async def test_a_return_with_a_lost_answer_is_repeated_with_the_same_key(english
 
 async def test_every_register_operation_offers_continue_for_a_register_problem(english):
     """Sale, return, shift, cash and order all go through the same dialog and repeat the request."""
-    paper = DaemonError("paper_out", "The fiscal register is out of paper.", 409)
+    paper = DaemonError("paper_out", "The fiscal register is out of paper.", 409, retryable=True)
     daemon = FakeDaemon()
     daemon.add_receipt(
         [
@@ -217,7 +217,8 @@ async def test_every_register_operation_offers_continue_for_a_register_problem(e
             await pilot.press(*keys[1:])
             await settle(pilot)
             assert isinstance(app.screen, RegisterProblemScreen), path
-            assert "Insert paper" in str(app.screen.query_one("#remedy").render())
+            assert "out of paper" in str(app.screen.query_one("#problem").render())
+            assert "press Continue" in str(app.screen.query_one("#remedy").render())
             await pilot.press("enter")
             await settle(pilot)
             calls = [call for call in daemon.calls if call[1].endswith(path)]

@@ -101,7 +101,8 @@ async def test_mixed_payment_and_buyer_contact(english):
 
 async def test_paper_out_asks_for_paper_then_continue_repeats_the_same_sale(english):
     daemon = FakeDaemon()
-    daemon.fail_next.append(DaemonError("paper_out", "The fiscal register is out of paper.", 409))
+    paper_out = DaemonError("paper_out", "The fiscal register is out of paper.", 409, retryable=True)
+    daemon.fail_next.append(paper_out)
     app = app_on(daemon, CASHIER)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -112,7 +113,8 @@ async def test_paper_out_asks_for_paper_then_continue_repeats_the_same_sale(engl
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RegisterProblemScreen)
-        assert "Insert paper, then press Continue." in str(app.screen.query_one("#remedy").render())
+        assert "out of paper" in str(app.screen.query_one("#problem").render())
+        assert "Fix the problem, then press Continue." in str(app.screen.query_one("#remedy").render())
         await pilot.press("enter")  # Continue
         await settle(pilot)
         sales = [call[2] for call in daemon.calls if call[1] == "/v1/receipts"]
