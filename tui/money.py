@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from common import money
+
 QUANTUM = Decimal("0.001")
 
 
 def format_money(kopecks: int) -> str:
-    """12345 -> "123.45"; thousands separated by a thin space so long totals stay readable."""
-    sign = "-" if kopecks < 0 else ""
-    rubles, cents = divmod(abs(int(kopecks)), 100)
-    return f"{sign}{rubles:,}.{cents:02d}".replace(",", " ")
+    """12345 -> "123.45"; thousands separated by a space so long totals stay readable."""
+    return money.format_money(kopecks, group=" ")
 
 
 def parse_money(text: str) -> int | None:

@@ -7,9 +7,9 @@ import json
 import click
 
 from agent.cli import UserError
-from agent.cli.sale_cmd import money
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
+from common.money import format_money
 
 
 def _client() -> DaemonClient:
@@ -19,7 +19,7 @@ def _client() -> DaemonClient:
 
 
 def _money(kopecks: int, currency: str) -> str:
-    return f"{money(kopecks)} {currency}"
+    return f"{format_money(kopecks)} {currency}"
 
 
 @click.group("orders", invoke_without_command=True, help=_("Marketplace orders: list and fiscalize."))

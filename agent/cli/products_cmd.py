@@ -11,9 +11,9 @@ import json
 import click
 
 from agent.cli import UserError
-from agent.cli.sale_cmd import money
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
+from common.money import format_money
 
 
 def _client() -> DaemonClient:
@@ -43,7 +43,7 @@ def products(ctx: click.Context, query: str, as_json: bool) -> None:
         return
     for item in answer["items"]:
         origin = _("local") if item["origin"] == "local" else ""
-        click.echo(f"{item['code']:<16} {money(item['price']):>12}  {item['name']}  {origin}".rstrip())
+        click.echo(f"{item['code']:<16} {format_money(item['price']):>12}  {item['name']}  {origin}".rstrip())
     state = _("on") if answer.get("product_sync") else _("off")
     click.echo(_("{count} products; product sync {state}").format(count=answer["total"], state=state))
 
@@ -77,6 +77,6 @@ def add(
         raise UserError(exc.message, 1) from None
     click.echo(
         _("Added {code} «{name}», {price}.").format(
-            code=product["code"], name=product["name"], price=money(product["price"])
+            code=product["code"], name=product["name"], price=format_money(product["price"])
         )
     )

@@ -20,6 +20,7 @@ import httpx
 from agent.cli import UserError
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
+from common.money import format_money
 
 SALE_TIMEOUT = 300.0  # seconds: a sale may first open the shift (the register allows 120 s for that)
 EXIT_FAILED = 1
@@ -57,11 +58,6 @@ def parse_payment(text: str) -> dict:
     if not kind or (sep and not amount.isdigit()):
         raise click.BadParameter(_("expected KIND or KIND:KOPECKS, e.g. cash:50000"))
     return {"kind": kind, "amount": int(amount)} if sep else {"kind": kind}
-
-
-def money(kopecks: int) -> str:
-    sign = "-" if kopecks < 0 else ""
-    return f"{sign}{abs(kopecks) // 100}.{abs(kopecks) % 100:02d}"
 
 
 def _retry_hint(given: str | None, uuid: str) -> str:
@@ -126,10 +122,13 @@ def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
         click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
         return
     text = _("Receipt FD {fd} (fiscal sign {sign}), shift {shift}: total {total}").format(
-        fd=receipt["fd"], sign=receipt["fiscal_sign"], shift=receipt["shift"], total=money(receipt["total"])
+        fd=receipt["fd"],
+        sign=receipt["fiscal_sign"],
+        shift=receipt["shift"],
+        total=format_money(receipt["total"]),
     )
     if receipt.get("change"):
-        text += _(", change {change}").format(change=money(receipt["change"]))
+        text += _(", change {change}").format(change=format_money(receipt["change"]))
     click.echo(text)
     if receipt.get("replayed"):
         click.echo(_("(already fiscalized earlier with this uuid; nothing was printed now)"))

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from agent.i18n import N_
 from agent.printing import paper
 from agent.store.models import FiscalDocument, Pairing, ReceiptLine, ReceiptPayment
+from common.money import format_money
 from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
 
 TITLES = {"sale": N_("CASH RECEIPT · SALE"), "return": N_("CASH RECEIPT · SALE RETURN")}
@@ -43,9 +44,8 @@ def tax_amount(code: str, amount: int) -> int:
 
 
 def qr_text(doc: FiscalDocument, when: datetime) -> str:
-    rubles, kopecks = divmod(doc.total, 100)
     return (
-        f"t={when:%Y%m%dT%H%M}&s={rubles}.{kopecks:02d}&fn={doc.fn_serial}"
+        f"t={when:%Y%m%dT%H%M}&s={format_money(doc.total)}&fn={doc.fn_serial}"
         f"&i={doc.fd}&fp={doc.fiscal_sign}&n={QR_OPERATION[doc.type]}"
     )
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from common.money import format_money
 from drivers.errors import N_
 from drivers.escpos.text import Transliterator
 from drivers.profile import Profile
@@ -61,13 +62,6 @@ class QrCode:
     """Where the QR code goes between the text lines."""
 
     data: str
-
-
-def format_money(kopecks: int) -> str:
-    """1234567 -> "12345.67"; integers only."""
-    sign = "-" if kopecks < 0 else ""
-    rubles, rest = divmod(abs(int(kopecks)), 100)
-    return f"{sign}{rubles}.{rest:02d}"
 
 
 def format_quantity(quantity: Decimal) -> str:

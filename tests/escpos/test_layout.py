@@ -13,7 +13,6 @@ from drivers.escpos.layout import (
     ReceiptItem,
     ReceiptLayout,
     TaxLine,
-    format_money,
     format_quantity,
 )
 from drivers.escpos.text import Transliterator, strip_controls
@@ -39,14 +38,6 @@ def receipt(**changes) -> PrintedReceipt:
     )
     fields.update(changes)
     return PrintedReceipt(**fields)
-
-
-@pytest.mark.parametrize(
-    ("kopecks", "text"),
-    [(0, "0.00"), (5, "0.05"), (100, "1.00"), (123456789, "1234567.89"), (-1050, "-10.50")],
-)
-def test_money_from_kopecks(kopecks, text):
-    assert format_money(kopecks) == text
 
 
 def test_quantities_are_decimals_never_floats():
