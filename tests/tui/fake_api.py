@@ -7,6 +7,7 @@ a real daemon (see test_real_daemon.py).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from decimal import Decimal
 from typing import Any
@@ -272,9 +273,14 @@ class FakeDaemon:
 
 
 class FakeApi(KassaApi):
-    def __init__(self, daemon: FakeDaemon | None = None, language: str = "en") -> None:
+    """``lookup_delay``: seconds each product lookup takes, so fast scans overtake their answers."""
+
+    def __init__(
+        self, daemon: FakeDaemon | None = None, language: str = "en", lookup_delay: float = 0.0
+    ) -> None:
         super().__init__("/nonexistent/agent.sock", language=language)
         self.daemon = daemon or FakeDaemon()
+        self.lookup_delay = lookup_delay
 
     def may(self, route: str) -> bool:
         """An app started with an employee (no login) gets that employee's role's routes."""
@@ -283,4 +289,6 @@ class FakeApi(KassaApi):
         return super().may(route)
 
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
+        if path == "/v1/products" and self.lookup_delay:
+            await asyncio.sleep(self.lookup_delay)
         return copy.deepcopy(self.daemon.handle(method, path, kwargs.get("json"), kwargs.get("params") or {}))

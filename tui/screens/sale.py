@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,8 +23,11 @@ from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen
 from tui.screens.payment import PaymentScreen
 from tui.widgets.plain import PlainStatic, PlainTable
+from tui.widgets.scan_input import ScanInput
 
 SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
+# an empty Enter this soon after a scan's Enter is the scanner's (CR LF, double suffix), not "pay"
+SCAN_ENTER_GAP = 0.1
 
 
 def exact_match(products: list[dict], query: str) -> dict | None:
@@ -54,11 +58,15 @@ class SaleScreen(KassaScreen):
         self.busy = False
         self.unsettled: tuple[list[dict], int] | None = None  # payments and change of an open outcome
         self._search_timer = None
+        self.scans: deque[str] = deque()  # entries (scans, typed codes) waiting for their lookup
+        self._looking_up = False
+        self._last_entry = -1.0  # when the last non-empty Enter came
+        self._pay_after_lookups = False
 
     def body(self) -> ComposeResult:
         with Vertical(id="sale-body"):
             with Vertical(id="search-pane"):
-                yield Input(id="search", placeholder=_("Barcode, code or name, then Enter"))
+                yield ScanInput(id="search", placeholder=_("Barcode, code or name, then Enter"))
                 results = PlainTable(id="results", cursor_type="row", zebra_stripes=True)
                 results.add_columns(_("Code"), _("Name"), _("Price"))
                 yield results
@@ -96,32 +104,84 @@ class SaleScreen(KassaScreen):
                 product["code"], product["name"], Text(format_money(product["price"]), justify="right")
             )
 
-    @on(Input.Submitted, "#search")
-    def _entered(self, event: Input.Submitted) -> None:
+    @on(ScanInput.Entered, "#search")
+    def _entered(self, event: ScanInput.Entered) -> None:
         query = event.value.strip()
         if not query:
+            # an empty Enter is "pay", unless it is part of a scan (a CR LF suffix, a double Enter)
+            # or goods are still being looked up
+            if self.scans or event.at - self._last_entry < SCAN_ENTER_GAP:
+                return
             if self.cart.lines:
                 self.action_pay()
             return
+        self._last_entry = event.at
         if self._search_timer:
             self._search_timer.stop()
         self.workers.cancel_group(self, "search")
-        self.call(lambda: self.api.products(query), lambda found: self._add_found(query, found), group="scan")
+        self.scans.append(query)
+        self.look_up()
+
+    def look_up(self) -> None:
+        """Look the queued entries up one at a time, in the order they were typed."""
+        if self._looking_up or not self.scans or self.busy:
+            return
+        self._looking_up = True
+        self.run_worker(self._look_up(), group="scan")
+
+    async def _look_up(self) -> None:
+        try:
+            while self.scans and not self.busy:
+                query = self.scans[0]
+                try:
+                    products = await self.api.products(query)
+                except DaemonError as error:
+                    self.scans.popleft()
+                    self.notify(error.message, severity="error", timeout=8)
+                    self._restore(query)
+                    continue
+                self.scans.popleft()
+                self._add_found(query, products)
+        finally:
+            self._looking_up = False
+        if self._pay_after_lookups and not self.scans:
+            self._pay_after_lookups = False
+            self.action_pay()
+
+    def _restore(self, query: str) -> None:
+        """Give an entry that found nothing back to the cashier to correct, unless more was typed."""
+        search = self.query_one("#search", ScanInput)
+        if not search.value and not self.scans:
+            search.value = query
+            search.cursor_position = len(query)
 
     def _add_found(self, query: str, products: list[dict]) -> None:
         product = exact_match(products, query)
-        if product is None:
-            self.show_results(products)
-            if products:
-                self.query_one("#results", PlainTable).focus()
-            else:
-                self.notify(_("Nothing found for “{query}”").format(query=query), severity="warning")
+        if product is not None:
+            self.add(product)
             return
-        self.add(product)
+        if not products:
+            self.notify(_("Nothing found for “{query}”").format(query=query), severity="warning")
+            self._restore(query)
+            return
+        self.show_results(products)
+        search = self.query_one("#search", ScanInput)
+        if not search.value and not self.scans:
+            self.query_one("#results", PlainTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the results list has the focus goes on in the search line."""
+        results = self.query_one("#results", PlainTable)
+        if event.is_printable and event.character and self.focused is results:
+            event.stop()
+            search = self.query_one("#search", ScanInput)
+            search.focus()
+            search.insert_text_at_cursor(event.character)
 
     @on(PlainTable.RowSelected, "#results")
     def _picked(self, event: PlainTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.found):
+            self.query_one("#search", ScanInput).value = ""  # the search this list answered
             self.add(self.found[event.cursor_row])
 
     def add(self, product: dict, quantity: Decimal | None = None) -> None:
@@ -131,10 +191,10 @@ class SaleScreen(KassaScreen):
             self.ask_weight(product)
             return
         self.cart.add(product, quantity or Decimal("1.000"))
-        search = self.query_one("#search", Input)
-        search.value = ""
+        search = self.query_one("#search", ScanInput)
         search.focus()
-        self.show_results([])
+        if not search.value:
+            self.show_results([])
         self.query_one("#sale-message", PlainStatic).update("")
         self.show_cart(select=len(self.cart.lines) - 1)
 
@@ -236,6 +296,9 @@ class SaleScreen(KassaScreen):
 
     # -- payment --------------------------------------------------------------------------------
     def action_pay(self) -> None:
+        if self.scans:  # the goods scanned before F10 belong on this receipt
+            self._pay_after_lookups = True
+            return
         if self.busy or not self.cart.lines:
             return
         if self.unsettled is not None:  # the same request again: the daemon finishes it once
@@ -263,6 +326,7 @@ class SaleScreen(KassaScreen):
             self.cart.uuid = str(uuid.uuid4())
             message.update(plain(error.message, "bold red"))
             self.notify(error.message, severity="error", timeout=10)
+            self.look_up()
 
         def stopped(error: DaemonError) -> None:
             """The register may have printed it: the cart stays as it is until Pay finishes it."""
@@ -274,6 +338,7 @@ class SaleScreen(KassaScreen):
             )
             message.update(text)
             self.query_one("#search", Input).focus()
+            self.look_up()
 
         self.run_on_register(
             lambda: self.api.sell(request),
@@ -305,3 +370,4 @@ class SaleScreen(KassaScreen):
         self.query_one("#sale-message", PlainStatic).update(text)
         self.query_one("#search", Input).focus()
         self.app.refresh_status()
+        self.look_up()  # goods scanned while the receipt printed start the next one
