@@ -161,7 +161,7 @@ async def test_a_return_with_a_lost_answer_is_repeated_with_the_same_key(english
         [{"kind": "card", "amount": 15900}],
     )
     daemon.fail_after_next.append(DaemonError("daemon_disconnected", "the connection dropped"))
-    app = app_on(daemon)
+    app = app_on(daemon, ADMIN)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("f3")
