@@ -3,18 +3,30 @@
 Plain HTTP is accepted only for loopback addresses (a reference back office on this machine);
 anything else must be HTTPS with a verified certificate (optionally against [backoffice] ca_bundle).
 Pages are fetched one at a time with a bounded ``limit``, so a 100,000-product catalog never sits
-in memory at once. The bearer token is never logged or put into an error message.
+in memory at once. The bearer token is never logged or put into an error message, and an address's
+``user:password@`` is shown as ``user:***@`` (``display_url``).
+
+A back office is not trusted to be fast or small. Every request has a whole-request deadline (the
+configured ``timeout``; httpx's own timeouts are per read, so a server sending a byte every few
+seconds would never time out): when it passes, the request's socket is shut down from a watchdog
+timer. ``abort()`` does the same from another thread at shutdown. An answer is read in chunks and
+refused beyond ``MAX_ANSWER`` bytes. Path segments built from outside data are escaped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -23,6 +35,7 @@ from agent.backoffice import errors
 from agent.backoffice.codes import normalize_code
 
 PAGE_LIMIT = 500
+MAX_ANSWER = 4 * 2**20  # bytes: a page of 1000 products with many barcodes is well under 1 MiB
 
 
 @dataclass(frozen=True)
@@ -49,20 +62,79 @@ class PairResult:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict]
+    items: list
     next: str | None
     more: bool
+    remaining: int | None = None  # changes after this page, when the back office says
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer read to its end within the deadline and the size cap."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def display_url(url: str | None) -> str:
+    """``url`` fit for logs and screens: a password in it becomes ``***``."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rpartition("@")
+        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{netloc[2]}"))
+    except ValueError:
+        return "***"
+
+
+def url_secret(url: str | None) -> str | None:
+    """The password in ``url``, for the log filter; None when it has none."""
+    try:
+        return urlsplit(url or "").password or None
+    except ValueError:
+        return None
+
+
+def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """The address without ``user:password@``, and those as HTTP basic auth (what httpx would send)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
+
+
+def segment(value: str) -> str:
+    """``value`` as one escaped path segment: "/", "?", "#" and ".." cannot change the URL."""
+    escaped = quote(str(value), safe="")
+    return escaped.replace(".", "%2E") if escaped.strip(".") == "" else escaped
 
 
 def check_url(url: str | None) -> str:
     """The base URL without a trailing slash; plain http only for loopback hosts."""
     if not url:
         raise errors.NoBackofficeUrl()
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise errors.InsecureUrl(url=url)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise errors.InsecureUrl(url=url)
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        raise errors.InsecureUrl(url=display_url(url)) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise errors.InsecureUrl(url=display_url(url))
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise errors.InsecureUrl(url=display_url(url))
     return url.strip().rstrip("/")
 
 
@@ -86,12 +158,16 @@ def _is_tls_error(exc: BaseException) -> bool:
     return False
 
 
-def _error_code(response: httpx.Response) -> tuple[str, str]:
+def _error_code(response: Answer) -> tuple[str, str]:
+    """The protocol's error code and message; ("", a bit of the body) for any other answer."""
     try:
         error = response.json()["error"]
-        return str(error.get("code", "")), str(error.get("message", ""))
-    except (ValueError, KeyError, TypeError):
-        return "", response.text[:200]
+        code, message = error.get("code", ""), error.get("message", "")
+        if isinstance(code, str) and isinstance(message, str):
+            return code[:64], message[:200]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return "", response.text[:200]
 
 
 class BackofficeClient:
@@ -105,18 +181,26 @@ class BackofficeClient:
         ca_bundle: Path | str | None = None,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        max_answer: int = MAX_ANSWER,
     ):
         self.url = check_url(url)
+        self.shown_url = display_url(self.url)
+        self.deadline = float(timeout)
+        self.max_answer = max_answer
         verify: Any = True
         if ca_bundle:
             verify = ssl.create_default_context(cafile=str(ca_bundle))
         headers = {"User-Agent": f"kassa/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        base, auth = _split_credentials(self.url)  # httpx logs the URL: keep a password out of it
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, verify=verify, transport=transport
+            base_url=base, auth=auth, headers=headers, timeout=timeout, verify=verify, transport=transport
         )
-        self.stop_requested: Callable[[], bool] = lambda: False  # checked between pages and batches
+        self.stop_requested: Callable[[], bool] = lambda: False  # checked before every request
+        self._streams: list[Any] = []  # the network streams this client opened (to break them)
+        self._lock = threading.Lock()
+        self._broken: str | None = None  # why the request in flight was broken: "deadline" | "stop"
 
     def close(self) -> None:
         self._http.close()
@@ -128,23 +212,77 @@ class BackofficeClient:
         self.close()
 
     # -- transport -------------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def _trace(self, name: str, info: dict) -> None:
+        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._streams.append(info["return_value"])
+
+    def _break(self, why: str) -> None:
+        with self._lock:
+            self._broken = self._broken or why
+            streams, self._streams = self._streams, []
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked read at once
+
+    def abort(self) -> None:
+        """From another thread: end the request in flight now and refuse further ones."""
+        self.stop_requested = lambda: True
+        self._break("stop")
+
+    def _request(self, method: str, path: str, **kwargs) -> Answer:
         if self.stop_requested():
             raise errors.Stopped()
+        with self._lock:
+            self._broken = None
+        started = time.monotonic()
+        watchdog = threading.Timer(self.deadline, self._break, args=("deadline",))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            response = self._http.request(method, path, **kwargs)
+            with self._http.stream(method, path, extensions={"trace": self._trace}, **kwargs) as response:
+                body = self._read(response, started)
+                answer = Answer(response.status_code, response.headers, body)
         except httpx.HTTPError as exc:
-            detail = type(exc).__name__
-            if _is_tls_error(exc):
-                raise errors.TlsFailure(url=self.url, detail=_tls_detail(exc)) from None
-            raise errors.Unreachable(url=self.url, detail=detail) from None
-        if response.status_code == 401:
+            raise self._failure(exc) from None
+        finally:
+            watchdog.cancel()
+        if self._broken == "stop":
+            raise errors.Stopped()
+        if answer.status_code == 401:
             raise errors.Unauthorized()
-        if response.status_code == 429:
-            raise errors.RateLimited(seconds=_retry_after(response))
-        return response
+        if answer.status_code == 429:
+            raise errors.RateLimited(seconds=_retry_after(answer))
+        return answer
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _read(self, response: httpx.Response, started: float) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_answer:
+            raise errors.AnswerTooLarge(url=self.shown_url, limit=self.max_answer // 2**20)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.max_answer:
+                raise errors.AnswerTooLarge(url=self.shown_url, limit=self.max_answer // 2**20)
+            if time.monotonic() - started > self.deadline:
+                self._broken = self._broken or "deadline"
+                raise httpx.ReadTimeout("deadline")
+        return bytes(body)
+
+    def _failure(self, exc: httpx.HTTPError) -> errors.BackofficeError:
+        if self._broken == "stop" or self.stop_requested():
+            return errors.Stopped()
+        if self._broken == "deadline" or isinstance(exc, httpx.TimeoutException):
+            return errors.TooSlow(url=self.shown_url, seconds=round(self.deadline))
+        if _is_tls_error(exc):
+            return errors.TlsFailure(url=self.shown_url, detail=_tls_detail(exc))
+        return errors.Unreachable(url=self.shown_url, detail=type(exc).__name__)
+
+    def _json(self, response: Answer) -> Any:
+        if response.status_code == 404 and _error_code(response)[0] in ("", "not_found"):
+            raise errors.WrongAddress(url=self.shown_url)
         if response.status_code >= 400:
             code, message = _error_code(response)
             raise errors.ServerError(detail=f"HTTP {response.status_code} {code} {message}".strip())
@@ -169,6 +307,8 @@ class BackofficeClient:
         }
         response = self._request("POST", "/api/v1/registers/pair", json=body)
         status = response.status_code
+        if status == 404 and _error_code(response)[0] != "code_unknown":
+            raise errors.WrongAddress(url=self.shown_url)
         if status == 404:
             raise errors.CodeUnknown()
         if status == 410:
@@ -186,7 +326,7 @@ class BackofficeClient:
                 organization_inn=str(data["organization"].get("inn", "")),
                 store=dict(data.get("store") or {}),
             )
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, AttributeError):
             raise errors.ServerError(detail="malformed pairing answer") from None
 
     def _page(self, path: str, since: str | None, limit: int | None) -> Page:
@@ -199,7 +339,17 @@ class BackofficeClient:
         if response.status_code == 410:
             raise errors.CursorExpired()
         data = self._json(response)
-        return Page(items=list(data.get("items") or []), next=data.get("next"), more=bool(data.get("more")))
+        if not isinstance(data, dict):
+            raise errors.ServerError(detail="malformed page")
+        items, cursor, more = data.get("items") or [], data.get("next"), data.get("more", False)
+        remaining = data.get("remaining")
+        if not isinstance(items, list) or not isinstance(more, bool):
+            raise errors.ServerError(detail="malformed page")
+        if cursor is not None and (not isinstance(cursor, str) or len(cursor) > 256):
+            raise errors.ServerError(detail="malformed page cursor")
+        if isinstance(remaining, bool) or not isinstance(remaining, int) or remaining < 0:
+            remaining = None
+        return Page(items=items, next=cursor, more=more, remaining=remaining)
 
     def catalog_page(self, since: str | None, limit: int = PAGE_LIMIT) -> Page:
         return self._page("/api/v1/catalog", since, limit)
@@ -230,17 +380,17 @@ class BackofficeClient:
 
     def order_status(self, order_id: str, status: str, receipt_uuid: str | None, reason: str | None) -> None:
         body = {"status": status, "receipt_uuid": receipt_uuid, "reason": reason}
-        self._json(self._request("POST", f"/api/v1/orders/{order_id}/status", json=body))
+        self._json(self._request("POST", f"/api/v1/orders/{segment(order_id)}/status", json=body))
 
     def heartbeat(self, printer: str, queue_depth: int) -> None:
         body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__}
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
 
 
-def _retry_after(response: httpx.Response) -> int:
+def _retry_after(response: Answer) -> int:
     try:
-        return max(1, int(float(response.headers.get("Retry-After", "60"))))
-    except ValueError:
+        return min(3600, max(1, int(float(response.headers.get("Retry-After", "60")))))
+    except (ValueError, OverflowError):
         return 60
 
 

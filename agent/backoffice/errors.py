@@ -80,6 +80,30 @@ class RateLimited(BackofficeError):
     retryable = True
 
 
+class WrongAddress(BackofficeError):
+    code = "wrong_address"
+    message = N_(
+        "there is no back office at {url} (the server answered that the page does not exist): "
+        "check the address, including its path"
+    )
+    exit_code = 10
+    status = 502
+
+
+class TooSlow(BackofficeError):
+    code = "backoffice_too_slow"
+    message = N_("the back office at {url} did not answer completely within {seconds} s: try again later")
+    exit_code = 7
+    status = 503
+
+
+class AnswerTooLarge(BackofficeError):
+    code = "answer_too_large"
+    message = N_("the back office at {url} sent an answer larger than {limit} MiB: it was not read")
+    status = 502
+    retryable = True
+
+
 class InsecureUrl(BackofficeError):
     code = "insecure_url"
     message = N_("the back-office address {url} must start with https:// (plain http only on this machine)")

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from agent.backoffice import BackofficeClient, RegisterIdentity, errors
-from agent.backoffice.client import check_url
+from agent.backoffice.client import check_url, display_url, url_secret
 from agent.backoffice.codes import normalize_code
 from agent.config.schema import BackofficeSettings
 from agent.logging import secret_filter
@@ -48,7 +48,7 @@ class PairingInfo:
             "organization_inn": self.organization_inn,
             "store": self.store,
             "store_address": self.store_address,
-            "backoffice_url": self.backoffice_url,
+            "backoffice_url": display_url(self.backoffice_url),
             "register_id": self.register_id,
             "needs_repair": self.needs_repair,
             "paired_at": self.paired_at.isoformat(),
@@ -99,6 +99,7 @@ class PairingService:
             raise errors.NotPaired()
         if info.needs_repair:
             raise errors.Unauthorized()
+        secret_filter.add_secret(url_secret(info.backoffice_url))
         return BackofficeClient(
             info.backoffice_url,
             token,
@@ -116,11 +117,12 @@ class PairingService:
                 "organization_inn": info.organization_inn,
                 "store": info.store,
                 "store_address": info.store_address,
-                "backoffice_url": info.backoffice_url,
+                "backoffice_url": display_url(info.backoffice_url),
                 "needs_repair": info.needs_repair,
             }
         # where "Подключить ККТ" pairs when no address is typed (configured, else the last one)
-        return {"paired": paired, "pairing": pairing, "backoffice_url": self.settings.url or self.last_url()}
+        address = display_url(self.settings.url or self.last_url()) or None
+        return {"paired": paired, "pairing": pairing, "backoffice_url": address}
 
     def last_url(self) -> str | None:
         """The address of the current pairing, else of the last one (kept by `unpair`)."""
@@ -143,6 +145,7 @@ class PairingService:
         code = normalize_code(code)  # a typo is caught before anything else happens
         secret_filter.add_secret(code)
         url = self.resolve_url(url)
+        secret_filter.add_secret(url_secret(url))
         with BackofficeClient(
             url, ca_bundle=self.settings.ca_bundle, timeout=self.settings.timeout
         ) as client:
@@ -182,7 +185,7 @@ class PairingService:
                 item.next_attempt_at = None
                 item.attempts = 0
                 session.add(item)
-        log.info("paired with %s as register %s", url, result.register_id)
+        log.info("paired with %s as register %s", display_url(url), result.register_id)
         self._notify("paired")
         return self.info()  # type: ignore[return-value]
 

@@ -16,10 +16,12 @@ from sqlmodel import Session
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
 from agent.store.models import Barcode, Product, ProductGroup
-from agent.sync import cursor, deletions
+from agent.sync import cursor, deletions, records
+from agent.sync.records import Known
 from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "products"
+DUPLICATE_CODE = N_("code {code} is on another product of the same page")
 
 
 class ProductStream(IntervalStream):
@@ -31,17 +33,19 @@ class ProductStream(IntervalStream):
 
     def __init__(self, options):
         self.page_limit = options.page_limit
+        self.known = options.known
 
     def run(self, attempt: Attempt) -> None:
         client = attempt.backoffice()
+        known = self.known()
         attempt.details.update(deleted=0, resynced=False)
         with attempt.store.read() as session:
             since = cursor.load(session, STREAM)
         try:
-            _pull_pages(attempt, client, since, self.page_limit)
+            _pull_pages(attempt, client, since, self.page_limit, known)
         except errors.CursorExpired:
             attempt.details["resynced"] = True
-            _pull_pages(attempt, client, None, self.page_limit)
+            _pull_pages(attempt, client, None, self.page_limit, known)
         with attempt.store.write() as session:
             attempt.details["deleted"] = deletions.finish(session, attempt.clock)
             question = deletions.describe(session)
@@ -49,7 +53,9 @@ class ProductStream(IntervalStream):
             attempt.details["confirmation"] = question
 
 
-def _pull_pages(attempt: Attempt, client: BackofficeClient, since: str | None, limit: int) -> None:
+def _pull_pages(
+    attempt: Attempt, client: BackofficeClient, since: str | None, limit: int, known: Known
+) -> None:
     full = since is None
     for page in client.pages("catalog", since, limit):
         now = attempt.clock()
@@ -58,7 +64,7 @@ def _pull_pages(attempt: Attempt, client: BackofficeClient, since: str | None, l
                 # from the beginning: whatever the back office does not list again is gone
                 _mark_all_backoffice_rows(session)
                 full = False
-            apply_page(session, page.items, now)
+            apply_page(session, page.items, now, known, attempt)
             since = page.next if page.next is not None else since
             cursor.save(session, STREAM, since, now)
         attempt.moved(len(page.items))
@@ -72,34 +78,48 @@ def _mark_all_backoffice_rows(session: Session) -> None:
     )
 
 
-def apply_page(session: Session, items: list[dict], now: datetime) -> None:
-    """Groups first (products point at them), then products with their barcodes; bulk statements."""
-    for item in items:
-        if item.get("type") == "group":
-            _apply_group(session, item, now)
-    products = [item for item in items if item.get("type") == "product"]
+def apply_page(session: Session, items: list, now: datetime, known: Known, attempt: Attempt) -> None:
+    """Groups first (products point at them), then products with their barcodes; bulk statements.
+
+    Each record is checked first (``agent.sync.records``); a refused one is reported and skipped.
+    """
+    groups: dict[str, dict | None] = {}
+    products: dict[str, dict | None] = {}  # remote id -> values, None for a tombstone
+    for index, item in enumerate(items):
+        try:
+            remote_id, gone = records.deleted(item)
+            kind = item.get("type")
+            if kind == "group":
+                groups[remote_id] = None if gone else records.check_group(item)
+            elif kind == "product":
+                products[remote_id] = None if gone else records.check_product(item, known)
+            else:
+                raise records.Refused(records.UNKNOWN_VALUE, field="type", value=str(kind)[:32])
+        except records.Refused as refused:
+            attempt.skip(records.label(item, index), refused.reason, **refused.params)
+    for remote_id, values in groups.items():
+        _apply_group(session, remote_id, values, now)
     if products:
-        _apply_products(session, products, now)
+        _apply_products(session, products, now, attempt)
 
 
-def _group_id(session: Session, remote_id: object) -> int | None:
-    if remote_id in (None, ""):
+def _group_id(session: Session, remote_id: str | None) -> int | None:
+    if not remote_id:
         return None
     return session.execute(
-        select(ProductGroup.id).where(ProductGroup.remote_id == str(remote_id))
+        select(ProductGroup.id).where(ProductGroup.remote_id == remote_id)
     ).scalar_one_or_none()
 
 
-def _apply_group(session: Session, item: dict, now: datetime) -> None:
-    remote_id = str(item["id"])
-    if item.get("deleted"):
+def _apply_group(session: Session, remote_id: str, checked: dict | None, now: datetime) -> None:
+    if checked is None:
         session.execute(
             update(ProductGroup).where(ProductGroup.remote_id == remote_id).values(pending_delete=True)
         )
         return
     values = {
-        "name": str(item.get("name") or ""),
-        "parent_id": _group_id(session, item.get("parent_id")),
+        "name": checked["name"],
+        "parent_id": _group_id(session, checked["parent_id"]),
         "origin": "backoffice",
         "pending_delete": False,
         "updated_at": now,
@@ -111,34 +131,17 @@ def _apply_group(session: Session, item: dict, now: datetime) -> None:
         session.execute(insert(ProductGroup).values(remote_id=remote_id, **values))
 
 
-def _product_values(session: Session, item: dict, now: datetime, groups: dict) -> dict:
-    group = item.get("group_id")
-    return {
-        "code": str(item["code"]),
-        "name": str(item.get("name") or ""),
-        "price": int(item.get("price") or 0),
-        "unit": str(item.get("unit") or "pcs"),
-        "tax": str(item.get("tax") or "none"),
-        "payment_object": str(item.get("payment_object") or "commodity"),
-        "weighted": bool(item.get("weighted")),
-        "group_id": groups.get(str(group)) if group not in (None, "") else None,
-        "origin": "backoffice",
-        "pending_delete": False,
-        "updated_at": now,
-    }
-
-
-def _apply_products(session: Session, items: list[dict], now: datetime) -> None:
+def _apply_products(session: Session, items: dict[str, dict | None], now: datetime, attempt: Attempt) -> None:
     """One page of products in a handful of statements (executemany), not one statement per item."""
-    live = [item for item in items if not item.get("deleted")]
-    gone = [str(item["id"]) for item in items if item.get("deleted")]
+    live = {remote_id: checked for remote_id, checked in items.items() if checked is not None}
+    gone = [remote_id for remote_id, checked in items.items() if checked is None]
     if gone:
         session.execute(update(Product).where(Product.remote_id.in_(gone)).values(pending_delete=True))
     if not live:
         return
     table = Product.__table__
-    remote_ids = [str(item["id"]) for item in live]
-    codes = [str(item["code"]) for item in live]
+    remote_ids = list(live)
+    codes = [checked["code"] for checked in live.values()]
     by_remote = dict(
         session.execute(select(table.c.remote_id, table.c.id).where(table.c.remote_id.in_(remote_ids))).all()
     )
@@ -148,7 +151,7 @@ def _apply_products(session: Session, items: list[dict], now: datetime) -> None:
             select(table.c.code, table.c.id, table.c.remote_id).where(table.c.code.in_(codes))
         ).all()
     }
-    group_refs = {str(item["group_id"]) for item in live if item.get("group_id") not in (None, "")}
+    group_refs = {checked["group_id"] for checked in live.values() if checked["group_id"]}
     groups = dict(
         session.execute(
             select(ProductGroup.remote_id, ProductGroup.id).where(ProductGroup.remote_id.in_(group_refs))
@@ -157,24 +160,36 @@ def _apply_products(session: Session, items: list[dict], now: datetime) -> None:
     inserts: list[dict] = []
     updates: list[dict] = []
     barcodes: dict[str, list[str]] = {}
-    for item in live:
-        remote_id = str(item["id"])
-        values = _product_values(session, item, now, groups)
+    on_page: dict[str, str] = {}  # SKU -> the product of this page that has it
+    for remote_id, checked in live.items():
+        code = checked["code"]
+        if on_page.get(code, remote_id) != remote_id:
+            attempt.skip(remote_id, DUPLICATE_CODE, code=code)
+            continue
+        on_page[code] = remote_id
+        values = {
+            **{key: checked[key] for key in ("code", "name", "price", "unit", "tax", "payment_object")},
+            "weighted": checked["weighted"],
+            "group_id": groups.get(checked["group_id"]) if checked["group_id"] else None,
+            "origin": "backoffice",
+            "pending_delete": False,
+            "updated_at": now,
+        }
         target = by_remote.get(remote_id)
-        holder = by_code.get(values["code"])
+        holder = by_code.get(code)
         if holder and holder[0] != target:
             if holder[1] is None and target is None:
                 target = holder[0]  # a local product with the same SKU becomes the back office's
             else:
                 # another row holds this SKU until its own change arrives: park it under a unique code
-                parked = f"{values['code']}~{holder[0]}"
+                parked = f"{code}~{holder[0]}"
                 session.execute(update(table).where(table.c.id == holder[0]).values(code=parked))
         if target is None:
             inserts.append({"remote_id": remote_id, **values})
         else:
             updates.append({"_id": target, "remote_id": remote_id, **values})
-        by_code[values["code"]] = (target, remote_id)
-        barcodes[remote_id] = [str(code) for code in item.get("barcodes") or []]
+        by_code[code] = (target, remote_id)
+        barcodes[remote_id] = checked["barcodes"]
     if updates:
         columns = [key for key in updates[0] if key != "_id"]
         statement = (
@@ -186,7 +201,9 @@ def _apply_products(session: Session, items: list[dict], now: datetime) -> None:
     if inserts:
         session.execute(insert(table), inserts)
     ids = dict(
-        session.execute(select(table.c.remote_id, table.c.id).where(table.c.remote_id.in_(remote_ids))).all()
+        session.execute(
+            select(table.c.remote_id, table.c.id).where(table.c.remote_id.in_(list(barcodes)))
+        ).all()
     )
     session.execute(delete(Barcode).where(Barcode.product_id.in_(list(ids.values()))))
     wanted = {code: ids[rid] for rid, codes in barcodes.items() for code in codes}

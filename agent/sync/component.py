@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 from agent.sync.engine import SyncEngine
+from agent.sync.records import Known
 from agent.sync.scheduler import Scheduler
 from agent.sync.service import SyncService
 
@@ -15,10 +16,23 @@ class SyncComponent:
         self.ctx = ctx
         self.task: asyncio.Task | None = None
         self.scheduler: Scheduler | None = None
+        self.engine: SyncEngine | None = None
 
     def _printer_state(self) -> str:
         handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
         return getattr(handle, "state", "absent") if handle is not None else "absent"
+
+    def _known(self) -> Known:
+        """The codes the fiscal register's profile maps; the FFD's taxes until it is loaded."""
+        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
+        fiscal = getattr(getattr(handle, "profile", None), "fiscal", None)
+        if fiscal is None:
+            return Known()
+        return Known(
+            taxes=tuple(fiscal.taxes),
+            units=tuple(fiscal.units),
+            payment_objects=tuple(fiscal.payment_objects),
+        )
 
     async def start(self) -> None:
         pairing = self.ctx.services["pairing"]
@@ -29,14 +43,21 @@ class SyncComponent:
             shop_currency=config.shop.currency,
             clock=lambda: self.ctx.clock(),
             printer_state=self._printer_state,
+            known=self._known,
             timeout=config.backoffice.timeout,
         )
+        self.engine = engine
         self.scheduler = Scheduler(engine)
         service = SyncService(engine, self.scheduler)
-        pairing.listeners.append(lambda event: self._wake_threadsafe())
+        pairing.listeners.append(self._pairing_changed)
         self._loop = asyncio.get_running_loop()
         self.ctx.services["sync"] = service
         self.task = asyncio.create_task(self.scheduler.run_forever(), name="sync-scheduler")
+
+    def _pairing_changed(self, event: str) -> None:
+        if event == "paired" and self.engine is not None:
+            self.engine.forget_errors()
+        self._wake_threadsafe()
 
     def _wake_threadsafe(self) -> None:
         if self.scheduler is not None:

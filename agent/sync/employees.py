@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
 from agent.store.models import Employee
-from agent.sync import cursor
+from agent.sync import cursor, records
 from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "employees"
@@ -48,8 +48,8 @@ def _delta(attempt: Attempt, client: BackofficeClient, since: str, limit: int) -
     for page in client.pages("employees", since, limit):
         now = attempt.clock()
         with attempt.store.write() as session:
-            for item in page.items:
-                _apply(session, item, now)
+            for remote_id, checked in _checked(attempt, page.items):
+                _apply(session, remote_id, checked, now)
             since = page.next if page.next is not None else since
             cursor.save(session, STREAM, since, now)
         attempt.moved(len(page.items))
@@ -63,10 +63,11 @@ def _full(attempt: Attempt, client: BackofficeClient, limit: int) -> None:
         items.extend(page.items)
         since = page.next if page.next is not None else since
     now = attempt.clock()
+    checked = _checked(attempt, items)
     with attempt.store.write() as session:
-        listed = {str(item["id"]) for item in items if not item.get("deleted")}
-        for item in items:
-            _apply(session, item, now)
+        listed = {remote_id for remote_id, values in checked if values is not None}
+        for remote_id, values in checked:
+            _apply(session, remote_id, values, now)
         stale = [e.id for e in session.exec(select(Employee)).all() if e.remote_id not in listed]
         if stale:
             session.execute(delete(Employee).where(Employee.id.in_(stale)))
@@ -74,18 +75,23 @@ def _full(attempt: Attempt, client: BackofficeClient, limit: int) -> None:
     attempt.moved(len(items))
 
 
-def _apply(session: Session, item: dict, now: datetime) -> None:
-    remote_id = str(item["id"])
-    if item.get("deleted"):
+def _checked(attempt: Attempt, items: list) -> list[tuple[str, dict | None]]:
+    """Each record's id and checked values (None: a tombstone); refused records are reported."""
+    out = []
+    for index, item in enumerate(items):
+        try:
+            remote_id, gone = records.deleted(item)
+            out.append((remote_id, None if gone else records.check_employee(item)))
+        except records.Refused as refused:
+            attempt.skip(records.label(item, index), refused.reason, **refused.params)
+    return out
+
+
+def _apply(session: Session, remote_id: str, checked: dict | None, now: datetime) -> None:
+    if checked is None:
         session.execute(delete(Employee).where(Employee.remote_id == remote_id))
         return
-    values = {
-        "name": str(item.get("name") or ""),
-        "role": str(item.get("role") or "cashier"),
-        "inn": item.get("inn") or None,
-        "pin_hash": str(item.get("pin_hash") or ""),
-        "updated_at": now,
-    }
+    values = {**checked, "updated_at": now}
     if not session.execute(update(Employee).where(Employee.remote_id == remote_id).values(**values)).rowcount:
         session.add(Employee(remote_id=remote_id, **values))
         session.flush()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from agent.backoffice import errors
+from agent.i18n import N_
 from agent.store import Store
 from agent.store.models import Product, SyncStatus
 from agent.sync import deletions
@@ -24,7 +25,8 @@ from agent.sync.stream import Attempt, RunResult, Stream
 
 log = logging.getLogger(__name__)
 
-INTERNAL_ERROR = "internal error"
+INTERNAL_ERROR = N_("the sync stopped on an unexpected error: the daemon's log has the details")
+ATTEMPT_KEY = "sync.attempt.{stream}"  # the last attempt's error and refused records, kept in Setting
 
 
 class SyncEngine:
@@ -79,7 +81,8 @@ class SyncEngine:
             except Exception:
                 log.exception("sync %s crashed", name)
                 attempt.result.ok = False
-                attempt.result.error = attempt.result.error_code = INTERNAL_ERROR
+                attempt.result.error = attempt.result.message_id = INTERNAL_ERROR
+                attempt.result.error_code = "internal_error"
             finally:
                 self.running.pop(name, None)
                 attempt.close()
@@ -88,6 +91,12 @@ class SyncEngine:
 
     def _backoffice(self):
         return self.pairing.client(timeout=self.timeout)
+
+    def abort(self) -> None:
+        """Shutdown: no new request, and every request in flight is broken now."""
+        self.stopping.set()
+        for attempt in list(self.running.values()):
+            attempt.abort()
 
     def _failed(self, result: RunResult, exc: errors.BackofficeError) -> None:
         result.ok = False
@@ -98,6 +107,7 @@ class SyncEngine:
         log.info("sync %s failed: %s", result.stream, exc.text)
 
     def _record(self, stream: Stream, result: RunResult) -> None:
+        """The attempt's outcome replaces the previous one's: a success clears the last error."""
         now = self.clock()
         with self.store.write() as session:
             row = session.get(SyncStatus, stream.name) or SyncStatus(stream=stream.name)
@@ -112,6 +122,23 @@ class SyncEngine:
                 row.items_moved = result.moved
             row.next_run_at = stream.next_run(session, now, result.ok)
             session.add(row)
+            sync_settings.put(session, ATTEMPT_KEY.format(stream=stream.name), _attempt_record(result, now))
+
+    def forget_errors(self) -> None:
+        """A new pairing: the errors of attempts made with the old credentials are no longer true,
+        and the interval streams run at once with the new ones."""
+        now = self.clock()
+        names = [name for name, stream in self.streams.items() if stream.remote == "backoffice"]
+        with self.store.write() as session:
+            for name in names:
+                row = session.get(SyncStatus, name)
+                if row is None:
+                    continue
+                row.last_error = row.last_error_at = None
+                if self.streams[name].interval is not None and row.next_run_at is not None:
+                    row.next_run_at = now
+                session.add(row)
+                sync_settings.put(session, ATTEMPT_KEY.format(stream=name), None)
 
     # -- scheduling ------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -143,7 +170,10 @@ class SyncEngine:
                 sync_settings.put(session, sync_settings.INTERVAL_KEY.format(stream=name), value)
                 row = session.get(SyncStatus, name) or SyncStatus(stream=name)
                 if value == sync_settings.NEVER:
+                    # nothing will be attempted: the last attempt's error is not a state to fix
                     row.next_run_at = None
+                    row.last_error = row.last_error_at = None
+                    sync_settings.put(session, ATTEMPT_KEY.format(stream=name), None)
                 elif row.last_success_at is None:
                     row.next_run_at = now  # never synced: due at once
                 else:
@@ -156,14 +186,23 @@ class SyncEngine:
             streams = {}
             for name, stream in self.streams.items():
                 row = session.get(SyncStatus, name)
+                attempt = sync_settings.get(session, ATTEMPT_KEY.format(stream=name)) or {}
+                running = self.running.get(name)
                 entry = {
                     "label": stream.label,
+                    "state": _state(row, running is not None),
                     "last_success": _iso(row.last_success_at if row else None),
                     "last_error": row.last_error if row else None,
+                    "error": attempt.get("error") if row and row.last_error else None,
                     "next_run": _iso(row.next_run_at if row else None),
                     "items_moved": row.items_moved if row else 0,
+                    "skipped": attempt.get("skipped", 0),
+                    "skipped_records": attempt.get("skipped_records", []),
+                    "progress": running.progress.view() if running is not None else None,
                 }
                 entry.update(stream.status(session))
+                if entry.get("interval") == sync_settings.NEVER and entry["state"] == "idle":
+                    entry["state"] = "off"
                 streams[name] = entry
             count = session.execute(select(func.count()).select_from(Product)).scalar_one()
             return {
@@ -171,6 +210,37 @@ class SyncEngine:
                 "products": {"count": count, "product_sync": sync_settings.product_sync(session)},
                 "sync": {"confirmation": deletions.describe(session)},
             }
+
+
+def _state(row: SyncStatus | None, running: bool) -> str:
+    """running | failed (its last attempt failed) | ok | idle (never attempted)."""
+    if running:
+        return "running"
+    if row is not None and row.last_error:
+        return "failed"
+    if row is not None and row.last_success_at is not None:
+        return "ok"
+    return "idle"
+
+
+def _attempt_record(result: RunResult, now: datetime) -> dict:
+    """What status shows of an attempt after it ended: its error (translatable) and refused records."""
+    error = None
+    if not result.ok:
+        error = {
+            "code": result.error_code,
+            "message_id": result.message_id,
+            "params": result.params,
+            "text": result.error,
+        }
+    return {
+        "at": now.isoformat(),
+        "ok": result.ok,
+        "moved": result.moved,
+        "error": error,
+        "skipped": result.skipped_count,
+        "skipped_records": [s.as_dict() for s in result.skipped],
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

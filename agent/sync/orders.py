@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
 from agent.store.models import MarketplaceOrder, SyncStatus
-from agent.sync import cursor
+from agent.sync import cursor, records
 from agent.sync import settings as sync_settings
 from agent.sync.stream import Attempt, IntervalStream
 
@@ -57,32 +57,38 @@ class BackofficeOrderStream(IntervalStream):
         for page in client.pages("orders", since, self.page_limit):
             now = attempt.clock()
             with attempt.store.write() as session:
-                for item in page.items:
-                    apply_order(session, item, self.shop_currency, now)
+                for index, item in enumerate(page.items):
+                    try:
+                        remote_id, _gone = records.deleted(item)
+                        checked = records.check_order(item)
+                    except records.Refused as refused:
+                        attempt.skip(records.label(item, index), refused.reason, **refused.params)
+                        continue
+                    apply_order(session, remote_id, checked, self.shop_currency, now)
                 since = page.next if page.next is not None else since
                 cursor.save(session, STREAM, since, now)
             attempt.moved(len(page.items))
             attempt.page_read(page)
 
 
-def apply_order(session: Session, item: dict, shop_currency: str, now: datetime) -> None:
-    remote_id = str(item["id"])
+def apply_order(session: Session, remote_id: str, checked: dict, shop_currency: str, now: datetime) -> None:
+    """Store an order ``records.check_order`` accepted; a finished outcome here is never undone."""
     order = session.exec(
         select(MarketplaceOrder).where(
             MarketplaceOrder.source == SOURCE, MarketplaceOrder.remote_id == remote_id
         )
     ).first()
-    currency = str(item.get("currency") or shop_currency).upper()
-    remote_status = str(item.get("status") or "new")
+    currency = checked["currency"] or shop_currency
+    remote_status = checked["status"]
     if order is None:
         order = MarketplaceOrder(
             source=SOURCE, remote_id=remote_id, status="waiting", currency=currency, total=0
         )
-    order.marketplace = str(item.get("marketplace") or "")
+    order.marketplace = checked["marketplace"]
     order.currency = currency
-    order.total = int(item.get("total") or 0)
-    order.buyer = dict(item.get("buyer") or {})
-    order.lines = list(item.get("lines") or [])
+    order.total = checked["total"]
+    order.buyer = checked["buyer"]
+    order.lines = checked["lines"]
     order.updated_at = now
     if order.status not in LOCAL_FINAL:
         if remote_status == "cancelled":

@@ -15,6 +15,7 @@ from agent.sync.catalog import ProductStream
 from agent.sync.employees import EmployeeStream
 from agent.sync.orders import BackofficeOrderStream
 from agent.sync.receipts import ReceiptStream
+from agent.sync.records import Known
 from agent.sync.stream import Stream
 
 BUILTIN = (ReceiptStream, ProductStream, EmployeeStream, BackofficeOrderStream)
@@ -30,6 +31,7 @@ class StreamOptions:
     payload: Callable | None = None  # how a fiscal document becomes its upload body (tests replace it)
     shop_currency: str = "RUB"
     printer_state: Callable[[], str] = field(default=lambda: "unknown")
+    known: Callable[[], Known] = field(default=Known)  # the codes the register's profile knows
 
 
 def builtin(options: StreamOptions) -> list[Stream]:

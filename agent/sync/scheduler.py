@@ -88,7 +88,7 @@ class Scheduler:
     async def stop(self) -> None:
         """End every run promptly: no new request, the one in flight broken, then the threads go."""
         self._stopping = True
-        self.engine.stopping.set()
+        self.engine.abort()
         self._wake.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.settle(), timeout=STOP_GRACE)

@@ -186,9 +186,18 @@ class Attempt:
         if self._client is None:
             if self._open_backoffice is None:
                 raise RuntimeError(f"stream {self.stream} has no back office")
-            self._client = self._open_backoffice()
-            self._client.stop_requested = self.stopped
+            client = self._open_backoffice()
+            client.stop_requested = self.stopped
+            self._client = client
+            if self.stopped():  # shutdown began while it was opening
+                client.abort()
         return self._client
+
+    def abort(self) -> None:
+        """Shutdown, from another thread: break the HTTP request waiting right now."""
+        client = self._client
+        if client is not None:
+            client.abort()
 
     def close(self) -> None:
         if self._client is not None:
