@@ -1,0 +1,116 @@
+"""The real daemon against a back office that dribbles and oversizes: sales go on, SIGTERM stops it.
+
+Liveness checks with generous deadlines, not speed targets; the numbers are printed (-s) for the
+record: sale latency during the dribble, stop time, and the daemon's peak memory.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid as uuidlib
+from pathlib import Path
+
+import pytest
+
+from agent.sync_code import check_symbol
+from tests.fixtures.daemon import running_daemon
+from tests.fixtures.hostile_backoffice import good_order, good_product, hostile_backoffice
+from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tests.sync.harness import wait_register_ready
+
+CODE = "ABCD2345" + check_symbol("ABCD2345")
+NEVER = {"products": "never", "employees": "never", "orders": "never"}
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def wait_state(client, stream: str, state: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = client.get("/v1/status")["streams"][stream]
+        if entry["state"] == state:
+            return entry
+        time.sleep(0.2)
+    raise AssertionError(f"{stream} is not {state}: {entry}")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        hostile_backoffice() as bo,
+        running_daemon(tmp_path, config=kkt_config(kkt) + "[backoffice]\ntimeout = 60\n") as daemon,
+    ):
+        client = daemon.client(timeout=120)
+        wait_register_ready(client)
+        client.put("/v1/sync/settings", json=NEVER)
+        bo.feeds["catalog"] = [good_product(n) for n in range(1, 30)]
+        client.post("/v1/pairing", json={"code": CODE, "backoffice_url": bo.url})
+        [result] = client.post("/v1/sync", json={"streams": ["products"], "wait": True})["results"]
+        assert result["ok"] and result["moved"] == 29
+        yield daemon, bo, client
+
+
+def sell(client, code: str) -> float:
+    started = time.monotonic()
+    sale = client.post(
+        "/v1/receipts",
+        json={"uuid": str(uuidlib.uuid4()), "lines": [{"code": code}], "payments": [{"kind": "card"}]},
+    )
+    assert sale["fd"]
+    return time.monotonic() - started
+
+
+def test_sales_go_on_while_every_stream_dribbles_and_sigterm_stops_the_daemon(stack):
+    daemon, bo, client = stack
+    bo.dribble_every = 1.0  # a byte a second: each answer would take minutes
+    for feed in ("catalog", "employees", "orders", "documents"):
+        bo.tricks[feed] = "dribble"
+    baseline = sell(client, "100001")  # the first sale also opens the shift
+    baseline = min(baseline, sell(client, "100002"))
+    for _ in range(5):  # "Обновить сейчас" pressed again and again: each press joins the running run
+        answers = client.post(
+            "/v1/sync", json={"streams": ["products", "employees", "orders"], "wait": False}
+        )["results"]
+    assert all(answer["joined"] for answer in answers)
+    wait_state(client, "products", "running")
+    latencies = [sell(client, f"10000{n}") for n in range(3, 9)]
+    status = client.get("/v1/status")["streams"]
+    assert status["products"]["state"] == "running", status["products"]  # the dribble still goes on
+    assert max(latencies) < 30, latencies  # liveness, generously: a sale never waits for sync
+    started = time.monotonic()
+    assert daemon.stop(timeout=60) == 0
+    stopped_in = time.monotonic() - started
+    assert stopped_in < 20, stopped_in  # well inside TimeoutStopSec=90
+    print(
+        f"\nsale latency: {baseline * 1000:.0f} ms before the dribble; during it "
+        f"min {min(latencies) * 1000:.0f} / max {max(latencies) * 1000:.0f} ms; "
+        f"SIGTERM to exit {stopped_in:.1f} s"
+    )
+
+
+def test_oversized_answers_do_not_grow_the_daemon(stack):
+    daemon, bo, client = stack
+    pid = daemon.process.pid
+    before = peak_rss_mib(pid)
+    bo.feeds["orders"] = [good_order("ord-1")]
+    for feed in ("catalog", "orders"):
+        bo.tricks[feed] = "oversize"
+    for _ in range(3):
+        results = client.post("/v1/sync", json={"streams": ["products", "orders"], "wait": True})["results"]
+        assert [r["error_code"] for r in results] == ["answer_too_large", "answer_too_large"], results
+    after = peak_rss_mib(pid)
+    status = client.get("/v1/status")["streams"]
+    assert status["products"]["state"] == "failed" and status["orders"]["state"] == "failed"
+    assert after - before < 60, (before, after)
+    print(f"\ndaemon peak RSS {before:.0f} MiB before, {after:.0f} MiB after six 100 MiB answers")
+    bo.tricks.clear()
+    [result] = client.post("/v1/sync", json={"streams": ["orders"], "wait": True})["results"]
+    assert result["ok"]
+    entry = client.get("/v1/status")["streams"]["orders"]
+    assert entry["state"] == "ok" and entry["last_error"] is None and entry["error"] is None
