@@ -19,6 +19,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from drivers import device_status as words
+
 
 class ReceiptKind(StrEnum):
     SALE = "sale"
@@ -58,6 +60,17 @@ class RegisterStatus:
     cover_open: bool
     last_fd: int | None = None  # the last fiscal document number, when the status carries it
     shift_opened_at: datetime | None = None
+
+    def problems(self) -> list[str]:
+        """Msgids of ``drivers.device_status``, most urgent first; empty when the register is fine."""
+        conditions = (
+            (self.paper_out, words.PAPER_OUT),
+            (self.cover_open, words.COVER_OPEN),
+            (self.waiting_continue, words.WAITING_CONTINUE),
+            (self.shift_expired, words.SHIFT_EXPIRED),
+            (self.document_open, words.DOCUMENT_OPEN),
+        )
+        return [message for present, message in conditions if present]
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from agent.api.deps import CtxDep, LangDep
 from agent.backoffice import errors as backoffice_errors
 from agent.daemon.context import Context
-from agent.daemon.devices import status_message
+from agent.daemon.devices import DEVICE_NAMES
 from agent.i18n import N_, translate, translations
+from drivers.device_status import WARNINGS, headline
 from drivers.errors import DriverError
 
 router = APIRouter(prefix="/v1", tags=["status"])
 
 DEVICE_TIMEOUT = 5.0  # seconds: a status query answers in well under a second
-WARNINGS_ONLY = {N_("paper is running out")}
-DEVICE_NAMES = {"fiscal": N_("fiscal register"), "receipt_printer": N_("receipt printer")}
 
 
 def _result(name: str, label: str, target: str | None, ok: bool, started: float | None, message: str) -> dict:
@@ -82,10 +81,10 @@ async def check_device(handle: Any, lang: str | None) -> dict:
         status = await handle.call(lambda device: device.status(), timeout=DEVICE_TIMEOUT)
     except DriverError as exc:
         return _result(handle.kind, label, target, False, started, exc.render(translations(lang).gettext))
-    message = status_message(handle.kind, status)
+    message = headline(status)
     if message:
         # it answered, but something needs a hand (paper, cover, a 24-hour shift)
-        ok = message in WARNINGS_ONLY
+        ok = message in WARNINGS
         text = translate(N_("answered, but: {problem}"), lang, problem=translate(message, lang))
         return _result(handle.kind, label, target, ok, started, text)
     return _result(handle.kind, label, target, True, started, translate(N_("answered"), lang))

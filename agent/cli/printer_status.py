@@ -15,6 +15,7 @@ from agent.cli import EXIT_CONFIG, UserError
 from agent.i18n import _
 from agent.printing import paper
 from agent.printing.test_page import sample_receipt
+from drivers.device_status import headline, messages
 from drivers.errors import DriverError
 from drivers.profile import PROFILE_DIR, Profile, ProfileError, load_profile
 
@@ -85,24 +86,13 @@ def _register_status(port: str, profile: Profile) -> bool:
     except DriverError as error:
         raise UserError.of(error) from None
     click.echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
-    problems = []
-    if state.cover_open:
-        problems.append(_("Cover open: close the printer cover"))
-    if state.paper_out:
-        problems.append(_("Out of paper: load a new roll"))
-    if state.waiting_continue:
-        problems.append(_("Paper was replaced: printing continues after 'continue printing'"))
-    if state.shift_expired:
-        problems.append(_("The shift is over 24 hours old: close it with a Z report"))
-    if state.document_open:
-        problems.append(_("A receipt is open in the register"))
     if state.shift_open:
         click.echo(_("Shift {number} is open").format(number=state.shift_number))
     else:
         click.echo(_("Shift closed (last: {number})").format(number=state.shift_number))
-    for line in problems or [_("Printer ready, paper OK")]:
-        click.echo(line)
-    return not problems
+    for message in messages(state):
+        click.echo(_(message))
+    return not state.problems()
 
 
 @click.command(
@@ -122,7 +112,7 @@ def status(port: str | None, profile_name: str | None) -> None:
     finally:
         printer.close()
     click.echo(_("Receipt printer {model} at {port}").format(model=profile.model, port=port))
-    for message in state.messages():
+    for message in messages(state):
         click.echo(_(message))
     if not state.ready:
         sys.exit(EXIT_NOT_READY)
@@ -143,7 +133,7 @@ def test(port: str | None, profile_name: str | None) -> None:
     try:
         state = printer.status()
         if not state.unknown and not state.ready:
-            raise UserError("; ".join(_(message) for message in state.messages()))
+            raise UserError("; ".join(_(message) for message in state.problems()))
         printer.print_receipt(sample_receipt(profile))
     except DriverError as error:
         raise UserError.of(error) from None
@@ -155,7 +145,7 @@ def test(port: str | None, profile_name: str | None) -> None:
         )
     )
     if state.unknown:
-        click.echo(_(state.messages()[0]))
+        click.echo(_(headline(state)))
     if printer.substituted:
         click.echo(
             _("Characters the printer cannot print were replaced by {substitute}: {characters}").format(

@@ -24,6 +24,7 @@ from agent.config import Config
 from agent.config.schema import DeviceSettings
 from agent.i18n import N_, translate, translations
 from common.errors import Message
+from drivers.device_status import headline
 from drivers.errors import DriverError
 from drivers.profile import Profile
 
@@ -127,29 +128,6 @@ def detect_port(settings: Any) -> tuple[str, int | None] | None:
     if not found:
         return None
     return found[0].port, getattr(found[0], "baud", None)
-
-
-def status_message(kind: str, status: Any) -> str | None:
-    """The one condition an operator should know about in a polled status, as a msgid."""
-    if status is None:
-        return None
-    checks = (
-        ("paper_out", N_("out of paper")),
-        ("paper_end", N_("out of paper")),
-        ("cover_open", N_("cover open")),
-        ("waiting_continue", N_("printing stopped: continue printing after loading paper")),
-        ("shift_expired", N_("the shift is over 24 hours: close it (Z report)")),
-        ("error", N_("printer error")),
-        ("paper_near_end", N_("paper is running out")),
-    )
-    for attribute, message in checks:
-        if getattr(status, attribute, False) is True:
-            return message
-    if kind == "receipt_printer" and getattr(status, "online", True) is False:
-        return N_("printer offline")
-    if getattr(status, "unknown", False) is True:
-        return N_("status unknown: the printer does not answer status requests")
-    return None
 
 
 class DeviceHandle:
@@ -279,8 +257,7 @@ class DeviceHandle:
             self._set(ERROR, N_("cannot read the device status: {error}"), error=str(exc))
             return
         self.last_status = status
-        message = status_message(self.kind, status)
-        self._set(READY, message)
+        self._set(READY, headline(status))
         if hasattr(self.device, "ofd_status") and time.monotonic() - self._ofd_polled > OFD_POLL_INTERVAL:
             self._poll_ofd()
 

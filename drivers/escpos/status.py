@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.errors import N_
+from drivers import device_status as words
 
 REQUESTS = (1, 2, 3, 4)
 
@@ -36,24 +36,24 @@ class PrinterStatus:
             not self.unknown and bool(self.online) and not (self.cover_open or self.paper_end or self.error)
         )
 
-    def messages(self) -> list[str]:
-        """Msgids describing the state, most urgent first (translate where shown)."""
+    def problems(self) -> list[str]:
+        """Msgids of ``drivers.device_status``, most urgent first; empty when the printer is fine."""
         if self.blocked:
-            return [N_("The printer holds the line (flow control): check paper, cover and cable")]
+            return [words.BLOCKED]
         if self.unknown:
-            return [N_("No answer from the printer: status unknown; check power and cable")]
+            return [words.UNKNOWN]
         found = []
         if self.cover_open:
-            found.append(N_("Cover open: close the printer cover"))
+            found.append(words.COVER_OPEN)
         if self.paper_end:
-            found.append(N_("Out of paper: load a new roll"))
+            found.append(words.PAPER_OUT)
         if self.error:
-            found.append(N_("Printer error (cutter or mechanism): switch the printer off and on"))
+            found.append(words.MECHANISM_ERROR)
         if self.online is False and not found:
-            found.append(N_("Printer offline"))
+            found.append(words.OFFLINE)
         if self.paper_near_end and not self.paper_end:
-            found.append(N_("Paper near end: prepare a new roll"))
-        return found or [N_("Printer ready, paper OK")]
+            found.append(words.PAPER_NEAR_END)
+        return found
 
 
 def decode(replies: dict[int, int]) -> PrinterStatus:

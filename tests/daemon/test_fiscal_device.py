@@ -42,7 +42,7 @@ def test_register_state_faults_and_replug(tmp_path):
         assert shift is not None and "open" in shift
 
         kkt.fault("paper-out")
-        wait_for(lambda: printer()["message"] == "out of paper", what="paper-out shown")
+        wait_for(lambda: printer()["message"] == "Out of paper: load a new roll", what="paper-out shown")
         kkt.fault("clear")
         wait_for(lambda: printer()["message"] is None, what="fault cleared")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from drivers.device_status import messages
 from drivers.escpos import open_printer
 from drivers.escpos.errors import PrinterBlocked, PrinterNoDrawer, PrinterNotFound, PrinterProfileError
 from drivers.escpos.layout import (
@@ -182,7 +183,7 @@ def test_status_bits_for_each_fault(virtual, printer, fault, fields, message):
     expected_state.update(fields)
     assert not state.unknown
     assert {key: getattr(state, key) for key in expected_state} == expected_state
-    assert state.messages()[0] == message
+    assert messages(state)[0] == message
     assert state.ready == (fault in ("clear", "paper-near-end"))
 
 
@@ -192,7 +193,7 @@ def test_a_printer_that_never_answers_is_unknown_and_does_not_hang(virtual, prin
     state = printer.status()
     elapsed = time.monotonic() - started
     assert state.unknown and state.online is None and not state.ready
-    assert state.messages() == ["No answer from the printer: status unknown; check power and cable"]
+    assert state.problems() == ["No answer from the printer: status unknown; check power and cable"]
     assert elapsed < 0.6, f"status took {elapsed:.3f} s"
 
 

@@ -56,7 +56,7 @@ def test_a_device_fault_is_named(stack):
         kkt.fault("clear")
     assert result.returncode == 1
     attention = result.stdout.split("Needs attention:")[1]
-    assert "fiscal register: answered, but: out of paper" in attention
+    assert "fiscal register: answered, but: Out of paper: load a new roll" in attention
 
 
 def test_back_office_down_is_named(stack):
