@@ -36,7 +36,7 @@ contract, with every request and answer shape, is the OpenAPI document `GET /v1/
 
 Refusals: **401** `login_required` (no session, or it expired) and **403** `forbidden` with
 `details.role`, the role needed; both in the request's `Accept-Language` (Russian or English), in the
-one error shape `{"error": {"code", "message", "details"?}}`.
+one error shape (see Errors).
 
 Inside a sale, a cashier sells at catalog prices: a `price` on a catalog line is an administrator's
 price override (except for a product whose catalog price is 0, priced at the till); a free-price
@@ -47,6 +47,18 @@ order is fiscalized at its own prices by any cashier.
 Numbers are bounded to what the register holds: money in kopecks up to 2**40 - 1 (5 bytes on the
 wire), quantities with 3 decimals up to 99999.999; a receipt whose total would be larger is refused
 (422 `total_too_large`) before the register hears of it.
+
+## Errors
+
+Every refusal and failure answers
+`{"error": {"code", "message", "details"?, "unavailable", "retryable", "exit_code"}}`. `code` is stable
+(branch on it); `message` is for a person, in the request's `Accept-Language`; `details` carries what a
+code needs (the fields of a 422, the role of a 403). `unavailable` (always HTTP 503): the register, a
+printer or a service is not there now (unplugged, a cable fault, no answer, the daemon starting or
+stopping). `retryable`: the same request, with the same `uuid`, may succeed once the cause is fixed
+(paper loaded, cover closed, cable plugged); every unavailable error is retryable, and a repeated
+`uuid` is never fiscalized twice. A device's refusal (paper out, a shift over 24 hours) is 409.
+`exit_code` is what a `kassa` command exits with for that error.
 
 ## Roles
 

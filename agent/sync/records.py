@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from agent import pin_hash
-from agent.i18n import N_
+from agent.i18n import N_, Message
 from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
 from agent.terminal_text import printable
 
@@ -81,7 +81,7 @@ class Refused(ValueError):
     """A record the register will not store: ``reason`` is a msgid, ``params`` fill it in."""
 
     def __init__(self, reason: str, **params: Any):
-        super().__init__(reason.format(**params))
+        super().__init__(Message(reason, params).render())
         self.reason = reason
         self.params = params
 
