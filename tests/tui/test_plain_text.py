@@ -149,7 +149,7 @@ async def test_every_screen_shows_markup_and_escapes_as_plain_text(english):
         assert shown(NAMES["error"]) in text
         assert_clean(text)
 
-        daemon.fail_next.append(DaemonError("paper_out", NAMES["error"], 409))
+        daemon.fail_next.append(DaemonError("paper_out", NAMES["error"], 409, retryable=True))
         await pilot.press("f10", "enter")
         await settle(pilot, 0.2)
         assert isinstance(app.screen, RegisterProblemScreen)
