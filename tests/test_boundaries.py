@@ -174,3 +174,9 @@ def test_a_known_cycle_is_gone(cycle):
 def test_common_is_a_leaf_every_package_may_import():
     roots = loaded_by("common")
     assert not roots & {"agent", "drivers", "tui", "sim", "textual", "fastapi", "sqlmodel", "serial", "httpx"}
+
+
+def test_the_emulated_register_shares_no_code_with_the_driver():
+    """sim/kkt reads frames, money, text and TLV its own way: the two cannot agree by construction."""
+    loaded = modules_loaded_by("sim.kkt")
+    assert not [name for name in loaded if name == "drivers.shtrih" or name.startswith("drivers.shtrih.")]

@@ -10,6 +10,10 @@ import click
 
 from agent.cli import UserError
 from agent.i18n import _
+from sim.kkt.state import save_state
+
+# tag 1062 bit order: ОСН, УСН доход, УСН доход - расход, ЕНВД, ЕСХН, ПСН
+TAX_SYSTEMS = ("osn", "usn_income", "usn_income_expense", "envd", "esn", "patent")
 
 
 @click.command("kkt", help=_("Run the Shtrih-M fiscal register emulator on a pseudo-terminal."))
@@ -21,14 +25,32 @@ from agent.i18n import _
 )
 @click.option("--baud", type=click.IntRange(min=1), help=_("Throttle the link to this wire speed."))
 @click.option("--clock-offset", type=float, default=0.0, help=_("Move the register's clock by HOURS."))
-def kkt(link: Path, state: Path | None, baud: int | None, clock_offset: float) -> None:
+@click.option("--timezone", "timezone", help=_("The register's time zone, e.g. Europe/Moscow."))
+@click.option(
+    "--tax-systems",
+    "tax_systems",
+    help=_("Taxation systems the FN is registered for, comma-separated: {names}.").format(
+        names=", ".join(TAX_SYSTEMS)
+    ),
+)
+@click.option("--seed", type=int, help=_("Seed of the draw that decides a command cut by a power cycle."))
+def kkt(
+    link: Path,
+    state: Path | None,
+    baud: int | None,
+    clock_offset: float,
+    timezone: str | None,
+    tax_systems: str | None,
+    seed: int | None,
+) -> None:
     from sim.kkt.server import KktServer
 
     link = link.absolute()
     state = (state or link.with_name(link.name + ".state.json")).absolute()
     if link.exists() and not link.is_symlink():
         raise UserError(_("{path} exists and is not a symlink: choose another --link").format(path=link))
-    server = KktServer(link, state, baud=baud, clock_offset_hours=clock_offset)
+    server = KktServer(link, state, baud=baud, clock_offset_hours=clock_offset, seed=seed)
+    _register(server.device, timezone, tax_systems)
 
     def stop(_signum, _frame) -> None:
         server.stop.set()
@@ -39,6 +61,32 @@ def kkt(link: Path, state: Path | None, baud: int | None, clock_offset: float) -
         server.serve()
     except OSError as exc:
         raise UserError(_("the emulator cannot start: {error}").format(error=exc)) from None
+
+
+def _register(device, timezone: str | None, tax_systems: str | None) -> None:
+    """Apply --timezone and --tax-systems to the emulated register (kept in its state file)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(_("unknown time zone {zone}").format(zone=timezone)) from None
+        device.state.timezone = timezone
+    if tax_systems is not None:
+        bits = 0
+        for name in filter(None, (part.strip() for part in tax_systems.split(","))):
+            if name not in TAX_SYSTEMS:
+                raise UserError(
+                    _("unknown taxation system {name}; known: {names}").format(
+                        name=name, names=", ".join(TAX_SYSTEMS)
+                    )
+                )
+            bits |= 1 << TAX_SYSTEMS.index(name)
+        if not bits:
+            raise UserError(_("--tax-systems needs at least one system"))
+        device.state.tax_systems = bits
+    save_state(device.state_path, device.state)
 
 
 @click.command("journal", help=_("Print the emulator's fiscal documents as a JSON array."))

@@ -1,28 +1,40 @@
 """The emulated register's brain: a command frame body in, an answer body out.
 
-It keeps the rules a real Shtrih-M with an FN enforces: modes (2 shift open, 3 shift over
-24 hours, 4 shift closed, 8 document open), paper and cover, passwords, FD numbering,
-fiscal signs and the OFD queue. Each state change is saved before the answer is built,
-so an answer lost on the wire never loses a document.
+It keeps the rules a real Shtrih-M with an FN enforces, as the vendor's protocol describes
+them: modes (2 shift open, 3 shift over 24 hours, 4 shift closed, 8 document open), paper
+and cover, passwords, FD numbering, fiscal signs and the OFD queue; the FF46 sum within one
+kopeck of price x quantity, tax, department, 1212 and 1214 codes, FF45's taxation system
+against the FN's registration and its rounding byte, TLV only inside an open document,
+tag types and lengths, the unit of measure (2108) every FFD 1.2 position needs, and the FN's
+end of life, full archive and 30 days without the OFD. Each refusal carries the device's
+error code. Each state change is saved before the answer is built, so an answer lost on
+the wire never loses a document. Its clock runs in the register's time zone.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from drivers.shtrih import values as v
-from drivers.shtrih.frame import command_bytes, split_command
 from sim.kkt import identity
+from sim.kkt import wire as w
 from sim.kkt.state import KktState, OpenReceipt, load_state, save_state
 
-# error codes of the real device (the driver's table names them)
+# error codes of the real device (the vendor's table; below 0x30 they are the FN's own)
 E_OK = 0x00
+E_FN_STATE = 0x02  # "Неверное состояние ФН": e.g. TLV with no document open in the FN
 E_FN_NO_DATA = 0x08
-E_OFD_BLOCKED = 0x15
+E_FN_MISSING = 0x0D  # "Отсутствуют данные, необходимые для корректного учета в ФН"
+E_FN_TLV_SIZE = 0x10  # "Превышение размеров TLV данных"
+E_FN_EXPIRED = 0x12  # "Исчерпан ресурс КС": the FN's keys are past their date
+E_FN_FULL = 0x14  # "Исчерпан ресурс хранения"
+E_OFD_BLOCKED = 0x15  # "Исчерпан ресурс ожидания передачи сообщения" (30 days)
+E_BAD_TAG = 0x18  # "Некорректный реквизит, переданный в ФН"
+E_NOT_REGISTERED = 0x19  # "Реквизит не соответствует установкам при регистрации"
 E_BAD_PARAMS = 0x33
 E_NOT_SUPPORTED = 0x37
 E_SHIFT_NOT_OPEN = 0x3D
@@ -35,6 +47,8 @@ E_PASSWORD = 0x4F
 E_RECEIPT_CLOSED = 0x55
 E_WAIT_CONTINUE = 0x58
 E_BAD_OPERATION = 0x5E
+E_QUANTITY_RANGE = 0x62
+E_DEPARTMENT_RANGE = 0x63
 E_NO_PAPER = 0x6B
 E_MODE = 0x73
 E_ZERO_TOTAL = 0x8E
@@ -43,12 +57,18 @@ SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORDS = {29, SYSADMIN_PASSWORD}
 OPERATOR_PASSWORDS = set(range(1, 29)) | ADMIN_PASSWORDS
 # the protocol asks for the system administrator's password with these
-SYSADMIN_COMMANDS = frozenset({0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40})
+SYSADMIN_COMMANDS = frozenset(
+    {0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40, 0xFF41, 0xFF42, 0xFF4D}
+)
 SERIAL_TABLE = (18, 1, 1)  # table 18 ("fiscal storage"), row 1, field 1: the serial number
 SERIAL_FIELD_SIZE = 21  # a string field of 21 bytes on real registers (0x2E describes it so)
 SHIFT_LIMIT = timedelta(hours=24)
 OFD_LIMIT = timedelta(days=30)
+OFD_WARNING = timedelta(days=25)
 OFD_DELAY = timedelta(seconds=2)  # an online register sends a document to the OFD this fast
+FN_URGENT = timedelta(days=3)
+FN_SOON = timedelta(days=30)
+FN_NEARLY_FULL = 90.0
 
 # receipt kinds: 0x8D types and the FF46 operation types that open them
 KIND_NAMES = {0: "receipt", 1: "buy", 2: "return", 3: "buy_return"}
@@ -58,6 +78,45 @@ PAYMENT_NAMES = {1: "cash", 2: "card"}
 
 FN_DOC_TYPES = {"registration": 1, "shift_open": 2, "receipt": 3, "return": 3, "shift_close": 5}
 
+# FF46 tax byte -> (VAT percent, None for "без НДС"): bits 0-5 are the rows of table 6, the
+# FFD 1.2 rates of 2019+ follow the vendor's table (VatTable.txt of its JavaPOS driver):
+# 5 % 0x81, 7 % 0x82, 5/105 0x84, 7/107 0x90, and from 0xC0 + 11: 22 % 0xCB, 22/122 0xCC
+TAX_RATES: dict[int, int | None] = {
+    0x01: 20,
+    0x02: 10,
+    0x04: 0,
+    0x08: None,
+    0x10: 20,
+    0x20: 10,
+    0x81: 5,
+    0x82: 7,
+    0x84: 5,
+    0x90: 7,
+    0xCB: 22,
+    0xCC: 22,
+}
+CLASSIC_GROUPS = {1: 0x01, 2: 0x02, 3: 0x04, 4: 0x08}  # 0x80/0x82 tax group -> table 6 row bit
+PAYMENT_METHODS = range(1, 8)  # tag 1214
+PAYMENT_OBJECTS = frozenset(range(1, 28)) | {30, 31, 32, 33}  # tag 1212, FFD 1.2
+DEPARTMENTS = frozenset(range(0, 17)) | {255}
+UNITS = frozenset(  # tag 2108, FFD 1.2
+    {0, 10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 70, 71, 72, 73, 80, 81, 82, 83, 255}
+)
+TAX_SYSTEM_BITS = 6
+MAX_TLV = 250  # one FF0C/FF4D carries at most this much TLV
+
+# tag -> (kind, exact or maximum length in bytes) for what kassa may send; FFD 1.2 tables
+TAG_RULES: dict[int, tuple[str, int]] = {
+    1008: ("text", 64),  # buyer's phone or e-mail
+    1021: ("text", 64),  # cashier
+    1203: ("inn", 12),  # cashier's INN: 12 digits
+    1192: ("text", 16),
+    1227: ("text", 128),  # buyer
+    1228: ("inn", 12),  # buyer's INN
+    2108: ("byte", 1),  # unit of measure (FF4D, bound to a position)
+}
+POSITION_TAGS = frozenset({2108})
+
 # FF39 exchange status bits
 OFD_CONNECTED = 1 << 0
 OFD_HAS_MESSAGE = 1 << 1
@@ -65,20 +124,22 @@ OFD_HAS_MESSAGE = 1 << 1
 
 def parse_operation_v2(data: bytes) -> dict:
     """FF46 after the password: operation, quantity (6 bytes, millionths), price, sum, tax sum,
-    tax bits, department, payment method (1214), payment object (1212), name (0-128 bytes)."""
+    tax byte, department, payment method (1214), payment object (1212), name (0-128 bytes)."""
+    if len(data) < 26 or len(data) > 26 + 128:
+        raise ValueError("FF46 of a wrong length")
     raw_amount = data[12:17]
     raw_tax = data[17:22]
     return {
         "operation": data[0],
-        "quantity": v.parse_quantity(data[1:7], 6),
-        "price": v.from_le(data[7:12]),
-        "amount": None if raw_amount == b"\xff" * 5 else v.from_le(raw_amount),
-        "tax_amount": None if raw_tax == b"\xff" * 5 else v.from_le(raw_tax),
+        "quantity": w.quantity(data[1:7], 6),
+        "price": w.uint(data[7:12]),
+        "amount": None if raw_amount == b"\xff" * 5 else w.uint(raw_amount),
+        "tax_amount": None if raw_tax == b"\xff" * 5 else w.uint(raw_tax),
         "tax": data[22],
         "department": data[23],
         "payment_method": data[24],
         "payment_object": data[25],
-        "name": v.parse_text(data[26:154]),
+        "name": w.command_text(data[26:]),
     }
 
 
@@ -87,12 +148,20 @@ def parse_close_v2(data: bytes) -> dict:
     if len(data) < 16 * 5 + 1 + 6 * 5 + 1:
         raise ValueError("FF45 too short")
     return {
-        "sums": [v.from_le(data[i * 5 : i * 5 + 5]) for i in range(16)],
+        "sums": [w.uint(data[i * 5 : i * 5 + 5]) for i in range(16)],
         "rounding": data[80],
-        "taxes": [v.from_le(data[81 + i * 5 : 86 + i * 5]) for i in range(6)],
+        "taxes": [w.uint(data[81 + i * 5 : 86 + i * 5]) for i in range(6)],
         "tax_system": data[111],
-        "text": v.parse_text(data[112:176]),
+        "text": w.command_text(data[112:176]),
     }
+
+
+def vat_of(amount: int, tax: int) -> int | None:
+    """The VAT inside a VAT-inclusive sum, as the register computes tag 1200."""
+    rate = TAX_RATES.get(tax)
+    if rate is None:
+        return None
+    return w.half_up(Decimal(amount) * rate / (100 + rate))
 
 
 class Reject(Exception):
@@ -137,15 +206,21 @@ class Device:
             0xFF0C: self._tlv,
             0xFF39: self._ofd_status,
             0xFF40: self._shift_params,
+            0xFF41: self._begin_shift_open,
+            0xFF42: self._begin_shift_close,
             0xFF45: self._close_v2,
             0xFF46: self._operation_v2,
+            0xFF4D: self._position_tlv,
         }
 
     # the command loop
 
     def handle(self, body: bytes) -> bytes:
-        command, data = split_command(body)
-        head = command_bytes(command)
+        try:
+            command, data = w.command_of(body)
+        except ValueError:
+            return bytes([body[0] if body else 0, E_BAD_PARAMS])
+        head = w.head_of(command)
         handler = self._handlers.get(command)
         if handler is None:
             return head + bytes([E_NOT_SUPPORTED])
@@ -154,14 +229,16 @@ class Device:
                 data = self._check_password(command, data)
             return head + bytes([E_OK]) + handler(data)
         except Reject as reject:
+            self.state = load_state(self.state_path)  # a refused command changes nothing
             return head + bytes([reject.code])
         except (IndexError, ValueError):
+            self.state = load_state(self.state_path)
             return head + bytes([E_BAD_PARAMS])
 
     def _check_password(self, command: int, data: bytes) -> bytes:
         if len(data) < 4:
             raise Reject(E_BAD_PARAMS)
-        password = v.from_le(data[:4])
+        password = w.uint(data[:4])
         if command in SYSADMIN_COMMANDS:
             allowed = {SYSADMIN_PASSWORD}
         elif command in (0x40, 0x41):
@@ -176,10 +253,11 @@ class Device:
     def _save(self) -> None:
         save_state(self.state_path, self.state)
 
-    # modes
+    # clock and modes
 
     def now(self) -> datetime:
-        return self.state.now()
+        """The register's clock: local time of its zone (aware)."""
+        return self.state.now().astimezone(ZoneInfo(self.state.timezone))
 
     def shift_expired(self) -> bool:
         s = self.state
@@ -249,10 +327,42 @@ class Device:
         self._ofd_sweep()
         return [d for d in self.state.documents if d.get("fd") and not d.get("ofd_sent")]
 
-    def _needs_ofd_in_time(self) -> None:
+    def _ofd_waiting_since(self) -> datetime | None:
+        """When the oldest document the OFD has not confirmed was made (or the OFD was lost)."""
         unsent = self._unsent()
-        if unsent and self.now() - datetime.fromisoformat(unsent[0]["datetime"]) > OFD_LIMIT:
+        moments = [datetime.fromisoformat(unsent[0]["datetime"])] if unsent else []
+        if self.state.ofd_lost_since:
+            moments.append(datetime.fromisoformat(self.state.ofd_lost_since))
+        return min(moments) if moments else None
+
+    def fn_expires(self) -> date:
+        return date.fromisoformat(self.state.fn_expires)
+
+    def _needs_fn_alive(self) -> None:
+        """What the FN refuses a new fiscal document for, in the order it checks."""
+        if self.now().date() > self.fn_expires():
+            raise Reject(E_FN_EXPIRED)
+        if self.state.fn_fill >= 100:
+            raise Reject(E_FN_FULL)
+        since = self._ofd_waiting_since()
+        if since is not None and self.now() - since > OFD_LIMIT:
             raise Reject(E_OFD_BLOCKED)
+
+    def fn_warnings(self) -> int:
+        """FF01 warning flags: bit 0 replace urgently (3 days), 1 replace soon (30 days),
+        2 archive 90 % full, 3 the OFD has not answered for too long."""
+        left = datetime.combine(self.fn_expires(), datetime.min.time(), self.now().tzinfo) - self.now()
+        flags = 0
+        if left <= FN_URGENT:
+            flags |= 1 << 0
+        if left <= FN_SOON:
+            flags |= 1 << 1
+        if self.state.fn_fill >= FN_NEARLY_FULL:
+            flags |= 1 << 2
+        since = self._ofd_waiting_since()
+        if since is not None and self.now() - since > OFD_WARNING:
+            flags |= 1 << 3
+        return flags
 
     # documents
 
@@ -260,7 +370,7 @@ class Device:
         seed = f"{identity.EMULATOR_FN_SERIAL}:{fd}:{total}:{moment.isoformat()}".encode()
         return int.from_bytes(hashlib.sha256(seed).digest()[:4], "big")
 
-    def _new_document(self, kind: str, **fields) -> dict:
+    def _new_document(self, kind: str, tags: dict | None = None, **fields) -> dict:
         s = self.state
         moment = self.now()
         s.last_fd += 1
@@ -273,12 +383,11 @@ class Device:
             "total": total,
             "items": [],
             "payments": [],
-            "tags": dict(s.pending_tags),
+            "tags": dict(tags or {}),
             "fiscal_sign": str(self._fiscal_sign(s.last_fd, total, moment)),
             "ofd_sent": False,
         }
         doc.update(fields)
-        s.pending_tags = {}
         s.documents.append(doc)
         return doc
 
@@ -294,13 +403,13 @@ class Device:
     # classic commands
 
     def _device_type(self, data: bytes) -> bytes:
-        return bytes(identity.DEVICE_TYPE) + v.text(identity.EMULATOR_MODEL)
+        return bytes(identity.DEVICE_TYPE) + w.text_field(identity.EMULATOR_MODEL)
 
     def _short_status(self, data: bytes) -> bytes:
         items = len(self.state.receipt.items) if self.state.receipt else 0
         return (
             bytes([self.operator])
-            + v.le(self.flags(), 2)
+            + w.put(self.flags(), 2)
             + bytes([self.mode(), self.submode(), items & 0xFF, 0x9F, 0xE5, 0, 0, items >> 8])
             + bytes(3)
         )
@@ -312,45 +421,71 @@ class Device:
         last_closed = s.shift_number - 1 if s.shift_open else s.shift_number
         return (
             bytes([self.operator])
-            + v.text(identity.EMULATOR_FIRMWARE, 2)
-            + v.le(identity.EMULATOR_FIRMWARE_BUILD, 2)
-            + v.date3(build_date)
+            + w.text_field(identity.EMULATOR_FIRMWARE, 2)
+            + w.put(identity.EMULATOR_FIRMWARE_BUILD, 2)
+            + w.day_month_year(build_date)
             + bytes([1])  # number in the hall
-            + v.le(s.last_fd & 0xFFFF, 2)
-            + v.le(self.flags(), 2)
+            + w.put(s.last_fd & 0xFFFF, 2)
+            + w.put(self.flags(), 2)
             + bytes([self.mode(), self.submode(), 1])
-            + v.text(identity.EMULATOR_FIRMWARE, 2)
-            + v.le(identity.EMULATOR_FIRMWARE_BUILD, 2)
-            + v.date3(build_date)
-            + v.date3(now)
-            + v.time3(now)
+            + w.text_field(identity.EMULATOR_FIRMWARE, 2)
+            + w.put(identity.EMULATOR_FIRMWARE_BUILD, 2)
+            + w.day_month_year(build_date)
+            + w.day_month_year(now)
+            + w.hour_minute_second(now)
             + bytes([0x03])  # FP flags
-            + v.le(int(identity.EMULATOR_SERIAL), 4)
-            + v.le(max(last_closed, 0), 2)
-            + v.le(2000, 2)
+            + w.put(int(identity.EMULATOR_SERIAL), 4)
+            + w.put(max(last_closed, 0), 2)
+            + w.put(2000, 2)
             + bytes([1, 11])
-            + v.le(int(identity.EMULATOR_INN), 6)
+            + w.put(int(identity.EMULATOR_INN), 6)
         )
 
     def _read_table(self, data: bytes) -> bytes:
         """0x1F: only the serial number's field is kept here."""
-        table, row, field = data[0], v.from_le(data[1:3]), data[3]
+        table, row, field = data[0], w.uint(data[1:3]), data[3]
         if (table, row, field) != SERIAL_TABLE:
             raise Reject(E_BAD_PARAMS)
-        return v.text(identity.EMULATOR_SERIAL, SERIAL_FIELD_SIZE)
+        return w.text_field(identity.EMULATOR_SERIAL, SERIAL_FIELD_SIZE)
+
+    def _begin_shift_open(self, data: bytes) -> bytes:
+        """FF41: the FN opens the shift-open report so that its tags (1021, 1203) can be sent."""
+        s = self.state
+        self._needs_no_receipt()
+        if s.shift_open:
+            raise Reject(E_MODE)
+        self._needs_fn_alive()
+        s.shift_document, s.shift_tags = "shift_open", {}
+        self._save()
+        return b""
+
+    def _begin_shift_close(self, data: bytes) -> bytes:
+        s = self.state
+        self._needs_no_receipt()
+        if not s.shift_open:
+            raise Reject(E_MODE)
+        s.shift_document, s.shift_tags = "shift_close", {}
+        self._save()
+        return b""
+
+    def _shift_tags(self, kind: str) -> dict:
+        s = self.state
+        tags = s.shift_tags if s.shift_document == kind else {}
+        s.shift_document, s.shift_tags = None, {}
+        return tags
 
     def _open_shift(self, data: bytes) -> bytes:
         s = self.state
         self._needs_no_receipt()
         if s.shift_open:
             raise Reject(E_MODE)
-        self._needs_ofd_in_time()
+        self._needs_fn_alive()
         self._needs_printer()
         s.shift_open = True
         s.shift_number += 1
         s.shift_opened_at = self.now().isoformat()
         s.receipt_number = 0
-        self._new_document("shift_open")
+        self._new_document("shift_open", self._shift_tags("shift_open"))
         self._save()
         return self._short_answer()
 
@@ -365,7 +500,7 @@ class Device:
         if not s.shift_open:
             raise Reject(E_MODE)
         self._needs_printer()
-        self._new_document("shift_close")
+        self._new_document("shift_close", self._shift_tags("shift_close"))
         s.shift_open = False
         s.shift_opened_at = None
         self._save()
@@ -376,13 +511,15 @@ class Device:
         if kind not in KIND_NAMES:
             raise Reject(E_BAD_PARAMS)
         self._begin_receipt(kind)
+        self._save()
         return self._short_answer()
 
     def _begin_receipt(self, kind: int) -> None:
         self._needs_no_receipt()
         self._needs_open_shift()
-        self._needs_ofd_in_time()
+        self._needs_fn_alive()
         self._needs_printer()
+        self.state.shift_document, self.state.shift_tags = None, {}
         self.state.receipt = OpenReceipt(kind=kind, opened_at=self.now().isoformat())
 
     def _receipt_for(self, kind: int) -> OpenReceipt:
@@ -401,26 +538,39 @@ class Device:
         self._save()
 
     def _classic_line(self, kind: int, data: bytes) -> bytes:
-        quantity = v.parse_quantity(data[0:5], 3)
-        price = v.from_le(data[5:10])
+        """0x80/0x82: quantity (thousandths, 5), price (5), department, four tax groups, text (40);
+        the register computes the sum itself."""
+        if len(data) < 15:
+            raise Reject(E_BAD_PARAMS)
+        quantity = w.quantity(data[0:5], 3)
+        price = w.uint(data[5:10])
         department = data[10]
-        tax = data[11]
-        name = v.parse_text(data[15:55])
-        amount = int((quantity * price).to_integral_value(rounding="ROUND_HALF_UP"))
-        self._add_line(
-            kind,
-            {
-                "name": name,
-                "quantity": str(quantity),
-                "price": price,
-                "amount": amount,
-                "tax": tax,
-                "department": department,
-                "payment_method": 4,
-                "payment_object": 1,
-            },
-        )
+        groups = [group for group in data[11:15] if group]
+        if quantity <= 0:
+            raise Reject(E_QUANTITY_RANGE)
+        if department not in DEPARTMENTS:
+            raise Reject(E_DEPARTMENT_RANGE)
+        if len(groups) != 1 or groups[0] not in CLASSIC_GROUPS:
+            raise Reject(E_BAD_PARAMS)
+        tax = CLASSIC_GROUPS[groups[0]]
+        amount = w.half_up(quantity * price)
+        name = w.command_text(data[15:55])
+        self._add_line(kind, self._item(name, quantity, price, amount, tax, department, 4, 1))
         return self._short_answer()
+
+    def _item(self, name: str, quantity, price, amount, tax, department, method, subject) -> dict:
+        return {
+            "name": name,
+            "quantity": str(quantity.quantize(Decimal("0.001"))),
+            "price": price,
+            "amount": amount,
+            "tax": tax,
+            "vat": vat_of(amount, tax),
+            "department": department,
+            "payment_method": method,
+            "payment_object": subject,
+            "tags": {},
+        }
 
     def _classic_sale(self, data: bytes) -> bytes:
         return self._classic_line(0, data)
@@ -428,12 +578,19 @@ class Device:
     def _classic_return(self, data: bytes) -> bytes:
         return self._classic_line(2, data)
 
-    def _finish_receipt(self, sums: dict[int, int]) -> dict:
+    def _finish_receipt(self, sums: dict[int, int], rounding: int = 0, tax_system: int | None = None) -> dict:
         s = self.state
         receipt = s.receipt
         if receipt is None:
             raise Reject(E_RECEIPT_CLOSED)
+        self._needs_fn_alive()
+        for item in receipt.items:  # FFD 1.2: every position names its unit of measure
+            if "2108" not in item["tags"]:
+                raise Reject(E_FN_MISSING)
         total = sum(item["amount"] for item in receipt.items)
+        if rounding > 99 or rounding > total:
+            raise Reject(E_BAD_PARAMS)
+        total -= rounding
         if total == 0:
             raise Reject(E_ZERO_TOTAL)
         paid = sum(sums.values())
@@ -447,7 +604,6 @@ class Device:
         if returning and sums.get(1, 0) - change > s.cash:
             raise Reject(E_NO_CASH)
         self._needs_printer()
-        s.pending_tags.update(receipt.tags)
         payments = [
             {"index": index, "kind": PAYMENT_NAMES.get(index, f"type{index}"), "amount": amount}
             for index, amount in sorted(sums.items())
@@ -455,10 +611,13 @@ class Device:
         ]
         doc = self._new_document(
             "return" if receipt.kind == 2 else "receipt" if receipt.kind == 0 else KIND_NAMES[receipt.kind],
+            receipt.tags,
             total=total,
             items=receipt.items,
             payments=payments,
             change=change,
+            rounding=rounding,
+            tax_system=tax_system,
             operation=KIND_TO_OPERATION[receipt.kind],
         )
         cash_moved = sums.get(1, 0) - change
@@ -468,16 +627,28 @@ class Device:
         self._save()
         return doc
 
+    def _only_system(self) -> int:
+        """A classic close names no taxation system: the register uses the one it is registered
+        for, and cannot choose among several."""
+        systems = self.state.tax_systems
+        if systems & (systems - 1):
+            raise Reject(E_NOT_REGISTERED)
+        return systems
+
     def _classic_close(self, data: bytes) -> bytes:
-        sums = {index + 1: v.from_le(data[index * 5 : index * 5 + 5]) for index in range(4)}
-        doc = self._finish_receipt(sums)
-        return self._short_answer() + v.money(doc["change"])
+        if len(data) < 4 * 5 + 2 + 4:
+            raise Reject(E_BAD_PARAMS)
+        sums = {index + 1: w.uint(data[index * 5 : index * 5 + 5]) for index in range(4)}
+        if data[20:22] != b"\x00\x00":  # a receipt discount in 0.01 %: the FN has no place for it
+            raise Reject(E_BAD_PARAMS)
+        doc = self._finish_receipt(sums, tax_system=self._only_system())
+        return self._short_answer() + w.put(doc["change"], 5)
 
     def _subtotal(self, data: bytes) -> bytes:
         receipt = self.state.receipt
         if receipt is None:
             raise Reject(E_RECEIPT_CLOSED)
-        return self._short_answer() + v.money(sum(item["amount"] for item in receipt.items))
+        return self._short_answer() + w.put(sum(item["amount"] for item in receipt.items), 5)
 
     def _cancel(self, data: bytes) -> bytes:
         s = self.state
@@ -506,7 +677,7 @@ class Device:
 
     def _cash_move(self, data: bytes, sign: int) -> bytes:
         s = self.state
-        amount = v.from_le(data[0:5])
+        amount = w.uint(data[0:5])
         self._needs_no_receipt()
         self._needs_open_shift()
         if sign < 0 and amount > s.cash:
@@ -527,7 +698,7 @@ class Device:
             }
         )
         self._save()
-        return self._short_answer() + v.le(len(s.documents) & 0xFFFF, 2)
+        return self._short_answer() + w.put(len(s.documents) & 0xFFFF, 2)
 
     def _cash_in(self, data: bytes) -> bytes:
         return self._cash_move(data, 1)
@@ -540,40 +711,41 @@ class Device:
     def _fn_status(self, data: bytes) -> bytes:
         s = self.state
         current = 0x04 if s.receipt is not None else 0
-        warnings = 0
-        unsent = self._unsent()
-        if unsent and self.now() - datetime.fromisoformat(unsent[0]["datetime"]) > timedelta(days=25):
-            warnings |= 1 << 3
+        if s.shift_document == "shift_open":
+            current = 0x02
+        elif s.shift_document == "shift_close":
+            current = 0x08
         return (
-            bytes([0x03, current, 0, 1 if s.shift_open else 0, warnings])
-            + v.fn_datetime(self.now())
-            + v.text(identity.EMULATOR_FN_SERIAL, 16)
-            + v.le(s.last_fd, 4)
+            bytes([0x03, current, 0, 1 if s.shift_open else 0, self.fn_warnings()])
+            + w.fn_moment(self.now())
+            + identity.EMULATOR_FN_SERIAL.encode("ascii")[:16].ljust(16, b"\x00")
+            + w.put(s.last_fd, 4)
         )
 
     def _fn_serial(self, data: bytes) -> bytes:
-        return v.text(identity.EMULATOR_FN_SERIAL, 16)
+        return identity.EMULATOR_FN_SERIAL.encode("ascii")[:16].ljust(16, b"\x00")
 
     def _fn_expiry(self, data: bytes) -> bytes:
         """FF03: YY MM DD, then re-registrations left and done (newer firmware adds these two)."""
-        year, month, day = identity.EMULATOR_FN_EXPIRES
-        return bytes([year % 100, month, day, 11, 1])
+        return w.fn_date(self.fn_expires()) + bytes([11, 1])
 
     def _fn_cancel(self, data: bytes) -> bytes:
+        s = self.state
+        s.shift_document, s.shift_tags = None, {}
         return self._cancel(data)[:0]
 
     def _find_document(self, data: bytes) -> bytes:
-        fd = v.from_le(data[0:4])
+        fd = w.uint(data[0:4])
         if fd == 1:
-            moment = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+            moment = datetime(2026, 1, 15, 9, 0)
             return (
                 bytes([FN_DOC_TYPES["registration"], 1])
-                + v.fn_datetime(moment)
-                + v.le(1, 4)
-                + v.le(self._fiscal_sign(1, 0, moment), 4)
+                + w.fn_moment(moment)
+                + w.put(1, 4)
+                + w.put(self._fiscal_sign(1, 0, moment), 4)
                 + identity.EMULATOR_INN.ljust(12).encode("ascii")  # ASCII, space-padded
                 + identity.EMULATOR_REGISTRATION_NUMBER.ljust(20).encode("ascii")
-                + bytes([1, 0])  # tax systems (bit 0 ОСН), work mode
+                + bytes([self.state.tax_systems, 0])  # taxation systems (tag 1062), work mode
             )
         doc = self._find(fd)
         if doc is None:
@@ -581,22 +753,63 @@ class Device:
         moment = datetime.fromisoformat(doc["datetime"])
         head = (
             bytes([FN_DOC_TYPES[doc["type"]], 1 if doc.get("ofd_sent") else 0])
-            + v.fn_datetime(moment)
-            + v.le(doc["fd"], 4)
-            + v.le(int(doc["fiscal_sign"]), 4)
+            + w.fn_moment(moment)
+            + w.put(doc["fd"], 4)
+            + w.put(int(doc["fiscal_sign"]), 4)
         )
         if doc["type"] in ("receipt", "return"):
-            return head + bytes([doc.get("operation", 1)]) + v.money(doc["total"])
-        return head + v.le(doc["shift"], 2)
+            return head + bytes([doc.get("operation", 1)]) + w.put(doc["total"], 5)
+        return head + w.put(doc["shift"], 2)
 
-    def _tlv(self, data: bytes) -> bytes:
-        s = self.state
-        target = s.receipt.tags if s.receipt is not None else s.pending_tags
-        entries = v.parse_tlv(data)
+    def _checked_tags(self, data: bytes, position: bool) -> dict[str, str]:
+        if len(data) > MAX_TLV:
+            raise Reject(E_FN_TLV_SIZE)
+        try:
+            entries = w.tlv_entries(data)
+        except ValueError:
+            raise Reject(E_BAD_PARAMS) from None
         if not entries:
             raise Reject(E_BAD_PARAMS)
+        tags = {}
         for tag, value in entries:
-            target[str(tag)] = value.decode(v.TLV_CODEC, errors="replace")
+            if (tag in POSITION_TAGS) != position:
+                raise Reject(E_BAD_TAG)
+            tags[str(tag)] = self._tag_value(tag, value)
+        return tags
+
+    def _tag_value(self, tag: int, value: bytes) -> str:
+        kind, size = TAG_RULES.get(tag, ("text", 255))
+        if kind == "byte":
+            if len(value) != 1 or (tag == 2108 and value[0] not in UNITS):
+                raise Reject(E_BAD_TAG)
+            return str(value[0])
+        if kind == "inn":
+            if len(value) != size or not value.isdigit():
+                raise Reject(E_BAD_TAG)
+            return value.decode("ascii")
+        if not value or len(value) > size or any(byte < 0x20 or byte == 0x7F for byte in value):
+            raise Reject(E_BAD_TAG)
+        return value.decode(w.TLV_TEXT)
+
+    def _tlv(self, data: bytes) -> bytes:
+        """FF0C: tags of the document open in the FN (a receipt, or a shift report after FF41/FF42)."""
+        s = self.state
+        if s.receipt is not None:
+            target = s.receipt.tags
+        elif s.shift_document is not None:
+            target = s.shift_tags
+        else:
+            raise Reject(E_FN_STATE)
+        target.update(self._checked_tags(data, position=False))
+        self._save()
+        return b""
+
+    def _position_tlv(self, data: bytes) -> bytes:
+        """FF4D: tags bound to the position just sent."""
+        receipt = self.state.receipt
+        if receipt is None or not receipt.items:
+            raise Reject(E_FN_STATE)
+        receipt.items[-1]["tags"].update(self._checked_tags(data, position=True))
         self._save()
         return b""
 
@@ -606,48 +819,64 @@ class Device:
         status = (OFD_CONNECTED if self.state.ofd_online else 0) | (OFD_HAS_MESSAGE if unsent else 0)
         return (
             bytes([status, 0])
-            + v.le(len(unsent), 2)
-            + v.le(first["fd"] if first else 0, 4)
-            + (v.fn_datetime(datetime.fromisoformat(first["datetime"])) if first else bytes(5))
+            + w.put(len(unsent), 2)
+            + w.put(first["fd"] if first else 0, 4)
+            + (w.fn_moment(datetime.fromisoformat(first["datetime"])) if first else bytes(5))
         )
 
     def _shift_params(self, data: bytes) -> bytes:
         s = self.state
         # the receipt number is the last receipt made in the shift (0 before the first one)
-        return bytes([1 if s.shift_open else 0]) + v.le(s.shift_number, 2) + v.le(s.receipt_number, 2)
+        return bytes([1 if s.shift_open else 0]) + w.put(s.shift_number, 2) + w.put(s.receipt_number, 2)
 
     def _operation_v2(self, data: bytes) -> bytes:
         line = parse_operation_v2(data)
         if line["operation"] not in OPERATION_TO_KIND:
             raise Reject(E_BAD_PARAMS)
         quantity = line["quantity"]
+        if quantity <= 0:
+            raise Reject(E_QUANTITY_RANGE)
+        computed = w.half_up(quantity * line["price"])
         amount = line["amount"]
         if amount is None:
-            amount = int((quantity * line["price"]).to_integral_value(rounding="ROUND_HALF_UP"))
-        self._add_line(
-            OPERATION_TO_KIND[line["operation"]],
-            {
-                "name": line["name"],
-                "quantity": str(quantity.quantize(Decimal("0.001"))),
-                "price": line["price"],
-                "amount": amount,
-                "tax": line["tax"],
-                "department": line["department"],
-                "payment_method": line["payment_method"],
-                "payment_object": line["payment_object"],
-            },
+            amount = computed
+        elif abs(amount - computed) > 1:  # the sum may differ from price x quantity by one kopeck
+            raise Reject(E_BAD_PARAMS)
+        if line["tax"] not in TAX_RATES:
+            raise Reject(E_BAD_PARAMS)
+        if line["department"] not in DEPARTMENTS:
+            raise Reject(E_DEPARTMENT_RANGE)
+        if line["payment_method"] not in PAYMENT_METHODS or line["payment_object"] not in PAYMENT_OBJECTS:
+            raise Reject(E_BAD_PARAMS)
+        if not line["name"]:
+            raise Reject(E_BAD_PARAMS)
+        item = self._item(
+            line["name"],
+            quantity,
+            line["price"],
+            amount,
+            line["tax"],
+            line["department"],
+            line["payment_method"],
+            line["payment_object"],
         )
+        self._add_line(OPERATION_TO_KIND[line["operation"]], item)
         return b""
 
     def _close_v2(self, data: bytes) -> bytes:
         request = parse_close_v2(data)
+        system = request["tax_system"]
+        if system == 0 or system & (system - 1) or system >> TAX_SYSTEM_BITS:
+            raise Reject(E_BAD_PARAMS)
+        if not system & self.state.tax_systems:
+            raise Reject(E_NOT_REGISTERED)
         sums = {index + 1: amount for index, amount in enumerate(request["sums"]) if amount}
-        doc = self._finish_receipt(sums)
+        doc = self._finish_receipt(sums, request["rounding"], system)
         return (
-            v.money(doc["change"])
-            + v.le(doc["fd"], 4)
-            + v.le(int(doc["fiscal_sign"]), 4)
-            + v.fn_datetime(datetime.fromisoformat(doc["datetime"]))
+            w.put(doc["change"], 5)
+            + w.put(doc["fd"], 4)
+            + w.put(int(doc["fiscal_sign"]), 4)
+            + w.fn_moment(datetime.fromisoformat(doc["datetime"]))
         )
 
     # faults reach the device through these
@@ -666,6 +895,22 @@ class Device:
 
     def set_ofd_online(self, online: bool) -> None:
         self.state.ofd_online = online
+        if online:
+            self.state.ofd_lost_since = None
+        self._save()
+
+    def lose_ofd(self, days: float) -> None:
+        """The OFD has been unreachable for ``days``: documents stay unsent from then on."""
+        self.state.ofd_online = False
+        self.state.ofd_lost_since = (self.now() - timedelta(days=days)).isoformat()
+        self._save()
+
+    def expire_fn_in(self, days: float) -> None:
+        self.state.fn_expires = (self.now() + timedelta(days=days)).date().isoformat()
+        self._save()
+
+    def fill_fn(self, percent: float) -> None:
+        self.state.fn_fill = min(percent, 100.0)
         self._save()
 
 
@@ -677,6 +922,7 @@ def journal(state_path: Path) -> list[dict]:
     for doc in state.documents:
         entry = {key: doc.get(key) for key in keys}
         entry["change"] = doc.get("change", 0)
+        entry["tax_system"] = doc.get("tax_system")
         entry["ofd_sent"] = bool(doc.get("ofd_sent"))
         out.append(entry)
     return out

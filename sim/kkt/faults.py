@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("paper-out", "cover-open", "power-cycle", "slow=SECONDS", "clear")
+KINDS = (
+    "paper-out",
+    "cover-open",
+    "power-cycle",
+    "slow=SECONDS",
+    "clear",
+    "ofd-lost=DAYS",
+    "fn-expires-in=DAYS",
+    "fn-fill=PERCENT",
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,14 @@ def parse_fault(text: str) -> Fault:
         "ofd-online",
     ):
         return Fault(text)
-    for prefix, kind in (("slow=", "slow"), ("time+", "time")):
+    prefixes = (
+        ("slow=", "slow"),
+        ("time+", "time"),
+        ("ofd-lost=", "ofd-lost"),
+        ("fn-expires-in=", "fn-expires-in"),
+        ("fn-fill=", "fn-fill"),
+    )
+    for prefix, kind in prefixes:
         if text.startswith(prefix):
             try:
                 value = float(text[len(prefix) :])

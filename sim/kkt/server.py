@@ -5,12 +5,18 @@ a command) or ACK (an answer is being prepared or waits to be taken, and follows
 command frame is ACKed (or NAKed on a bad LRC), executed once, and answered; the answer
 is repeated on NAK and kept until the host ACKs it. ``--baud`` makes every byte take the
 time it takes on a wire (10 bits a byte).
+
+A power cycle while a command is still being carried out (its answer not yet sent) ends as
+on a device: the command was either applied or not, drawn from a seeded random generator,
+so crash tests meet both outcomes and a seed repeats a run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
+import random
 import select
 import socket
 import sys
@@ -18,10 +24,11 @@ import threading
 import time
 from pathlib import Path
 
-from drivers.shtrih.frame import ACK, ENQ, NAK, Frame, FrameError, FrameReader
 from sim.control import control_path
 from sim.kkt.device import Device
 from sim.kkt.faults import Fault, parse_fault
+from sim.kkt.state import save_state
+from sim.kkt.wire import ACK, ENQ, NAK, Damaged, Received, Receiver, frame
 from sim.pty_link import close_linked_pty, open_linked_pty
 
 ANSWER_ACK_WAIT = 1.0  # how long the device waits for the host's ACK of an answer
@@ -43,17 +50,26 @@ class Faults:
 
 
 class KktServer:
-    def __init__(self, link: Path, state: Path, baud: int | None = None, clock_offset_hours: float = 0.0):
+    def __init__(
+        self,
+        link: Path,
+        state: Path,
+        baud: int | None = None,
+        clock_offset_hours: float = 0.0,
+        seed: int | None = None,
+    ):
         self.link = Path(link)
         self.device = Device(Path(state))
         if clock_offset_hours:
             self.device.shift_clock(clock_offset_hours)
         self.baud = baud
+        self.draw = random.Random(seed)
         self.faults = Faults()
         self.stop = threading.Event()
         self.master = -1
         self.slave = -1
-        self.reader = FrameReader()
+        self.reader = Receiver()
+        self.before_command = None  # the device's state before the command being carried out
         self.answer: bytes | None = None  # encoded answer frame not yet ACKed by the host
         self.answer_state = "none"  # none | preparing | sent | held
         self.answer_ready_at = 0.0
@@ -95,14 +111,15 @@ class KktServer:
         self.answer_state = "sent"
         self.answer_sent_at = time.monotonic()
 
-    def _on_frame(self, frame: Frame) -> None:
+    def _on_frame(self, received: Received) -> None:
         with self.faults.lock:
             drop = self.faults.drop_ack
             self.faults.drop_ack = False
             slow = self.faults.slow
         if not drop:
             self._write(bytes([ACK]))
-        self.answer = Frame.from_body(self.device.handle(frame.body)).encode()
+        self.before_command = copy.deepcopy(self.device.state)
+        self.answer = frame(self.device.handle(received.body))
         self.answer_state = "preparing"
         self.answer_ready_at = time.monotonic() + slow
         self.repeats = 0
@@ -136,6 +153,11 @@ class KktServer:
             self.answer_state = "held"  # not taken: kept for the next ENQ
 
     def _power_cycle(self) -> None:
+        in_flight = self.answer_state == "preparing" and self.before_command is not None
+        if in_flight and self.draw.random() < 0.5:  # the command had not reached the FN yet
+            self.device.state = self.before_command
+            save_state(self.device.state_path, self.device.state)
+        self.before_command = None
         self._close_pty()
         self.answer = None
         self.answer_state = "none"
@@ -187,6 +209,12 @@ class KktServer:
                 device.set_ofd_online(False)
             elif fault.kind == "ofd-online":
                 device.set_ofd_online(True)
+            elif fault.kind == "ofd-lost":
+                device.lose_ofd(fault.value)
+            elif fault.kind == "fn-expires-in":
+                device.expire_fn_in(fault.value)
+            elif fault.kind == "fn-fill":
+                device.fill_fn(fault.value)
             elif fault.kind == "clear":
                 device.set_paper(True)
                 device.set_cover(False)
@@ -235,9 +263,9 @@ class KktServer:
                     self.reader.reset()  # the rest of that frame never came: forget it, as the device does
                 self.last_byte_at = now
                 for event in self.reader.feed(data):
-                    if isinstance(event, Frame):
+                    if isinstance(event, Received):
                         self._on_frame(event)
-                    elif isinstance(event, FrameError):
+                    elif isinstance(event, Damaged):
                         self._write(bytes([NAK]))
                     else:
                         self._on_byte(event)

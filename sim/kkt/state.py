@@ -20,6 +20,7 @@ class OpenReceipt:
     opened_at: str
     items: list[dict] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
+    correction: bool = False
 
 
 @dataclass
@@ -31,13 +32,20 @@ class KktState:
     shift_opened_at: str | None = None
     receipt_number: int = 0  # receipts in the current shift
     receipt: OpenReceipt | None = None
-    pending_tags: dict[str, str] = field(default_factory=dict)
+    # FF41/FF42 began a shift document: TLV may be sent for it until E0/0x41 makes it
+    shift_document: str | None = None  # "shift_open" | "shift_close"
+    shift_tags: dict[str, str] = field(default_factory=dict)
     documents: list[dict] = field(default_factory=list)
     cash: int = 0  # kopecks in the drawer
     paper: bool = True
     cover_open: bool = False
     print_failed: bool = False  # paper ran out while printing: continue (0xB0) is needed
     ofd_online: bool = True
+    ofd_lost_since: str | None = None  # a fault: the OFD has been unreachable since then
+    timezone: str = "Europe/Moscow"  # the register's (and its FN's) clock runs in this zone
+    tax_systems: int = 0x02  # tag 1062 of the registration: bit 0 ОСН, 1 УСН доход, ... 5 ПСН
+    fn_expires: str = "2027-07-15"  # FF03: the FN's keys are valid until this date
+    fn_fill: float = 0.0  # percent of the FN archive used (a fault moves it)
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + timedelta(seconds=self.clock_offset)).replace(microsecond=0)
