@@ -13,13 +13,17 @@ Tax, payment-object, payment-method and unit codes are the profile's names ("vat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
 from drivers import device_status as words
+
+# taxation systems (tag 1055) by the bit each has in the FN's registration (tag 1062)
+TAX_SYSTEMS = ("osn", "usn_income", "usn_income_expense", "envd", "esn", "patent")
 
 
 class ReceiptKind(StrEnum):
@@ -81,6 +85,9 @@ class FnStatus:
     shift_number: int
     document_open: bool  # a fiscal document is open in the FN
     warnings: tuple[str, ...] = ()  # e.g. "fn_memory_low", "fn_replace_soon", "ofd_timeout"
+    clock: datetime | None = None  # the FN's clock, aware, in the register's time zone
+    expires: date | None = None  # FF03: the last day the FN's keys are valid
+    tax_systems: tuple[str, ...] = ()  # what the FN is registered for (tag 1062)
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,44 @@ class ReceiptItem:
     unit: str = "pcs"
 
 
+def rounded(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def positions_of(item: ReceiptItem, tolerance: int = 1) -> list[ReceiptItem]:
+    """The FN positions a line goes out as: the discounted unit price when one fits its sum
+    within ``tolerance`` kopecks (the register refuses a position whose sum is further from
+    price x quantity), else two positions at prices a kopeck apart whose sums add up to the
+    line's exactly. ``tolerance`` is 1 for FF46 and 0 for classic lines, whose sum the
+    register computes itself."""
+    quantity, amount = item.quantity, item.amount
+    exact = Decimal(amount) / quantity
+    low = int(exact.to_integral_value(ROUND_FLOOR))
+    for price in (item.price, rounded(exact), low, low + 1):  # its own price first: a position stays
+        if price >= 0 and abs(rounded(quantity * price) - amount) <= tolerance:
+            return [replace(item, price=price)]
+    upper_quantity = amount - quantity * low  # at low + 1: sums to the amount exactly
+    lower_quantity = quantity - upper_quantity
+    lower_amount = rounded(lower_quantity * low)
+    return [
+        replace(item, quantity=lower_quantity, price=low, amount=lower_amount),
+        replace(item, quantity=upper_quantity, price=low + 1, amount=amount - lower_amount),
+    ]
+
+
+VAT_RATE = re.compile(r"^vat(\d+)")
+
+
+def vat_of(amount: int, tax: str) -> int | None:
+    """The VAT inside a VAT-inclusive sum as the FN computes it (tag 1200); None without VAT.
+    The rate is the number in the tax code: vat22 and vat22_122 are 22 %, none has no VAT."""
+    match = VAT_RATE.match(tax)
+    if match is None:
+        return None
+    rate = int(match.group(1))
+    return rounded(Decimal(amount) * rate / (100 + rate))
+
+
 @dataclass(frozen=True)
 class Payments:
     """Kopecks by payment kind ("cash", "card", ...); cash may exceed the total (change)."""
@@ -147,6 +192,8 @@ class FiscalRegister(Protocol):
     def fn_status(self) -> FnStatus: ...
     def ofd_status(self) -> OfdStatus: ...
 
+    def tax_systems(self) -> tuple[str, ...]: ...  # the FN's registration (tag 1062)
+
     def open_shift(self, cashier: Cashier | None = None) -> FiscalResult: ...
     def x_report(self) -> None: ...
     def close_shift(self, cashier: Cashier | None = None) -> FiscalResult: ...  # Z report
@@ -154,7 +201,9 @@ class FiscalRegister(Protocol):
     def open_receipt(self, kind: ReceiptKind) -> None: ...
     def add_item(self, item: ReceiptItem) -> None: ...
     def add_tag(self, tag: int, value: str) -> None: ...
-    def close_receipt(self, payments: Payments, *, total: int) -> FiscalResult: ...
+    def close_receipt(
+        self, payments: Payments, *, total: int, tax_system: str | None = None
+    ) -> FiscalResult: ...
     def cancel_receipt(self) -> None: ...
     def continue_printing(self) -> None: ...
 

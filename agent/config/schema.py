@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TaxSystem = Literal["osn", "usn_income", "usn_income_expense", "envd", "esn", "patent"]
 
 PROFILE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -46,6 +49,21 @@ class PrinterSettings(DeviceSettings):
     baud: int | None = Field(None, gt=0, description="None: the profile's baud rate")
     operator_password: int | None = Field(None, ge=0, le=99999999)
     admin_password: int | None = Field(None, ge=0, le=99999999)
+    timezone: str = Field(
+        "Europe/Moscow", description="IANA zone the register's (and its FN's) clock runs in"
+    )
+    tax_system: TaxSystem | None = Field(
+        None, description="the shop's taxation system (tag 1055); None: the FN's only registered one"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from None
+        return value
 
 
 class ReceiptPrinterSettings(DeviceSettings):

@@ -97,6 +97,7 @@ def open_fiscal(port: str, profile: Profile, settings: Any) -> Any:
         baud=getattr(settings, "baud", None),
         operator_password=getattr(settings, "operator_password", None),
         admin_password=getattr(settings, "admin_password", None),
+        timezone=getattr(settings, "timezone", "Europe/Moscow"),
     )
 
 

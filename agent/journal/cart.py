@@ -52,6 +52,7 @@ class PricedLine(CartLine):
 
     amount: int = 0
     position: int | None = None  # set on returns: the sale's line it gives back
+    fn_positions: tuple = ()  # the ReceiptItems the FN gets for this line (``register.with_positions``)
 
 
 def check_quantity(field: str, quantity: Decimal, whole: bool = False) -> Decimal:

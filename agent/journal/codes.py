@@ -20,6 +20,9 @@ class FiscalCodes:
     payment_types: tuple[str, ...]
     payment_objects: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
+    # kopecks a position's sum may differ from price x quantity: 1 with FF46, 0 for classic
+    # lines, whose sum the register computes itself
+    sum_tolerance: int = 1
 
     @classmethod
     def from_profile(cls, profile) -> FiscalCodes:
@@ -29,6 +32,7 @@ class FiscalCodes:
             payment_types=tuple(fiscal.payment_types),
             payment_objects=tuple(fiscal.payment_objects),
             units=tuple(fiscal.units),
+            sum_tolerance=1 if fiscal.operation_v2 else 0,
         )
 
     def default_tax(self, session: Session) -> str:

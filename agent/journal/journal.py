@@ -123,6 +123,11 @@ class Journal:
     def state_dir(self):
         return self.ctx.settings.state_dir
 
+    def tax_system(self) -> str | None:
+        """The shop's taxation system (tag 1055) from the config; None: the FN's only one."""
+        config = getattr(self.ctx.settings, "config", None)
+        return getattr(getattr(config, "printer", None), "tax_system", None)
+
     def codes(self) -> FiscalCodes:
         profile = self.handle.profile
         if profile is None or profile.fiscal is None:

@@ -6,19 +6,30 @@ every time it is built for the same row: only fiscal facts, no upload state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from agent.store.models import FiscalDocument, MarketplaceOrder, ReceiptLine, ReceiptPayment
+from agent.store.models import FiscalDocument, FnPosition, MarketplaceOrder, ReceiptLine, ReceiptPayment
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def line_payload(line: ReceiptLine) -> dict[str, Any]:
+def position_payload(position: FnPosition) -> dict[str, Any]:
+    return {
+        "name": position.name,
+        "quantity": f"{position.quantity:.3f}",
+        "price": position.price,
+        "amount": position.amount,
+        "vat": position.vat,
+    }
+
+
+def line_payload(line: ReceiptLine, positions: Sequence[FnPosition] = ()) -> dict[str, Any]:
     return {
         "code": line.product_code,
         "name": line.name,
@@ -29,11 +40,18 @@ def line_payload(line: ReceiptLine) -> dict[str, Any]:
         "unit": line.unit,
         "tax": line.tax,
         "payment_object": line.payment_object,
+        "vat": line.vat,
+        "fn_positions": [position_payload(p) for p in positions if p.line_position == line.position],
     }
 
 
 def document_lines(session: Session, doc: FiscalDocument) -> list[ReceiptLine]:
     query = select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
+    return list(session.exec(query))
+
+
+def document_positions(session: Session, doc: FiscalDocument) -> list[FnPosition]:
+    query = select(FnPosition).where(FnPosition.document_id == doc.id).order_by(FnPosition.id)
     return list(session.exec(query))
 
 
@@ -51,6 +69,7 @@ def _order_id(session: Session, doc: FiscalDocument) -> str | None:
 
 def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
     original = session.get(FiscalDocument, doc.original_id) if doc.original_id else None
+    positions = document_positions(session, doc)
     return {
         "uuid": doc.uuid,
         "type": doc.type,
@@ -64,7 +83,7 @@ def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
         "total": doc.total,
         "cashier": {"name": doc.cashier_name, "inn": doc.cashier_inn} if doc.cashier_name else None,
         "buyer_contact": doc.buyer_contact,
-        "lines": [line_payload(line) for line in document_lines(session, doc)],
+        "lines": [line_payload(line, positions) for line in document_lines(session, doc)],
         "payments": [
             {"kind": p.kind, "amount": p.amount, "change": p.change} for p in document_payments(session, doc)
         ],

@@ -15,8 +15,8 @@ from sqlmodel import Session, delete, select
 
 from agent.journal.cart import PricedLine
 from agent.journal.payments import Settled
-from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptPayment
-from drivers.fiscal_register import Cashier
+from agent.store.models import FiscalDocument, FnPosition, OutboxItem, ReceiptLine, ReceiptPayment
+from drivers.fiscal_register import Cashier, vat_of
 
 PENDING = "pending"
 FISCALIZED = "fiscalized"
@@ -62,6 +62,7 @@ def write_pending(
         doc = FiscalDocument(uuid=op.uuid, type=op.type, status=PENDING, request_hash=op.request_hash)
     else:
         session.exec(delete(ReceiptLine).where(ReceiptLine.document_id == doc.id))
+        session.exec(delete(FnPosition).where(FnPosition.document_id == doc.id))
         session.exec(delete(ReceiptPayment).where(ReceiptPayment.document_id == doc.id))
     doc.status = PENDING
     doc.fn_serial = fn_serial
@@ -77,9 +78,25 @@ def write_pending(
     session.add(doc)
     session.flush()
     for position, line in enumerate(op.lines, start=1):
+        vats = []
+        for number, sent in enumerate(line.fn_positions, start=1):
+            vats.append(vat_of(sent.amount, sent.tax))
+            session.add(
+                FnPosition(
+                    document_id=doc.id,
+                    line_position=line.position or position,
+                    number=number,
+                    name=sent.name,
+                    quantity=sent.quantity,
+                    price=sent.price,
+                    amount=sent.amount,
+                    vat=vats[-1],
+                )
+            )
         session.add(
             ReceiptLine(
                 document_id=doc.id,
+                vat=None if not vats or None in vats else sum(vats),
                 position=line.position or position,
                 product_code=line.code,
                 name=line.name,

@@ -7,6 +7,7 @@ the first line and the close lets tests kill the daemon with a receipt open.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from agent.journal.cart import PricedLine
@@ -19,6 +20,7 @@ from drivers.fiscal_register import (
     Payments,
     ReceiptItem,
     ReceiptKind,
+    positions_of,
 )
 
 TAG_BUYER_CONTACT = 1008
@@ -38,6 +40,12 @@ def receipt_item(line: PricedLine) -> ReceiptItem:
     )
 
 
+def with_positions(lines: list[PricedLine], tolerance: int) -> list[PricedLine]:
+    """Each line with the FN positions it is sent as, decided once so the journal records what
+    the register gets."""
+    return [replace(line, fn_positions=tuple(positions_of(receipt_item(line), tolerance))) for line in lines]
+
+
 def cashier_tags(cashier: Cashier | None) -> list[tuple[int, str]]:
     if cashier is None:
         return []
@@ -54,6 +62,7 @@ def print_receipt(
     payments: list[Settled],
     total: int,
     tags: list[tuple[int, str]],
+    tax_system: str | None,
     stray_open: bool,
     state_dir: Path | None,
 ) -> FiscalResult:
@@ -61,12 +70,13 @@ def print_receipt(
         device.cancel_receipt()
     device.open_receipt(kind)
     for index, line in enumerate(lines):
-        device.add_item(receipt_item(line))
+        for position in line.fn_positions or (receipt_item(line),):
+            device.add_item(position)
         if index == 0:
             crash_point("mid_receipt", state_dir)
     for tag, value in tags:
         device.add_tag(tag, value)
-    return device.close_receipt(Payments(register_amounts(payments)), total=total)
+    return device.close_receipt(Payments(register_amounts(payments)), total=total, tax_system=tax_system)
 
 
 def probe(device: FiscalRegister):

@@ -18,7 +18,7 @@ from agent.journal.codes import FiscalCodes
 from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, Tender, settle
 from agent.journal.records import Operation
-from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, print_receipt
+from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, print_receipt, with_positions
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
@@ -134,7 +134,8 @@ async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> Fiscal
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
     tags = receipt_tags(op.cashier, op.buyer_contact)
-    args = (kind, op.lines, op.payments, op.total, tags)
+    op.lines = with_positions(op.lines, journal.codes().sum_tolerance)
+    args = (kind, op.lines, op.payments, op.total, tags, journal.tax_system())
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 
 

@@ -155,6 +155,27 @@ class ReceiptLine(SQLModel, table=True):
     unit: str = "pcs"
     tax: str
     payment_object: str = "commodity"
+    vat: int | None = Field(default=None, description="kopecks of VAT in the amount as the FN counts it")
+
+
+class FnPosition(SQLModel, table=True):
+    """What the FN got for a line: one position at the discounted unit price, or two when no
+    price fits the line's sum (``drivers.fiscal_register.positions_of``)."""
+
+    __tablename__ = "fn_position"
+    __table_args__ = (UniqueConstraint("document_id", "line_position", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("fiscal_document.id", ondelete="CASCADE"), index=True)
+    )
+    line_position: int = Field(description="the receipt line it belongs to")
+    number: int = Field(description="1 or 2 within the line")
+    name: str = Field(description="the name exactly as the FN stored it")
+    quantity: Decimal = Field(sa_type=Quantity)
+    price: int = Field(description="kopecks per unit as sent")
+    amount: int = Field(description="kopecks as sent")
+    vat: int | None = Field(default=None, description="kopecks of VAT as the FN counts it")
 
 
 class ReceiptPayment(SQLModel, table=True):

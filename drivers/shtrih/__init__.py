@@ -20,6 +20,7 @@ def open_register(
     baud: int | None = None,
     operator_password: int | None = None,
     admin_password: int | None = None,
+    timezone: str = "Europe/Moscow",
 ) -> FiscalRegister:
     """Open ``port`` (a device path, a pyserial URL, or "auto") and talk to the register on it."""
     if port == "auto":
@@ -42,4 +43,5 @@ def open_register(
         profile,
         operator_password=operator_password if operator_password is not None else passwords.operator,
         admin_password=admin_password if admin_password is not None else passwords.admin,
+        timezone=timezone,
     )

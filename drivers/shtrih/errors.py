@@ -104,6 +104,19 @@ class TotalMismatch(ShtrihError):
     )
 
 
+class InvalidCashierInn(ShtrihError):
+    code = "invalid_cashier_inn"
+    message = N_("The cashier's INN {inn} is not 12 digits: a cashier's INN (tag 1203) is a person's.")
+
+
+class TaxSystemNotRegistered(ShtrihError):
+    code = "tax_system_not_registered"
+    message = N_(
+        "The fiscal drive is not registered for the taxation system {system} (it is for: {registered}); "
+        "set the shop's taxation system in the config or the product."
+    )
+
+
 class ZeroTotal(ShtrihError):
     code = "zero_total"
     message = N_("The receipt total is zero.")
@@ -183,7 +196,7 @@ DESCRIPTIONS: dict[int, str] = {
     0x02: "another FN state",
     0x03: "FN failure",
     0x04: "crypto coprocessor failure",
-    0x05: "command parameters do not match the FN's life phase",
+    0x05: "the FN's service life is over",
     0x06: "FN archive is full",
     0x07: "wrong date or time",
     0x08: "no requested data",
@@ -195,8 +208,8 @@ DESCRIPTIONS: dict[int, str] = {
     0x0E: "too many items in the document",
     0x10: "TLV data too large",
     0x11: "no transport connection",
-    0x12: "FN resource exhausted",
-    0x14: "FN resource limited",
+    0x12: "the FN's keys are exhausted (past their date)",
+    0x14: "the FN's storage is exhausted",
     0x15: "OFD wait resource exhausted",
     0x16: "shift longer than 24 hours",
     0x17: "wrong time between two fiscal documents",
@@ -220,6 +233,8 @@ DESCRIPTIONS: dict[int, str] = {
     0x58: "waiting for the continue-printing command",
     0x5E: "incorrect operation",
     0x5F: "negative receipt total",
+    0x62: "quantity out of range",
+    0x63: "department out of range",
     0x6B: "no receipt paper",
     0x6C: "no journal paper",
     0x71: "cutter failure",
@@ -234,7 +249,7 @@ ERROR_CLASSES: dict[int, type[ShtrihError]] = {
     0x02: FnError,
     0x03: FnError,
     0x04: FnError,
-    0x05: FnError,
+    0x05: FnExpired,
     0x06: FnArchiveFull,
     0x07: FnError,
     0x08: FnNoData,
@@ -271,6 +286,8 @@ ERROR_CLASSES: dict[int, type[ShtrihError]] = {
     0x58: WaitingContinue,
     0x5E: BadParameters,
     0x5F: BadParameters,
+    0x62: BadParameters,
+    0x63: BadParameters,
     0x6B: PaperOut,
     0x6C: PaperOut,
     0x72: NotSupportedInMode,

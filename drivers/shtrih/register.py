@@ -14,9 +14,12 @@ level ``*_request`` builders and ``parse_*`` readers are what the golden-frame t
 from __future__ import annotations
 
 import logging
+from datetime import UTC, date, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from drivers.fiscal_register import (
+    TAX_SYSTEMS,
     Cashier,
     DeviceInfo,
     DocumentType,
@@ -28,6 +31,8 @@ from drivers.fiscal_register import (
     ReceiptItem,
     ReceiptKind,
     RegisterStatus,
+    positions_of,
+    rounded,
 )
 from drivers.profile import Profile
 from drivers.shtrih import values as v
@@ -36,6 +41,7 @@ from drivers.shtrih.errors import (
     CoverOpen,
     DeviceTimeout,
     FnNoData,
+    InvalidCashierInn,
     LinkError,
     NotInProfile,
     NotSupportedInMode,
@@ -43,6 +49,7 @@ from drivers.shtrih.errors import (
     ShiftAlreadyOpen,
     ShiftNotOpen,
     ShtrihError,
+    TaxSystemNotRegistered,
     TotalMismatch,
     device_error,
 )
@@ -78,10 +85,16 @@ MODE_SHIFT_OPEN = 2
 MODE_SHIFT_EXPIRED = 3
 
 # commands that only read: safe to ask again when an answer was lost
-QUERIES = frozenset({0xFC, 0x10, 0x11, 0x1F, 0x89, 0xFF01, 0xFF02, 0xFF0A, 0xFF39, 0xFF40})
+QUERIES = frozenset({0xFC, 0x10, 0x11, 0x1F, 0x89, 0xFF01, 0xFF02, 0xFF03, 0xFF0A, 0xFF39, 0xFF40})
 # the protocol asks for the system administrator's password with these (classic 0x40/0x41
 # take the administrator's); FF45/FF46 take the operator's, as the vendor's JavaPOS sends them
-SYSADMIN_COMMANDS = frozenset({0x1F, 0xFF01, 0xFF02, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40})
+SYSADMIN_COMMANDS = frozenset(
+    {0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40, 0xFF41, 0xFF42, 0xFF4D}
+)
+TAG_UNIT = 2108  # FFD 1.2: every position names its unit of measure (FF4D, after the position)
+TAG_CASHIER = 1021
+TAG_CASHIER_INN = 1203
+CASHIER_INN_DIGITS = 12
 
 # the register's serial number: table 18 ("fiscal storage"), row 1, field 1; the 4 bytes
 # in 0x11 hold only its low part on FN registers
@@ -92,7 +105,7 @@ PAYMENT_SLOTS = 16
 TAX_SLOTS = 6
 LINE_WIDTH = 40
 NAME_LIMIT = 128
-DEFAULT_TAX_SYSTEM = 0x01  # ОСН; the FN checks it against the registration
+REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems
 
 
 def parse_short_status(data: bytes) -> dict:
@@ -222,20 +235,20 @@ def parse_classic_close(data: bytes) -> dict:
     return {"operator": data[0], "change": v.from_le(data[1:6])}
 
 
-def parse_close_v2(data: bytes) -> dict:
+def parse_close_v2(data: bytes, zone: tzinfo = UTC) -> dict:
     """Answer of FF45 after the error byte: change, FD, fiscal sign, [date-time]."""
     return {
         "change": v.from_le(data[0:5]),
         "fd": v.from_le(data[5:9]),
         "fiscal_sign": v.from_le(data[9:13]),
-        "datetime": v.parse_fn_datetime(data[13:18]) if len(data) >= 18 else None,
+        "datetime": v.parse_fn_datetime(data[13:18], zone) if len(data) >= 18 else None,
     }
 
 
-def parse_found_document(data: bytes) -> FoundDocument:
+def parse_found_document(data: bytes, zone: tzinfo = UTC) -> FoundDocument:
     """Answer of FF0A after the error byte: type, OFD receipt flag, date-time, FD, sign, per-type data."""
     kind = data[0]
-    moment = v.parse_fn_datetime(data[2:7])
+    moment = v.parse_fn_datetime(data[2:7], zone)
     number = v.from_le(data[7:11])
     sign = str(v.from_le(data[11:15]))
     if kind in FN_RECEIPT_TYPES:
@@ -254,17 +267,44 @@ def parse_found_document(data: bytes) -> FoundDocument:
     )
 
 
-def parse_fn_status(data: bytes) -> dict:
+def parse_fn_status(data: bytes, zone: tzinfo = UTC) -> dict:
     """Answer of FF01 after the error byte: FN state, document, shift, warnings, time, serial, last FD."""
     return {
         "state": data[0],
         "document": data[1],
         "shift_open": data[3],
         "warnings": data[4],
-        "datetime": v.parse_fn_datetime(data[5:10]),
+        "datetime": v.parse_fn_datetime(data[5:10], zone),
         "fn_serial": v.parse_text(data[10:26]),
         "last_fd": v.from_le(data[26:30]),
     }
+
+
+def parse_fn_expiry(data: bytes) -> date:
+    """Answer of FF03 after the error byte: YY MM DD (newer firmware adds two counters)."""
+    return date(2000 + data[0], data[1], data[2])
+
+
+def parse_registration(data: bytes) -> tuple[str, ...]:
+    """FF0A of the registration report: type, flag, date-time, FD, sign, INN (12), RNM (20),
+    then the taxation systems byte (tag 1062: bit n is TAX_SYSTEMS[n])."""
+    systems = data[15 + 12 + 20]
+    return tuple(name for bit, name in enumerate(TAX_SYSTEMS) if systems & (1 << bit))
+
+
+def tax_system_bit(name: str) -> int:
+    return 1 << TAX_SYSTEMS.index(name)
+
+
+def unit_tlv(code: int) -> bytes:
+    """Tag 2108 is a one-byte number (FFD 1.2)."""
+    return v.tlv(TAG_UNIT, bytes([code]))
+
+
+def check_cashier_inn(inn: str | None) -> None:
+    """Tag 1203 is a person's INN: 12 digits. An organization's 10 is refused here, not by the FN."""
+    if inn and (len(inn) != CASHIER_INN_DIGITS or not inn.isdigit()):
+        raise InvalidCashierInn(inn=inn)
 
 
 def format_inn(number: int) -> str:
@@ -275,13 +315,23 @@ def format_inn(number: int) -> str:
 class ShtrihRegister:
     """Blocking; one instance per port, used from one thread."""
 
-    def __init__(self, link: Link, profile: Profile, *, operator_password: int, admin_password: int):
+    def __init__(
+        self,
+        link: Link,
+        profile: Profile,
+        *,
+        operator_password: int,
+        admin_password: int,
+        timezone: str = "Europe/Moscow",
+    ):
         self.link = link
         self.profile = profile
         self.fiscal = profile.fiscal
         self.operator_password = operator_password
         self.admin_password = admin_password
+        self.zone = ZoneInfo(timezone)
         self._receipt_kind: ReceiptKind | None = None
+        self._tax_systems: tuple[str, ...] | None = None
 
     # plumbing
 
@@ -384,7 +434,7 @@ class ShtrihRegister:
         )
 
     def _fn_raw(self) -> dict:
-        return parse_fn_status(self._call(0xFF01, timeout=self.profile.timeouts.status))
+        return parse_fn_status(self._call(0xFF01, timeout=self.profile.timeouts.status), self.zone)
 
     def _shift_params(self) -> dict:
         data = self._call(0xFF40, timeout=self.profile.timeouts.status)
@@ -400,7 +450,25 @@ class ShtrihRegister:
             shift_number=shift["number"],
             document_open=fn["document"] != 0,
             warnings=tuple(name for bit, name in FN_WARNINGS.items() if fn["warnings"] & (1 << bit)),
+            clock=fn["datetime"].astimezone(self.zone),
+            expires=self._fn_expiry(),
+            tax_systems=self.tax_systems(),
         )
+
+    def _fn_expiry(self) -> date | None:
+        try:
+            return parse_fn_expiry(self._call(0xFF03, timeout=self.profile.timeouts.status))
+        except (LinkError, AnswerLost):
+            raise
+        except (ShtrihError, ValueError, IndexError):  # a firmware without FF03
+            return None
+
+    def tax_systems(self) -> tuple[str, ...]:
+        """The taxation systems the FN is registered for, read once from its registration report."""
+        if self._tax_systems is None:
+            found = self._call(0xFF0A, v.le(REGISTRATION_FD, 4), timeout=self.profile.timeouts.status)
+            self._tax_systems = parse_registration(found)
+        return self._tax_systems
 
     def ofd_status(self) -> OfdStatus:
         data = self._call(0xFF39, timeout=self.profile.timeouts.status)
@@ -408,17 +476,20 @@ class ShtrihRegister:
         return OfdStatus(
             unsent=unsent,
             first_unsent_fd=v.from_le(data[4:8]) if unsent else None,
-            first_unsent_at=v.parse_fn_datetime(data[8:13]) if unsent else None,
+            first_unsent_at=v.parse_fn_datetime(data[8:13], self.zone) if unsent else None,
         )
 
     # shifts and reports
 
-    def _send_cashier(self, cashier: Cashier | None) -> None:
+    def _send_cashier(self, begin: int, cashier: Cashier | None) -> None:
+        """FF41/FF42 open the shift report in the FN; only then may its tags be sent."""
         if cashier is None:
             return
-        self.add_tag(1021, cashier.name)
+        check_cashier_inn(cashier.inn)
+        self._call(begin)
+        self.add_tag(TAG_CASHIER, cashier.name)
         if cashier.inn:
-            self.add_tag(1203, cashier.inn)
+            self.add_tag(TAG_CASHIER_INN, cashier.inn)
 
     def _last_document_result(self) -> FiscalResult:
         fn = self._fn_raw()
@@ -434,7 +505,7 @@ class ShtrihRegister:
         )
 
     def open_shift(self, cashier: Cashier | None = None) -> FiscalResult:
-        self._send_cashier(cashier)
+        self._send_cashier(0xFF41, cashier)
         try:
             self._call(0xE0, timeout=self.profile.timeouts.open_shift)
         except NotSupportedInMode:
@@ -447,7 +518,7 @@ class ShtrihRegister:
         self._call(0x40, timeout=self.profile.timeouts.x_report, password=self.admin_password)
 
     def close_shift(self, cashier: Cashier | None = None) -> FiscalResult:
-        self._send_cashier(cashier)
+        self._send_cashier(0xFF42, cashier)
         try:
             self._call(0x41, timeout=self.profile.timeouts.z_report, password=self.admin_password)
         except NotSupportedInMode:
@@ -469,10 +540,19 @@ class ShtrihRegister:
         return self._receipt_kind
 
     def add_item(self, item: ReceiptItem) -> None:
+        """A line as one position at its discounted unit price, or two when no price fits
+        (``positions_of``); each followed by its unit of measure (FF4D, tag 2108)."""
         fiscal = self.fiscal
-        if not fiscal.operation_v2:
-            self._add_item_classic(item)
-            return
+        unit = self._map(fiscal.units, item.unit, "unit")
+        for position in positions_of(item, 1 if fiscal.operation_v2 else 0):
+            if fiscal.operation_v2:
+                self._add_position(position)
+            else:
+                self._add_item_classic(position)
+            self._call(0xFF4D, unit_tlv(unit))
+
+    def _add_position(self, item: ReceiptItem) -> None:
+        fiscal = self.fiscal
         data = operation_v2_request(
             operation=OPERATION[self._current_kind()],
             quantity=item.quantity,
@@ -488,7 +568,10 @@ class ShtrihRegister:
         self._call(0xFF46, data)
 
     def _add_item_classic(self, item: ReceiptItem) -> None:
-        """0x80/0x82: no sum, method or object: the register computes quantity x price."""
+        """0x80/0x82: no sum, method or object: the register computes quantity x price, so the
+        position must come to its sum exactly."""
+        if rounded(item.quantity * item.price) != item.amount:
+            raise NotInProfile(profile=self.profile.name, what="exact sum for a classic line", name=item.name)
         tax = self._map(self.fiscal.taxes, item.tax, "tax")
         try:
             group = tax_group(tax)
@@ -526,19 +609,30 @@ class ShtrihRegister:
             raise TotalMismatch(device_total=on_device, expected_total=total)
         return self._fn_raw()["last_fd"]
 
-    def close_receipt(self, payments: Payments, *, total: int) -> FiscalResult:
+    def _tax_system(self, name: str | None) -> int:
+        """The receipt's taxation system (tag 1055): the one asked for, which the FN must be
+        registered for; none asked is allowed only when the FN knows a single one."""
+        registered = self.tax_systems()
+        if name is None and len(registered) == 1:
+            name = registered[0]
+        if name not in registered:
+            raise TaxSystemNotRegistered(system=name or "-", registered=", ".join(registered))
+        return tax_system_bit(name)
+
+    def close_receipt(self, payments: Payments, *, total: int, tax_system: str | None = None) -> FiscalResult:
+        system = self._tax_system(tax_system)
         if not self.fiscal.operation_v2:
             return self._close_classic(payments, total)
         sums = self._payment_sums(payments, PAYMENT_SLOTS)
         # tax sums stay 0: in tax mode 0 the register computes them and ignores these
-        data = close_v2_request(sums, tax_system=DEFAULT_TAX_SYSTEM)
+        data = close_v2_request(sums, tax_system=system)
         before = self._check_total(total)
         try:
             answer = self._call(0xFF45, data, timeout=self.profile.timeouts.default)
         except (AnswerLost, DeviceTimeout) as lost:
             return self._recover_close(before, lost)
         self._receipt_kind = None
-        closed = parse_close_v2(answer)
+        closed = parse_close_v2(answer, self.zone)
         return FiscalResult(
             fd=closed["fd"],
             fiscal_sign=str(closed["fiscal_sign"]),
@@ -607,7 +701,7 @@ class ShtrihRegister:
             data = self._call(0xFF0A, v.le(fd, 4), timeout=self.profile.timeouts.status)
         except FnNoData:
             return None
-        return parse_found_document(data)
+        return parse_found_document(data, self.zone)
 
     def close(self) -> None:
         self.link.close()

@@ -1,12 +1,13 @@
 """How values travel in Shtrih-M frames: little-endian integers, CP1251 text, CP866 TLV.
 
 Money is integer kopecks in 5 bytes; classic quantities are thousandths in 5 bytes, the
-FN operation (FF46) carries millionths in 6 bytes. Dates in FN replies are YY MM DD HH MM.
+FN operation (FF46) carries millionths in 6 bytes. Dates in FN replies are YY MM DD HH MM of
+the register's wall clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 TEXT_CODEC = "cp1251"
@@ -37,10 +38,6 @@ def quantity_micro(quantity: Decimal) -> bytes:
     return le(int(quantity.scaleb(6).to_integral_exact()), 6)
 
 
-def parse_quantity(data: bytes, places: int) -> Decimal:
-    return (Decimal(from_le(data)).scaleb(-places)).quantize(Decimal("0.001"))
-
-
 def text(value: str, size: int | None = None, codec: str = TEXT_CODEC) -> bytes:
     """Text in the device's code page; what it cannot show becomes '?'; padded with NULs to ``size``."""
     raw = value.encode(codec, errors="replace")
@@ -61,32 +58,7 @@ def tlv_text(tag: int, value: str) -> bytes:
     return tlv(tag, value.encode(TLV_CODEC, errors="replace"))
 
 
-def parse_tlv(data: bytes) -> list[tuple[int, bytes]]:
-    items = []
-    offset = 0
-    while offset + 4 <= len(data):
-        tag = from_le(data[offset : offset + 2])
-        size = from_le(data[offset + 2 : offset + 4])
-        items.append((tag, data[offset + 4 : offset + 4 + size]))
-        offset += 4 + size
-    return items
-
-
-def fn_datetime(moment: datetime) -> bytes:
-    """YY MM DD HH MM, in the register's clock (we keep registers on UTC)."""
-    moment = moment.astimezone(UTC)
-    return bytes([moment.year % 100, moment.month, moment.day, moment.hour, moment.minute])
-
-
-def parse_fn_datetime(data: bytes) -> datetime:
+def parse_fn_datetime(data: bytes, zone: tzinfo = UTC) -> datetime:
+    """YY MM DD HH MM of the FN's clock, which shows the register's wall time in ``zone``; as UTC."""
     year, month, day, hour, minute = data[:5]
-    return datetime(2000 + year, month or 1, day or 1, hour, minute, tzinfo=UTC)
-
-
-def date3(moment: datetime) -> bytes:
-    """DD MM YY of the classic status."""
-    return bytes([moment.day, moment.month, moment.year % 100])
-
-
-def time3(moment: datetime) -> bytes:
-    return bytes([moment.hour, moment.minute, moment.second])
+    return datetime(2000 + year, month or 1, day or 1, hour, minute, tzinfo=zone).astimezone(UTC)

@@ -124,7 +124,7 @@ class FakeRegister:
         self._call("add_tag")
         self.open_doc["tags"].append((tag, value))
 
-    def close_receipt(self, payments, *, total: int) -> FiscalResult:
+    def close_receipt(self, payments, *, total: int, tax_system=None) -> FiscalResult:
         self._call("close_receipt")
         doc, self.open_doc = self.open_doc, None
         assert sum(item.amount for item in doc["items"]) == total

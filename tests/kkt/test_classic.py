@@ -117,6 +117,9 @@ def test_emulator_reads_the_documented_frames(tmp_path):
     (item,) = device.state.receipt.items
     assert item["quantity"] == "1.000" and item["price"] == 10000 and item["amount"] == 10000
     assert item["tax"] == 1 and item["department"] == 1 and item["name"] == "Товар"
+    # FFD 1.2: no close before the position's unit; FF4D, admin password, tag 2108 (3C 08), 1 byte, 0
+    assert device.handle(decode(CLOSE_REQUEST).body) == bytes([0x85, 0x0D])
+    assert device.handle(bytes([0xFF, 0x4D, 30, 0, 0, 0, 0x3C, 0x08, 1, 0, 0])) == bytes([0xFF, 0x4D, 0])
     answer = device.handle(decode(CLOSE_REQUEST).body)
     assert answer[:2] == bytes([0x85, 0]) and len(answer) == 8
     assert parse_classic_close(answer[2:]) == {"operator": 30, "change": 10000}

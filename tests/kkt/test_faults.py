@@ -11,7 +11,7 @@ import serial
 from drivers.fiscal_register import Payments, ReceiptKind
 from drivers.profile import Timeouts
 from drivers.shtrih import open_register
-from drivers.shtrih.errors import CoverOpen, DeviceTimeout, PaperOut, WaitingContinue
+from drivers.shtrih.errors import AnswerLost, CoverOpen, DeviceTimeout, PaperOut, WaitingContinue
 from drivers.shtrih.frame import ACK, ENQ, NAK, encode
 from sim.control import send_fault
 from tests.fixtures.kkt import kkt_emulator
@@ -19,6 +19,7 @@ from tests.kkt.conftest import item
 
 
 def sale_in_progress(register, lines: int = 3) -> int:
+    register.tax_systems()  # read once now: the timed tests below count the close's commands
     register.open_shift()
     register.open_receipt(ReceiptKind.SALE)
     for n in range(lines):
@@ -70,6 +71,29 @@ def test_cover_open_is_told_apart_from_paper_out(register, emulator):
     register.continue_printing()
     register.cancel_receipt()
     assert emulator.receipts() == []
+
+
+def _close_cut_by_power(register, emulator, total):
+    emulator.fault("slow=1.5")
+    cycler = threading.Timer(3.75, send_fault, args=(emulator.link, "power-cycle"))
+    cycler.start()
+    try:
+        return register.close_receipt(Payments({"cash": total}), total=total)
+    finally:
+        cycler.join()
+
+
+def test_power_cycle_before_the_close_reached_the_fn_leaves_the_receipt_open(tmp_path, profile):
+    with kkt_emulator(tmp_path, seed=1) as emulator:  # seed 1 draws "not applied"
+        device = open_register(str(emulator.link), profile)
+        try:
+            total = sale_in_progress(device)
+            with pytest.raises((AnswerLost, DeviceTimeout)):
+                _close_cut_by_power(device, emulator, total)
+            assert emulator.receipts() == []
+            assert device.status().document_open  # recovery cancels it; nothing was fiscalized
+        finally:
+            device.close()
 
 
 def test_power_cycle_during_close_recovers_through_the_fn(register, emulator, caplog):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -296,10 +297,16 @@ def test_close_v2_answer_layout(register):
     body = register.link.device.handle(
         encode(0xFF45, PASSWORD_30 + close_v2_request([12000] + [0] * 15, tax_system=1))[2:-1]
     )
+    assert body == bytes([0xFF, 0x45, 0x19])  # ОСН: the emulated FN is registered for УСН доход only
+    body = register.link.device.handle(
+        encode(0xFF45, PASSWORD_30 + close_v2_request([12000] + [0] * 15, tax_system=2))[2:-1]
+    )
     assert body[:3] == bytes([0xFF, 0x45, 0]) and len(body) == 21  # v1.17: 16 (21) bytes
-    closed = parse_close_v2(body[3:])
+    closed = parse_close_v2(body[3:], ZoneInfo("Europe/Moscow"))
     assert closed["change"] == 2000 and closed["fd"] == 3
     assert closed["datetime"].tzinfo is UTC
+    moment = datetime.fromisoformat(register.link.device.state.documents[-1]["datetime"])
+    assert closed["datetime"] == moment.replace(second=0)  # the FN's wall clock is Moscow's
 
 
 def test_refusals_in_the_capture_map_to_typed_errors():
