@@ -28,6 +28,7 @@ class DaemonError(Exception):
         *,
         unavailable: bool = False,
         retryable: bool = False,
+        outcome_unknown: bool = False,
         exit_code: int = 1,
     ):
         super().__init__(message)
@@ -37,6 +38,7 @@ class DaemonError(Exception):
         self.details = details
         self.unavailable = unavailable
         self.retryable = retryable or unavailable
+        self.outcome_unknown = outcome_unknown
         self.exit_code = exit_code
 
 
@@ -76,7 +78,9 @@ def transport_error(exc: Exception, socket: Path, seconds: float | None) -> Daem
     """What went wrong on the way to the daemon, for a person (the CLI and the TUI share it)."""
     if isinstance(exc, httpx.TimeoutException):
         return DaemonError(
-            "daemon_timeout", _("the kassa daemon did not answer within {seconds} s").format(seconds=seconds)
+            "daemon_timeout",
+            _("the kassa daemon did not answer within {seconds} s").format(seconds=seconds),
+            outcome_unknown=True,
         )
     if isinstance(exc, (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError, PermissionError)):
         return DaemonNotAllowed(socket) if _not_allowed(socket) else DaemonNotRunning(socket)
@@ -84,6 +88,7 @@ def transport_error(exc: Exception, socket: Path, seconds: float | None) -> Daem
     return DaemonError(
         "daemon_disconnected",
         _("the kassa daemon closed the connection: {error}").format(error=exc or type(exc).__name__),
+        outcome_unknown=True,
     )
 
 
@@ -108,6 +113,7 @@ def answer(response: httpx.Response) -> Any:
             details,
             unavailable=unavailable,
             retryable=error.get("retryable") is True,
+            outcome_unknown=error.get("outcome_unknown") is True,
             exit_code=exit_code if isinstance(exit_code, int) and 0 < exit_code < 256 else 1,
         )
     return response.json() if response.content else None

@@ -58,14 +58,16 @@ class KassaError(Exception):
 
     ``status`` is the local API's HTTP status; 503 means *unavailable*: the device or service is
     not there now, try again later. ``retryable``: the same request may succeed once the cause is
-    fixed (paper loaded, cable plugged); every unavailable error is retryable. ``exit_code`` is
-    what a CLI command exits with.
+    fixed (paper loaded, cable plugged); every unavailable error is retryable. ``outcome_unknown``:
+    the device may have carried the command out although no answer came back, so only the same
+    request (same uuid) may follow, never a new one. ``exit_code`` is what a CLI command exits with.
     """
 
     code = "error"
     message = N_("unexpected error")
     status = 500
     retryable = False
+    outcome_unknown = False
     exit_code = 1
 
     def __init__(

@@ -17,6 +17,3 @@ class DriverError(KassaError):
     code = "driver_error"
     message = N_("device error")
     status = 409
-    # True when the device may have carried the command out although no answer came back:
-    # the caller must look at the device (FN document lookup), never simply repeat the command.
-    outcome_unknown = False

@@ -26,6 +26,7 @@ from drivers.profile import PROFILE_DIR
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tui.errors import is_register_problem, remedy
+from tui.outcome import outcome_unknown
 
 CABLE_FAULTS = {"link_error", "port_unavailable", "device_not_responding", "device_timeout", "answer_lost"}
 
@@ -67,6 +68,15 @@ def daemon_error(error: KassaError) -> DaemonError:
     return caught.value
 
 
+def test_an_answer_that_may_mean_done_says_so():
+    from agent.journal.errors import RecordFailed
+    from drivers.shtrih.errors import AnswerLost, PaperOut
+
+    assert daemon_error(RecordFailed("disk full")).outcome_unknown
+    assert daemon_error(AnswerLost(command="0x85")).outcome_unknown
+    assert not daemon_error(PaperOut()).outcome_unknown
+
+
 def behaviour(error: DaemonError) -> tuple:
     return (
         error.status,
@@ -75,6 +85,7 @@ def behaviour(error: DaemonError) -> tuple:
         error.exit_code,
         is_register_problem(error),
         (remedy(error) if is_register_problem(error) else None),
+        outcome_unknown(error),
     )
 
 
@@ -94,7 +105,7 @@ def test_every_code_has_one_status_and_one_tui_behaviour(table):
 
 
 def test_unavailable_is_503_and_always_retryable(table):
-    for code, ((status, unavailable, retryable, _exit, problem, _remedy),) in table.items():
+    for code, ((status, unavailable, retryable, _exit, problem, _remedy, _unknown),) in table.items():
         assert unavailable == (status == 503), code
         if unavailable:
             assert retryable and problem, code
@@ -103,15 +114,15 @@ def test_unavailable_is_503_and_always_retryable(table):
 
 def test_a_cable_fault_is_unavailable_and_continue_can_get_past_it(table):
     for code in CABLE_FAULTS:
-        ((status, unavailable, retryable, _exit, problem, hint),) = table[code]
+        ((status, unavailable, retryable, _exit, problem, hint, _unknown),) = table[code]
         assert (status, unavailable, retryable, problem) == (503, True, True, True), code
         assert hint == "Check that the register is on and connected, then press Continue."
 
 
 def test_paper_out_is_a_refusal_the_cashier_can_fix(table):
-    ((status, unavailable, retryable, _exit, problem, _hint),) = table["paper_out"]
+    ((status, unavailable, retryable, _exit, problem, _hint, _unknown),) = table["paper_out"]
     assert (status, unavailable, retryable, problem) == (409, False, True, True)
-    ((status, unavailable, retryable, _exit, problem, _hint),) = table["shift_expired"]
+    ((status, unavailable, retryable, _exit, problem, _hint, _unknown),) = table["shift_expired"]
     assert (status, unavailable, retryable, problem) == (409, False, False, False)
 
 

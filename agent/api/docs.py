@@ -51,14 +51,16 @@ wire), quantities with 3 decimals up to 99999.999; a receipt whose total would b
 ## Errors
 
 Every refusal and failure answers
-`{"error": {"code", "message", "details"?, "unavailable", "retryable", "exit_code"}}`. `code` is stable
-(branch on it); `message` is for a person, in the request's `Accept-Language`; `details` carries what a
-code needs (the fields of a 422, the role of a 403). `unavailable` (always HTTP 503): the register, a
-printer or a service is not there now (unplugged, a cable fault, no answer, the daemon starting or
-stopping). `retryable`: the same request, with the same `uuid`, may succeed once the cause is fixed
-(paper loaded, cover closed, cable plugged); every unavailable error is retryable, and a repeated
-`uuid` is never fiscalized twice. A device's refusal (paper out, a shift over 24 hours) is 409.
-`exit_code` is what a `kassa` command exits with for that error.
+`{"error": {"code", "message", "details"?, "unavailable", "retryable", "outcome_unknown", "exit_code"}}`.
+`code` is stable (branch on it); `message` is for a person, in the request's `Accept-Language`;
+`details` carries what a code needs (the fields of a 422, the role of a 403). `unavailable` (always
+HTTP 503): the register, a printer or a service is not there now (unplugged, a cable fault, no answer,
+the daemon starting or stopping). `retryable`: the same request, with the same `uuid`, may succeed
+once the cause is fixed (paper loaded, cover closed, cable plugged); every unavailable error is
+retryable, and a repeated `uuid` is never fiscalized twice. `outcome_unknown`: it may have been done
+(the register's answer was lost, the journal could not record a fiscalized document): repeat the same
+`uuid`, never a new one. A device's refusal (paper out, a shift over 24 hours) is 409. `exit_code` is
+what a `kassa` command exits with for that error.
 
 ## Roles
 

@@ -1,10 +1,11 @@
 """One error shape for the whole local API, and the one place that writes it.
 
-``{"error": {"code", "message", "details"?, "unavailable", "retryable", "exit_code"}}``: ``code`` is
-stable (scripts branch on it); ``message`` is for a person, in the language of the request's
-Accept-Language; ``unavailable`` (the device or service is not there now: HTTP 503) and
-``retryable`` (the same request may succeed once the cause is fixed) tell a client what to do
-without a list of codes; ``exit_code`` is what a CLI command exits with. Every ``KassaError``
+``{"error": {"code", "message", "details"?, "unavailable", "retryable", "outcome_unknown",
+"exit_code"}}``: ``code`` is stable (scripts branch on it); ``message`` is for a person, in the
+language of the request's Accept-Language; ``unavailable`` (the device or service is not there now:
+HTTP 503), ``retryable`` (the same request may succeed once the cause is fixed) and
+``outcome_unknown`` (it may have been done: repeat the same uuid, never a new one) tell a client what
+to do without a list of codes; ``exit_code`` is what a CLI command exits with. Every ``KassaError``
 (driver, journal, back office, login, ``ApiError``) is answered here from its own attributes.
 """
 
@@ -40,12 +41,15 @@ def error_body(
     *,
     unavailable: bool = False,
     retryable: bool = False,
+    outcome_unknown: bool = False,
     exit_code: int = 1,
 ) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
-    error.update(unavailable=unavailable, retryable=retryable, exit_code=exit_code)
+    error.update(
+        unavailable=unavailable, retryable=retryable, outcome_unknown=outcome_unknown, exit_code=exit_code
+    )
     return {"error": error}
 
 
@@ -62,6 +66,7 @@ async def _kassa_error(request: Request, exc: KassaError) -> JSONResponse:
         exc.details,
         unavailable=exc.unavailable,
         retryable=exc.retryable,
+        outcome_unknown=exc.outcome_unknown,
         exit_code=exc.exit_code,
     )
     return JSONResponse(body, status_code=exc.status)

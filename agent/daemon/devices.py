@@ -46,7 +46,10 @@ class DeviceUnavailable(DriverError):
 
 
 class DeviceTimeout(DeviceUnavailable):
+    """No answer in time; the command may still finish on the port's thread."""
+
     code = "device_timeout"
+    outcome_unknown = True
 
 
 class Stopping(DeviceUnavailable):

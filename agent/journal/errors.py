@@ -5,6 +5,7 @@ The journal knows nothing of FastAPI; the local API answers these like every ``K
 
 from __future__ import annotations
 
+from agent.i18n import N_
 from common.errors import KassaError
 
 
@@ -14,6 +15,24 @@ class JournalError(KassaError):
     def __init__(self, status: int, code: str, message: str, /, **params: object):
         self.code = code
         super().__init__(message, status=status, **params)
+
+
+class RecordFailed(JournalError):
+    """The register fiscalized the document but the journal could not record it: only the same
+    request may follow (it is completed from the register), never a new one."""
+
+    outcome_unknown = True
+
+    def __init__(self, problem: str):
+        super().__init__(
+            507,
+            "store_failed_after_fiscalizing",
+            N_(
+                "the register fiscalized the document but the journal could not record it "
+                "({problem}); it is completed from the register once the store works again"
+            ),
+            problem=problem,
+        )
 
 
 class InvalidReceipt(JournalError):

@@ -31,7 +31,7 @@ from agent.i18n import N_
 from agent.journal import records
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
-from agent.journal.errors import JournalError
+from agent.journal.errors import JournalError, RecordFailed
 from agent.journal.records import FISCALIZED, PENDING, Operation
 from agent.journal.recovery import reconcile
 from agent.journal.register import probe
@@ -307,15 +307,7 @@ class Journal:
             doc = await self.write(done)
         except (SQLAlchemyError, OSError) as exc:
             log.error("fiscalized document %s could not be recorded: %s", doc_id, exc)
-            raise JournalError(
-                507,
-                "store_failed_after_fiscalizing",
-                N_(
-                    "the register fiscalized the document but the journal could not record it "
-                    "({problem}); it is completed from the register once the store works again"
-                ),
-                problem=_short(exc),
-            ) from exc
+            raise RecordFailed(_short(exc)) from exc
         self._poll_seen = self._poll()
         if doc.type == "shift_open" and result is not None:
             self.shift = ShiftState(True, True, result.shift, result.fiscalized_at)

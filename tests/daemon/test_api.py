@@ -83,6 +83,7 @@ def test_api_error_is_translated_per_request(http):
             "message": "the shift is over 24 hours: close it with a Z report",
             "unavailable": False,
             "retryable": False,
+            "outcome_unknown": False,
             "exit_code": 1,
         }
     }
@@ -99,6 +100,7 @@ def test_driver_errors_are_409_and_unavailable_devices_503(http):
             "message": "В ККТ закончилась бумага: вставьте новый рулон и продолжите печать.",
             "unavailable": False,
             "retryable": True,
+            "outcome_unknown": False,
             "exit_code": 1,
         }
     }
@@ -109,6 +111,7 @@ def test_driver_errors_are_409_and_unavailable_devices_503(http):
         "message": "Сбой связи с ККТ: framing error",
         "unavailable": True,
         "retryable": True,
+        "outcome_unknown": False,
         "exit_code": 1,
     }
     unplugged = http("GET", "/unplugged", lang="ru")
@@ -118,6 +121,7 @@ def test_driver_errors_are_409_and_unavailable_devices_503(http):
         "message": "фискальный регистратор недоступен: порт потерян: EIO",
         "unavailable": True,
         "retryable": True,
+        "outcome_unknown": False,
         "exit_code": 1,
     }
     assert http("GET", "/unplugged").json()["error"]["message"] == (
@@ -154,5 +158,6 @@ def test_openapi_and_errors_over_the_socket(shared_daemon):
             "message": "нет такого пути API: /v1/no-such-thing",
             "unavailable": False,
             "retryable": False,
+            "outcome_unknown": False,
             "exit_code": 1,
         }

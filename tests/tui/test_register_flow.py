@@ -19,6 +19,7 @@ STORE_FAILED = DaemonError(
     "store_failed_after_fiscalizing",
     "the register fiscalized the document but the journal could not record it",
     507,
+    outcome_unknown=True,
 )
 
 
@@ -51,8 +52,8 @@ async def start_sale(pilot) -> None:
     "error",
     [
         STORE_FAILED,
-        DaemonError("daemon_timeout", "the kassa daemon did not answer within 180 s"),
-        DaemonError("daemon_disconnected", "the kassa daemon closed the connection"),
+        DaemonError("daemon_timeout", "the kassa daemon did not answer within 180 s", outcome_unknown=True),
+        DaemonError("daemon_disconnected", "the kassa daemon closed the connection", outcome_unknown=True),
     ],
     ids=["507", "timeout", "disconnected"],
 )
@@ -124,7 +125,7 @@ async def test_a_refused_sale_gets_a_new_uuid(english):
 
 async def test_cash_in_with_a_lost_answer_keeps_its_key_for_the_same_amount(english):
     daemon = FakeDaemon()
-    daemon.fail_after_next.append(DaemonError("daemon_timeout", "no answer in 180 s"))
+    daemon.fail_after_next.append(DaemonError("daemon_timeout", "no answer in 180 s", outcome_unknown=True))
     app = app_on(daemon, ADMIN)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -160,7 +161,9 @@ async def test_a_return_with_a_lost_answer_is_repeated_with_the_same_key(english
         ],
         [{"kind": "card", "amount": 15900}],
     )
-    daemon.fail_after_next.append(DaemonError("daemon_disconnected", "the connection dropped"))
+    daemon.fail_after_next.append(
+        DaemonError("daemon_disconnected", "the connection dropped", outcome_unknown=True)
+    )
     app = app_on(daemon, ADMIN)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
