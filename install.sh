@@ -129,6 +129,17 @@ install_system() {
     else
         say "kept $config_dir/agent.toml"
     fi
+    # register passwords and client secrets: readable by the service only, never by the cashiers' group
+    if [ ! -e "$config_dir/secrets.toml" ]; then
+        install -m 0600 -o "$user" -g "$group" "$here/agent/config/secrets.example.toml" "$config_dir/secrets.toml"
+        say "wrote $config_dir/secrets.toml (mode 0600: register passwords, marketplace client secret)"
+    else
+        chmod 0600 "$config_dir/secrets.toml"
+        say "kept $config_dir/secrets.toml"
+    fi
+    if grep -Eq '^[[:space:]]*(operator_password|admin_password|client_secret)[[:space:]]*=' "$config_dir/agent.toml"; then
+        say "warning: $config_dir/agent.toml holds secrets every cashier can read: move them to $config_dir/secrets.toml"
+    fi
     install -d -m 0750 -o "$user" -g "$group" "$state_dir"
 
     mkdir -p "$unit_dir"

@@ -33,6 +33,7 @@ import httpx
 from agent import __version__
 from agent.backoffice import errors
 from agent.backoffice.codes import normalize_code
+from agent.config.tls import tls_context
 
 PAGE_LIMIT = 500
 MAX_ANSWER = 4 * 2**20  # bytes: a page of 1000 products with many barcodes is well under 1 MiB
@@ -189,7 +190,7 @@ class BackofficeClient:
         self.max_answer = max_answer
         verify: Any = True
         if ca_bundle:
-            verify = ssl.create_default_context(cafile=str(ca_bundle))
+            verify = tls_context(ca_bundle)  # adds to the usual CAs
         headers = {"User-Agent": f"kassa/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent.i18n import N_
+
 TaxSystem = Literal["osn", "usn_income", "usn_income_expense", "envd", "esn", "patent"]
 
-PROFILE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PROFILE_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: "$" lets a "\n" through
 
 
 class Section(BaseModel):
@@ -26,7 +28,19 @@ class ShopSettings(Section):
     @classmethod
     def _iso_currency(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Z]{3}", value):
-            raise ValueError("expected a three-letter ISO 4217 code such as RUB")
+            raise ValueError(N_("expected a three-letter ISO 4217 code such as RUB"))
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        """A zone the system knows: a typo would otherwise surface as a failed receipt copy."""
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(N_("unknown time zone: use an IANA name such as Europe/Moscow")) from None
         return value
 
 
@@ -37,8 +51,8 @@ class DeviceSettings(Section):
     @field_validator("profile")
     @classmethod
     def _profile_name(cls, value: str) -> str:
-        if not PROFILE_NAME.match(value):
-            raise ValueError("expected a profile name in lowercase with dashes, such as shtrih-m-01f")
+        if not PROFILE_NAME.fullmatch(value):
+            raise ValueError(N_("expected a profile name in lowercase with dashes, such as shtrih-m-01f"))
         return value
 
 
@@ -75,7 +89,7 @@ class ReceiptPrinterSettings(DeviceSettings):
 class BackofficeSettings(Section):
     url: str | None = None
     ca_bundle: Path | None = None
-    timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(10.0, gt=0, le=300, description="seconds a whole back-office request may take")
 
 
 class AllegroSettings(Section):

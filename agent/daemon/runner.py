@@ -19,7 +19,14 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from agent.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from agent.config import (
+    DEFAULT_CONFIG,
+    SECRETS_NAME,
+    ConfigError,
+    Settings,
+    keep_restart_keys,
+    load_settings,
+)
 from agent.daemon.api_socket import (
     MAX_CONNECTIONS,
     MAX_HEADER_BYTES,
@@ -44,7 +51,6 @@ REQUEST_DRAIN_TIMEOUT = 20.0
 COMPONENT_STOP_TIMEOUT = 10.0
 DEVICE_CLOSE_TIMEOUT = 20.0
 # keys that only take effect at the next start
-RESTART_KEYS = ("state_dir", "socket", "profile_dir")
 
 
 class DaemonStartError(Exception):
@@ -183,7 +189,8 @@ class Daemon:
         watcher = Watcher(asyncio.get_running_loop(), debounce=0.5)
         config_file = self.settings.config_path or DEFAULT_CONFIG
         if config_file.parent.is_dir():
-            watcher.watch(config_file.parent, lambda path: path.name == config_file.name, self.reload_config)
+            names = {config_file.name, SECRETS_NAME}
+            watcher.watch(config_file.parent, lambda path: path.name in names, self.reload_config)
         profiles = self.ctx.profiles
         if profiles.directory.is_dir():
             watcher.watch(profiles.directory, lambda path: path.suffix == ".toml", self.reload_profiles)
@@ -207,22 +214,16 @@ class Daemon:
             log.error("%s; the previous configuration stays in force", exc)
             return
         old = ctx.settings
+        for warning in new.warnings:
+            log.warning("%s", warning)
         if new.config == old.config and new.config_path == old.config_path:
             log.debug("config %s saved without changes", path)
             return
-        agent_update = {}
-        for key in RESTART_KEYS:
-            before, after = getattr(old.config.agent, key), getattr(new.config.agent, key)
-            if before != after:
-                log.warning(
-                    "[agent] %s changed in %s: it takes effect after a restart (systemctl restart kassa)",
-                    key,
-                    path,
-                )
-                agent_update[key] = before
-        config = new.config
-        if agent_update:
-            config = config.model_copy(update={"agent": config.agent.model_copy(update=agent_update)})
+        config, restart = keep_restart_keys(old.config, new.config)
+        for key in restart:
+            log.warning(
+                "%s changed in %s: it takes effect after a restart (systemctl restart kassa)", key, path
+            )
         ctx.settings = dataclasses.replace(
             new, config=config, state_dir=old.state_dir, socket=old.socket, config_path=path
         )
@@ -306,6 +307,8 @@ def run_daemon(config_path: Path | str | None = None, env: dict[str, str] | None
     settings = load_settings(config_path, env)
     setup_logging(settings.config.agent.log_level)
     set_language(settings.config.agent.language)
+    for warning in settings.warnings:
+        log.warning("%s", warning)
     daemon = Daemon(settings, env)
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(daemon.run())
