@@ -16,6 +16,15 @@ TaxSystem = Literal["osn", "usn_income", "usn_income_expense", "envd", "esn", "p
 PROFILE_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: "$" lets a "\n" through
 
 
+def known_zone(value: str) -> str:
+    """A zone the system knows: a typo would otherwise surface as a failed receipt copy."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(N_("unknown time zone: use an IANA name such as Europe/Moscow")) from None
+    return value
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,14 +43,7 @@ class ShopSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        """A zone the system knows: a typo would otherwise surface as a failed receipt copy."""
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(N_("unknown time zone: use an IANA name such as Europe/Moscow")) from None
-        return value
+        return None if value is None else known_zone(value)
 
 
 class DeviceSettings(Section):
@@ -73,11 +75,7 @@ class PrinterSettings(DeviceSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from None
-        return value
+        return known_zone(value)
 
 
 class ReceiptPrinterSettings(DeviceSettings):
