@@ -216,6 +216,10 @@ class KassaApi:
         "message"}]}`` — a real round trip to the back office, each device and each marketplace account."""
         return await self._request("POST", "/v1/check", timeout=60.0)
 
+    async def resend_document(self, document_id: int | str) -> dict:
+        """Queue a rejected or conflicting document again (an administrator's action)."""
+        return await self._request("POST", f"/v1/documents/{document_id}/resend")
+
     async def documents(self, status: str | None = None) -> list[dict]:
         """Upload state per document: ``{"id", "uuid", "type", "fd", "total", "fiscalized_at",
         "upload", "attempts", "last_error", "message"}``; status "problems" = conflict + rejected."""

@@ -77,6 +77,9 @@ ROUTES: dict[str, Rule] = {
     "GET /v1/sync/settings": Rule(CASHIER, "show sync settings", setup=True),
     "GET /v1/documents": Rule(CASHIER, "upload state of documents"),
     "POST /v1/check": Rule(CASHIER, "test the connections now", setup=True),
+    "POST /v1/documents/{document_id}/resend": Rule(
+        ADMINISTRATOR, "send a rejected or conflicting document again"
+    ),
     "POST /v1/receipts/{receipt_id}/return": Rule(ADMINISTRATOR, "return a sale"),
     "POST /v1/cash/out": Rule(ADMINISTRATOR, "cash out"),
     "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office", setup=True),

@@ -25,7 +25,8 @@ The receipt (also of every GET)::
                 "payment_object", "returned": "0.000" (sales only)}],
      "payments": [{"kind", "amount", "change"}], "original_uuid", "original_id", "order_id",
      "returns": [ids] (sales only), "error": {"code", "message"}|null,
-     "upload": "pending"|"accepted"|...|null, "replayed": bool}
+     "upload": "queued"|"sent"|"accepted"|"duplicate"|"conflict"|"rejected"|null, "upload_error",
+     "replayed": bool}
 
 Errors (``{"error": {"code", "message"}}``): 422 ``validation_error`` / ``invalid_receipt`` (names the
 field), 409 ``uuid_conflict`` (uuid reused with another body), 409 ``shift_expired`` (close the

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "printer": "agent.cli.printer_cmd:printer",
     "orders": "agent.cli.orders_cmd:orders",
     "products": "agent.cli.products_cmd:products",
+    "documents": "agent.cli.documents_cmd:documents",
     "marketplace": "agent.cli.marketplace_cmd:marketplace",
 }
 
@@ -41,6 +42,7 @@ NOT_YET: dict[str, str] = {
     "pair": N_("Pair this register with the back office using a sync code."),
     "unpair": N_("Forget the back-office credentials (unsent documents are kept)."),
     "products": N_("Products: search, and add one while product sync is off."),
+    "documents": N_("Documents and their state on the back office."),
     "sync": N_("Sync now (Обновить сейчас)."),
     "status": N_("Show the register's state."),
     "sale": N_("Make a sale from the shell."),

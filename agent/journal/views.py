@@ -14,6 +14,18 @@ from agent.journal.payload import document_payload
 from agent.journal.returns import returnable_lines
 from agent.store.models import FiscalDocument, OutboxItem
 
+UPLOAD_STATES = ("queued", "sent", "accepted", "duplicate", "conflict", "rejected")
+
+
+def upload_state(item: OutboxItem | None) -> str | None:
+    """Where a document stands with the back office: queued (never tried), sent (tried, no verdict yet:
+    it goes again), or the back office's verdict (accepted, duplicate, conflict, rejected)."""
+    if item is None:
+        return None
+    if item.status == "pending":
+        return "sent" if item.attempts else "queued"
+    return item.status
+
 
 def document_view(session: Session, doc: FiscalDocument, replayed: bool = False) -> dict[str, Any]:
     view = document_payload(session, doc)
@@ -24,7 +36,8 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
         original_id=doc.original_id,
         change=sum(payment["change"] for payment in view["payments"]),
         error={"code": doc.error_code, "message": doc.error_message} if doc.error_code else None,
-        upload=outbox.status if outbox else None,
+        upload=upload_state(outbox),
+        upload_error=(outbox.result_message or outbox.last_error) if outbox else None,
         replayed=replayed,
     )
     if doc.type == "sale" and doc.status == "fiscalized":

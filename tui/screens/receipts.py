@@ -28,6 +28,20 @@ KINDS = {
     "cash_out": N_("cash out"),
 }
 STATES = {"pending": N_("printing"), "fiscalized": N_("done"), "failed": N_("failed")}
+# where the document stands with the back office
+UPLOAD = {
+    "queued": N_("queued"),
+    "sent": N_("sent, no answer yet"),
+    "accepted": N_("accepted"),
+    "duplicate": N_("accepted (duplicate)"),
+    "conflict": N_("conflict"),
+    "rejected": N_("rejected"),
+}
+RESENDABLE = ("conflict", "rejected")
+
+
+def upload_name(state: str | None) -> str:
+    return _(UPLOAD[state]) if state in UPLOAD else "—"
 
 
 def kind_name(kind: str | None) -> str:
@@ -70,6 +84,15 @@ def receipt_text(receipt: dict) -> Text:
     error = receipt.get("error") or {}
     if error.get("message"):
         text.append(printable(error["message"]) + "\n", style="bold red")
+    upload = receipt.get("upload")
+    if upload:
+        problem = upload in RESENDABLE
+        text.append(
+            _("Back office: {state}").format(state=upload_name(upload)), style="bold red" if problem else ""
+        )
+        if receipt.get("upload_error") and upload in (*RESENDABLE, "sent"):
+            text.append(": " + printable(receipt["upload_error"]), style="red" if problem else "")
+        text.append("\n")
     return text
 
 
@@ -79,12 +102,14 @@ class ReceiptsScreen(KassaScreen):
         Binding("f8", "return_all", N_("Return")),
         Binding("f9", "return_part", N_("Partial return")),
         Binding("f10", "copy", N_("Print copy")),
+        Binding("f11", "resend", N_("Send again")),
         Binding("ctrl+r", "reload", N_("Refresh")),
     ]
     ACTION_ROUTES: ClassVar[dict[str, str]] = {
         "return_all": "POST /v1/receipts/{receipt_id}/return",
         "return_part": "POST /v1/receipts/{receipt_id}/return",
         "copy": "POST /v1/receipts/{receipt_id}/copy",
+        "resend": "POST /v1/documents/{document_id}/resend",
     }
 
     def __init__(self) -> None:
@@ -95,7 +120,7 @@ class ReceiptsScreen(KassaScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="receipts-body", classes="split"):
             table = PlainTable(id="receipts", cursor_type="row", zebra_stripes=True)
-            table.add_columns(_("FD"), _("Time"), _("Kind"), _("Total"), _("State"))
+            table.add_columns(_("FD"), _("Time"), _("Kind"), _("Total"), _("State"), _("Back office"))
             yield table
             yield PlainStatic("", id="receipt-detail", classes="detail")
 
@@ -120,6 +145,10 @@ class ReceiptsScreen(KassaScreen):
                 kind_name(receipt.get("type")),
                 Text(format_money(receipt.get("total", 0)), justify="right"),
                 _(STATES.get(receipt.get("status", ""), receipt.get("status", ""))),
+                Text(
+                    upload_name(receipt.get("upload")),
+                    style="bold red" if receipt.get("upload") in RESENDABLE else "",
+                ),
             )
         if receipts:
             table.move_cursor(row=min(row, len(receipts) - 1))
@@ -198,6 +227,22 @@ class ReceiptsScreen(KassaScreen):
         self.run_on_register(
             lambda: self.api.return_receipt(receipt["id"], key, lines), done, held=(operation, key)
         )
+
+    def action_resend(self) -> None:
+        """Send a rejected or conflicting document again, once its cause is fixed in the back office."""
+        receipt = self.current
+        if not receipt or receipt.get("upload") not in RESENDABLE:
+            self.notify(
+                _("Only a document the back office did not accept is sent again."), severity="warning"
+            )
+            return
+
+        def done(_answer: dict) -> None:
+            self.notify(_("Queued to be sent again."))
+            self.refresh_data()
+            self.app.refresh_status()
+
+        self.call(lambda: self.api.resend_document(receipt["id"]), done)
 
     def action_copy(self) -> None:
         if not self.current:
