@@ -15,9 +15,9 @@ from datetime import date, datetime, time
 import click
 
 from agent.cli import UserError
-from agent.cli.sale_cmd import money
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import N_, _
+from common.money import format_money
 
 STATES = {
     "queued": N_("queued"),
@@ -115,8 +115,8 @@ def documents(ctx: click.Context, state: str | None, since: str | None, as_json:
         writer.writerow(CSV_COLUMNS)
         for doc in items:
             writer.writerow(
-                [doc["id"], doc["fd"] or "", doc["type"], doc["fiscalized_at"] or "", money(doc["total"]),
-                 doc["state"], doc["attempts"], error_of(doc), doc["uuid"]]
+                [doc["id"], doc["fd"] or "", doc["type"], doc["fiscalized_at"] or "",
+                 format_money(doc["total"]), doc["state"], doc["attempts"], error_of(doc), doc["uuid"]]
             )  # fmt: skip
     else:
         _print_table(items)
@@ -131,7 +131,7 @@ def _print_table(items: list[dict]) -> None:
         state = _(STATES[doc["state"]]) if doc["state"] in STATES else doc["state"]
         fd = str(doc["fd"]) if doc.get("fd") is not None else "—"
         line = f"{doc['id']:>6}  {_('FD')} {fd:<6} {_local(doc['fiscalized_at'])}  {kind:<14} "
-        line += f"{money(doc['total']):>12}  {state}"
+        line += f"{format_money(doc['total']):>12}  {state}"
         if doc["state"] in ("conflict", "rejected", "sent") and error_of(doc):
             line += f": {error_of(doc)}"
         click.echo(line)
