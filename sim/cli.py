@@ -13,5 +13,6 @@ emulate = LazyGroup(
         "journal": "sim.kkt.cli:journal",
         "fault": "sim.control:fault",
         "escpos": "sim.escpos.cli:escpos",
+        "allegro": "sim.allegro.cli:allegro",
     },
 )

@@ -73,6 +73,10 @@ ROUTES: dict[str, Rule] = {
     "GET /v1/orders": Rule(CASHIER, "list marketplace orders"),
     "POST /v1/orders/{order_id}/fiscalize": Rule(CASHIER, "fiscalize an order at its price"),
     "POST /v1/orders/{order_id}/reject": Rule(CASHIER, "reject an order"),
+    "POST /v1/orders/{order_id}/lines/{position}": Rule(
+        CASHIER, "pick the product for an unmatched order line"
+    ),
+    "POST /v1/marketplace/import": Rule(CASHIER, "import marketplace orders now"),
     "POST /v1/sync": Rule(CASHIER, "sync now", setup=True),
     "GET /v1/sync/settings": Rule(CASHIER, "show sync settings", setup=True),
     "GET /v1/documents": Rule(CASHIER, "upload state of documents"),
@@ -89,6 +93,12 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/products": Rule(ADMINISTRATOR, "add a product"),
     "PUT /v1/products/{code}": Rule(ADMINISTRATOR, "change a product"),
     "DELETE /v1/products/{code}": Rule(ADMINISTRATOR, "delete a product"),
+    "GET /v1/marketplace/accounts": Rule(ADMINISTRATOR, "list marketplace accounts"),
+    "POST /v1/marketplace/accounts": Rule(ADMINISTRATOR, "connect a marketplace account (device flow)"),
+    "GET /v1/marketplace/connect/{flow_id}": Rule(ADMINISTRATOR, "follow a connection attempt"),
+    "DELETE /v1/marketplace/connect/{flow_id}": Rule(ADMINISTRATOR, "cancel a connection attempt"),
+    "PATCH /v1/marketplace/accounts/{account_id}": Rule(ADMINISTRATOR, "change a marketplace account"),
+    "DELETE /v1/marketplace/accounts/{account_id}": Rule(ADMINISTRATOR, "disconnect a marketplace account"),
 }
 
 # what a cashier may not do inside a route they may call (the sale's own limits)

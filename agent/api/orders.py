@@ -1,37 +1,36 @@
-"""``/v1/orders``: marketplace orders waiting at the register; fiscalize (never twice) or reject them.
+"""``/v1/orders``: marketplace orders of every source waiting at the register; fiscalize (never twice),
+pick a product for a line that matches none, or reject.
 
-Fiscalizing is a sale through the journal with a uuid derived from the order, so a repeated
-request (a double tap, a retry after a lost answer) replays the first receipt instead of printing
-a second one.
+Fiscalizing is a sale through the journal with a uuid derived from the order
+(``agent.marketplace.settle``), so a repeated request (a double tap, a retry after a lost answer,
+the automatic settling of paid orders) replays the first receipt instead of printing a second one.
 """
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from typing import Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
-from starlette.concurrency import run_in_threadpool
 
 from agent.api.access import CallerDep, cashier_for, check_total
 from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
 from agent.i18n import N_, translate
+from agent.marketplace.orders import CURRENCY_REASON, unmatched
+from agent.marketplace.settle import fiscalize as settle_order
+from agent.marketplace.settle import pick_product
 from agent.store.models import MarketplaceOrder
 from agent.store.types import utcnow
-from agent.sync.orders import CURRENCY_REASON
 
 router = APIRouter(prefix="/v1", tags=["orders"])
-
-ORDER_NAMESPACE = uuidlib.UUID("6f1c2a52-3d0e-4c55-9a51-6b8f4f3f0a11")
 
 
 class FiscalizeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pay: Literal["card", "cash"] = "card"
+    pay: Literal["card", "cash"] | None = Field(None, description="leave out: the account's payment kind")
 
 
 class RejectBody(BaseModel):
@@ -40,24 +39,31 @@ class RejectBody(BaseModel):
     reason: str | None = Field(None, max_length=200)
 
 
-def order_uuid(order: MarketplaceOrder) -> str:
-    return str(uuidlib.uuid5(ORDER_NAMESPACE, f"{order.source}:{order.remote_id}"))
+class PickBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, description="the register's product code for this line")
 
 
 def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
     reason = order.reason
     if order.status == "unsupported" and order.currency != shop_currency:
         reason = translate(CURRENCY_REASON, lang, currency=order.currency, shop_currency=shop_currency)
+    elif reason:
+        reason = translate(reason, lang)
     return {
         "id": order.id,
         "source": order.source,
+        "account": order.account,
         "remote_id": order.remote_id,
         "marketplace": order.marketplace,
         "status": order.status,
         "currency": order.currency,
         "total": order.total,
+        "paid": order.paid,
         "buyer": order.buyer,
         "lines": order.lines,
+        "unmatched": unmatched(order),
         "reason": reason,
         "receipt_uuid": order.receipt_uuid,
         "received_at": order.received_at.isoformat(),
@@ -80,23 +86,14 @@ def list_orders(
         return {"items": [order_view(row, lang, currency) for row in rows]}
 
 
-def _order(ctx, order_id: int) -> MarketplaceOrder:
-    with ctx.store.read() as session:
-        order = session.get(MarketplaceOrder, order_id)
-    if order is None:
-        raise ApiError(404, "order_not_found", N_("no order {id}"), id=order_id)
-    return order
-
-
-def _mark_fiscalized(ctx, order_id: int, doc) -> MarketplaceOrder:
-    """The order points at its receipt; a replayed sale finds it already marked."""
-    with ctx.store.write() as session:
-        row = session.get(MarketplaceOrder, order_id)
-        if doc.status == "fiscalized" and row.status != "fiscalized":
-            row.status, row.receipt_uuid, row.reason = "fiscalized", doc.uuid, None
-            row.status_reported, row.updated_at = False, utcnow()
-            session.add(row)
-        return row
+def tell_source(ctx) -> None:
+    """The outcome goes back to the order's source at once rather than at the next interval."""
+    sync = ctx.services.get("sync")
+    if sync is not None:
+        sync.kick()
+    marketplace = ctx.services.get("marketplace")
+    if marketplace is not None:
+        marketplace.wake()
 
 
 @router.post("/orders/{order_id}/fiscalize")
@@ -104,47 +101,32 @@ async def fiscalize(
     order_id: int, body: FiscalizeBody, ctx: CtxDep, caller: CallerDep, lang: LangDep
 ) -> dict:
     from agent.api.receipts import journal_of
-    from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
-    from agent.journal.sale import sell
 
     currency = ctx.settings.config.shop.currency
-    order = await run_in_threadpool(_order, ctx, order_id)
-    if order.currency != currency:
-        raise ApiError(
-            409, "order_currency", CURRENCY_REASON, currency=order.currency, shop_currency=currency
-        )
-    if order.status not in ("waiting", "fiscalized"):
-        raise ApiError(
-            409,
-            "order_not_waiting",
-            N_("order {id} is {state}: it cannot be fiscalized"),
-            id=order_id,
-            state=order.status,
-        )
     journal = journal_of(ctx)
-    request = SaleRequest(
-        uuid=order_uuid(order),
-        lines=[
-            LineRequest(
-                code=str(line["code"]), quantity=str(line.get("quantity") or "1"), price=int(line["price"])
-            )
-            for line in order.lines
-        ],
-        payments=[PaymentRequest(kind=body.pay)],
-        order_id=order.id,
+    order, doc, replayed = await settle_order(
+        journal,
+        ctx.store,
+        order_id,
+        currency,
+        body.pay,
         cashier=cashier_for(caller, None, ctx.settings.config),
+        limits=lambda request: check_total(request, journal, ctx.settings.config),
     )
-    await check_total(request, journal, ctx.settings.config)
-    doc, replayed = await sell(journal, request)
-    order = await run_in_threadpool(_mark_fiscalized, ctx, order.id, doc)
-    sync = ctx.services.get("sync")
-    if sync is not None:
-        sync.kick()
+    tell_source(ctx)
     return {
         "order": order_view(order, lang, currency),
         "receipt": {"uuid": doc.uuid, "fd": doc.fd, "fiscal_sign": doc.fiscal_sign, "total": doc.total},
         "replayed": replayed,
     }
+
+
+@router.post("/orders/{order_id}/lines/{position}")
+def pick(order_id: int, position: int, body: PickBody, ctx: CtxDep, lang: LangDep) -> dict:
+    """The cashier picks the register's product for a line the marketplace's SKU does not match."""
+    with ctx.store.write() as session:
+        order = pick_product(session, order_id, position, body.code)
+    return {"order": order_view(order, lang, ctx.settings.config.shop.currency)}
 
 
 @router.post("/orders/{order_id}/reject")
@@ -164,7 +146,5 @@ def reject(order_id: int, body: RejectBody, ctx: CtxDep, lang: LangDep) -> dict:
             order.status, order.reason = "rejected", body.reason or order.reason
             order.status_reported, order.updated_at = False, utcnow()
             session.add(order)
-    sync = ctx.services.get("sync")
-    if sync is not None:
-        sync.kick()
+    tell_source(ctx)
     return {"order": order_view(order, lang, ctx.settings.config.shop.currency)}

@@ -45,15 +45,28 @@ def orders(ctx: click.Context, as_json: bool) -> None:
         if order.get("reason"):
             line += f"  ({order['reason']})"
         click.echo(line)
+        for position in order.get("unmatched") or []:
+            item = order["lines"][position - 1]
+            click.echo(
+                "       "
+                + _(
+                    "line {position}: {name} (SKU {sku}) matches no product: kassa orders match {id} {position} CODE"  # noqa: E501
+                ).format(position=position, name=item.get("name"), sku=item.get("sku") or "-", id=order["id"])
+            )
 
 
 @orders.command("fiscalize", help=_("Fiscalize one order (never twice)."))
 @click.argument("order_id", type=int)
-@click.option("--pay", type=click.Choice(["card", "cash"]), default="card", show_default=True)
-def fiscalize(order_id: int, pay: str) -> None:
+@click.option(
+    "--pay",
+    type=click.Choice(["card", "cash"]),
+    default=None,
+    help=_("Payment kind (default: the marketplace account's, else card)."),
+)
+def fiscalize(order_id: int, pay: str | None) -> None:
     try:
         with _client() as client:
-            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json={"pay": pay})
+            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json={"pay": pay} if pay else {})
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     receipt = answer["receipt"]
@@ -79,3 +92,18 @@ def reject(order_id: int, reason: str | None) -> None:
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     click.echo(_("Order {id} rejected.").format(id=order_id))
+
+
+@orders.command("match", help=_("Pick the register's product for an order line that matches none."))
+@click.argument("order_id", type=int)
+@click.argument("position", type=int)
+@click.argument("code")
+def match(order_id: int, position: int, code: str) -> None:
+    try:
+        with _client() as client:
+            client.post(f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
+    click.echo(
+        _("Order {id}, line {position}: product {code}.").format(id=order_id, position=position, code=code)
+    )

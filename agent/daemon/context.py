@@ -27,6 +27,7 @@ COMPONENTS: list[str] = [
     "agent.journal.component:JournalComponent",
     "agent.pairing.component:PairingComponent",
     "agent.sync.component:SyncComponent",
+    "agent.marketplace.component:MarketplaceComponent",
 ]
 
 

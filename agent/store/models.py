@@ -231,23 +231,51 @@ class SyncStatus(SQLModel, table=True):
     items_moved: int = 0
 
 
-class MarketplaceOrder(SQLModel, table=True):
-    """An order relayed by the back office or fetched from a marketplace, waiting to be fiscalized."""
+class MarketplaceAccount(SQLModel, table=True):
+    """A connected marketplace seller account. Its tokens live in a 0600 file beside the store."""
 
-    __tablename__ = "marketplace_order"
-    __table_args__ = (UniqueConstraint("source", "remote_id"),)
+    __tablename__ = "marketplace_account"
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(description="backoffice | allegro:<account id>")
+    marketplace: str = Field(description="allegro, ...")
+    name: str
+    seller: str | None = Field(default=None, index=True, description="the seller's id on the marketplace")
+    active: bool = Field(default=True, description="imports run and outcomes are reported")
+    interval: int | None = Field(default=300, description="seconds between imports; None: never")
+    auto_fiscalize: bool = Field(default=False, description="fiscalize paid orders as they arrive")
+    payment_kind: str = Field(default="card", description="the payment kind used to settle its orders")
+    state: str = Field(default="connected", description="connected | reconnect")
+    reason: str | None = Field(default=None, description="why it must be connected again")
+    token_expires_at: datetime | None = _when(default=None)
+    connected_at: datetime = _when(default_factory=utcnow)
+    last_import_at: datetime | None = _when(default=None)
+    last_error: str | None = None
+    next_import_at: datetime | None = _when(default=None)
+
+
+class MarketplaceOrder(SQLModel, table=True):
+    """An order relayed by the back office or fetched from a marketplace, waiting to be fiscalized.
+
+    One row per (source, account, remote id): a repeated import updates it, never adds a second.
+    """
+
+    __tablename__ = "marketplace_order"
+    __table_args__ = (UniqueConstraint("source", "account", "remote_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(description="backoffice | allegro | ...")
+    account: int = Field(default=0, description="the marketplace account's id; 0 for the back-office relay")
     remote_id: str
-    marketplace: str = Field(default="", description="allegro, ... as the back office names it")
-    status: str = Field(index=True, description="waiting | fiscalized | rejected | unsupported")
+    marketplace: str = Field(default="", description="allegro, ... as the source names it")
+    status: str = Field(index=True, description="waiting | fiscalized | rejected | unsupported | cancelled")
     currency: str
     total: int = Field(description="kopecks (minor units of the order's currency)")
+    paid: bool = Field(default=False, description="the buyer has paid the marketplace in full")
     buyer: dict = _json(default_factory=dict)
     lines: list = _json(default_factory=list)
     reason: str | None = Field(default=None, description="why it cannot be fiscalized, for the cashier")
     receipt_uuid: str | None = None
+    revision: str | None = Field(default=None, description="the source's version of the order")
     status_reported: bool = Field(default=False, description="the source has been told the outcome")
     received_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)

@@ -58,6 +58,10 @@ class SyncEngine:
         self.streams[stream.name] = stream
         self._locks[stream.name] = threading.Lock()
 
+    def remove_stream(self, name: str) -> None:
+        """Forget a per-account stream (its account was removed); a run in progress ends on its own."""
+        self.streams.pop(name, None)
+
     def stream(self, name: str) -> Stream:
         try:
             return self.streams[name]

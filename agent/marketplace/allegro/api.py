@@ -1,0 +1,174 @@
+"""Allegro's REST API for one account: every call with the public media type, a bearer token and a
+whole-request deadline; 429 and 5xx are retried with backoff (Retry-After honoured), then given up.
+
+A call's connect and each read are bounded by the time left before its deadline, and the body is
+read in chunks with the deadline checked between them, so a server that trickles bytes cannot hold
+an import for longer than the deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from agent import __version__
+from agent.backoffice.client import check_url
+from agent.marketplace import errors
+from agent.marketplace.allegro.auth import AccountAuth
+from agent.marketplace.connector import clean
+
+MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
+MAX_BODY = 8 * 1024 * 1024
+RETRIES = 3
+MAX_WAIT = 30.0  # seconds: the longest Retry-After honoured within one import
+
+
+class AllegroApi:
+    def __init__(
+        self,
+        api_url: str,
+        auth: AccountAuth,
+        *,
+        deadline: float = 20.0,
+        retries: int = RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+        stop: Callable[[], bool] = lambda: False,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.url = check_url(api_url)
+        self.auth = auth
+        self.deadline = deadline
+        self.retries = retries
+        self.sleep = sleep
+        self.stop = stop
+        self.calls = 0  # requests sent, retries included
+        self._http = httpx.Client(
+            base_url=self.url,
+            transport=transport,
+            headers={"User-Agent": f"kassa/{__version__}", "Accept": MEDIA_TYPE},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AllegroApi:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- transport -------------------------------------------------------------------------------
+    def _once(self, method: str, path: str, token: str, **kwargs) -> tuple[int, bytes, httpx.Headers]:
+        started = time.monotonic()
+        end = started + self.deadline
+        headers = {"Authorization": f"Bearer {token}"}
+        if "json" in kwargs:
+            headers["Content-Type"] = MEDIA_TYPE
+        request = self._http.build_request(method, path, headers=headers, timeout=self.deadline, **kwargs)
+        self.calls += 1
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        raise errors.Refused(
+                            marketplace="Allegro", http=response.status_code, detail="answer too large"
+                        )
+                    if time.monotonic() > end:
+                        raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline))
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline)) from None
+        except httpx.HTTPError as exc:
+            raise errors.Unreachable(marketplace="Allegro", url=self.url, detail=type(exc).__name__) from None
+        if time.monotonic() > end:
+            raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline))
+        return response.status_code, bytes(body), response.headers
+
+    def request(self, method: str, path: str, **kwargs) -> tuple[int, Any]:
+        """(status, parsed JSON or None). 401 refreshes the token once; 429/5xx back off and retry."""
+        refreshed = False
+        attempt = 0
+        while True:
+            if self.stop():
+                raise errors.MarketplaceError(detail="stopping")
+            status, body, headers = self._once(method, path, self.auth.token(force=False), **kwargs)
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.auth.token(force=True)
+                continue
+            if status == 429 or status >= 500:
+                attempt += 1
+                if attempt > self.retries:
+                    raise errors.Busy(marketplace="Allegro", http=status)
+                self.sleep(min(MAX_WAIT, _retry_after(headers, attempt)))
+                continue
+            return status, _json(body)
+
+    def get(self, path: str, params: dict | None = None) -> Any | None:
+        """The JSON answer, or None on 404 (a merged purchase, a removed order)."""
+        status, data = self.request("GET", path, params=params or {})
+        if status == 404:
+            return None
+        if status >= 400:
+            raise errors.Refused(marketplace="Allegro", http=status, detail=_error_text(data))
+        if not isinstance(data, dict):
+            raise errors.Refused(marketplace="Allegro", http=status, detail="not a JSON object")
+        return data
+
+    def put(self, path: str, body: dict, params: dict | None = None) -> int:
+        status, data = self.request("PUT", path, json=body, params=params or {})
+        if status >= 400 and status != 404:
+            raise errors.Refused(marketplace="Allegro", http=status, detail=_error_text(data))
+        return status
+
+
+def _retry_after(headers: httpx.Headers, attempt: int) -> float:
+    try:
+        return max(0.0, float(headers.get("Retry-After", "")))
+    except ValueError:
+        return float(2**attempt)
+
+
+def _json(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _error_text(data: Any) -> str:
+    """Allegro's ``{"errors": [{"code", "message", "userMessage"}]}`` as one plain line."""
+    if isinstance(data, dict):
+        items = data.get("errors")
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            first = items[0]
+            return clean(first.get("userMessage") or first.get("message") or first.get("code"), 200)
+        if data.get("error"):
+            return clean(data.get("error_description") or data.get("error"), 200)
+    return ""
+
+
+class StaticToken:
+    """A token source for one call with a token just received (before an account exists)."""
+
+    def __init__(self, access_token: str):
+        self._token = access_token
+
+    def token(self, *, force: bool = False) -> str:
+        return self._token
+
+
+def whoami(api: AllegroApi) -> tuple[str, str]:
+    """(seller id, login) of the token's account: ``GET /me``."""
+    data = api.get("/me") or {}
+    return clean(data.get("id"), 64), clean(data.get("login"), 64)

@@ -1,0 +1,233 @@
+"""Storing what connectors bring, one row per (source, account, external id), and reporting outcomes.
+
+An order arrives ``waiting`` (or ``unsupported`` when it is in another currency than the register's,
+or could not be read: shown with the reason, never fiscalized). Lines keep the marketplace's SKU and
+the register's product ``code``, set only when a product with exactly that code exists (or when the
+cashier picks one): a line is never matched by guessing. Once the cashier fiscalizes or rejects an
+order, the outcome goes back to its source on the next run until the source has taken it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.marketplace.connector import Connector, IncomingOrder
+from agent.store import Store
+from agent.store.models import FiscalDocument, MarketplaceOrder, Product, SyncCursor
+from agent.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+CURRENCY_REASON = N_(
+    "the order is in {currency} but the register sells in {shop_currency}: it cannot be fiscalized here"
+)
+CANCELLED_REASON = N_("cancelled on the marketplace")
+MERGED_REASON = N_("the marketplace merged this purchase into another order")
+UNREADABLE_REASON = N_("the marketplace sent an order the register cannot read")
+LOCAL_FINAL = {"fiscalized", "rejected"}
+ORDER_NAMESPACE = uuidlib.UUID("6f1c2a52-3d0e-4c55-9a51-6b8f4f3f0a11")
+
+
+@dataclass
+class ImportRun:
+    stored: int = 0
+    gone: int = 0
+    reported: int = 0
+
+    @property
+    def moved(self) -> int:
+        return self.stored + self.gone + self.reported
+
+
+def cursor_key(source: str, account: int) -> str:
+    """The ``sync_cursor`` row of a source: the relay keeps the orders stream's own row."""
+    return "orders" if source == "backoffice" else f"{source}:{account}"
+
+
+def matched_code(session: Session, sku: str | None) -> str | None:
+    if not sku:
+        return None
+    found = session.exec(
+        select(Product.code).where(Product.code == sku, Product.pending_delete.is_(False))
+    ).first()
+    return found
+
+
+def find(session: Session, source: str, account: int, remote_id: str) -> MarketplaceOrder | None:
+    return session.exec(
+        select(MarketplaceOrder).where(
+            MarketplaceOrder.source == source,
+            MarketplaceOrder.account == account,
+            MarketplaceOrder.remote_id == remote_id,
+        )
+    ).first()
+
+
+def store_order(
+    session: Session, source: str, account: int, incoming: IncomingOrder, shop_currency: str, now: datetime
+) -> MarketplaceOrder | None:
+    """Insert or update one order; orders not yet ready on the marketplace are not stored."""
+    order = find(session, source, account, incoming.remote_id)
+    if order is None and incoming.state == "pending":
+        return None
+    if order is None:
+        order = MarketplaceOrder(
+            source=source,
+            account=account,
+            remote_id=incoming.remote_id,
+            status="waiting",
+            currency="",
+            total=0,
+        )
+    if order.status in LOCAL_FINAL:  # settled here: the register's receipt is the truth now
+        order.updated_at = now
+        session.add(order)
+        return order
+    if incoming.state == "unreadable":
+        order.status, order.reason = "unsupported", UNREADABLE_REASON
+        order.updated_at = now
+        session.add(order)
+        return order
+    order.marketplace = incoming.marketplace or order.marketplace
+    order.currency = incoming.currency or shop_currency
+    order.total = incoming.total
+    order.paid = incoming.paid
+    order.buyer = dict(incoming.buyer)
+    order.revision = incoming.revision
+    picked = {line.get("sku"): line.get("code") for line in order.lines or [] if line.get("picked")}
+    lines = []
+    for line in incoming.lines:
+        item = line.as_json()
+        if line.sku in picked:
+            item.update(code=picked[line.sku], picked=True)
+        else:
+            item["code"] = matched_code(session, line.sku)
+        lines.append(item)
+    order.lines = lines
+    order.updated_at = now
+    if incoming.state == "cancelled":
+        order.status, order.reason = "cancelled", CANCELLED_REASON
+    elif incoming.state in LOCAL_FINAL:  # decided at the source (the back office): nothing to report
+        order.status, order.status_reported = incoming.state, True
+    elif order.currency != shop_currency:
+        order.status = "unsupported"
+        order.reason = CURRENCY_REASON.format(currency=order.currency, shop_currency=shop_currency)
+    elif incoming.state == "ready":
+        order.status, order.reason = "waiting", None
+    session.add(order)
+    return order
+
+
+def mark_gone(session: Session, source: str, account: int, remote_id: str, now: datetime) -> bool:
+    order = find(session, source, account, remote_id)
+    if order is None or order.status in LOCAL_FINAL:
+        return False
+    order.status, order.reason, order.updated_at = "cancelled", MERGED_REASON, now
+    session.add(order)
+    return True
+
+
+def order_uuid(order: MarketplaceOrder) -> str:
+    """The uuid of the sale that settles the order: the same for every attempt, from any path."""
+    key = f"{order.source}:{order.remote_id}"
+    if order.account:
+        key = f"{order.source}:{order.account}:{order.remote_id}"
+    return str(uuidlib.uuid5(ORDER_NAMESPACE, key))
+
+
+def mark_fiscalized(session: Session, order: MarketplaceOrder, receipt_uuid: str) -> MarketplaceOrder:
+    if order.status != "fiscalized":
+        order.status, order.receipt_uuid, order.reason = "fiscalized", receipt_uuid, None
+        order.status_reported, order.updated_at = False, utcnow()
+        session.add(order)
+    return order
+
+
+def reconcile(session: Session, source: str, account: int) -> int:
+    """Orders whose receipt is fiscalized but which still wait (a crash between the two writes):
+    mark them; the order's uuid finds its receipt."""
+    waiting = session.exec(
+        select(MarketplaceOrder).where(
+            MarketplaceOrder.source == source,
+            MarketplaceOrder.account == account,
+            MarketplaceOrder.status.not_in(LOCAL_FINAL),
+        )
+    ).all()
+    fixed = 0
+    for order in waiting:
+        uuid = order_uuid(order)
+        status = session.exec(select(FiscalDocument.status).where(FiscalDocument.uuid == uuid)).first()
+        if status == "fiscalized":
+            mark_fiscalized(session, order, uuid)
+            fixed += 1
+    return fixed
+
+
+def unmatched(order: MarketplaceOrder) -> list[int]:
+    """Positions (1-based) of lines with no product of the register: the cashier must pick one."""
+    return [index for index, line in enumerate(order.lines or [], start=1) if not line.get("code")]
+
+
+def _unreported(source: str, account: int):
+    return select(MarketplaceOrder).where(
+        MarketplaceOrder.source == source,
+        MarketplaceOrder.account == account,
+        MarketplaceOrder.status.in_(LOCAL_FINAL),
+        MarketplaceOrder.status_reported.is_(False),
+    )
+
+
+def unreported(session: Session, source: str, account: int) -> bool:
+    return session.exec(_unreported(source, account).limit(1)).first() is not None
+
+
+def report_outcomes(store: Store, connector: Connector, clock: Callable[[], datetime]) -> int:
+    with store.read() as session:
+        todo = session.exec(_unreported(connector.source, connector.account)).all()
+    for order in todo:
+        connector.report(order.remote_id, order.status, order.receipt_uuid, order.reason, order.revision)
+        with store.write() as session:
+            row = session.get(MarketplaceOrder, order.id)
+            row.status_reported, row.updated_at = True, clock()
+            session.add(row)
+    return len(todo)
+
+
+def run_import(
+    store: Store,
+    connector: Connector,
+    clock: Callable[[], datetime],
+    shop_currency: str,
+    *,
+    on_batch: Callable[[int], None] = lambda count: None,
+) -> ImportRun:
+    """Report outcomes, then store each batch together with the cursor that follows it."""
+    run = ImportRun()
+    with store.write() as session:
+        reconcile(session, connector.source, connector.account)
+    run.reported = report_outcomes(store, connector, clock)
+    on_batch(run.reported)
+    key = cursor_key(connector.source, connector.account)
+    with store.read() as session:
+        row = session.get(SyncCursor, key)
+        cursor = row.cursor if row else None
+    for batch in connector.pull(cursor):
+        now = clock()
+        with store.write() as session:
+            for incoming in batch.orders:
+                if store_order(session, connector.source, connector.account, incoming, shop_currency, now):
+                    run.stored += 1
+            for remote_id in batch.gone:
+                run.gone += mark_gone(session, connector.source, connector.account, remote_id, now)
+            row = session.get(SyncCursor, key) or SyncCursor(stream=key)
+            row.cursor, row.updated_at = batch.cursor, now
+            session.add(row)
+        on_batch(len(batch.orders) + len(batch.gone))
+    return run

@@ -1,0 +1,148 @@
+"""Settling an order: a sale through the journal, like any other, and never twice.
+
+The sale's uuid is derived from (source, account, external id), so a double tap, a retry after a
+lost answer, the automatic settling of paid orders and a restart after a crash all reach the same
+journal row: the journal fiscalizes it once and replays the first result after that. An order whose
+receipt is fiscalized but whose row was not yet marked (a crash in between) is marked by
+``reconcile``, which every import runs first; its outcome then goes back to the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlmodel import Session, select
+
+from agent.i18n import N_
+from agent.marketplace.orders import CURRENCY_REASON, mark_fiscalized, order_uuid, unmatched
+from agent.store.models import MarketplaceAccount, MarketplaceOrder
+from agent.store.types import utcnow
+from common.errors import KassaError
+
+
+class OrderRefused(KassaError):
+    """Why an order cannot be fiscalized now: an HTTP status, a stable code, a msgid and its params."""
+
+    def __init__(
+        self, status: int, code: str, msgid: str, params: dict[str, Any] | None = None, details=None
+    ):
+        self.code = code
+        super().__init__(msgid, status=status, details=details, **(params or {}))
+
+
+def buyer_contact(order: MarketplaceOrder) -> str | None:
+    """Tag 1008: the buyer's e-mail, else the phone."""
+    buyer = order.buyer or {}
+    for key in ("email", "phone"):
+        value = buyer.get(key)
+        if isinstance(value, str) and 3 <= len(value.strip()) <= 64:
+            return value.strip()
+    return None
+
+
+def payment_kind(session: Session, order: MarketplaceOrder, asked: str | None) -> str:
+    if asked:
+        return asked
+    if order.account:
+        account = session.get(MarketplaceAccount, order.account)
+        if account is not None:
+            return account.payment_kind
+    return "card"
+
+
+def check_order(order: MarketplaceOrder, shop_currency: str) -> None:
+    if order.currency != shop_currency:
+        raise OrderRefused(409, "order_currency", CURRENCY_REASON,
+                           {"currency": order.currency, "shop_currency": shop_currency})  # fmt: skip
+    if order.status not in ("waiting", "fiscalized"):
+        raise OrderRefused(409, "order_not_waiting", N_("order {id} is {state}: it cannot be fiscalized"),
+                           {"id": order.id, "state": order.status})  # fmt: skip
+    missing = unmatched(order)
+    if missing and order.status == "waiting":
+        raise OrderRefused(
+            409,
+            "order_unmatched",
+            N_("order {id}: lines {lines} match no product of the register: pick a product for each"),
+            {"id": order.id, "lines": ", ".join(str(n) for n in missing)},
+            details={"lines": missing},
+        )
+
+
+async def fiscalize(
+    journal,
+    store,
+    order_id: int,
+    shop_currency: str,
+    pay: str | None = None,
+    *,
+    cashier=None,  # agent.journal.requests.CashierRef: who signs the receipt (tags 1021/1203)
+    limits: Callable[[Any], Awaitable[None]] | None = None,  # the caller's limits on the sale, if any
+):
+    """Fiscalize one order: (order, receipt, replayed). Raises OrderRefused or JournalError."""
+    from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
+    from agent.journal.sale import sell
+
+    def load():
+        with store.read() as session:
+            order = session.get(MarketplaceOrder, order_id)
+            if order is None:
+                raise OrderRefused(404, "order_not_found", N_("no order {id}"), {"id": order_id})
+            return order, payment_kind(session, order, pay)
+
+    order, kind = await _run(load)
+    check_order(order, shop_currency)
+    request = SaleRequest(
+        uuid=order_uuid(order),
+        lines=[
+            LineRequest(
+                code=str(line["code"]), quantity=str(line.get("quantity") or "1"), price=int(line["price"])
+            )
+            for line in order.lines
+        ],
+        payments=[PaymentRequest(kind=kind)],
+        buyer_contact=buyer_contact(order),
+        order_id=order.id,
+        cashier=cashier,
+    )
+    if limits is not None:
+        await limits(request)
+    doc, replayed = await sell(journal, request)
+
+    def mark():
+        with store.write() as session:
+            row = session.get(MarketplaceOrder, order_id)
+            if doc.status == "fiscalized":
+                mark_fiscalized(session, row, doc.uuid)
+            return row
+
+    order = await _run(mark)
+    return order, doc, replayed
+
+
+async def _run(work):
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(work)
+
+
+def pick_product(session: Session, order_id: int, position: int, code: str) -> MarketplaceOrder:
+    """The cashier's choice of a product for one line (by the product's code)."""
+    from agent.store.models import Product
+
+    order = session.get(MarketplaceOrder, order_id)
+    if order is None:
+        raise OrderRefused(404, "order_not_found", N_("no order {id}"), {"id": order_id})
+    if order.status != "waiting":
+        raise OrderRefused(409, "order_not_waiting", N_("order {id} is {state}: it cannot be fiscalized"),
+                           {"id": order.id, "state": order.status})  # fmt: skip
+    lines = [dict(line) for line in order.lines or []]
+    if not 1 <= position <= len(lines):
+        raise OrderRefused(404, "order_line_not_found", N_("order {id} has no line {position}"),
+                           {"id": order_id, "position": position})  # fmt: skip
+    if session.exec(select(Product.id).where(Product.code == code)).first() is None:
+        raise OrderRefused(404, "product_not_found", N_("no product with code {code}"), {"code": code})
+    lines[position - 1].update(code=code, picked=True)
+    order.lines, order.updated_at = lines, utcnow()
+    session.add(order)
+    return order

@@ -1,0 +1,137 @@
+"""Importing Allegro orders: events with a stored cursor, the sweep, merged purchases, backoff, accounts."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from agent.store.models import MarketplaceOrder, SyncCursor
+
+
+def orders(reg, account=None) -> dict[str, MarketplaceOrder]:
+    with reg.store.read() as session:
+        query = select(MarketplaceOrder)
+        if account is not None:
+            query = query.where(MarketplaceOrder.account == account)
+        return {order.remote_id: order for order in session.exec(query).all()}
+
+
+def cursor(reg, account) -> str | None:
+    with reg.store.read() as session:
+        row = session.get(SyncCursor, f"allegro:{account}")
+        return row.cursor if row else None
+
+
+def processed_elsewhere(fake, form_id, login="demo-seller"):
+    """The seller moved it past NEW on Allegro: the sweep no longer lists it, only events name it."""
+    fake.orders[login][form_id]["fulfillment"]["status"] = "PROCESSING"
+
+
+def test_an_order_arrives_mapped_and_matched(reg, fake):
+    reg.add_products("SKU-1")
+    account = reg.connect()
+    form_id = fake.add_order(lines=[("SKU-1", "Kubek", 2, "12.50"), ("NOPE", "Talerz", 1, "5.00")])
+    result = reg.service.run_account(account)
+    assert result["ok"], result
+    order = orders(reg)[form_id]
+    assert order.status == "waiting" and order.currency == "PLN" and order.total == 3000 and order.paid
+    assert order.buyer["email"] == "buyer@allegromail.pl"
+    assert [line["code"] for line in order.lines] == ["SKU-1", None]  # never guessed
+    assert [line["price"] for line in order.lines] == [1250, 500]
+
+
+def test_event_pages_advance_the_cursor_only_after_their_orders(reg, fake):
+    account = reg.connect()
+    ids = [fake.add_order() for _ in range(40)]  # 120 events: a page of 100, then 20
+    for form_id in ids:
+        processed_elsewhere(fake, form_id)
+    fake.add_fault("/order/checkout-forms/", 503, times=100)  # the second page's orders cannot be read
+    first = reg.service.run_account(account)
+    assert not first["ok"] and first["error_code"] == "marketplace_busy"
+    assert cursor(reg, account) is None  # the first page named orders that are not stored yet
+    fake.faults.clear()
+    second = reg.service.run_account(account)
+    assert second["ok"], second
+    assert set(orders(reg)) == set(ids)
+    assert cursor(reg, account) == fake.events["demo-seller"][-1]["id"]
+    events_calls = [call for call in fake.api_calls() if call[2].startswith("/order/events")]
+    assert any("from=100" in call[2] for call in events_calls)
+
+
+def test_an_order_with_no_event_is_found_by_the_sweep(reg, fake):
+    account = reg.connect()
+    assert reg.service.run_account(account)["ok"]
+    quiet = fake.add_order(events=())
+    assert reg.service.run_account(account)["ok"]
+    assert orders(reg)[quiet].status == "waiting"
+
+
+def test_a_merged_purchase_answers_404_and_is_withdrawn(reg, fake):
+    account = reg.connect()
+    form_id = fake.add_order()
+    assert reg.service.run_account(account)["ok"]
+    assert orders(reg)[form_id].status == "waiting"
+    fake.merge(form_id)
+    fake._event("demo-seller", "BUYER_MODIFIED", form_id)
+    never_seen = fake.add_order()
+    processed_elsewhere(fake, never_seen)
+    fake.merge(never_seen)
+    result = reg.service.run_account(account)
+    assert result["ok"], result
+    gone = orders(reg)[form_id]
+    assert gone.status == "cancelled" and "merged" in gone.reason
+    assert never_seen not in orders(reg)
+    assert cursor(reg, account) == fake.events["demo-seller"][-1]["id"]
+
+
+def test_429_is_backed_off_as_allegro_asks(reg, fake):
+    account = reg.connect()
+    form_id = fake.add_order()
+    fake.add_fault("/order/events", 429, times=2, retry_after=2)
+    result = reg.service.run_account(account)
+    assert result["ok"], result
+    assert reg.sleeps.count(2.0) == 2
+    assert form_id in orders(reg)
+
+
+def test_a_failing_marketplace_is_retried_later_not_in_a_loop(reg, fake):
+    account = reg.connect()
+    fake.add_fault("/order/", 500, times=100)
+    before = len(fake.api_calls())
+    result = reg.service.run_account(account)
+    assert not result["ok"] and result["error_code"] == "marketplace_busy"
+    assert len(fake.api_calls()) - before == 4  # the call and three retries, then the import gives up
+    listed = reg.service.list_accounts()[0]
+    assert "500" in listed["last_error"]
+
+
+def test_two_accounts_keep_their_orders_apart(reg, fake):
+    first = reg.connect("sklep-a")
+    second = reg.connect("sklep-b")
+    assert first != second
+    a = fake.add_order("sklep-a")
+    b = fake.add_order("sklep-b")
+    assert reg.service.run_account(first)["ok"] and reg.service.run_account(second)["ok"]
+    assert set(orders(reg, first)) == {a} and set(orders(reg, second)) == {b}
+    names = {item["name"] for item in reg.service.list_accounts()}
+    assert names == {"sklep-a", "sklep-b"}
+    again = reg.connect("sklep-a")  # connecting the same seller again keeps the account
+    assert again == first
+
+
+def test_an_order_in_another_currency_is_shown_with_the_reason(tmp_path, fake):
+    from tests.marketplace.conftest import Register
+
+    rub = Register(tmp_path, fake, currency="RUB")
+    try:
+        account = rub.connect()
+        form_id = fake.add_order()
+        assert rub.service.run_account(account)["ok"]
+        order = orders(rub)[form_id]
+        assert (
+            order.status == "unsupported"
+            and order.currency == "PLN"
+            and "PLN" in order.reason
+            and "RUB" in order.reason
+        )
+    finally:
+        rub.close()
