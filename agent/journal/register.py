@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from agent.i18n import N_
 from agent.journal.cart import PricedLine
 from agent.journal.crash import crash_point
+from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, register_amounts
 from drivers.fiscal_register import (
     Cashier,
@@ -44,6 +46,30 @@ def with_positions(lines: list[PricedLine], tolerance: int) -> list[PricedLine]:
     """Each line with the FN positions it is sent as, decided once so the journal records what
     the register gets."""
     return [replace(line, fn_positions=tuple(positions_of(receipt_item(line), tolerance))) for line in lines]
+
+
+def fit_cashier(device: FiscalRegister, cashier: Cashier | None) -> Cashier | None:
+    """The cashier as the FN will store tag 1021 (run in the port's thread; no I/O)."""
+    return replace(cashier, name=device.fit_text(TAG_CASHIER, cashier.name)) if cashier else None
+
+
+def plan_receipt(
+    device: FiscalRegister,
+    lines: list[PricedLine],
+    cashier: Cashier | None,
+    buyer_contact: str | None,
+    tolerance: int,
+) -> tuple[list[PricedLine], Cashier | None, str | None]:
+    """Everything as the FN will store it, decided before the journal writes the row: names and
+    tags made safe for the register's code pages and fields, each line's FN positions."""
+    lines = [replace(line, name=device.fit_text("item_name", line.name)) for line in lines]
+    for index, line in enumerate(lines):
+        if not line.name:  # tag 1030 is mandatory: an FN position has a name
+            raise InvalidReceipt(
+                f"lines[{index}].name", N_("{field}: the name has nothing the register can print")
+            )
+    contact = device.fit_text(TAG_BUYER_CONTACT, buyer_contact) if buyer_contact else None
+    return with_positions(lines, tolerance), fit_cashier(device, cashier), contact
 
 
 def cashier_tags(cashier: Cashier | None) -> list[tuple[int, str]]:

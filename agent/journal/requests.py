@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid as uuidlib
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -44,6 +45,32 @@ def _canonical_uuid(value: Any) -> Any:
 
 
 Uuid = Annotated[str, BeforeValidator(_canonical_uuid)]
+
+PHONE_SEPARATORS = re.compile(r"[\s()\-]")
+PHONE = re.compile(r"\+?\d{10,15}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+
+
+def _buyer_contact(value: Any) -> Any:
+    """Tag 1008 is the buyer's phone or e-mail and nothing else; a phone is kept as +digits
+    (a Russian 8XXXXXXXXXX or 10-digit number as +7...)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if EMAIL.fullmatch(text) and len(text) <= 64:
+        return text
+    digits = PHONE_SEPARATORS.sub("", text)
+    if PHONE.fullmatch(digits):
+        digits = digits.lstrip("+")
+        if len(digits) == 11 and digits[0] == "8":
+            digits = "7" + digits[1:]
+        elif len(digits) == 10:
+            digits = "7" + digits
+        return "+" + digits
+    raise ValueError("expected the buyer's phone (+79990000000) or e-mail (name@example.ru)")
+
+
+BuyerContact = Annotated[str, BeforeValidator(_buyer_contact)]
 
 
 class _Body(BaseModel):
@@ -98,7 +125,7 @@ class SaleRequest(_Body):
     discount: Kopecks = 0
     discount_percent: Percent | None = None
     payments: list[PaymentRequest] = Field(default_factory=list, max_length=10)
-    buyer_contact: str | None = Field(None, min_length=3, max_length=64, description="tag 1008")
+    buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
     cashier: CashierRef | None = None
     order_id: int | None = None
 
@@ -112,7 +139,7 @@ class ReturnRequest(_Body):
     uuid: Uuid
     lines: list[ReturnLineRequest] | None = Field(None, description="leave out: return the whole receipt")
     payments: list[PaymentRequest] | None = Field(None, description="leave out: as the sale was paid")
-    buyer_contact: str | None = Field(None, min_length=3, max_length=64)
+    buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
     cashier: CashierRef | None = None
 
 

@@ -18,7 +18,7 @@ from agent.journal.codes import FiscalCodes
 from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, Tender, settle
 from agent.journal.records import Operation
-from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, print_receipt, with_positions
+from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, plan_receipt, print_receipt
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
@@ -128,13 +128,15 @@ async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
 async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> FiscalDocument:
     """A sale or a return on the register, inside ``Journal.once``: the shift checked (and opened if
     closed), then the journal's pending → register → fiscalized steps."""
+    tolerance = journal.codes().sum_tolerance
+    planned = await journal.device(plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance)
+    op.lines, op.cashier, op.buyer_contact = planned
     status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
     tags = receipt_tags(op.cashier, op.buyer_contact)
-    op.lines = with_positions(op.lines, journal.codes().sum_tolerance)
     args = (kind, op.lines, op.payments, op.total, tags, journal.tax_system())
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 

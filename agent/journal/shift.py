@@ -17,6 +17,7 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import JournalError
 from agent.journal.journal import new_uuid
 from agent.journal.records import FISCALIZED, Operation
+from agent.journal.register import fit_cashier
 from agent.journal.requests import CashRequest, ShiftRequest, request_hash
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Cashier, FiscalRegister
@@ -52,6 +53,8 @@ async def open_shift_now(journal, cashier: Cashier | None) -> Any:
 
 async def _operation(journal, kind: str, request, cashier_ref) -> tuple[Operation, Cashier | None]:
     cashier = await journal.read(lambda s: resolve_cashier(s, cashier_ref))
+    if cashier is not None:
+        cashier = await journal.device(fit_cashier, cashier)  # as the FN will store tag 1021
     op = Operation(
         uuid=request.uuid or new_uuid(),
         type=kind,

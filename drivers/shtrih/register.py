@@ -35,6 +35,7 @@ from drivers.fiscal_register import (
     rounded,
 )
 from drivers.profile import Profile
+from drivers.register_text import TextField, safe_text
 from drivers.shtrih import values as v
 from drivers.shtrih.errors import (
     AnswerLost,
@@ -105,6 +106,18 @@ PAYMENT_SLOTS = 16
 TAX_SLOTS = 6
 LINE_WIDTH = 40
 NAME_LIMIT = 128
+# the text fields: command text in CP1251, TLV in CP866 (FFD 1.2 sizes of the tags kassa sends)
+TAG_TEXT_SIZE = 64
+TEXT_FIELDS: dict[str | int, TextField] = {
+    "item_name": TextField(v.TEXT_CODEC, NAME_LIMIT),
+    "classic_item_name": TextField(v.TEXT_CODEC, CLASSIC_TEXT),
+    "line": TextField(v.TEXT_CODEC, LINE_WIDTH),
+    1008: TextField(v.TLV_CODEC, 64),  # buyer's phone or e-mail
+    1021: TextField(v.TLV_CODEC, 64),  # cashier
+    1203: TextField(v.TLV_CODEC, 12),  # cashier's INN
+    1227: TextField(v.TLV_CODEC, 128),  # buyer
+    2000: TextField(v.TLV_CODEC, 128, data=True),  # marking code: its GS separators are data
+}
 REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems
 
 
@@ -375,8 +388,17 @@ class ShtrihRegister:
     def _short_status(self) -> dict:
         return parse_short_status(self._call(0x10, timeout=self.profile.timeouts.status))
 
+    def fit_text(self, field: str | int, value: str) -> str:
+        """``value`` exactly as this register will store it in ``field`` ("item_name", "line" or a
+        tag number): command text is CP1251, TLV text CP866 (``drivers.register_text``)."""
+        if field == "item_name":
+            spec = TEXT_FIELDS["item_name" if self.fiscal.operation_v2 else "classic_item_name"]
+        else:
+            spec = TEXT_FIELDS.get(field) or TextField(v.TLV_CODEC, TAG_TEXT_SIZE)
+        return safe_text(value, spec)
+
     def _item_name(self, name: str) -> bytes:
-        return v.text(name)[:NAME_LIMIT]
+        return v.text(self.fit_text("item_name", name))
 
     def _map(self, table: dict[str, int], key: str, what: str) -> int:
         try:
@@ -586,12 +608,12 @@ class ShtrihRegister:
             price=item.price,
             department=1,
             taxes=(group, 0, 0, 0),
-            text=v.text(item.name, CLASSIC_TEXT),
+            text=v.text(self.fit_text("item_name", item.name), CLASSIC_TEXT),
         )
         self._call(CLASSIC_LINE[self._current_kind()], data)
 
     def add_tag(self, tag: int, value: str) -> None:
-        self._call(0xFF0C, v.tlv_text(tag, value))
+        self._call(0xFF0C, v.tlv_text(tag, self.fit_text(tag, value)))
 
     def _payment_sums(self, payments: Payments, slots: int) -> list[int]:
         sums = [0] * slots
@@ -689,7 +711,7 @@ class ShtrihRegister:
 
     def print_text(self, lines: list[str]) -> None:
         for line in lines:
-            self._call(0x17, bytes([0x02]) + v.text(line, LINE_WIDTH))
+            self._call(0x17, bytes([0x02]) + v.text(self.fit_text("line", line), LINE_WIDTH))
 
     def cut(self, partial: bool = True) -> None:
         self._call(0x25, bytes([1 if partial else 0]))

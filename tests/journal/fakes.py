@@ -120,6 +120,12 @@ class FakeRegister:
         self._call("add_item")
         self.open_doc["items"].append(item)
 
+    def tax_systems(self) -> tuple[str, ...]:
+        return ("usn_income",)
+
+    def fit_text(self, field, value: str) -> str:
+        return value
+
     def add_tag(self, tag: int, value: str) -> None:
         self._call("add_tag")
         self.open_doc["tags"].append((tag, value))

@@ -277,3 +277,41 @@ def test_paper_out_mid_sale_fails_cleanly_and_the_uuid_sells_later(world, client
     )
     sold = client.post("/v1/receipts", json={"uuid": uid("paper-1"), "lines": [{"code": "BREAD"}]})
     assert sold["status"] == "fiscalized" and len(kkt.receipts()) == before + 1
+
+
+hostile_names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=200
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=hostile_names)
+def test_the_journal_keeps_exactly_the_name_the_fn_stored(world, client, name):
+    kkt, _daemon = world
+    import uuid
+
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"name": name, "price": 1000, "quantity": "1", "tax": "vat20"}],
+        "buyer_contact": "+7 (999) 000-00-00",
+        "payments": [{"kind": "card"}],
+    }
+    try:
+        receipt = client.post("/v1/receipts", json=body)
+    except DaemonError as exc:  # nothing printable left: refused before the register
+        assert exc.code == "invalid_receipt" and "lines[0].name" in exc.message, exc.message
+        return
+    doc = fn_doc(kkt, receipt["fd"])
+    (item,) = doc["items"]
+    (line,) = receipt["lines"]
+    assert item["name"] == line["name"] == line["fn_positions"][0]["name"]
+    assert doc["tags"]["1008"] == receipt["buyer_contact"] == "+79990000000"
+
+
+def test_a_buyer_contact_is_a_phone_or_an_e_mail(client):
+    import uuid
+
+    body = {"uuid": str(uuid.uuid4()), "lines": [{"code": "BREAD"}], "buyer_contact": "buyer\x1b[2J"}
+    with pytest.raises(DaemonError) as caught:
+        client.post("/v1/receipts", json=body)
+    assert caught.value.status == 422 and "buyer_contact" in caught.value.message
