@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 import click
 
 from agent import __version__
+from agent.cli.output import echo
 from agent.i18n import N_, _
 from common.errors import KassaError
 
@@ -70,7 +71,7 @@ class UserError(click.ClickException):
         return cls(error.render(_), error.exit_code)
 
     def show(self, file=None) -> None:
-        click.echo(f"kassa: {self.format_message()}", err=True)
+        echo(f"kassa: {self.format_message()}", err=True)
 
 
 def _plugins() -> dict[str, object]:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
 from common.money import format_money
@@ -37,17 +37,17 @@ def orders(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if not items:
-        click.echo(_("No orders."))
+        echo(_("No orders."))
         return
     for order in items:
         line = f"{order['id']:>5}  {order['status']:<11} {order['marketplace'] or order['source']:<12} "
         line += f"{_money(order['total'], order['currency']):>14}  {order['remote_id']}"
         if order.get("reason"):
             line += f"  ({order['reason']})"
-        click.echo(line)
+        echo(line)
         for position in order.get("unmatched") or []:
             item = order["lines"][position - 1]
-            click.echo(
+            echo(
                 "       "
                 + _(
                     "line {position}: {name} (SKU {sku}) matches no product: kassa orders match {id} {position} CODE"  # noqa: E501
@@ -71,9 +71,9 @@ def fiscalize(order_id: int, pay: str | None) -> None:
         raise UserError(exc.message, 1) from None
     receipt = answer["receipt"]
     if answer.get("replayed"):
-        click.echo(_("Order {id} was already fiscalized: FD {fd}").format(id=order_id, fd=receipt["fd"]))
+        echo(_("Order {id} was already fiscalized: FD {fd}").format(id=order_id, fd=receipt["fd"]))
     else:
-        click.echo(
+        echo(
             _("Order {id} fiscalized: FD {fd}, fiscal sign {sign}").format(
                 id=order_id, fd=receipt["fd"], sign=receipt["fiscal_sign"]
             )
@@ -91,7 +91,7 @@ def reject(order_id: int, reason: str | None) -> None:
             client.post(f"/v1/orders/{order_id}/reject", json={"reason": reason})
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
-    click.echo(_("Order {id} rejected.").format(id=order_id))
+    echo(_("Order {id} rejected.").format(id=order_id))
 
 
 @orders.command("match", help=_("Pick the register's product for an order line that matches none."))
@@ -104,6 +104,4 @@ def match(order_id: int, position: int, code: str) -> None:
             client.post(f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
-    click.echo(
-        _("Order {id}, line {position}: product {code}.").format(id=order_id, position=position, code=code)
-    )
+    echo(_("Order {id}, line {position}: product {code}.").format(id=order_id, position=position, code=code))

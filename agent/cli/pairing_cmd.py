@@ -25,21 +25,21 @@ from __future__ import annotations
 import click
 
 from agent.backoffice.errors import BackofficeError
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _, ngettext
 
 
 def _print_paired(pairing: dict) -> None:
-    click.echo(_("Connection established"))
-    click.echo(
+    echo(_("Connection established"))
+    echo(
         _("Organization: {name} (INN {inn})").format(
             name=pairing["organization"], inn=pairing["organization_inn"]
         )
     )
     store = pairing["store"] + (f", {pairing['store_address']}" if pairing.get("store_address") else "")
-    click.echo(_("Store: {store}").format(store=store))
-    click.echo(_("Back office: {url}").format(url=pairing["backoffice_url"]))
+    echo(_("Store: {store}").format(store=store))
+    echo(_("Back office: {url}").format(url=pairing["backoffice_url"]))
 
 
 @click.command("pair", help=_("Pair this register with the back office using a sync code."))
@@ -128,7 +128,7 @@ def unpair(yes: bool) -> None:
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     if was_paired:
-        click.echo(_("Unpaired: the back-office credentials are forgotten; unsent documents are kept."))
-        click.echo(_("To pair again: kassa pair CODE (the back office's address is kept)"))
+        echo(_("Unpaired: the back-office credentials are forgotten; unsent documents are kept."))
+        echo(_("To pair again: kassa pair CODE (the back office's address is kept)"))
     else:
-        click.echo(_("This register was not paired."))
+        echo(_("This register was not paired."))

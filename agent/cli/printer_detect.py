@@ -6,7 +6,7 @@ import json
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.i18n import _
 
 
@@ -28,7 +28,7 @@ def detect(ports: tuple[str, ...], bauds: tuple[int, ...], as_json: bool) -> Non
         click.echo(json.dumps([register.as_dict() for register in found], ensure_ascii=False, indent=1))
     else:
         for register in found:
-            click.echo(
+            echo(
                 _("{port} @ {baud}: {model}, serial {serial}, FN {fn}, profile {profile}").format(
                     port=register.port,
                     baud=register.baud,

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from agent.cli import EXIT_CONFIG, UserError
+from agent.cli import EXIT_CONFIG, UserError, echo
 from agent.i18n import _
 from agent.printing import paper
 from agent.printing.test_page import sample_receipt
@@ -85,13 +85,13 @@ def _register_status(port: str, profile: Profile) -> bool:
             register.close()
     except DriverError as error:
         raise UserError.of(error) from None
-    click.echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
+    echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
     if state.shift_open:
-        click.echo(_("Shift {number} is open").format(number=state.shift_number))
+        echo(_("Shift {number} is open").format(number=state.shift_number))
     else:
-        click.echo(_("Shift closed (last: {number})").format(number=state.shift_number))
+        echo(_("Shift closed (last: {number})").format(number=state.shift_number))
     for message in messages(state):
-        click.echo(_(message))
+        echo(_(message))
     return not state.problems()
 
 
@@ -111,9 +111,9 @@ def status(port: str | None, profile_name: str | None) -> None:
         state = printer.status()
     finally:
         printer.close()
-    click.echo(_("Receipt printer {model} at {port}").format(model=profile.model, port=port))
+    echo(_("Receipt printer {model} at {port}").format(model=profile.model, port=port))
     for message in messages(state):
-        click.echo(_(message))
+        echo(_(message))
     if not state.ready:
         sys.exit(EXIT_NOT_READY)
 
@@ -139,15 +139,15 @@ def test(port: str | None, profile_name: str | None) -> None:
         raise UserError.of(error) from None
     finally:
         printer.close()
-    click.echo(
+    echo(
         _("Test receipt sent to {port} ({profile}, {columns} columns)").format(
             port=port, profile=profile.name, columns=profile.media.columns["a"]
         )
     )
     if state.unknown:
-        click.echo(_(headline(state)))
+        echo(_(headline(state)))
     if printer.substituted:
-        click.echo(
+        echo(
             _("Characters the printer cannot print were replaced by {substitute}: {characters}").format(
                 substitute=profile.encoding.substitute, characters=" ".join(sorted(printer.substituted))
             )

@@ -10,7 +10,7 @@ import json
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
 from common.money import format_money
@@ -43,9 +43,9 @@ def products(ctx: click.Context, query: str, as_json: bool) -> None:
         return
     for item in answer["items"]:
         origin = _("local") if item["origin"] == "local" else ""
-        click.echo(f"{item['code']:<16} {format_money(item['price']):>12}  {item['name']}  {origin}".rstrip())
+        echo(f"{item['code']:<16} {format_money(item['price']):>12}  {item['name']}  {origin}".rstrip())
     state = _("on") if answer.get("product_sync") else _("off")
-    click.echo(_("{count} products; product sync {state}").format(count=answer["total"], state=state))
+    echo(_("{count} products; product sync {state}").format(count=answer["total"], state=state))
 
 
 @products.command("add", help=_("Add a product at this register (only while product sync is off)."))
@@ -75,7 +75,7 @@ def add(
             product = client.post("/v1/products", json=body)
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
-    click.echo(
+    echo(
         _("Added {code} «{name}», {price}.").format(
             code=product["code"], name=product["name"], price=format_money(product["price"])
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
 
@@ -46,7 +46,7 @@ def _with_common(command):
 @_with_common
 def x_report(port: str | None, profile: str | None) -> None:
     shift = _post("/v1/reports/x")["shift"]
-    click.echo(_("X report printed for shift {number}").format(number=shift["number"]))
+    echo(_("X report printed for shift {number}").format(number=shift["number"]))
 
 
 @click.command("z-report", help=_("Close the shift with a Z report on the fiscal register."))
@@ -54,6 +54,4 @@ def x_report(port: str | None, profile: str | None) -> None:
 def z_report(port: str | None, profile: str | None) -> None:
     answer = _post("/v1/shift/close")
     document = answer["document"]
-    click.echo(
-        _("Shift {number} closed: Z report FD {fd}").format(number=document["shift"], fd=document["fd"])
-    )
+    echo(_("Shift {number} closed: Z report FD {fd}").format(number=document["shift"], fd=document["fd"]))

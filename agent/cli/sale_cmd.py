@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 import click
 import httpx
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
 from common.money import format_money
@@ -129,7 +129,7 @@ def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
     )
     if receipt.get("change"):
         text += _(", change {change}").format(change=format_money(receipt["change"]))
-    click.echo(text)
+    echo(text)
     if receipt.get("replayed"):
-        click.echo(_("(already fiscalized earlier with this uuid; nothing was printed now)"))
-    click.echo(_("uuid: {uuid}").format(uuid=receipt["uuid"]))
+        echo(_("(already fiscalized earlier with this uuid; nothing was printed now)"))
+    echo(_("uuid: {uuid}").format(uuid=receipt["uuid"]))

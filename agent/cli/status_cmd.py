@@ -307,7 +307,7 @@ def render(status: dict[str, Any]) -> str:
     help=_("test the connections now and list what needs attention; exit 1 if anything does"),
 )
 def status(as_json: bool, check: bool) -> None:
-    from agent.cli import EXIT_CONFIG, UserError
+    from agent.cli import EXIT_CONFIG, UserError, echo
     from agent.client import DaemonClient, DaemonError, DaemonNotRunning
     from agent.config import ConfigError, load_settings, socket_path
 
@@ -323,7 +323,7 @@ def status(as_json: bool, check: bool) -> None:
     except DaemonNotRunning as exc:
         if config_problem:
             # the daemon reads the same file: starting it would fail the same way
-            click.echo(f"kassa: {config_problem}", err=True)
+            echo(f"kassa: {config_problem}", err=True)
             raise UserError(
                 _(
                     "the kassa daemon is not running, and it will not start until the config is fixed "
@@ -335,7 +335,7 @@ def status(as_json: bool, check: bool) -> None:
     except DaemonError as exc:
         raise UserError(exc.message) from None
     if config_problem:
-        click.echo(
+        echo(
             _("kassa: {problem} (the running daemon still uses the config it started with)").format(
                 problem=config_problem
             ),
@@ -356,18 +356,18 @@ def status(as_json: bool, check: bool) -> None:
             data = dict(data, attention=problems, checks=checks)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(render(data))
+        echo(render(data))
         if check:
-            click.echo()
-            click.echo(_("Connection check:"))
+            echo()
+            echo(_("Connection check:"))
             for line in describe_checks(checks or []):
-                click.echo(f"  {line}")
-            click.echo()
+                echo(f"  {line}")
+            echo()
             if problems:
-                click.echo(_("Needs attention:"))
+                echo(_("Needs attention:"))
                 for problem in problems:
-                    click.echo(f"  - {problem}")
+                    echo(f"  - {problem}")
             else:
-                click.echo(_("Nothing needs attention."))
+                echo(_("Nothing needs attention."))
     if check and problems:
         sys.exit(EXIT_ATTENTION)  # not click's Exit: `kassa`'s main() runs click non-standalone

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import N_, _, ngettext
 
@@ -66,18 +66,16 @@ def sync(ctx: click.Context, stream: str, wait: bool) -> None:
     for result in answer["results"]:
         name = _name(result["stream"])
         if not wait:
-            click.echo(_("{stream}: started").format(stream=name))
+            echo(_("{stream}: started").format(stream=name))
         elif result["ok"]:
-            click.echo(_("{stream}: {count} moved").format(stream=name, count=result["moved"]))
+            echo(_("{stream}: {count} moved").format(stream=name, count=result["moved"]))
             question = result.get("confirmation")
             if question:
-                click.echo(
-                    _("{stream}: waiting for a confirmation before deleting products").format(stream=name)
-                )
-                click.echo(describe_question(question))
+                echo(_("{stream}: waiting for a confirmation before deleting products").format(stream=name))
+                echo(describe_question(question))
         else:
             failed = True
-            click.echo(_("{stream}: failed: {error}").format(stream=name, error=result["error"]), err=True)
+            echo(_("{stream}: failed: {error}").format(stream=name, error=result["error"]), err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -140,19 +138,19 @@ def describe_question(question: dict) -> str:
 
 
 def print_settings(settings: dict) -> None:
-    click.echo(_("Receipts: {every}").format(every=_("continuously")))
+    echo(_("Receipts: {every}").format(every=_("continuously")))
     for stream in PULLED:
         value = settings.get(stream)
         if value is not None:
             label = _name(stream)
-            click.echo(f"{label[:1].upper()}{label[1:]}: {describe_interval(value)}")
+            echo(f"{label[:1].upper()}{label[1:]}: {describe_interval(value)}")
     state = _("on") if settings.get("product_sync") else _("off")
-    click.echo(_("Product sync: {state}").format(state=state))
+    echo(_("Product sync: {state}").format(state=state))
     question = settings.get("confirmation")
     if question:
-        click.echo()
-        click.echo(_("Waiting for a confirmation:"))
-        click.echo(describe_question(question))
+        echo()
+        echo(_("Waiting for a confirmation:"))
+        echo(describe_question(question))
 
 
 @sync.command("settings", help=_("Print the exchange settings, or change them (as the TUI's dialog does)."))
@@ -190,7 +188,7 @@ def settings_command(
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     if changes:
-        click.echo(_("Saved."))
+        echo(_("Saved."))
     print_settings(answer)
 
 
@@ -205,16 +203,16 @@ def _answer(accept: bool) -> None:
         raise UserError(exc.message, 1) from None
     deleted = outcome.get("deleted") or {}
     if accept:
-        click.echo(
+        echo(
             _("Deleted: {products} removed by the back office, {local} added at this register.").format(
                 products=deleted.get("products", 0), local=deleted.get("local_products", 0)
             )
         )
     else:
-        click.echo(_("Nothing deleted."))
+        echo(_("Nothing deleted."))
     settings = outcome.get("settings") or {}
     if not accept and settings and not settings.get("product_sync"):
-        click.echo(_("Product sync is off again: the products added at this register stay."))
+        echo(_("Product sync is off again: the products added at this register stay."))
 
 
 @sync.command("confirm", help=_("Answer a pending deletion question: delete the products."))
