@@ -159,6 +159,6 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ConfigError as exc:
-        click.echo(f"kassa: {exc}", err=True)
+        echo(f"kassa: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
     sys.exit(code if isinstance(code, int) else 0)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import N_, _
 from common.money import format_money
@@ -124,7 +124,7 @@ def documents(ctx: click.Context, state: str | None, since: str | None, as_json:
 
 def _print_table(items: list[dict]) -> None:
     if not items:
-        click.echo(_("No documents."))
+        echo(_("No documents."))
         return
     for doc in items:
         kind = _(KINDS[doc["type"]]) if doc["type"] in KINDS else doc["type"]
@@ -134,10 +134,10 @@ def _print_table(items: list[dict]) -> None:
         line += f"{format_money(doc['total']):>12}  {state}"
         if doc["state"] in ("conflict", "rejected", "sent") and error_of(doc):
             line += f": {error_of(doc)}"
-        click.echo(line)
+        echo(line)
     problems = sum(1 for doc in items if doc["state"] in ("conflict", "rejected"))
     if problems:
-        click.echo(
+        echo(
             _(
                 "Not accepted: {n}. After fixing the cause in the back office: kassa documents resend ID"
             ).format(n=problems)
@@ -152,4 +152,4 @@ def resend(document_id: int) -> None:
             client.post(f"/v1/documents/{document_id}/resend")
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
-    click.echo(_("Document {id} is queued to be sent again.").format(id=document_id))
+    echo(_("Document {id} is queued to be sent again.").format(id=document_id))
