@@ -12,7 +12,7 @@ import time
 
 import click
 
-from agent.cli import UserError
+from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import _
 
@@ -59,7 +59,7 @@ def add(name_of_marketplace: str, name: str | None) -> None:
     except DaemonError as exc:
         raise _fail(exc) from None
     if flow["state"] == "connected":
-        click.echo(_("Connected: account {id}.").format(id=flow["account"]))
+        echo(_("Connected: account {id}.").format(id=flow["account"]))
         return
     error = flow.get("error") or {}
     code = {"device_denied": EXIT_DENIED, "device_expired": EXIT_EXPIRED}.get(error.get("code"), 1)
@@ -67,13 +67,13 @@ def add(name_of_marketplace: str, name: str | None) -> None:
 
 
 def _show_flow(flow: dict) -> None:
-    click.echo(_("Open this link on a phone or computer and approve the register:"))
-    click.echo(f"  {flow['verification_uri_complete']}")
-    click.echo(_("Code to check on that page: {code}").format(code=flow["user_code"]))
+    echo(_("Open this link on a phone or computer and approve the register:"))
+    echo(f"  {flow['verification_uri_complete']}")
+    echo(_("Code to check on that page: {code}").format(code=flow["user_code"]))
     for row in flow.get("qr") or []:
-        click.echo(row)
+        echo(row)
     minutes = max(1, round(flow["expires_in"] / 60))
-    click.echo(
+    echo(
         _("Waiting for approval (the code is valid for {minutes} min; Ctrl+C to stop)...").format(
             minutes=minutes
         )
@@ -98,7 +98,7 @@ def list_(as_json: bool) -> None:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if not items:
-        click.echo(_("No marketplace accounts. Connect one: kassa marketplace add allegro"))
+        echo(_("No marketplace accounts. Connect one: kassa marketplace add allegro"))
         return
     for item in items:
         state = _("connected") if item["state"] == "connected" else _("re-connect needed")
@@ -108,16 +108,14 @@ def list_(as_json: bool) -> None:
             _("auto-fiscalize") if item["auto_fiscalize"] else _("manual"),
             item["payment_kind"],
         ]
-        click.echo(
-            f"{item['id']:>3}  {item['marketplace']:<8} {item['name']:<20} {state}  ({', '.join(flags)})"
-        )
+        echo(f"{item['id']:>3}  {item['marketplace']:<8} {item['name']:<20} {state}  ({', '.join(flags)})")
         if item.get("reason"):
-            click.echo("     " + item["reason"])
+            echo("     " + item["reason"])
         if item.get("token_expires_at"):
-            click.echo("     " + _("access token valid until {time}").format(time=item["token_expires_at"]))
-        click.echo("     " + _("orders waiting: {count}").format(count=item["waiting_orders"]))
+            echo("     " + _("access token valid until {time}").format(time=item["token_expires_at"]))
+        echo("     " + _("orders waiting: {count}").format(count=item["waiting_orders"]))
         if item.get("last_error"):
-            click.echo("     " + _("last import failed: {error}").format(error=item["last_error"]))
+            echo("     " + _("last import failed: {error}").format(error=item["last_error"]))
 
 
 def _on_off(value: str | None) -> bool | None:
@@ -158,7 +156,7 @@ def set_(account_id: int, name, active, interval, auto_fiscalize, pay) -> None:
             client.request("PATCH", f"/v1/marketplace/accounts/{account_id}", json=changes)
     except DaemonError as exc:
         raise _fail(exc) from None
-    click.echo(_("Account {id} changed.").format(id=account_id))
+    echo(_("Account {id} changed.").format(id=account_id))
 
 
 @marketplace.command("import", help=_("Import orders now (Обновить сейчас)."))
@@ -174,16 +172,14 @@ def import_(account_ids: tuple[int, ...]) -> None:
     failed = False
     for result in results:
         if result["ok"]:
-            click.echo(
+            echo(
                 _("account {id}: {count} orders imported").format(
                     id=result["account"], count=result["stored"]
                 )
             )
         else:
             failed = True
-            click.echo(
-                _("account {id}: {error}").format(id=result["account"], error=result["error"]), err=True
-            )
+            echo(_("account {id}: {error}").format(id=result["account"], error=result["error"]), err=True)
     if failed:
         raise UserError(_("some imports failed"), 1)
 
@@ -199,4 +195,4 @@ def remove(account_id: int, yes: bool) -> None:
             client.delete(f"/v1/marketplace/accounts/{account_id}")
     except DaemonError as exc:
         raise _fail(exc) from None
-    click.echo(_("Account {id} disconnected.").format(id=account_id))
+    echo(_("Account {id} disconnected.").format(id=account_id))
