@@ -141,18 +141,51 @@ def describe_stream(stream: dict[str, Any]) -> str:
     return text
 
 
+FN_WARNINGS = {
+    "fn_replace_urgent": N_("the FN must be replaced within 3 days"),
+    "fn_replace_soon": N_("the FN must be replaced within 30 days"),
+    "fn_memory_low": N_("the FN's memory is 90 % full: replace it soon"),
+    "ofd_timeout": N_("the OFD has not confirmed documents for too long: check the internet connection"),
+}
+TAX_SYSTEM_NAMES = {
+    "osn": N_("general (ОСН)"),
+    "usn_income": N_("simplified, income (УСН доход)"),
+    "usn_income_expense": N_("simplified, income minus expense (УСН доход − расход)"),
+    "envd": N_("ЕНВД"),
+    "esn": N_("agricultural (ЕСХН)"),
+    "patent": N_("patent (ПСН)"),
+}
+
+
+def describe_fn_warning(warning: dict[str, Any]) -> str:
+    code = warning.get("code")
+    if code == "fn_expires":
+        return _("the FN's keys end in {days} days: order a new FN").format(days=warning.get("days"))
+    if code == "ofd_days_left":
+        return _("{days} days left before the FN blocks").format(days=warning.get("days"))
+    return _(FN_WARNINGS[code]) if code in FN_WARNINGS else str(code)
+
+
 def describe_fn(fn: dict[str, Any] | None) -> str:
     if not fn:
         return "—"
     unsent = fn.get("unsent") or 0
     if not unsent:
-        return _("all documents sent to the OFD")
-    text = ngettext("{n} document not sent to the OFD", "{n} documents not sent to the OFD", unsent).format(
-        n=unsent
-    )
-    text += ", " + _("oldest {when}").format(when=local_time(fn.get("oldest_unsent_at")))
-    if fn.get("days_left") is not None:
-        text += ", " + _("{days} days left before the FN blocks").format(days=fn["days_left"])
+        text = _("all documents sent to the OFD")
+    else:
+        text = ngettext(
+            "{n} document not sent to the OFD", "{n} documents not sent to the OFD", unsent
+        ).format(n=unsent)
+        text += ", " + _("oldest {when}").format(when=local_time(fn.get("oldest_unsent_at")))
+        if fn.get("days_left") is not None:
+            text += ", " + _("{days} days left before the FN blocks").format(days=fn["days_left"])
+    if fn.get("expires"):
+        text += "; " + _("FN valid until {date} ({days} days)").format(
+            date=fn["expires"], days=fn.get("expires_in_days")
+        )
+    if fn.get("tax_systems"):
+        names = ", ".join(_(TAX_SYSTEM_NAMES.get(name, name)) for name in fn["tax_systems"])
+        text += "; " + _("taxation: {systems}").format(systems=names)
     return text
 
 
@@ -246,8 +279,11 @@ def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None
     if question:
         problems.append(_("product sync: {question}").format(question=describe_question(question)))
     fn = status.get("fn") or {}
-    if fn.get("days_left") is not None and fn["days_left"] <= FN_DAYS_WARNING:
-        problems.append(_("FN/OFD: {fn}").format(fn=describe_fn(fn)))
+    warnings = fn.get("warnings")
+    if warnings is None and fn.get("days_left") is not None and fn["days_left"] <= FN_DAYS_WARNING:
+        warnings = [{"code": "ofd_days_left", "days": fn["days_left"]}]
+    for warning in warnings or ():
+        problems.append(_("FN/OFD: {fn}").format(fn=describe_fn_warning(warning)))
     for file, problem in sorted(((status.get("daemon") or {}).get("profile_errors") or {}).items()):
         problems.append(_("firmware profile {file} is invalid: {problem}").format(file=file, problem=problem))
     return problems

@@ -147,6 +147,7 @@ class DeviceHandle:
         self.message: Message | None = Message(N_("not opened yet"))
         self.last_status: Any = None
         self.last_ofd: Any = None  # OfdStatus of a fiscal register, polled less often
+        self.last_fn: Any = None  # its FnStatus (FN clock, end of life, warnings), polled with it
         self._ofd_polled = float("-inf")
         self._detect_after = float("-inf")
         self.info: Any = None  # DeviceInfo of a fiscal register once opened
@@ -266,9 +267,11 @@ class DeviceHandle:
             self._poll_ofd()
 
     def _poll_ofd(self) -> None:
-        """The FN's queue of documents not yet sent to the OFD (30 days unsent blocks the FN)."""
+        """The FN's queue of documents not yet sent to the OFD (30 days unsent blocks the FN), its
+        clock (the 30 days count on it, not on ours), end of life and warnings."""
         try:
             self.last_ofd = self.device.ofd_status()
+            self.last_fn = self.device.fn_status()
             self._ofd_polled = time.monotonic()
         except OSError as exc:
             self._lost(exc)
