@@ -27,8 +27,13 @@ PRODUCTS = [
 
 
 @contextlib.contextmanager
-def register_and_daemon(tmp_path: Path, env: dict | None = None) -> Iterator[tuple[Emulator, RunningDaemon]]:
-    with kkt_emulator(tmp_path) as kkt, running_daemon(tmp_path, config=kkt_config(kkt), env=env) as daemon:
+def register_and_daemon(
+    tmp_path: Path, env: dict | None = None, profile: str = "shtrih-m-01f"
+) -> Iterator[tuple[Emulator, RunningDaemon]]:
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        running_daemon(tmp_path, config=kkt_config(kkt, profile), env=env) as daemon,
+    ):
         wait_ready(daemon)
         with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
             for product in PRODUCTS:
