@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.client import DaemonError
 from agent.i18n import set_language
 from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
 from tui.app import KassaApp
@@ -97,3 +98,58 @@ def test_screen_layout(snap_compare, screen, lang, size):
         assert snap_compare(make_app(screen), terminal_size=SIZES[size], run_before=SCREENS[screen])
     finally:
         set_language("en")
+
+
+class MarkupNamesDaemon(FakeDaemon):
+    """Products whose names look like Rich markup: they must show exactly as written."""
+
+    EXTRA = (
+        {
+            "code": "JUICE-1",
+            "name": "Сок [new]",
+            "price": 12000,
+            "unit": "pcs",
+            "barcodes": ["4600000000109"],
+        },
+        {
+            "code": "ODD-1",
+            "name": "[/] [bold]Товар[/bold]",
+            "price": 500,
+            "unit": "pcs",
+            "barcodes": ["4600000000116"],
+        },
+    )
+
+    def answer(self, method, path, body, params):
+        if (method, path) == ("GET", "/v1/products") and params.get("q") in (
+            "4600000000109",
+            "4600000000116",
+        ):
+            return {"items": [p for p in self.EXTRA if params["q"] in p["barcodes"]]}
+        if (method, path) == ("POST", "/v1/receipts"):
+            raise DaemonError(
+                "store_failed_after_fiscalizing",
+                "касса пробила документ, но журнал не смог его записать",
+                507,
+                outcome_unknown=True,
+            )
+        return super().answer(method, path, body, params)
+
+
+async def open_sale(pilot) -> None:
+    """A cart with markup-like names whose payment may have been printed: it stays, F10 finishes it."""
+    await settle(pilot)
+    await pilot.press(*"4600000000109", "enter", *"4600000000116", "enter")
+    await settle(pilot)
+    await pilot.press("f10")
+    await settle(pilot)
+    await pilot.press("enter")  # pay the total in cash
+    await settle(pilot)
+    await pilot.press("escape")  # not now: the cart stays with its uuid
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_open_sale_with_markup_names(snap_compare, russian, size):
+    app = KassaApp(FakeApi(MarkupNamesDaemon()), employee=EMPLOYEES["2222"], poll_seconds=0)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=open_sale)

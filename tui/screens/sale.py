@@ -334,7 +334,7 @@ class SaleScreen(KassaScreen):
             self.unsettled = (payments, change)
             text = plain(error.message, "bold red")
             text.append(
-                "\n" + _("This sale may already be printed. Press F10 to finish it: it is never sold twice.")
+                "\n" + _("This sale may already be printed: press F10 to finish it (it is never sold twice).")
             )
             message.update(text)
             self.query_one("#search", Input).focus()
