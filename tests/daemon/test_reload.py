@@ -54,6 +54,17 @@ def test_settings_that_need_a_restart_are_logged_as_such(tmp_path):
         assert "[agent] profile_dir changed" in log and "takes effect after a restart" in log
 
 
+def test_back_office_tls_and_timeout_need_a_restart_and_the_secrets_file_is_watched(tmp_path):
+    with running_daemon(tmp_path) as daemon:
+        save_by_rename(daemon.config_path, '[backoffice]\ntimeout = 30\nca_bundle = "/etc/kassa/ca.pem"\n')
+        log = daemon.wait_log("configuration reloaded")
+        for key in ("[backoffice] ca_bundle", "[backoffice] timeout"):
+            assert f"{key} changed in {daemon.config_path}: it takes effect after a restart" in log
+        save_by_rename(daemon.config_path.with_name("secrets.toml"), '[printer]\nport = "/dev/null"\n')
+        log = daemon.wait_log("not a secret")
+        assert "[printer] port: not a secret" in log and "the previous configuration stays in force" in log
+
+
 def test_profile_edits_apply_and_a_broken_profile_keeps_the_old_one(tmp_path):
     profiles = tmp_path / "profiles"
     shutil.copytree(PROFILE_DIR, profiles)
