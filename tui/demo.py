@@ -32,6 +32,7 @@ KASSA = [sys.executable, "-m", "agent"]
 START_TIMEOUT = 90.0  # seconds per part; generous for a loaded 2-core terminal
 DEMO_PRODUCTS = 40
 DEMO_ORDERS = 3
+DEMO_ALLEGRO_SKUS = ("100001", "100002", "100003")  # codes of the seeded catalog: the lines match
 PR_SET_PDEATHSIG = 1
 SOCKET_PATH_MAX = 100  # a unix socket's path is limited to 108 bytes
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl+C
@@ -113,8 +114,9 @@ class Part:
 
 
 class Demo:
-    def __init__(self, say=click.echo):
+    def __init__(self, say=click.echo, currency: str = "RUB"):
         self.say = say
+        self.currency = currency
         self.dir = Path(tempfile.mkdtemp(prefix="kassa-demo-"))
         if len(str(self.dir / "agent.sock")) > SOCKET_PATH_MAX:  # a long $TMPDIR: use /tmp
             self.dir.rmdir()
@@ -136,6 +138,7 @@ class Demo:
         }
         self.backoffice_db = self.dir / "backoffice.db"
         self.backoffice_url = ""
+        self.allegro_url = ""
         self.staff: list[tuple[str, str, str]] = []
 
     # -- steps ----------------------------------------------------------------------------------
@@ -226,9 +229,37 @@ class Demo:
             _("waiting for {url}").format(url=self.backoffice_url),
         )
 
+    def start_allegro(self) -> None:
+        self.step(_("Starting the fake Allegro with a demo seller's orders…"))
+        port = free_port()
+        self.allegro_url = f"http://127.0.0.1:{port}"
+        skus = [arg for sku in DEMO_ALLEGRO_SKUS for arg in ("--sku", sku)]
+        part = self.part(
+            N_("fake Allegro"),
+            ["emulate", "allegro", "--port", str(port), "--interval", "0.5", "--auto-approve", "demo-seller",
+             "--orders", str(DEMO_ORDERS), *skus],
+            "allegro.log",
+        )  # fmt: skip
+        part.wait_for(
+            lambda: httpx.get(f"{self.allegro_url}/skojarz-aplikacje", timeout=2).status_code == 200,
+            _("waiting for {url}").format(url=self.allegro_url),
+        )
+
+    def connect_allegro(self) -> None:
+        self.step(_("Connecting the demo Allegro account (device flow) and importing its orders…"))
+        self.run_once(N_("Allegro account"), ["marketplace", "add", "allegro", "--name", "Allegro demo"],
+                      env=self.daemon_env)  # fmt: skip
+        self.run_once(N_("Allegro import"), ["marketplace", "import"], env=self.daemon_env)
+
     def start_daemon(self) -> None:
         self.step(_("Starting the kassa service on a temporary state directory…"))
         self.config.write_text(
+            f'[shop]\ncurrency = "{self.currency}"\n\n'
+            "[marketplaces.allegro]\n"
+            f'api_url = "{self.allegro_url}"\n'
+            f'auth_url = "{self.allegro_url}/auth/oauth"\n'
+            'client_id = "kassa-demo"\n'
+            'client_secret = "kassa-demo-secret"\n\n'
             "[printer]\n"
             f'port = "{self.kkt_link}"\n'
             'profile = "shtrih-m-01f"\n\n'
@@ -272,8 +303,10 @@ class Demo:
         self.start_kkt()
         self.start_printer()
         self.start_backoffice()
+        self.start_allegro()
         self.start_daemon()
         self.pair()
+        self.connect_allegro()
         for name, role, pin in self.staff:
             self.say("  " + _("{name} ({role}): PIN {pin}").format(name=name, role=_(role), pin=pin))
         self.step(_("Ready. Back office: {url}").format(url=self.backoffice_url))
@@ -329,11 +362,18 @@ def on_terminate(app_box: list) -> None:
 @click.option(
     "--lang", type=click.Choice(["ru", "en"]), default=None, help=_("Language (default: the locale's).")
 )
-def demo(lang: str | None) -> None:
+@click.option(
+    "--currency",
+    type=click.Choice(["RUB", "PLN"]),
+    default="RUB",
+    show_default=True,
+    help=_("The shop's currency: with PLN the Allegro orders can be fiscalized, with RUB they show why not."),
+)
+def demo(lang: str | None, currency: str) -> None:
     from agent.cli import UserError
 
     language = set_language(lang)
-    runner = Demo()
+    runner = Demo(currency=currency)
     problem: list[str] = []
     interrupted = False
     app_box: list = []

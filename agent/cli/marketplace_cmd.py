@@ -174,12 +174,15 @@ def import_(account_ids: tuple[int, ...]) -> None:
         if result["ok"]:
             echo(
                 _("account {id}: {count} orders imported").format(
-                    id=result["account"], count=result["stored"]
+                    id=result.get("account"), count=result.get("moved", 0)
                 )
             )
         else:
             failed = True
-            echo(_("account {id}: {error}").format(id=result["account"], error=result["error"]), err=True)
+            echo(
+                _("account {id}: {error}").format(id=result.get("account"), error=result.get("error")),
+                err=True,
+            )
     if failed:
         raise UserError(_("some imports failed"), 1)
 

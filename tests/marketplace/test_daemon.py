@@ -88,6 +88,28 @@ def test_connect_import_and_settle_once_under_a_kill(tmp_path):
         assert "jan@allegromail.pl" in str(receipts[0]["tags"])  # tag 1008
         assert fake.fulfillments == [(form_id, "PROCESSING")]
 
+        # an account that settles paid orders by itself: imported, fiscalized, reported, untouched
+        account_id = str(accounts[0]["id"])
+        changed = subprocess.run(
+            [*KASSA, "marketplace", "set", account_id, "--auto-fiscalize", "on", "--pay", "cash"],
+            env=daemon.env, cwd=REPO, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert changed.returncode == 0, changed.stderr
+        paid = fake.add_order("sklep", lines=[("KUBEK-1", "Kubek", 1, "12.50")])
+        again_cli = subprocess.run(
+            [*KASSA, "marketplace", "import"],
+            env=daemon.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert again_cli.returncode == 0 and "orders imported" in again_cli.stdout, again_cli.stderr
+        wait_for(
+            lambda: (paid, "PROCESSING") in fake.fulfillments, what="the paid order settled and reported"
+        )
+        assert len(kkt.receipts()) == receipts_before + 2
+        assert kkt.receipts()[-1]["total"] == 1250
         listed = subprocess.run(
             [*KASSA, "marketplace", "list"],
             env=daemon.env,

@@ -135,3 +135,21 @@ def test_an_order_in_another_currency_is_shown_with_the_reason(tmp_path, fake):
         )
     finally:
         rub.close()
+
+
+def test_an_account_set_to_never_is_not_due_but_imports_when_asked(reg, fake):
+    from agent.marketplace.stream import AccountStream
+    from agent.store.types import utcnow
+
+    account = reg.connect()
+    stream = AccountStream(reg.service, account)
+    with reg.store.read() as session:
+        assert stream.due(session, utcnow(), None)  # a new account imports at once
+    view = reg.service.update_account(account, {"interval": "never"})
+    assert view["interval"] == "never"
+    with reg.store.read() as session:
+        assert not stream.due(session, utcnow(), None)
+    fake.add_order()
+    assert reg.service.run_account(account)["stored"] == 1  # «Обновить сейчас» still works
+    with reg.store.read() as session:
+        assert not stream.due(session, utcnow(), None)
