@@ -9,7 +9,6 @@ order, the outcome goes back to its source on the next run until the source has 
 
 from __future__ import annotations
 
-import logging
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from agent.marketplace.connector import Connector, IncomingOrder
 from agent.store import Store
 from agent.store.models import FiscalDocument, MarketplaceOrder, Product, SyncCursor
 from agent.store.types import utcnow
-
-log = logging.getLogger(__name__)
 
 CURRENCY_REASON = N_(
     "the order is in {currency} but the register sells in {shop_currency}: it cannot be fiscalized here"

@@ -105,7 +105,6 @@ class MarketplaceService:
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
         self.stopping = threading.Event()
-        self.last_calls: dict[int, int] = {}  # account -> API calls of its last import (measurements)
         # the daemon's component plugs accounts into sync's scheduler through these
         self.on_connected: Callable[[int], None] = lambda account_id: None
         self.on_removed: Callable[[int], None] = lambda account_id: None
@@ -347,7 +346,6 @@ class MarketplaceService:
                     error = exc
                 finally:
                     calls = api.calls
-                    self.last_calls[account_id] = calls
                 result["seconds"] = round(time.monotonic() - started, 3)
             self._record(account_id, run, error)
             result.update(

@@ -7,6 +7,7 @@ own control (add orders, approve, inject faults), used by tests and ``kassa demo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import zlib
@@ -70,7 +71,9 @@ def create_app(fake: FakeAllegro) -> FastAPI:
         fake.record(request.method, target)
         if not path.startswith(("/_fake/", "/skojarz-aplikacje")):
             fault = fake.take_fault(path)
-            if fault is not None:
+            if fault is not None and fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault is not None and fault.status:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
                 return _errors(fault.status, "FaultInjected", "injected by the fake", headers)
         return await call_next(request)

@@ -49,6 +49,7 @@ class Fault:
     status: int
     times: int
     retry_after: int | None = None
+    delay: float = 0.0  # seconds to wait before answering (a slow or stuck server)
 
 
 class FakeAllegro:
@@ -316,9 +317,12 @@ class FakeAllegro:
             return "ok"
 
     # ---- faults and the call log -------------------------------------------------------------
-    def add_fault(self, path: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
+    def add_fault(
+        self, path: str, status: int, times: int = 1, retry_after: int | None = None, delay: float = 0.0
+    ) -> None:
+        """The next ``times`` calls under ``path`` answer ``status`` (0: answer normally) after ``delay``."""
         with self.lock:
-            self.faults.append(Fault(path, status, times, retry_after))
+            self.faults.append(Fault(path, status, times, retry_after, delay))
 
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:

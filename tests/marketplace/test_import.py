@@ -153,3 +153,25 @@ def test_an_account_set_to_never_is_not_due_but_imports_when_asked(reg, fake):
     assert reg.service.run_account(account)["stored"] == 1  # «Обновить сейчас» still works
     with reg.store.read() as session:
         assert not stream.due(session, utcnow(), None)
+
+
+def test_a_stuck_marketplace_is_cut_off_at_the_deadline(reg, fake):
+    import time
+
+    account = reg.connect()
+    reg.service.deadline = 0.5
+    fake.add_fault("/order/checkout-forms", 0, times=1, delay=1.5)
+    started = time.monotonic()
+    result = reg.service.run_account(account)
+    assert time.monotonic() - started < 3
+    assert not result["ok"] and result["error_code"] == "marketplace_deadline"
+
+
+def test_a_buyer_cancellation_withdraws_a_waiting_order(reg, fake):
+    account = reg.connect()
+    form_id = fake.add_order()
+    assert reg.service.run_account(account)["ok"]
+    fake.cancel("demo-seller", form_id)
+    assert reg.service.run_account(account)["ok"]
+    order = orders(reg)[form_id]
+    assert order.status == "cancelled" and order.reason == "cancelled on the marketplace"

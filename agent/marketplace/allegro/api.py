@@ -1,9 +1,6 @@
 """Allegro's REST API for one account: every call with the public media type, a bearer token and a
-whole-request deadline; 429 and 5xx are retried with backoff (Retry-After honoured), then given up.
-
-A call's connect and each read are bounded by the time left before its deadline, and the body is
-read in chunks with the deadline checked between them, so a server that trickles bytes cannot hold
-an import for longer than the deadline.
+whole-request deadline (``agent.marketplace.http``); 429 and 5xx are retried with backoff
+(Retry-After honoured, at most ``MAX_WAIT``), then given up until the next import.
 """
 
 from __future__ import annotations
@@ -20,9 +17,9 @@ from agent.backoffice.client import check_url
 from agent.marketplace import errors
 from agent.marketplace.allegro.auth import AccountAuth
 from agent.marketplace.connector import clean
+from agent.marketplace.http import Answer, send
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
-MAX_BODY = 8 * 1024 * 1024
 RETRIES = 3
 MAX_WAIT = 30.0  # seconds: the longest Retry-After honoured within one import
 
@@ -62,35 +59,13 @@ class AllegroApi:
         self.close()
 
     # ---- transport -------------------------------------------------------------------------------
-    def _once(self, method: str, path: str, token: str, **kwargs) -> tuple[int, bytes, httpx.Headers]:
-        started = time.monotonic()
-        end = started + self.deadline
+    def _once(self, method: str, path: str, token: str, **kwargs) -> Answer:
         headers = {"Authorization": f"Bearer {token}"}
         if "json" in kwargs:
             headers["Content-Type"] = MEDIA_TYPE
-        request = self._http.build_request(method, path, headers=headers, timeout=self.deadline, **kwargs)
+        request = self._http.build_request(method, path, headers=headers, **kwargs)
         self.calls += 1
-        try:
-            response = self._http.send(request, stream=True)
-            try:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        raise errors.Refused(
-                            marketplace="Allegro", http=response.status_code, detail="answer too large"
-                        )
-                    if time.monotonic() > end:
-                        raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline))
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline)) from None
-        except httpx.HTTPError as exc:
-            raise errors.Unreachable(marketplace="Allegro", url=self.url, detail=type(exc).__name__) from None
-        if time.monotonic() > end:
-            raise errors.Deadline(marketplace="Allegro", seconds=int(self.deadline))
-        return response.status_code, bytes(body), response.headers
+        return send(self._http, request, self.deadline, marketplace="Allegro", url=self.url)
 
     def request(self, method: str, path: str, **kwargs) -> tuple[int, Any]:
         """(status, parsed JSON or None). 401 refreshes the token once; 429/5xx back off and retry."""
@@ -99,7 +74,8 @@ class AllegroApi:
         while True:
             if self.stop():
                 raise errors.MarketplaceError(detail="stopping")
-            status, body, headers = self._once(method, path, self.auth.token(force=False), **kwargs)
+            answer = self._once(method, path, self.auth.token(force=False), **kwargs)
+            status = answer.status
             if status == 401 and not refreshed:
                 refreshed = True
                 self.auth.token(force=True)
@@ -108,9 +84,9 @@ class AllegroApi:
                 attempt += 1
                 if attempt > self.retries:
                     raise errors.Busy(marketplace="Allegro", http=status)
-                self.sleep(min(MAX_WAIT, _retry_after(headers, attempt)))
+                self.sleep(min(MAX_WAIT, _retry_after(answer.headers, attempt)))
                 continue
-            return status, _json(body)
+            return status, _json(answer.body)
 
     def get(self, path: str, params: dict | None = None) -> Any | None:
         """The JSON answer, or None on 404 (a merged purchase, a removed order)."""

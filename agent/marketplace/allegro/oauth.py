@@ -7,6 +7,7 @@ Both endpoints take the application's Basic credentials. Token answers are read 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from agent.backoffice.client import check_url
 from agent.i18n import N_
 from agent.marketplace import errors
 from agent.marketplace.connector import clean
+from agent.marketplace.http import send
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP = 5.0  # seconds added to the poll interval on each slow_down (RFC 8628 section 3.5)
@@ -86,6 +88,7 @@ class OAuthClient:
             headers={"User-Agent": f"kassa/{__version__}", "Accept": "application/json"},
         )
         self.client_id = client_id
+        self.deadline = timeout
 
     def close(self) -> None:
         self._http.close()
@@ -97,23 +100,21 @@ class OAuthClient:
         self.close()
 
     def _post(self, path: str, data: dict) -> tuple[int, dict]:
+        request = self._http.build_request("POST", f"{self.url}{path}", data=data)
+        response = send(self._http, request, self.deadline, marketplace="Allegro", url=self.url)
         try:
-            response = self._http.post(f"{self.url}{path}", data=data)
-        except httpx.HTTPError as exc:
-            raise errors.Unreachable(marketplace="Allegro", url=self.url, detail=type(exc).__name__) from None
-        try:
-            body = response.json()
+            body = json.loads(response.body)
         except ValueError:
             body = {}
         if not isinstance(body, dict):
             body = {}
-        if response.status_code >= 500 or response.status_code == 429:
-            raise errors.Busy(marketplace="Allegro", http=response.status_code)
-        if response.status_code == 401:
+        if response.status >= 500 or response.status == 429:
+            raise errors.Busy(marketplace="Allegro", http=response.status)
+        if response.status == 401:
             raise errors.Refused(
                 marketplace="Allegro", http=401, detail="check client_id and client_secret in the config"
             )
-        return response.status_code, body
+        return response.status, body
 
     def start_device(self) -> DeviceGrant:
         status, body = self._post("/device", {"client_id": self.client_id})
