@@ -8,17 +8,23 @@ The CLI prints through this and the TUI's plain-text widgets use it for every ou
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _KEEP = {"\n"}
+# whole escape sequences go, not only their ESC: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
+# the two-character ones, and the 8-bit CSI
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
 
 
 def printable(value: object, *, one_line: bool = False) -> str:
-    """``value`` as text with control (C0, C1, DEL) and format (bidi, zero-width) characters
-    removed; tabs become spaces, and with ``one_line`` line breaks become spaces too."""
+    """``value`` as text with escape sequences, control (C0, C1, DEL) and format (bidi, zero-width)
+    characters removed; tabs become spaces, and with ``one_line`` line breaks become spaces too."""
     if value is None:
         return ""
-    text = str(value).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPES.sub("", str(value)).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     if one_line:
         text = text.replace("\n", " ")
     return "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))

@@ -34,8 +34,14 @@ from agent import __version__
 from agent.backoffice import errors
 from agent.backoffice.codes import normalize_code
 from agent.config.tls import tls_context
+from agent.i18n import N_
+from agent.terminal_text import printable
 
 PAGE_LIMIT = 500
+NOT_JSON = N_("the back office at {url} answered with something that is not JSON: check the address")
+MALFORMED_PAGE = N_("the back office at {url} sent a page the register cannot read (not protocol v1)")
+MALFORMED_PAIRING = N_("the back office at {url} answered the pairing in a form the register cannot read")
+MALFORMED_DOCUMENTS = N_("the back office at {url} answered the upload in a form the register cannot read")
 MAX_ANSWER = 4 * 2**20  # bytes: a page of 1000 products with many barcodes is well under 1 MiB
 
 
@@ -290,7 +296,7 @@ class BackofficeClient:
         try:
             return response.json()
         except ValueError:
-            raise errors.ServerError(detail="not JSON") from None
+            raise errors.ServerError(NOT_JSON, url=self.shown_url) from None
 
     # -- endpoints -------------------------------------------------------------------------
     def pair(self, code: str, register: RegisterIdentity) -> PairResult:
@@ -320,15 +326,23 @@ class BackofficeClient:
             raise errors.MistypedCode()
         data = self._json(response)
         try:
+            token = data["token"]
+            store = data.get("store") or {}
+            if not isinstance(token, str) or not 0 < len(token) <= 4096 or not token.isprintable():
+                raise TypeError(token)
             return PairResult(
-                register_id=str(data["register_id"]),
-                token=str(data["token"]),
-                organization_name=str(data["organization"]["name"]),
-                organization_inn=str(data["organization"].get("inn", "")),
-                store=dict(data.get("store") or {}),
+                register_id=_outside_text(data["register_id"]),
+                token=token,
+                organization_name=_outside_text(data["organization"]["name"]),
+                organization_inn=_outside_text(data["organization"].get("inn", ""), 12),
+                store={
+                    str(key)[:32]: _outside_text(value)
+                    for key, value in dict(store).items()
+                    if isinstance(value, str | int) and not isinstance(value, bool)
+                },
             )
-        except (KeyError, TypeError, AttributeError):
-            raise errors.ServerError(detail="malformed pairing answer") from None
+        except (KeyError, TypeError, AttributeError, ValueError):
+            raise errors.ServerError(MALFORMED_PAIRING, url=self.shown_url) from None
 
     def _page(self, path: str, since: str | None, limit: int | None) -> Page:
         params: dict[str, Any] = {}
@@ -341,13 +355,13 @@ class BackofficeClient:
             raise errors.CursorExpired()
         data = self._json(response)
         if not isinstance(data, dict):
-            raise errors.ServerError(detail="malformed page")
+            raise errors.ServerError(MALFORMED_PAGE, url=self.shown_url)
         items, cursor, more = data.get("items") or [], data.get("next"), data.get("more", False)
         remaining = data.get("remaining")
         if not isinstance(items, list) or not isinstance(more, bool):
-            raise errors.ServerError(detail="malformed page")
+            raise errors.ServerError(MALFORMED_PAGE, url=self.shown_url)
         if cursor is not None and (not isinstance(cursor, str) or len(cursor) > 256):
-            raise errors.ServerError(detail="malformed page cursor")
+            raise errors.ServerError(MALFORMED_PAGE, url=self.shown_url)
         if isinstance(remaining, bool) or not isinstance(remaining, int) or remaining < 0:
             remaining = None
         return Page(items=items, next=cursor, more=more, remaining=remaining)
@@ -376,7 +390,7 @@ class BackofficeClient:
         data = self._json(self._request("POST", "/api/v1/documents", json={"documents": documents}))
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
-            raise errors.ServerError(detail="malformed documents answer")
+            raise errors.ServerError(MALFORMED_DOCUMENTS, url=self.shown_url)
         return results
 
     def order_status(self, order_id: str, status: str, receipt_uuid: str | None, reason: str | None) -> None:
@@ -386,6 +400,13 @@ class BackofficeClient:
     def heartbeat(self, printer: str, queue_depth: int) -> None:
         body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__}
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
+
+
+def _outside_text(value: object, limit: int = 256) -> str:
+    """Text from the back office as the register keeps it: no escapes or control characters, bounded."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(value)
+    return printable(str(value), one_line=True).strip()[:limit]
 
 
 def _retry_after(response: Answer) -> int:

@@ -14,7 +14,10 @@ from typing import Any
 
 import click
 
+from agent.cli.sync_cmd import describe_progress, describe_refusal
 from agent.i18n import N_, _, ngettext
+from agent.terminal_text import printable
+from common.errors import Message
 
 EXIT_ATTENTION = 1
 EXIT_NOT_RUNNING = 3
@@ -136,8 +139,14 @@ def describe_stream(stream: dict[str, Any]) -> str:
     text = _("last success {last}, next {next} ({every})").format(
         last=local_time(stream.get("last_success")), next=local_time(stream.get("next_run")), every=every
     )
-    if stream.get("last_error"):
-        text += "; " + _("last error: {error}").format(error=stream["last_error"])
+    if stream.get("state") == "running" and stream.get("progress"):
+        text += "; " + _("running now: {progress}").format(progress=describe_progress(stream["progress"]))
+    if stream_error(stream):
+        text += "; " + _("last error: {error}").format(error=stream_error(stream))
+    if stream.get("skipped"):
+        text += "; " + ngettext("{n} record refused", "{n} records refused", stream["skipped"]).format(
+            n=stream["skipped"]
+        )
     return text
 
 
@@ -164,6 +173,31 @@ def describe_fn_warning(warning: dict[str, Any]) -> str:
     if code == "ofd_days_left":
         return _("{days} days left before the FN blocks").format(days=warning.get("days"))
     return _(FN_WARNINGS[code]) if code in FN_WARNINGS else str(code)
+
+
+def stream_error(stream: dict[str, Any]) -> str | None:
+    """The stream's last error in the user's language (the English text when no msgid came)."""
+    error = stream.get("error") or {}
+    if error.get("message_id"):
+        return Message(error["message_id"], {"detail": "", **(error.get("params") or {})}).render(_)
+    return stream.get("last_error")
+
+
+def refused_records(name: str, stream: dict[str, Any]) -> list[str]:
+    """One line per record the stream's last attempt refused, naming it and why."""
+    lines = []
+    for record in stream.get("skipped_records") or []:
+        lines.append(
+            _("{stream}: record {record} refused: {reason}").format(
+                stream=stream_label(name),
+                record=printable(record.get("record"), one_line=True),
+                reason=describe_refusal(record),
+            )
+        )
+    more = (stream.get("skipped") or 0) - len(lines)
+    if more > 0:
+        lines.append(_("{stream}: and {n} more refused").format(stream=stream_label(name), n=more))
+    return lines
 
 
 def describe_fn(fn: dict[str, Any] | None) -> str:
@@ -270,11 +304,12 @@ def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None
         problems.append(_("documents wait for upload: {queue}").format(queue=describe_queue(queue)))
     streams = status.get("streams") or {}
     for name in stream_order(streams):
-        error = (streams[name] or {}).get("last_error")
+        error = stream_error(streams[name] or {})
         if error:
             problems.append(
                 _("sync of {stream} failed: {error}").format(stream=stream_label(name), error=error)
             )
+        problems.extend(refused_records(name, streams[name] or {}))
     question = pending_question(status)
     if question:
         problems.append(_("product sync: {question}").format(question=describe_question(question)))
@@ -332,7 +367,11 @@ def render(status: dict[str, Any]) -> str:
         )
     rows.append((_("FN/OFD"), describe_fn(status.get("fn"))))
     width = max(len(label) for label, _value in rows) + 2
-    return "\n".join(f"{label + ':':<{width}} {value}" for label, value in rows)
+    lines = [f"{label + ':':<{width}} {value}" for label, value in rows]
+    for name in stream_order(streams):
+        lines.extend(refused_records(name, streams[name] or {}))
+    # names and messages come from outside (the back office, the register): never raw to a terminal
+    return "\n".join(printable(line, one_line=True) for line in lines)
 
 
 @click.command("status", help=_("Show the register's state."))

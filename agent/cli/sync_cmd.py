@@ -6,11 +6,17 @@ answers a pending deletion question (the technician's answer, from the shell).
 
 from __future__ import annotations
 
+import shutil
+import sys
+import threading
+
 import click
 
 from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import N_, _, ngettext
+from agent.terminal_text import printable
+from common.errors import Message
 
 STREAM_NAMES = {
     "receipts": N_("receipts"),
@@ -19,6 +25,8 @@ STREAM_NAMES = {
     "orders": N_("orders"),
 }
 PULLED = ("products", "employees", "orders")
+PROGRESS_EVERY = 0.5  # seconds between progress lines while waiting
+BAR_WIDTH = 24
 
 # what a technician types -> seconds; the daemon accepts only the vendor's list
 INTERVAL_WORDS = {
@@ -47,37 +55,137 @@ def _name(stream: str) -> str:
 @click.group("sync", invoke_without_command=True, help=_("Sync now (Обновить сейчас)."))
 @click.option(
     "--stream",
-    type=click.Choice(["receipts", "products", "employees", "orders", "all"]),
     default="all",
     show_default=True,
-    help=_("Which stream to sync."),
+    metavar="NAME",
+    help=_("Which stream to sync: receipts, products, employees, orders, a marketplace stream, or all."),
 )
 @click.option("--wait", is_flag=True, help=_("Wait until it is done and print what moved."))
 @click.pass_context
 def sync(ctx: click.Context, stream: str, wait: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    body = {"streams": [stream], "wait": wait}
     try:
-        with _client(timeout=3600) as client:
-            answer = client.post("/v1/sync", json={"streams": [stream], "wait": wait})
+        if wait:
+            answer = _wait_with_progress(body, show=sys.stderr.isatty())
+        else:
+            with _client() as client:
+                answer = client.post("/v1/sync", json=body)
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
-    failed = False
+    failed = []
     for result in answer["results"]:
         name = _name(result["stream"])
         if not wait:
-            echo(_("{stream}: started").format(stream=name))
+            key = (
+                N_("{stream}: joined the run in progress")
+                if result.get("joined")
+                else N_("{stream}: started")
+            )
+            echo(_(key).format(stream=name))
         elif result["ok"]:
             echo(_("{stream}: {count} moved").format(stream=name, count=result["moved"]))
+            if result.get("joined"):
+                echo("  " + _("(a run already in progress was joined; the count is that run's)"))
+            _print_skipped(name, result)
             question = result.get("confirmation")
             if question:
                 echo(_("{stream}: waiting for a confirmation before deleting products").format(stream=name))
                 echo(describe_question(question))
         else:
-            failed = True
+            failed.append(name)
             echo(_("{stream}: failed: {error}").format(stream=name, error=result["error"]), err=True)
+            _print_skipped(name, result)
     if failed:
-        raise click.exceptions.Exit(1)
+        raise UserError(_("sync failed: {streams}").format(streams=", ".join(failed)), 1)
+
+
+def _print_skipped(name: str, result: dict) -> None:
+    count = result.get("skipped") or 0
+    if not count:
+        return
+    click.echo(
+        ngettext(
+            "{stream}: {n} record refused (not stored):",
+            "{stream}: {n} records refused (not stored):",
+            count,
+        ).format(stream=name, n=count),
+        err=True,
+    )
+    for record in result.get("skipped_records") or []:
+        click.echo(f"  {printable(record['record'], one_line=True)}: {describe_refusal(record)}", err=True)
+
+
+def describe_refusal(record: dict) -> str:
+    """Why a record was refused, in the user's language (its reason is a msgid with parameters)."""
+    return Message(record.get("reason") or "", record.get("params") or {}).render(_)
+
+
+def _wait_with_progress(body: dict, *, show: bool) -> dict:
+    """POST /v1/sync and wait for it; on a terminal, a progress line from /v1/status meanwhile."""
+    outcome: dict = {}
+
+    def post() -> None:
+        try:
+            with _client(timeout=3600) as client:
+                outcome["answer"] = client.post("/v1/sync", json=body)
+        except DaemonError as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=post, name="kassa-sync-wait", daemon=True)
+    worker.start()
+    shown = False
+    with _client(timeout=10) as poller:
+        while worker.is_alive():
+            worker.join(PROGRESS_EVERY)
+            if not show or not worker.is_alive():
+                continue
+            try:
+                streams = poller.get("/v1/status").get("streams") or {}
+            except DaemonError:
+                continue
+            line = progress_line(streams)
+            if line:
+                click.echo(
+                    "\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K", nl=False, err=True
+                )
+                shown = True
+    if shown:
+        click.echo("\r\x1b[K", nl=False, err=True)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
+
+
+def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> str:
+    if not total:
+        return ""
+    filled = min(width, round(width * done / total))
+    return "█" * filled + "░" * (width - filled)
+
+
+def describe_progress(progress: dict) -> str:
+    """A bar, done of total, rate and time left (what is known of them)."""
+    done, total = progress.get("done") or 0, progress.get("total")
+    if total:
+        text = f"{progress_bar(done, total)} " + _("{done} of {total}").format(done=done, total=total)
+    else:
+        text = _("{done} so far").format(done=done)
+    if progress.get("rate"):
+        text += ", " + _("{rate}/s").format(rate=round(progress["rate"]))
+    if progress.get("seconds_left") is not None:
+        text += ", " + _("{seconds} s left").format(seconds=progress["seconds_left"])
+    return text
+
+
+def progress_line(streams: dict) -> str:
+    """One line for every running stream."""
+    return "; ".join(
+        f"{_name(name)}: {describe_progress(entry['progress'])}"
+        for name, entry in streams.items()
+        if (entry or {}).get("progress")
+    )
 
 
 # ---- settings -----------------------------------------------------------------------------------

@@ -67,8 +67,7 @@ def _pull_pages(
             apply_page(session, page.items, now, known, attempt)
             since = page.next if page.next is not None else since
             cursor.save(session, STREAM, since, now)
-        attempt.moved(len(page.items))
-        attempt.page_read(page)
+        attempt.page_done(len(page.items), page)
 
 
 def _mark_all_backoffice_rows(session: Session) -> None:

@@ -52,8 +52,7 @@ def _delta(attempt: Attempt, client: BackofficeClient, since: str, limit: int) -
                 _apply(session, remote_id, checked, now)
             since = page.next if page.next is not None else since
             cursor.save(session, STREAM, since, now)
-        attempt.moved(len(page.items))
-        attempt.page_read(page)
+        attempt.page_done(len(page.items), page)
 
 
 def _full(attempt: Attempt, client: BackofficeClient, limit: int) -> None:
@@ -72,7 +71,7 @@ def _full(attempt: Attempt, client: BackofficeClient, limit: int) -> None:
         if stale:
             session.execute(delete(Employee).where(Employee.id.in_(stale)))
         cursor.save(session, STREAM, since, now)
-    attempt.moved(len(items))
+    attempt.page_done(len(items))
 
 
 def _checked(attempt: Attempt, items: list) -> list[tuple[str, dict | None]]:

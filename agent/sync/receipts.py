@@ -9,7 +9,6 @@ Backoff (exponential with jitter) lives in ``OutboxItem.next_attempt_at``, so it
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ from agent.journal.records import outbox_queue
 from agent.store import Store
 from agent.store.models import FiscalDocument, OutboxItem, SyncStatus
 from agent.sync.stream import Attempt
-
-log = logging.getLogger(__name__)
 
 DONE = {"accepted", "duplicate", "conflict", "rejected"}
 
@@ -88,16 +85,19 @@ class ReceiptStream:
                 select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
             ).one()
         client = attempt.backoffice()
-        self._upload(attempt, client)
-        self._heartbeat(attempt, client)
+        sent = self._upload(attempt, client)
+        if sent == 0 or self._heartbeat_due(attempt.clock()):
+            self._heartbeat(attempt, client)
 
-    def _upload(self, attempt: Attempt, client: BackofficeClient) -> None:
-        """Send batches while the head of the queue is due; stops at the first failed request."""
+    def _upload(self, attempt: Attempt, client: BackofficeClient) -> int:
+        """Send batches while the head of the queue is due; stops at the first failed request.
+        Returns how many requests went out."""
+        requests = 0
         while not attempt.stopped():
             now = attempt.clock()
             with attempt.store.read() as session:
                 if not due(session, now):
-                    return
+                    return requests
                 items = []
                 for item in head(session, self.batch):
                     if item.next_attempt_at is not None and item.next_attempt_at > now:
@@ -107,6 +107,7 @@ class ReceiptStream:
                     self.payload(session, session.get(FiscalDocument, item.document_id)) for item in items
                 ]
             ids = [item.id for item in items]
+            requests += 1
             try:
                 results = client.send_documents(documents)
             except (errors.Stopped, errors.Unauthorized):
@@ -117,20 +118,17 @@ class ReceiptStream:
             uuids = [d["uuid"] for d in documents]
             sent, kept = _apply_results(attempt.store, ids, uuids, results, attempt.clock(), self.backoff)
             attempt.moved(sent + kept)
+        return requests
 
     def _heartbeat(self, attempt: Attempt, client: BackofficeClient) -> None:
+        """Tell the back office the register is alive. It is also the attempt's round trip when no
+        document went out, so a back office that cannot be reached fails the attempt (no document
+        is held back by it: they have their own backoff)."""
         now = attempt.clock()
-        if not self._heartbeat_due(now):
-            return
         self._last_heartbeat = now  # tried: the next one in HEARTBEAT_EVERY, answered or not
         with attempt.store.read() as session:
             depth = outbox_queue(session, now)["depth"]
-        try:
-            client.heartbeat(self.printer_state(), depth)
-        except (errors.Unauthorized, errors.Stopped):
-            raise
-        except errors.BackofficeError as exc:  # a missed heartbeat is not a failed upload
-            log.debug("heartbeat failed: %s", exc.text)
+        client.heartbeat(self.printer_state(), depth)
 
 
 def head(session: Session, limit: int) -> list[OutboxItem]:

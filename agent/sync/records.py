@@ -50,10 +50,6 @@ FFD_TAXES = (
 ROLES = ("cashier", "administrator")
 ORDER_STATUSES = ("new", "fiscalized", "rejected", "cancelled")
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-character escapes
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
 _INN_PERSON = re.compile(r"\d{12}")
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -97,7 +93,7 @@ class Known:
 
 def clean(value: str) -> str:
     """Outside text with escape sequences and control characters gone, on one line, trimmed."""
-    return printable(_ESCAPES.sub("", value), one_line=True).strip()
+    return printable(value, one_line=True).strip()
 
 
 def _wrong(field: str, expected: str) -> Refused:

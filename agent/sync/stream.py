@@ -162,6 +162,7 @@ class Attempt:
         self._stop = stop
         self._open_backoffice = backoffice
         self._client: BackofficeClient | None = None
+        self._refused_before = 0
 
     def stopped(self) -> bool:
         return self._stop.is_set()
@@ -170,8 +171,13 @@ class Attempt:
         self.result.moved += count
         self.progress.done += count
 
-    def page_read(self, page: Any) -> None:
-        """A page is applied; its ``remaining`` (when the remote says) gives the total."""
+    def page_done(self, items: int, page: Any = None) -> None:
+        """``items`` records were read and applied or refused; ``page.remaining`` (when the remote
+        says) gives the total. Moved counts what was applied, progress what was read."""
+        refused = self.result.skipped_count - self._refused_before
+        self._refused_before = self.result.skipped_count
+        self.result.moved += max(items - refused, 0)
+        self.progress.done += items
         remaining = getattr(page, "remaining", None)
         if isinstance(remaining, int) and remaining >= 0:
             self.progress.total = self.progress.done + remaining

@@ -6,6 +6,7 @@ record: sale latency during the dribble, stop time, and the daemon's peak memory
 
 from __future__ import annotations
 
+import json
 import time
 import uuid as uuidlib
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent.sync_code import check_symbol
+from tests.conftest import run_kassa
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.hostile_backoffice import good_order, good_product, hostile_backoffice
 from tests.fixtures.kkt import kkt_config, kkt_emulator
@@ -114,3 +116,33 @@ def test_oversized_answers_do_not_grow_the_daemon(stack):
     assert result["ok"]
     entry = client.get("/v1/status")["streams"]["orders"]
     assert entry["state"] == "ok" and entry["last_error"] is None and entry["error"] is None
+
+
+def test_sync_wait_reports_the_joined_run_and_a_failure_names_the_stream_and_cause(stack):
+    daemon, bo, client = stack
+    ru = {**daemon.env, "LANG": "ru_RU.UTF-8", "LANGUAGE": "ru"}
+    # the register has read the first 29 (the feed's cursor is past them): 40 new and a bad one follow
+    bo.feeds["catalog"] += [good_product(n) for n in range(30, 70)] + [good_product(70, price=10**30)]
+    bo.page_size, bo.page_delay = 5, 0.4
+    client.post("/v1/sync", json={"streams": ["products"], "wait": False})
+    entry = wait_state(client, "products", "running")
+    deadline = time.monotonic() + 10
+    while not (entry.get("progress") or {}).get("total") and time.monotonic() < deadline:
+        entry = client.get("/v1/status")["streams"]["products"]
+    progress = entry["progress"]
+    assert progress["total"] == 41 and 0 < progress["done"] < 41 and progress["rate"] > 0, progress
+    result = run_kassa("sync", "--stream", "products", "--wait", env=ru)
+    assert result.returncode == 0, result.stderr
+    assert "товары: передано 40" in result.stdout  # the joined run's count, not 0
+    assert "prd-000070" in result.stderr and "должно быть от 0" in result.stderr
+    status = run_kassa("status", env=ru)
+    assert "запись prd-000070 отклонена" in status.stdout + status.stderr
+    as_json = json.loads(run_kassa("status", "--json", env=ru).stdout)
+    assert as_json["streams"]["products"]["skipped_records"][0]["record"] == "prd-000070"
+
+    bo.tricks["catalog"] = "not_json"
+    failed = run_kassa("sync", "--stream", "products", "--wait", env=ru)
+    assert failed.returncode != 0
+    assert "товары: ошибка:" in failed.stderr and "кабинет" in failed.stderr, failed.stderr
+    status = run_kassa("status", "--check", env=ru)
+    assert status.returncode != 0 and "синхронизация товары не удалась" in status.stdout + status.stderr
