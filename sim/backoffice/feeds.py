@@ -9,7 +9,7 @@ client starts again from the beginning.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection
 
 from agent.i18n import N_
@@ -120,7 +120,7 @@ FEEDS: dict[str, list[tuple[Table, object]]] = {
 
 
 def page(conn: Connection, feed: str, since: str | None, limit: int) -> dict:
-    """One page of ``feed`` after ``since``: ``{"items", "next", "more"}``."""
+    """One page of ``feed`` after ``since``: ``{"items", "next", "more", "remaining"}``."""
     bound = get_state(conn, "seq")
     epoch = get_state(conn, "epoch")
     after = decode_cursor(conn, since, bound)
@@ -142,10 +142,17 @@ def page(conn: Connection, feed: str, since: str | None, limit: int) -> dict:
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1][0] if more else max(bound, after)
+    remaining = 0
+    if more:  # how many changes follow this page: the register shows it as progress
+        for table, _render in FEEDS[feed]:
+            remaining += conn.execute(
+                select(func.count()).select_from(table).where(table.c.seq > last, table.c.seq <= bound)
+            ).scalar_one()
     return {
         "items": [render(row) for _seq, render, row in rows],
         "next": encode_cursor(epoch, last),
         "more": more,
+        "remaining": remaining,
     }
 
 
