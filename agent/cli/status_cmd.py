@@ -16,7 +16,6 @@ import click
 
 from agent.cli.sync_cmd import describe_progress, describe_refusal
 from agent.i18n import N_, _, ngettext
-from agent.terminal_text import printable
 from common.errors import Message
 
 EXIT_ATTENTION = 1
@@ -190,7 +189,7 @@ def refused_records(name: str, stream: dict[str, Any]) -> list[str]:
         lines.append(
             _("{stream}: record {record} refused: {reason}").format(
                 stream=stream_label(name),
-                record=printable(record.get("record"), one_line=True),
+                record=record.get("record"),
                 reason=describe_refusal(record),
             )
         )
@@ -370,8 +369,7 @@ def render(status: dict[str, Any]) -> str:
     lines = [f"{label + ':':<{width}} {value}" for label, value in rows]
     for name in stream_order(streams):
         lines.extend(refused_records(name, streams[name] or {}))
-    # names and messages come from outside (the back office, the register): never raw to a terminal
-    return "\n".join(printable(line, one_line=True) for line in lines)
+    return "\n".join(lines)
 
 
 @click.command("status", help=_("Show the register's state."))

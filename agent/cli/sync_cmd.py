@@ -105,7 +105,7 @@ def _print_skipped(name: str, result: dict) -> None:
     count = result.get("skipped") or 0
     if not count:
         return
-    click.echo(
+    echo(
         ngettext(
             "{stream}: {n} record refused (not stored):",
             "{stream}: {n} records refused (not stored):",
@@ -114,7 +114,7 @@ def _print_skipped(name: str, result: dict) -> None:
         err=True,
     )
     for record in result.get("skipped_records") or []:
-        click.echo(f"  {printable(record['record'], one_line=True)}: {describe_refusal(record)}", err=True)
+        echo(f"  {record['record']}: {describe_refusal(record)}", err=True)
 
 
 def describe_refusal(record: dict) -> str:
@@ -145,11 +145,11 @@ def _wait_with_progress(body: dict, *, show: bool) -> dict:
                 streams = poller.get("/v1/status").get("streams") or {}
             except DaemonError:
                 continue
-            line = progress_line(streams)
+            line = printable(progress_line(streams), one_line=True)  # names come from outside
             if line:
-                click.echo(
-                    "\r" + line[: shutil.get_terminal_size().columns - 1] + "\x1b[K", nl=False, err=True
-                )
+                # the line is redrawn in place: carriage return, then erase what the last one left
+                width = shutil.get_terminal_size().columns - 1
+                click.echo("\r" + line[:width] + "\x1b[K", nl=False, err=True)
                 shown = True
     if shown:
         click.echo("\r\x1b[K", nl=False, err=True)
