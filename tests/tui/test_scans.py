@@ -22,6 +22,7 @@ from textual import events
 from tests.conftest import REPO
 from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
 from tui.app import KassaApp
+from tui.screens.dialogs import PromptScreen
 from tui.screens.payment import PaymentScreen
 
 CASHIER = EMPLOYEES["2222"]
@@ -119,6 +120,22 @@ async def test_an_empty_enter_that_belongs_to_a_scan_is_not_pay(english):
         await pilot.press("enter")  # the cashier's own Enter on the empty line: pay
         await pilot.pause(0.1)
         assert isinstance(app.screen, PaymentScreen)
+
+
+@pytest.mark.anyio
+async def test_a_scan_after_a_weighted_product_waits_for_its_weight(english):
+    app = app_on()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        post(app, "APPLE-KG\r" + MILK + "\r")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, PromptScreen)  # the weight first
+        assert sale.cart.lines == [] and list(sale.scans) == [MILK]
+        await pilot.press(*"0.5", "enter")
+        await until_looked_up(pilot)
+        assert app.screen is sale
+        assert cart(sale) == [("APPLE-KG", Decimal("0.500")), ("MILK-1L", Decimal("1.000"))]
 
 
 @pytest.mark.anyio

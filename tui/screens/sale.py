@@ -81,6 +81,10 @@ class SaleScreen(KassaScreen):
         self.query_one("#search", Input).focus()
         self.show_cart()
 
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.look_up()  # entries that waited behind a dialog
+
     # -- search ---------------------------------------------------------------------------------
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
@@ -124,14 +128,15 @@ class SaleScreen(KassaScreen):
 
     def look_up(self) -> None:
         """Look the queued entries up one at a time, in the order they were typed."""
-        if self._looking_up or not self.scans or self.busy:
+        if self._looking_up or not self.scans or self.busy or self.app.screen is not self:
             return
         self._looking_up = True
         self.run_worker(self._look_up(), group="scan")
 
     async def _look_up(self) -> None:
         try:
-            while self.scans and not self.busy:
+            # a dialog on top (the weight of a product, the payment) holds the queue until it closes
+            while self.scans and not self.busy and self.app.screen is self:
                 query = self.scans[0]
                 try:
                     products = await self.api.products(query)
