@@ -40,6 +40,7 @@ class CartLine:
     payment_object: str = "commodity"
     code: str | None = None
     discount: int = 0
+    tax_system: str | None = None  # the product's own (tag 1055); None: the shop's
 
     @property
     def gross(self) -> int:

@@ -83,6 +83,7 @@ def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
         "total": doc.total,
         "cashier": {"name": doc.cashier_name, "inn": doc.cashier_inn} if doc.cashier_name else None,
         "buyer_contact": doc.buyer_contact,
+        "tax_system": doc.tax_system,
         "lines": [line_payload(line, positions) for line in document_lines(session, doc)],
         "payments": [
             {"kind": p.kind, "amount": p.amount, "change": p.change} for p in document_payments(session, doc)

@@ -45,6 +45,7 @@ class Operation:
     buyer_contact: str | None = None
     original_id: int | None = None
     order_id: int | None = None
+    tax_system: str | None = None  # tag 1055; a return keeps its sale's
     lines: list[PricedLine] = field(default_factory=list)
     payments: list[Settled] = field(default_factory=list)
 
@@ -72,6 +73,7 @@ def write_pending(
     doc.cashier_name = op.cashier.name if op.cashier else None
     doc.cashier_inn = op.cashier.inn if op.cashier else None
     doc.buyer_contact = op.buyer_contact
+    doc.tax_system = op.tax_system
     doc.original_id = op.original_id
     doc.order_id = op.order_id
     doc.error_code = doc.error_message = None

@@ -59,9 +59,12 @@ def plan_receipt(
     cashier: Cashier | None,
     buyer_contact: str | None,
     tolerance: int,
-) -> tuple[list[PricedLine], Cashier | None, str | None]:
+    tax_system: str | None,
+) -> tuple[list[PricedLine], Cashier | None, str | None, str]:
     """Everything as the FN will store it, decided before the journal writes the row: names and
-    tags made safe for the register's code pages and fields, each line's FN positions."""
+    tags made safe for the register's code pages and fields, each line's FN positions, and the
+    receipt's one taxation system (``tax_system``: the shop's or the sale's)."""
+    system = receipt_tax_system(device.tax_systems(), tax_system, lines)
     lines = [replace(line, name=device.fit_text("item_name", line.name)) for line in lines]
     for index, line in enumerate(lines):
         if not line.name:  # tag 1030 is mandatory: an FN position has a name
@@ -69,7 +72,34 @@ def plan_receipt(
                 f"lines[{index}].name", N_("{field}: the name has nothing the register can print")
             )
     contact = device.fit_text(TAG_BUYER_CONTACT, buyer_contact) if buyer_contact else None
-    return with_positions(lines, tolerance), fit_cashier(device, cashier), contact
+    return with_positions(lines, tolerance), fit_cashier(device, cashier), contact, system
+
+
+def receipt_tax_system(registered: tuple[str, ...], default: str | None, lines: list[PricedLine]) -> str:
+    """One receipt, one taxation system (tag 1055): each line's (its product's, else ``default``,
+    else the FN's only one), all the same and one the FN is registered for. A cart that mixes
+    systems is refused, not split: two receipts are the cashier's to make, each paid on its own."""
+    if default is None and len(registered) == 1:
+        default = registered[0]
+    systems = sorted({line.tax_system or default or "" for line in lines} or {default or ""})
+    if len(systems) > 1:
+        raise InvalidReceipt(
+            "lines",
+            N_("{field}: goods of different taxation systems ({systems}) go on separate receipts"),
+            systems=", ".join(name or "-" for name in systems),
+        )
+    system = systems[0]
+    if system not in registered:
+        raise InvalidReceipt(
+            "lines",
+            N_(
+                "{field}: the FN is not registered for the taxation system {system} (it is for "
+                "{registered}); set [printer] tax_system in the config or the product's"
+            ),
+            system=system or "-",
+            registered=", ".join(registered),
+        )
+    return system
 
 
 def cashier_tags(cashier: Cashier | None) -> list[tuple[int, str]]:

@@ -182,6 +182,7 @@ async def refund(journal, sale_id: int, request: ReturnRequest) -> tuple[FiscalD
             op,
             total=priced.total,
             buyer_contact=request.buyer_contact or sale.buyer_contact,
+            tax_system=sale.tax_system,
             lines=priced.lines,
             payments=priced.payments,
         )

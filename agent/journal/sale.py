@@ -72,6 +72,7 @@ def cart_line(session: Session, index: int, line: LineRequest, codes: FiscalCode
             unit=line.unit or product.unit,
             payment_object=line.payment_object or product.payment_object,
             code=product.code,
+            tax_system=product.tax_system,
         )
     else:
         cart = CartLine(
@@ -129,15 +130,17 @@ async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> Fiscal
     """A sale or a return on the register, inside ``Journal.once``: the shift checked (and opened if
     closed), then the journal's pending → register → fiscalized steps."""
     tolerance = journal.codes().sum_tolerance
-    planned = await journal.device(plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance)
-    op.lines, op.cashier, op.buyer_contact = planned
+    planned = await journal.device(
+        plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance, op.tax_system or journal.tax_system()
+    )
+    op.lines, op.cashier, op.buyer_contact, op.tax_system = planned
     status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
     tags = receipt_tags(op.cashier, op.buyer_contact)
-    args = (kind, op.lines, op.payments, op.total, tags, journal.tax_system())
+    args = (kind, op.lines, op.payments, op.total, tags, op.tax_system)
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 
 

@@ -74,6 +74,9 @@ class Product(SQLModel, table=True):
     unit: str = Field(default="pcs", description="measure code from data (pcs, kg, l, ...)")
     tax: str = Field(description="tax rate code from data, e.g. vat20, vat10, vat0, none")
     payment_object: str = Field(default="commodity", description="payment-object type code from data")
+    tax_system: str | None = Field(
+        default=None, description="tag 1055 when not the shop's (e.g. patent goods beside УСН ones)"
+    )
     weighted: bool = False
     group_id: int | None = Field(
         default=None,
@@ -129,6 +132,7 @@ class FiscalDocument(SQLModel, table=True):
     cashier_name: str | None = None
     cashier_inn: str | None = None
     buyer_contact: str | None = Field(default=None, description="tag 1008: phone or e-mail")
+    tax_system: str | None = Field(default=None, description="tag 1055 the receipt was made under")
     original_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("fiscal_document.id"), index=True)
     )

@@ -20,6 +20,7 @@ from agent import pin_hash
 from agent.i18n import N_, Message
 from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
 from agent.terminal_text import printable
+from drivers.fiscal_register import TAX_SYSTEMS
 
 MAX_ID = 64
 MAX_CODE = 64
@@ -197,6 +198,14 @@ def check_group(item: dict) -> dict:
     }
 
 
+def tax_system(item: dict) -> str | None:
+    """Tag 1055 of a product that is not under the shop's system (patent goods), or None."""
+    value = text(item, "tax_system", MAX_SHORT, required=False)
+    if value is not None and value not in TAX_SYSTEMS:
+        raise Refused(UNKNOWN_VALUE, field="tax_system", value=value[:MAX_SHORT])
+    return value
+
+
 def check_product(item: dict, known: Known) -> dict:
     code = text(item, "code", MAX_CODE)
     barcodes = item.get("barcodes") or []
@@ -218,6 +227,7 @@ def check_product(item: dict, known: Known) -> dict:
         "unit": choice(item, "unit", known.units, "pcs"),
         "tax": choice(item, "tax", known.taxes),
         "payment_object": choice(item, "payment_object", known.payment_objects, "commodity"),
+        "tax_system": tax_system(item),
         "weighted": flag(item, "weighted"),
         "group_id": identifier(item, "group_id", required=False),
         "barcodes": list(dict.fromkeys(codes)),
