@@ -14,7 +14,7 @@ from agent.client import DaemonError
 from agent.terminal_text import printable
 from tests.tui.fake_api import PRODUCTS, WHEN, FakeApi, FakeDaemon
 from tui.app import KassaApp
-from tui.screens.dialogs import RegisterProblemScreen
+from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
 from tui.screens.pairing import PairScreen
 
 pytestmark = pytest.mark.anyio
@@ -141,6 +141,12 @@ async def test_every_screen_shows_markup_and_escapes_as_plain_text(english):
         text = screen_text(app)
         assert "[/]" in text and "Juice [new]" in text
         assert_clean(text)
+        await pilot.press("f8")  # the quantity dialog names the line
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        assert "Juice [new]" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
 
         daemon.fail_next.append(DaemonError("sale_refused", NAMES["error"], 422))
         await pilot.press("f10", "enter")  # pay: refused with a hostile message, shown as a toast too
