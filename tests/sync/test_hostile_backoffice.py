@@ -272,3 +272,25 @@ def test_any_mix_of_hostile_records_keeps_the_stream_alive(tmp_path_factory, hos
             assert len(session.exec(select(Barcode)).all()) <= MAX_BARCODES * len(products)
     finally:
         context.__exit__(None, None, None)
+
+
+def test_an_error_belongs_to_its_attempt(tmp_path, hostile):
+    context, reg = paired_register(tmp_path, hostile, timeout=2.0)
+    try:
+        service_intervals = reg.engine.set_intervals
+        hostile.tricks["catalog"] = hostile.tricks["employees"] = "not_json"
+        assert not reg.engine.run("products").ok and not reg.engine.run("employees").ok
+        streams = reg.engine.status_summary()["streams"]
+        assert streams["products"]["state"] == streams["employees"]["state"] == "failed"
+        hostile.tricks.clear()
+        assert reg.engine.run("products").ok  # a later attempt of the same thing succeeds
+        service_intervals({"employees": "never"})  # nothing will be attempted: no error to fix
+        streams = reg.engine.status_summary()["streams"]
+        assert streams["products"]["state"] == "ok" and streams["products"]["last_error"] is None
+        assert streams["employees"]["state"] == "off" and streams["employees"]["error"] is None
+        hostile.tricks["catalog"] = "not_json"
+        assert not reg.engine.run("products").ok
+        reg.engine.forget_errors()  # what a new pairing does: the old attempts' errors are not true now
+        assert reg.engine.status_summary()["streams"]["products"]["last_error"] is None
+    finally:
+        context.__exit__(None, None, None)

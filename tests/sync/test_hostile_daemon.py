@@ -7,6 +7,10 @@ record: sale latency during the dribble, stop time, and the daemon's peak memory
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import subprocess
 import time
 import uuid as uuidlib
 from pathlib import Path
@@ -14,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from agent.sync_code import check_symbol
-from tests.conftest import run_kassa
+from tests.conftest import KASSA, REPO, run_kassa
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.hostile_backoffice import good_order, good_product, hostile_backoffice
 from tests.fixtures.kkt import kkt_config, kkt_emulator
@@ -146,3 +150,40 @@ def test_sync_wait_reports_the_joined_run_and_a_failure_names_the_stream_and_cau
     assert "товары: ошибка:" in failed.stderr and "кабинет" in failed.stderr, failed.stderr
     status = run_kassa("status", "--check", env=ru)
     assert status.returncode != 0 and "синхронизация товары не удалась" in status.stdout + status.stderr
+
+
+def test_sync_wait_draws_a_progress_bar_on_a_terminal(stack):
+    daemon, bo, _client = stack
+    bo.feeds["catalog"] += [good_product(n) for n in range(30, 60)]
+    bo.page_size, bo.page_delay = 3, 0.5
+    ru = {**daemon.env, "LANG": "ru_RU.UTF-8", "LANGUAGE": "ru"}
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*KASSA, "sync", "--stream", "products", "--wait"],
+            env=ru,
+            stdin=secondary,
+            stdout=secondary,
+            stderr=secondary,
+            cwd=REPO,
+            close_fds=True,
+        )
+        os.close(secondary)
+        output = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the other side closed
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(30) == 0
+    finally:
+        os.close(primary)
+    text = output.decode("utf-8", "replace")
+    assert "█" in text and " из 30" in text and "в секунду" in text, text
+    assert "товары: передано 30" in text
