@@ -167,7 +167,10 @@ def _apply_products(session: Session, items: dict[str, dict | None], now: dateti
             continue
         on_page[code] = remote_id
         values = {
-            **{key: checked[key] for key in ("code", "name", "price", "unit", "tax", "payment_object")},
+            **{
+                key: checked[key]
+                for key in ("code", "name", "price", "unit", "tax", "payment_object", "tax_system")
+            },
             "weighted": checked["weighted"],
             "group_id": groups.get(checked["group_id"]) if checked["group_id"] else None,
             "origin": "backoffice",

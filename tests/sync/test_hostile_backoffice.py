@@ -111,7 +111,7 @@ def test_a_malformed_page_fails_the_stream_with_a_reason(reg, hostile, trick):
 
 def test_bad_records_are_skipped_and_named_while_the_rest_of_the_page_is_applied(reg, hostile):
     hostile.feeds["catalog"] = [
-        good_product(1),
+        good_product(1, tax_system="patent"),
         good_product(2, price=10**30),
         good_product(3, tax="vat99"),
         good_product(4, name="\x1b]0;pwned\x07Сок \x1b[31mкрасный\x1b[0m"),
@@ -128,6 +128,7 @@ def test_bad_records_are_skipped_and_named_while_the_rest_of_the_page_is_applied
     products = stored_products(reg)
     assert set(products) == {"prd-000001", "prd-000004"}
     assert products["prd-000004"].name == "Сок красный"
+    assert products["prd-000001"].tax_system == "patent"  # a product's own taxation system is kept
     skipped = {s.record: s.reason for s in result.skipped}
     assert set(skipped) == {
         "prd-000002",
