@@ -57,10 +57,6 @@ class MarketplaceComponent:
         if sync is not None:
             sync.engine.remove_stream(stream_name("allegro", account_id))
 
-    def config_changed(self, config) -> None:
-        if self.service is not None:
-            self.service.config = config
-
     def wake(self) -> None:
         sync = self._sync()
         if sync is not None:
@@ -122,8 +118,6 @@ class MarketplaceComponent:
     async def stop(self) -> None:
         self.ctx.services.pop("marketplace", None)
         if self.service is not None:
-            self.service.stopping.set()
-            for flow in self.service.flows.values():
-                flow.cancel.set()
+            self.service.stop()
         if self._settling is not None and not self._settling.done():
             await asyncio.gather(self._settling, return_exceptions=True)

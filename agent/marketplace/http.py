@@ -12,6 +12,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -29,9 +30,17 @@ class Answer:
 
 
 def send(
-    http: httpx.Client, request: httpx.Request, deadline: float, *, marketplace: str, url: str
+    http: httpx.Client,
+    request: httpx.Request,
+    deadline: float,
+    *,
+    marketplace: str,
+    url: str,
+    on_start: Callable[[Callable[[], None]], None] = lambda breaker: None,
 ) -> Answer:
-    """The whole answer within ``deadline`` seconds; Deadline, Unreachable or Refused otherwise."""
+    """The whole answer within ``deadline`` seconds; Deadline, Unreachable or Refused otherwise.
+
+    ``on_start`` receives a function that breaks this exchange now (the daemon stopping)."""
     streams: list = []
     lock = threading.Lock()
     broken = threading.Event()
@@ -51,6 +60,7 @@ def send(
                 with contextlib.suppress(OSError):
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
+    on_start(expire)
     request.extensions["trace"] = trace
     request.extensions["timeout"] = httpx.Timeout(deadline).as_dict()
     started = time.monotonic()

@@ -109,6 +109,19 @@ class MarketplaceService:
         self.on_connected: Callable[[int], None] = lambda account_id: None
         self.on_removed: Callable[[int], None] = lambda account_id: None
         self.wake: Callable[[], None] = lambda: None  # an outcome waits to go back: look now
+        self._open: set[AllegroApi] = set()  # clients of imports in flight, broken at shutdown
+
+    def config_changed(self, config) -> None:
+        """agent.toml was edited: the next import and connection use the new addresses and keys."""
+        self.config = config
+
+    def stop(self) -> None:
+        """Shutdown: no new request; the ones in flight end now rather than at their deadline."""
+        self.stopping.set()
+        for flow in self.flows.values():
+            flow.cancel.set()
+        for api in list(self._open):
+            api.abort()
 
     async def import_now(self, account_ids: list[int] | None = None) -> list[dict]:
         """Import now without a scheduler (the daemon's component replaces this with sync's path)."""
@@ -337,6 +350,7 @@ class MarketplaceService:
             else:
                 started = time.monotonic()
                 connector, api = self.connector(account)
+                self._open.add(api)
                 try:
                     with api:
                         run = run_import(
@@ -345,6 +359,7 @@ class MarketplaceService:
                 except errors.MarketplaceError as exc:
                     error = exc
                 finally:
+                    self._open.discard(api)
                     calls = api.calls
                 result["seconds"] = round(time.monotonic() - started, 3)
             self._record(account_id, run, error)

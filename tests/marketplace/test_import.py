@@ -175,3 +175,19 @@ def test_a_buyer_cancellation_withdraws_a_waiting_order(reg, fake):
     assert reg.service.run_account(account)["ok"]
     order = orders(reg)[form_id]
     assert order.status == "cancelled" and order.reason == "cancelled on the marketplace"
+
+
+def test_shutdown_breaks_a_call_in_flight(reg, fake):
+    import threading
+    import time
+
+    account = reg.connect()
+    fake.add_fault("/order/checkout-forms", 0, times=1, delay=1.5)
+    outcome: list[dict] = []
+    worker = threading.Thread(target=lambda: outcome.append(reg.service.run_account(account)))
+    worker.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    reg.service.stop()
+    worker.join(5)
+    assert time.monotonic() - started < 1.0 and outcome and not outcome[0]["ok"]

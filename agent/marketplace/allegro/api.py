@@ -43,6 +43,7 @@ class AllegroApi:
         self.sleep = sleep
         self.stop = stop
         self.calls = 0  # requests sent, retries included
+        self._breaker: Callable[[], None] = lambda: None  # breaks the exchange in flight
         self._http = httpx.Client(
             base_url=self.url,
             transport=transport,
@@ -65,7 +66,16 @@ class AllegroApi:
             headers["Content-Type"] = MEDIA_TYPE
         request = self._http.build_request(method, path, headers=headers, **kwargs)
         self.calls += 1
-        return send(self._http, request, self.deadline, marketplace="Allegro", url=self.url)
+        return send(
+            self._http, request, self.deadline, marketplace="Allegro", url=self.url, on_start=self._started
+        )
+
+    def _started(self, breaker: Callable[[], None]) -> None:
+        self._breaker = breaker
+
+    def abort(self) -> None:
+        """From another thread (shutdown): end the call in flight now; ``stop`` refuses further ones."""
+        self._breaker()
 
     def request(self, method: str, path: str, **kwargs) -> tuple[int, Any]:
         """(status, parsed JSON or None). 401 refreshes the token once; 429/5xx back off and retry."""
