@@ -44,6 +44,17 @@ def test_connect_import_and_settle_once_under_a_kill(tmp_path):
         with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
             session.add(Product(code="KUBEK-1", name="Kubek", price=1250, tax="vat20"))
 
+        # the seller refuses: the CLI says so and exits 3
+        refused = subprocess.Popen(
+            [*KASSA, "marketplace", "add", "allegro"],
+            env=daemon.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        denied = wait_for(lambda: next(iter(fake.devices.values()), None), what="a device code")
+        fake.decide(denied.user_code, False)
+        _out, err = refused.communicate(timeout=30)
+        assert refused.returncode == 3 and "refused" in err
+        fake.devices.clear()
+
         # connect: the CLI prints the link, the code and a QR, and waits for the seller
         add = subprocess.Popen(
             [*KASSA, "marketplace", "add", "allegro", "--name", "Sklep"],
