@@ -397,8 +397,9 @@ class BackofficeClient:
         body = {"status": status, "receipt_uuid": receipt_uuid, "reason": reason}
         self._json(self._request("POST", f"/api/v1/orders/{segment(order_id)}/status", json=body))
 
-    def heartbeat(self, printer: str, queue_depth: int) -> None:
-        body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__}
+    def heartbeat(self, printer: str, queue_depth: int, fn: dict | None = None) -> None:
+        """``fn``: the FN's end of life, OFD days left and warnings, so the back office warns too."""
+        body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__, "fn": fn}
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
 
 

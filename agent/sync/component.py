@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from agent.fn_state import fn_summary
 from agent.sync.engine import SyncEngine
 from agent.sync.records import Known
 from agent.sync.scheduler import Scheduler
@@ -21,6 +22,10 @@ class SyncComponent:
     def _printer_state(self) -> str:
         handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
         return getattr(handle, "state", "absent") if handle is not None else "absent"
+
+    def _fn_state(self) -> dict | None:
+        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
+        return fn_summary(handle, self.ctx.clock)
 
     def _known(self) -> Known:
         """The codes the fiscal register's profile maps; the FFD's taxes until it is loaded."""
@@ -43,6 +48,7 @@ class SyncComponent:
             shop_currency=config.shop.currency,
             clock=lambda: self.ctx.clock(),
             printer_state=self._printer_state,
+            fn_state=self._fn_state,
             known=self._known,
             timeout=config.backoffice.timeout,
         )

@@ -61,6 +61,7 @@ class ReceiptStream:
         self.backoff = options.backoff
         self.payload = options.payload or _payload_builder()
         self.printer_state = options.printer_state
+        self.fn_state = options.fn_state
         self._last_heartbeat: datetime | None = None
 
     def _heartbeat_due(self, now: datetime) -> bool:
@@ -128,7 +129,7 @@ class ReceiptStream:
         self._last_heartbeat = now  # tried: the next one in HEARTBEAT_EVERY, answered or not
         with attempt.store.read() as session:
             depth = outbox_queue(session, now)["depth"]
-        client.heartbeat(self.printer_state(), depth)
+        client.heartbeat(self.printer_state(), depth, self.fn_state())
 
 
 def head(session: Session, limit: int) -> list[OutboxItem]:

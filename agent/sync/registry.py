@@ -31,6 +31,7 @@ class StreamOptions:
     payload: Callable | None = None  # how a fiscal document becomes its upload body (tests replace it)
     shop_currency: str = "RUB"
     printer_state: Callable[[], str] = field(default=lambda: "unknown")
+    fn_state: Callable[[], dict | None] = field(default=lambda: None)  # the FN's summary (agent.fn_state)
     known: Callable[[], Known] = field(default=Known)  # the codes the register's profile knows
 
 

@@ -57,3 +57,29 @@ def test_the_thirty_days_count_on_the_fns_clock(tmp_path):
     assert fn["unsent"] == 1 and fn["days_left"] == 3
     assert {"code": "ofd_days_left", "days": 3} in fn["warnings"]
     assert "3 days left before the FN blocks" in text.stdout
+
+
+def test_the_summary_counts_on_the_fn_clock_and_clamps():
+    from datetime import UTC, date, datetime, timedelta
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from agent.fn_state import fn_summary
+    from drivers.fiscal_register import FnStatus, OfdStatus
+
+    fn_clock = datetime(2026, 12, 31, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    first = (fn_clock - timedelta(days=26)).astimezone(UTC)
+    handle = SimpleNamespace(
+        last_ofd=OfdStatus(unsent=4, first_unsent_fd=9, first_unsent_at=first),
+        last_fn=FnStatus("1", 12, True, 3, False, ("ofd_timeout",), fn_clock, date(2027, 1, 20), ("osn",)),
+    )
+    pc_clock_far_behind = lambda: fn_clock - timedelta(days=40)  # noqa: E731
+    summary = fn_summary(handle, pc_clock_far_behind)
+    assert summary["days_left"] == 4 and summary["expires_in_days"] == 20
+    assert summary["warnings"] == [
+        {"code": "ofd_timeout"},
+        {"code": "ofd_days_left", "days": 4},
+        {"code": "fn_expires", "days": 20},
+    ]
+    future = SimpleNamespace(last_ofd=OfdStatus(1, 9, fn_clock + timedelta(days=3)), last_fn=handle.last_fn)
+    assert fn_summary(future, pc_clock_far_behind)["days_left"] == 30  # a clock set back: never over 30

@@ -42,6 +42,7 @@ def test_receipts_wait_for_documents_and_the_heartbeat_goes_every_five_minutes(p
     paired.engine.run("receipts")
     [registered] = bo.registers()
     assert registered["heartbeat"]["queue_depth"] == 0
+    assert registered["heartbeat"]["fn"] is None  # no register here: nothing to say about its FN
     assert "receipts" not in paired.engine.due_streams(paired.clock())
     paired.add_documents(1)
     assert "receipts" in paired.engine.due_streams(paired.clock())  # a new document: at once

@@ -92,3 +92,18 @@ def test_list_answers_in_either_shape():
     assert items({"items": [1]}) == [1]
     assert items([2]) == [2]
     assert items(None) == []
+
+
+def test_the_devices_screen_warns_of_the_fns_end_days_ahead():
+    from tui.screens.devices import fn_text
+
+    status = {
+        "fn": {
+            "unsent": 0,
+            "expires": "2027-01-20",
+            "expires_in_days": 12,
+            "warnings": [{"code": "fn_replace_soon"}, {"code": "fn_expires", "days": 12}],
+        }
+    }
+    text = fn_text(status).plain
+    assert "Valid until 2027-01-20 (12 days)" in text and "Replace the FN within 30 days" in text

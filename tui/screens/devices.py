@@ -35,6 +35,14 @@ def device_text(title: str, device: dict | None) -> Text:
     return text
 
 
+FN_WARNINGS = {
+    "fn_replace_urgent": N_("Replace the FN within 3 days"),
+    "fn_replace_soon": N_("Replace the FN within 30 days"),
+    "fn_memory_low": N_("The FN's memory is 90 % full"),
+    "ofd_timeout": N_("The OFD has not confirmed documents for too long"),
+}
+
+
 def fn_text(status: dict) -> Text:
     fn = status.get("fn") or {}
     text = Text(_("Fiscal storage (FN)") + "\n", style="bold")
@@ -44,6 +52,15 @@ def fn_text(status: dict) -> Text:
     if fn.get("days_left") is not None:
         days = int(fn["days_left"])
         text.append(_("Days left to send: {n}").format(n=days) + "\n", style="bold red" if days < 5 else "")
+    if fn.get("expires"):
+        days = fn.get("expires_in_days")
+        style = "bold red" if isinstance(days, int) and days <= 30 else ""
+        line = _("Valid until {date} ({n} days)").format(date=fn["expires"], n=days)
+        text.append(line + "\n", style=style)
+    for warning in fn.get("warnings") or ():
+        message = FN_WARNINGS.get(warning.get("code"))
+        if message:
+            text.append(_(message) + "\n", style="bold red")
     text.rstrip()
     return text
 
