@@ -1,4 +1,4 @@
-"""Importing 100 Allegro orders from the fake Allegro over loopback HTTP: API calls and seconds.
+"""Importing 100 new Allegro orders from the fake Allegro over loopback HTTP: API calls and seconds.
 
 Two shapes of the same 100 orders (3 events each: BOUGHT, FILLED_IN, READY_FOR_PROCESSING):
 - *fresh*: the orders are still ``fulfillment.status=NEW``, so the sweep lists them whole (100 a page)
@@ -87,6 +87,7 @@ def _run(events_only: bool) -> tuple[dict, tuple[int, float]]:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             service, account = _register(fake, Path(scratch))
+            assert service.run_account(account)["ok"]  # the first import sets the cursor at the latest event
             for number in range(ORDERS):
                 form_id = fake.add_order("bench", lines=[(f"SKU-{number}", "Oferta", 1, "19.99")])
                 if events_only:

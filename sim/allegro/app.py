@@ -180,6 +180,15 @@ def create_app(fake: FakeAllegro) -> FastAPI:
             return _errors(422, "ConstraintViolationException", "unknown event id in 'from'")
         return JSONResponse({"events": found}, media_type=MEDIA_TYPE)
 
+    @app.get("/order/event-stats")
+    def event_stats(request: Request) -> Response:
+        login = _seller(request)
+        if isinstance(login, Response):
+            return login
+        events = fake.events.get(login) or []
+        latest = {"id": events[-1]["id"], "occurredAt": events[-1]["occurredAt"]} if events else None
+        return JSONResponse({"latestEvent": latest}, media_type=MEDIA_TYPE)
+
     @app.get("/order/checkout-forms/{form_id}")
     def checkout_form(form_id: str, request: Request) -> Response:
         login = _seller(request)

@@ -41,13 +41,15 @@ def test_an_order_arrives_mapped_and_matched(reg, fake):
 
 def test_event_pages_advance_the_cursor_only_after_their_orders(reg, fake):
     account = reg.connect()
+    assert reg.service.run_account(account)["ok"]  # a new account starts at the latest event
+    start = cursor(reg, account)
     ids = [fake.add_order() for _ in range(40)]  # 120 events: a page of 100, then 20
     for form_id in ids:
         processed_elsewhere(fake, form_id)
     fake.add_fault("/order/checkout-forms/", 503, times=100)  # the second page's orders cannot be read
     first = reg.service.run_account(account)
     assert not first["ok"] and first["error_code"] == "marketplace_busy"
-    assert cursor(reg, account) is None  # the first page named orders that are not stored yet
+    assert cursor(reg, account) == start  # the first page named orders that are not stored yet
     fake.faults.clear()
     second = reg.service.run_account(account)
     assert second["ok"], second
@@ -186,8 +188,22 @@ def test_shutdown_breaks_a_call_in_flight(reg, fake):
     outcome: list[dict] = []
     worker = threading.Thread(target=lambda: outcome.append(reg.service.run_account(account)))
     worker.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    while not any(call[2].startswith("/order/checkout-forms") for call in fake.calls):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.1)  # the register is now waiting for the answer
     started = time.monotonic()
     reg.service.stop()
     worker.join(5)
     assert time.monotonic() - started < 1.0 and outcome and not outcome[0]["ok"]
+
+
+def test_a_new_account_imports_what_waits_not_its_history(reg, fake):
+    shipped = fake.add_order()
+    processed_elsewhere(fake, shipped)  # sold and settled before this register was connected
+    waiting = fake.add_order()
+    account = reg.connect()
+    assert reg.service.run_account(account)["ok"]
+    assert set(orders(reg)) == {waiting}
+    assert cursor(reg, account) == fake.events["demo-seller"][-1]["id"]

@@ -17,7 +17,7 @@ from agent.backoffice.client import check_url
 from agent.marketplace import errors
 from agent.marketplace.allegro.auth import AccountAuth
 from agent.marketplace.connector import clean
-from agent.marketplace.http import Answer, send
+from agent.marketplace.http import Answer, Link
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
 RETRIES = 3
@@ -43,12 +43,12 @@ class AllegroApi:
         self.sleep = sleep
         self.stop = stop
         self.calls = 0  # requests sent, retries included
-        self._breaker: Callable[[], None] = lambda: None  # breaks the exchange in flight
         self._http = httpx.Client(
             base_url=self.url,
             transport=transport,
             headers={"User-Agent": f"kassa/{__version__}", "Accept": MEDIA_TYPE},
         )
+        self._link = Link(self._http, "Allegro", self.url)
 
     def close(self) -> None:
         self._http.close()
@@ -66,16 +66,11 @@ class AllegroApi:
             headers["Content-Type"] = MEDIA_TYPE
         request = self._http.build_request(method, path, headers=headers, **kwargs)
         self.calls += 1
-        return send(
-            self._http, request, self.deadline, marketplace="Allegro", url=self.url, on_start=self._started
-        )
-
-    def _started(self, breaker: Callable[[], None]) -> None:
-        self._breaker = breaker
+        return self._link.send(request, self.deadline)
 
     def abort(self) -> None:
-        """From another thread (shutdown): end the call in flight now; ``stop`` refuses further ones."""
-        self._breaker()
+        """From another thread (shutdown): end the call in flight now and every later one."""
+        self._link.cut()
 
     def request(self, method: str, path: str, **kwargs) -> tuple[int, Any]:
         """(status, parsed JSON or None). 401 refreshes the token once; 429/5xx back off and retry."""

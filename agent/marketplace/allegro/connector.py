@@ -2,6 +2,9 @@
 
 One import run:
 
+0. on an account's first run, the cursor starts at the latest event (``GET /order/event-stats``):
+   orders from before the connection are not imported unless the sweep finds them still waiting,
+   so a shop never fiscalizes what it sold and settled before it had this register;
 1. the sweep: ``GET /order/checkout-forms?status=READY_FOR_PROCESSING&fulfillment.status=NEW`` page
    by page (100 a page). It catches orders that have no event the register saw, and it brings
    whole checkout forms, so the orders it lists need no call of their own;
@@ -21,7 +24,7 @@ from collections.abc import Iterator
 from agent.marketplace import errors
 from agent.marketplace.allegro.api import AllegroApi
 from agent.marketplace.allegro.forms import read_form
-from agent.marketplace.connector import Batch, IncomingOrder
+from agent.marketplace.connector import Batch, IncomingOrder, clean
 
 EVENTS_LIMIT = 100
 FORMS_LIMIT = 100  # the most Allegro lists in one page
@@ -40,12 +43,20 @@ class AllegroConnector:
         self.sweep = sweep
 
     def pull(self, cursor: str | None) -> Iterator[Batch]:
+        if cursor is None:  # a new account: history is not imported, only what still waits (the sweep)
+            cursor = self._latest_event() or ""  # "": no event yet, read the log from its start
+            yield Batch(orders=[], cursor=cursor)
         swept: set[str] = set()
         if self.sweep:
             for batch in self._sweep(cursor):
                 swept.update(order.remote_id for order in batch.orders)
                 yield batch
         yield from self._events(cursor, swept)
+
+    def _latest_event(self) -> str | None:
+        stats = self.api.get("/order/event-stats") or {}
+        latest = stats.get("latestEvent") if isinstance(stats.get("latestEvent"), dict) else {}
+        return clean(latest.get("id"), 64) or None
 
     def _sweep(self, cursor: str | None) -> Iterator[Batch]:
         offset = 0

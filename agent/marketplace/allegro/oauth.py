@@ -20,7 +20,7 @@ from agent.backoffice.client import check_url
 from agent.i18n import N_
 from agent.marketplace import errors
 from agent.marketplace.connector import clean
-from agent.marketplace.http import send
+from agent.marketplace.http import Link
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP = 5.0  # seconds added to the poll interval on each slow_down (RFC 8628 section 3.5)
@@ -89,6 +89,7 @@ class OAuthClient:
         )
         self.client_id = client_id
         self.deadline = timeout
+        self._link = Link(self._http, "Allegro", self.url)
 
     def close(self) -> None:
         self._http.close()
@@ -101,7 +102,7 @@ class OAuthClient:
 
     def _post(self, path: str, data: dict) -> tuple[int, dict]:
         request = self._http.build_request("POST", f"{self.url}{path}", data=data)
-        response = send(self._http, request, self.deadline, marketplace="Allegro", url=self.url)
+        response = self._link.send(request, self.deadline)
         try:
             body = json.loads(response.body)
         except ValueError:
