@@ -19,8 +19,8 @@ from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
 from agent.i18n import N_, translate
 from agent.marketplace.orders import CURRENCY_REASON, unmatched
+from agent.marketplace.settle import UNMATCHED_REASON, pick_product
 from agent.marketplace.settle import fiscalize as settle_order
-from agent.marketplace.settle import pick_product
 from agent.store.models import MarketplaceOrder
 from agent.store.types import utcnow
 
@@ -51,6 +51,10 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
         reason = translate(CURRENCY_REASON, lang, currency=order.currency, shop_currency=shop_currency)
     elif reason:
         reason = translate(reason, lang)
+    missing = unmatched(order)
+    if order.status == "waiting" and missing:  # shown before anyone tries to fiscalize it
+        lines = ", ".join(str(position) for position in missing)
+        reason = translate(UNMATCHED_REASON, lang, id=order.id, lines=lines)
     return {
         "id": order.id,
         "source": order.source,
@@ -63,7 +67,7 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
         "paid": order.paid,
         "buyer": order.buyer,
         "lines": order.lines,
-        "unmatched": unmatched(order),
+        "unmatched": missing,
         "reason": reason,
         "receipt_uuid": order.receipt_uuid,
         "received_at": order.received_at.isoformat(),

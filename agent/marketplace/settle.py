@@ -20,6 +20,8 @@ from agent.store.models import MarketplaceAccount, MarketplaceOrder
 from agent.store.types import utcnow
 from common.errors import KassaError
 
+UNMATCHED_REASON = N_("order {id}: lines {lines} match no product of the register: pick a product for each")
+
 
 class OrderRefused(KassaError):
     """Why an order cannot be fiscalized now: an HTTP status, a stable code, a msgid and its params."""
@@ -63,7 +65,7 @@ def check_order(order: MarketplaceOrder, shop_currency: str) -> None:
         raise OrderRefused(
             409,
             "order_unmatched",
-            N_("order {id}: lines {lines} match no product of the register: pick a product for each"),
+            UNMATCHED_REASON,
             {"id": order.id, "lines": ", ".join(str(n) for n in missing)},
             details={"lines": missing},
         )

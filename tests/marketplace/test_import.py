@@ -37,6 +37,10 @@ def test_an_order_arrives_mapped_and_matched(reg, fake):
     assert order.buyer["email"] == "buyer@allegromail.pl"
     assert [line["code"] for line in order.lines] == ["SKU-1", None]  # never guessed
     assert [line["price"] for line in order.lines] == [1250, 500]
+    from agent.api.orders import order_view
+
+    shown = order_view(order, "ru", "PLN")  # what the Orders screen and `kassa orders` show
+    assert shown["unmatched"] == [2] and "строки 2" in shown["reason"]
 
 
 def test_event_pages_advance_the_cursor_only_after_their_orders(reg, fake):
