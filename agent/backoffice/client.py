@@ -6,22 +6,17 @@ Pages are fetched one at a time with a bounded ``limit``, so a 100,000-product c
 in memory at once. The bearer token is never logged or put into an error message, and an address's
 ``user:password@`` is shown as ``user:***@`` (``display_url``).
 
-A back office is not trusted to be fast or small. Every request has a whole-request deadline (the
-configured ``timeout``; httpx's own timeouts are per read, so a server sending a byte every few
-seconds would never time out): when it passes, the request's socket is shut down from a watchdog
-timer. ``abort()`` does the same from another thread at shutdown. An answer is read in chunks and
-refused beyond ``MAX_ANSWER`` bytes. Path segments built from outside data are escaped.
+A back office is not trusted to be fast or small: every request goes through
+``agent.http_exchange.exchange`` with a whole-request deadline (the configured ``timeout``) and a
+``MAX_ANSWER`` cap; ``abort()`` breaks the request in flight from another thread at shutdown. Path
+segments built from outside data are escaped.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
-import socket
 import ssl
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +29,7 @@ from agent import __version__
 from agent.backoffice import errors
 from agent.backoffice.codes import normalize_code
 from agent.config.tls import tls_context
+from agent.http_exchange import Answer, Breaker, Broken, DeadlinePassed, TooLarge, exchange
 from agent.i18n import N_
 from agent.terminal_text import printable
 
@@ -73,22 +69,6 @@ class Page:
     next: str | None
     more: bool
     remaining: int | None = None  # changes after this page, when the back office says
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An HTTP answer read to its end within the deadline and the size cap."""
-
-    status_code: int
-    headers: httpx.Headers
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 def display_url(url: str | None) -> str:
@@ -168,7 +148,7 @@ def _is_tls_error(exc: BaseException) -> bool:
 def _error_code(response: Answer) -> tuple[str, str]:
     """The protocol's error code and message; ("", a bit of the body) for any other answer."""
     try:
-        error = response.json()["error"]
+        error = json.loads(response.body)["error"]
         code, message = error.get("code", ""), error.get("message", "")
         if isinstance(code, str) and isinstance(message, str):
             return code[:64], message[:200]
@@ -205,9 +185,7 @@ class BackofficeClient:
             base_url=base, auth=auth, headers=headers, timeout=timeout, verify=verify, transport=transport
         )
         self.stop_requested: Callable[[], bool] = lambda: False  # checked before every request
-        self._streams: list[Any] = []  # the network streams this client opened (to break them)
-        self._lock = threading.Lock()
-        self._broken: str | None = None  # why the request in flight was broken: "deadline" | "stop"
+        self._breaker = Breaker()  # shutdown breaks the request in flight through it
 
     def close(self) -> None:
         self._http.close()
@@ -219,82 +197,45 @@ class BackofficeClient:
         self.close()
 
     # -- transport -------------------------------------------------------------------------
-    def _trace(self, name: str, info: dict) -> None:
-        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            with self._lock:
-                self._streams.append(info["return_value"])
-
-    def _break(self, why: str) -> None:
-        with self._lock:
-            self._broken = self._broken or why
-            streams, self._streams = self._streams, []
-        for stream in streams:
-            sock = stream.get_extra_info("socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked read at once
-
     def abort(self) -> None:
         """From another thread: end the request in flight now and refuse further ones."""
         self.stop_requested = lambda: True
-        self._break("stop")
+        self._breaker.trip()
 
     def _request(self, method: str, path: str, **kwargs) -> Answer:
         if self.stop_requested():
             raise errors.Stopped()
-        with self._lock:
-            self._broken = None
-        started = time.monotonic()
-        watchdog = threading.Timer(self.deadline, self._break, args=("deadline",))
-        watchdog.daemon = True
-        watchdog.start()
+        request = self._http.build_request(method, path, **kwargs)
         try:
-            with self._http.stream(method, path, extensions={"trace": self._trace}, **kwargs) as response:
-                body = self._read(response, started)
-                answer = Answer(response.status_code, response.headers, body)
+            answer = exchange(
+                self._http, request, deadline=self.deadline, max_body=self.max_answer, breaker=self._breaker
+            )
+        except Broken:
+            raise errors.Stopped() from None
+        except DeadlinePassed:
+            raise errors.TooSlow(url=self.shown_url, seconds=round(self.deadline)) from None
+        except TooLarge:
+            raise errors.AnswerTooLarge(url=self.shown_url, limit=self.max_answer // 2**20) from None
         except httpx.HTTPError as exc:
-            raise self._failure(exc) from None
-        finally:
-            watchdog.cancel()
-        if self._broken == "stop":
-            raise errors.Stopped()
-        if answer.status_code == 401:
+            if isinstance(exc, httpx.TimeoutException):
+                raise errors.TooSlow(url=self.shown_url, seconds=round(self.deadline)) from None
+            if _is_tls_error(exc):
+                raise errors.TlsFailure(url=self.shown_url, detail=_tls_detail(exc)) from None
+            raise errors.Unreachable(url=self.shown_url, detail=type(exc).__name__) from None
+        if answer.status == 401:
             raise errors.Unauthorized()
-        if answer.status_code == 429:
+        if answer.status == 429:
             raise errors.RateLimited(seconds=_retry_after(answer))
         return answer
 
-    def _read(self, response: httpx.Response, started: float) -> bytes:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_answer:
-            raise errors.AnswerTooLarge(url=self.shown_url, limit=self.max_answer // 2**20)
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > self.max_answer:
-                raise errors.AnswerTooLarge(url=self.shown_url, limit=self.max_answer // 2**20)
-            if time.monotonic() - started > self.deadline:
-                self._broken = self._broken or "deadline"
-                raise httpx.ReadTimeout("deadline")
-        return bytes(body)
-
-    def _failure(self, exc: httpx.HTTPError) -> errors.BackofficeError:
-        if self._broken == "stop" or self.stop_requested():
-            return errors.Stopped()
-        if self._broken == "deadline" or isinstance(exc, httpx.TimeoutException):
-            return errors.TooSlow(url=self.shown_url, seconds=round(self.deadline))
-        if _is_tls_error(exc):
-            return errors.TlsFailure(url=self.shown_url, detail=_tls_detail(exc))
-        return errors.Unreachable(url=self.shown_url, detail=type(exc).__name__)
-
     def _json(self, response: Answer) -> Any:
-        if response.status_code == 404 and _error_code(response)[0] in ("", "not_found"):
+        if response.status == 404 and _error_code(response)[0] in ("", "not_found"):
             raise errors.WrongAddress(url=self.shown_url)
-        if response.status_code >= 400:
+        if response.status >= 400:
             code, message = _error_code(response)
-            raise errors.ServerError(detail=f"HTTP {response.status_code} {code} {message}".strip())
+            raise errors.ServerError(detail=f"HTTP {response.status} {code} {message}".strip())
         try:
-            return response.json()
+            return json.loads(response.body)
         except ValueError:
             raise errors.ServerError(NOT_JSON, url=self.shown_url) from None
 
@@ -313,7 +254,7 @@ class BackofficeClient:
             },
         }
         response = self._request("POST", "/api/v1/registers/pair", json=body)
-        status = response.status_code
+        status = response.status
         if status == 404 and _error_code(response)[0] != "code_unknown":
             raise errors.WrongAddress(url=self.shown_url)
         if status == 404:
@@ -351,7 +292,7 @@ class BackofficeClient:
         if limit:
             params["limit"] = limit
         response = self._request("GET", path, params=params)
-        if response.status_code == 410:
+        if response.status == 410:
             raise errors.CursorExpired()
         data = self._json(response)
         if not isinstance(data, dict):

@@ -18,7 +18,8 @@ A stream is an object with
   threads, never in the threads the journal uses. It reports through ``attempt``: ``moved()``,
   ``progress.total``, ``skip(record, reason)`` for a record it refused, ``details``. It raises a
   ``BackofficeError`` (or any error with ``code``/``message``/``params``) for a failed attempt;
-  it ends early with ``errors.Stopped`` when ``attempt.stopped()`` turns true (shutdown);
+  it ends early with ``errors.Stopped`` when ``attempt.stopped()`` turns true (shutdown); a stream
+  with its own remote breaks its request in flight at shutdown itself (``agent.http_exchange``);
 - ``next_run(session, now, ok) -> datetime | None`` — when it is due next after an attempt that
   ended ``ok`` or not (None: only when asked);
 - ``status(session) -> dict`` — extra fields for its entry in ``/v1/status`` (may be ``{}``).

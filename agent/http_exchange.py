@@ -1,0 +1,132 @@
+"""One HTTP request to a remote we do not trust, bounded as a whole in time and size.
+
+httpx's timeouts are per phase and per read, so a server that sends a byte every few seconds would
+never time out. Here a watchdog shuts the request's socket down when the whole-request deadline
+passes, which wakes a blocked read at once; the body is read in chunks up to a size cap. A
+``Breaker`` lets another thread break the request in flight the same way (shutdown of the daemon).
+The back office and the marketplaces both go through ``exchange``; each maps the exceptions below
+to its own errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer read to its end within the deadline and the size cap."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class DeadlinePassed(Exception):
+    """The whole answer did not arrive within the deadline."""
+
+
+class TooLarge(Exception):
+    """The answer is larger than the cap (it was not read further)."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Broken(Exception):
+    """Another thread broke the request (``Breaker.trip``)."""
+
+
+class Breaker:
+    """The sockets an HTTP client opened, to shut down from any thread.
+
+    One per client (or per attempt): ``trace`` goes into each request's extensions and records every
+    connection as it is made; ``trip()`` shuts them all down and fails the request in flight.
+    """
+
+    def __init__(self) -> None:
+        self._streams: list[Any] = []
+        self._lock = threading.Lock()
+        self.tripped = False
+
+    def trace(self, name: str, info: dict) -> None:
+        if name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._streams.append(info["return_value"])
+
+    def trip(self) -> None:
+        self.tripped = True
+        self._shut()
+
+    def _shut(self) -> None:
+        with self._lock:
+            streams, self._streams = self._streams, []
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked read at once
+
+
+def exchange(
+    http: httpx.Client,
+    request: httpx.Request,
+    *,
+    deadline: float,
+    max_body: int,
+    breaker: Breaker | None = None,
+) -> Answer:
+    """Send ``request`` and read the whole answer; DeadlinePassed, TooLarge, Broken or httpx.HTTPError."""
+    breaker = breaker or Breaker()
+    if breaker.tripped:
+        raise Broken()
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        breaker._shut()
+
+    request.extensions["trace"] = breaker.trace
+    request.extensions["timeout"] = httpx.Timeout(deadline).as_dict()
+    started = time.monotonic()
+    watchdog = threading.Timer(deadline, expire)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        response = http.send(request, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_body:
+                raise TooLarge(response.status_code)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_body:
+                    raise TooLarge(response.status_code)
+                if time.monotonic() - started > deadline:
+                    raise DeadlinePassed()
+        finally:
+            response.close()
+    except httpx.HTTPError:
+        if breaker.tripped:
+            raise Broken() from None
+        if expired.is_set():
+            raise DeadlinePassed() from None
+        raise
+    finally:
+        watchdog.cancel()
+    if breaker.tripped:
+        raise Broken()
+    return Answer(response.status_code, response.headers, bytes(body))
