@@ -47,6 +47,7 @@ class ConnectFlow:
     error: errors.MarketplaceError | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     finished: float | None = None
+    qr: list[str] = field(default_factory=list)  # drawn once: the CLI and the TUI poll the flow
 
 
 def qr_text(data: str) -> list[str]:
@@ -149,7 +150,10 @@ class MarketplaceService:
             )
         with self._oauth() as client:
             grant = client.start_device()
-        flow = ConnectFlow(secrets.token_urlsafe(12), name, grant, time.monotonic())
+        link = grant.verification_uri_complete or grant.verification_uri
+        flow = ConnectFlow(
+            secrets.token_urlsafe(12), name, grant, time.monotonic(), qr=qr_text(link) if link else []
+        )
         self._forget_old_flows()
         self.flows[flow.id] = flow
         threading.Thread(target=self._wait, args=(flow,), name=f"connect-{flow.id}", daemon=True).start()
@@ -233,7 +237,7 @@ class MarketplaceService:
             "verification_uri_complete": link,
             "interval": grant.interval,
             "expires_in": max(0, int(grant.expires_in - (time.monotonic() - flow.started))),
-            "qr": qr_text(link) if link else [],
+            "qr": flow.qr,
             "account": flow.account,
         }
         if flow.error is not None:

@@ -19,7 +19,11 @@ def test_approved_flow_stores_the_pair_privately(reg, fake):
     assert flow["state"] == "pending" and flow["user_code"]
     assert flow["verification_uri_complete"].endswith(flow["user_code"])
     assert len(flow["qr"]) > 10 and all(len(row) == len(flow["qr"][0]) for row in flow["qr"])
-    time.sleep(0.35)  # a few polls while the seller reads the page
+    code = next(iter(fake.devices.values()))
+    deadline = time.monotonic() + 10
+    while len(code.polls) < 2:  # a few polls while the seller reads the page
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     assert fake.decide(flow["user_code"], True, "sklep")
     done = reg.wait_flow(flow["id"])
     assert done["state"] == "connected"
@@ -29,7 +33,7 @@ def test_approved_flow_stores_the_pair_privately(reg, fake):
     with reg.store.read() as session:
         account = session.get(MarketplaceAccount, done["account"])
     assert account.name == "Sklep" and account.state == "connected" and account.interval == 300
-    polls = next(iter(fake.devices.values())).polls
+    polls = code.polls
     gaps = [b - a for a, b in itertools.pairwise(polls)]
     assert len(polls) >= 3 and min(gaps) >= 0.09  # at the server's interval (0.1 s), never faster
 
