@@ -58,7 +58,7 @@ class ReceiptStream:
 
     def __init__(self, options):
         self.batch = options.batch
-        self.backoff = options.backoff
+        self.backoff = options.backoff or Backoff()  # the daemon passes none: the defaults
         self.payload = options.payload or _payload_builder()
         self.printer_state = options.printer_state
         self.fn_state = options.fn_state

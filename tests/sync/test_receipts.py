@@ -112,6 +112,20 @@ def test_backoff_is_persisted_and_survives_a_restart(reg, bo):
         restarted.close()
 
 
+def test_a_failed_upload_backs_off_with_the_daemons_default_settings(reg, bo):
+    """The daemon builds its engine without a backoff: a failed upload must still wait and count."""
+    from agent.sync.engine import SyncEngine
+
+    reg.engine = SyncEngine(reg.store, reg.pairing, clock=reg.clock, timeout=5.0)
+    reg.pair(bo)
+    reg.add_documents(1)
+    bo.stop()
+    result = reg.engine.run("receipts")
+    assert not result.ok and result.error_code == "backoffice_unreachable"
+    (item,) = _outbox(reg)
+    assert item.attempts == 1 and item.next_attempt_at > reg.clock()
+
+
 def test_backoff_grows_exponentially_with_jitter():
     backoff = Backoff(base=2, cap=600)
     delays = [backoff.delay(attempt) for attempt in range(1, 12)]
