@@ -1,166 +1,184 @@
-"""Crash torture: `kassa sale --uuid U` in a loop while the daemon is SIGKILLed and restarted.
+"""Torture: a mix of sales, returns, shifts, cash moves and syncs from several clients while the
+daemon is killed, the register loses power or paper, the network misbehaves and the disk fills.
 
-    python -m bench.torture --kills 50
+    python -m bench.torture --kills 200 --power 50 --net-chaos --printer 50 --disk --seed 7
 
-Each round restarts the daemon and then kills it, half of the time from outside at a random
-moment (SIGKILL from this script, wherever the daemon happens to be) and half of the time at a
-random step of a sale through the test hook ``KASSA_TEST_CRASH_AT`` (before the commit, after
-it, mid-receipt, after the close). Sales keep coming all the while. At the end every uuid is
-sold once more with the same command, and the emulator's fiscal journal is counted: each
-receipt carries its uuid in the item name, so the count does not trust the agent's journal.
-The last line is ``kills=N lost=L doubled=D``; lost = uuids with no receipt on the FN,
-doubled = uuids with more than one. Journal/FN disagreements are printed before it and make
-the exit status non-zero too.
+Everything is real on this machine: the KKT emulator on a pty, the reference back office on
+loopback behind ``sim.faultproxy``, ``kassa run`` as a subprocess (bench/torture_stack.py). Two
+clients sell with ``kassa sale`` (the CLI's path) and two through the local API (the TUI's
+path: sales, returns, cash in/out, shift close and open, sync); the workload is in
+bench/torture_mix.py, the faults in bench/torture_faults.py. When the faults are over, the
+network comes back, every request that did not answer ``ok`` is repeated with its uuid, the
+outbox is drained, and bench/invariant.py compares the FN, the journal and the back office.
+The last line (one line)::
+
+    kills=K power=P net_faults=F printer_faults=R disk_full=D docs=N unresolved=U
+    lost=0 doubled=0 mismatched=0
+
+The exit status is non-zero when lost, doubled or mismatched is not zero (each is listed above
+that line). ``--seed`` repeats the plan and the clients' choices (the timing is the machine's).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid as uuid_module
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from agent.journal.crash import ENV, STEPS  # noqa: E402
-from tests.fixtures.daemon import RunningDaemon  # noqa: E402
-from tests.fixtures.kkt import kkt_config, kkt_emulator  # noqa: E402
-from tests.journal.e2e import agreement, wait_ready  # noqa: E402
+from bench.invariant import backoffice_documents, check, fn_journal, journal_tables  # noqa: E402
+from bench.torture_faults import FaultThread, Tally, kill_loop, kill_plan, start_daemon  # noqa: E402
+from bench.torture_mix import Client, Ledger, retry_all, sample_replays  # noqa: E402
+from bench.torture_stack import Stack, stack  # noqa: E402
+from sim.kkt.state import load_state  # noqa: E402
 
-KASSA = [sys.executable, "-m", "agent"]
-ITEM_PREFIX = "T-"
-
-
-def sale_args(uuid: str) -> list[str]:
-    """The same command every time for the same uuid (the request hash must match on retry)."""
-    price = 100 + int(uuid[:4], 16) % 9000
-    return ["sale", "--uuid", uuid, "--item", f"{ITEM_PREFIX}{uuid}={price}x2", "--pay", "card"]
+NET_FAIL = 0.3  # share of back-office requests the proxy spoils under --net-chaos
+SECONDS_PER_KILL = 4.0  # roughly what one kill round takes here; spaces the other faults
+DRAIN_TIMEOUT = 300.0
 
 
-def run_sale(daemon: RunningDaemon, uuid: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*KASSA, *sale_args(uuid)], env=daemon.env, cwd=REPO, capture_output=True, text=True, timeout=timeout
+def run(
+    kills: int = 10, power: int = 0, net_chaos: bool = False, printer: int = 0, disk: bool = False,
+    seconds: float | None = None, seed: int | None = None, clients: tuple[int, int] = (2, 2),
+    verbose: bool = True,
+) -> dict:  # fmt: skip
+    seed = random.randrange(1 << 30) if seed is None else seed
+    rng = random.Random(seed)
+
+    def log(text: str) -> None:
+        if verbose:
+            print(text, flush=True)
+
+    log(f"seed={seed}")
+    tally = Tally()
+    with stack(seed, disk=disk) as world:
+        ledger = Ledger()
+        stop = threading.Event()
+        workers = [
+            Client(f"{path}-{n}", path, world.daemon, ledger, rng.randrange(1 << 30), stop)
+            for path, count in (("cli", clients[0]), ("api", clients[1]))
+            for n in range(count)
+        ]
+        events = ["power"] * power + ["printer"] * printer + (["disk"] * max(1, kills // 40) if disk else [])
+        rng.shuffle(events)
+        span = seconds if seconds is not None else max(kills * SECONDS_PER_KILL, 10.0)
+        faults = FaultThread(world, events, span / (len(events) + 1), rng, tally, log)
+        world.proxy.fail = NET_FAIL if net_chaos else 0.0
+        started = time.monotonic()
+        for worker in workers:
+            worker.start()
+        faults.start()
+        kill_loop(world, kill_plan(kills, rng), rng, tally, log)
+        if seconds is not None:
+            time.sleep(max(0.0, started + seconds - time.monotonic()))
+        faults.hurry.set()
+        faults.join()
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=180)
+        if faults.error is not None:
+            raise faults.error
+        log(f"faults over after {time.monotonic() - started:.0f} s; {len(ledger.ops)} operations")
+        problems = recover(world, ledger, rng, tally)
+        log(f"recovered after {time.monotonic() - started:.0f} s")
+        verdict = verify(world, ledger)
+        net_faults = sum(
+            count for kind, count in world.proxy.counters.items() if kind not in ("requests", "forwarded")
+        )
+    return {
+        "seed": seed,
+        "tally": tally,
+        "net_faults": net_faults,
+        "verdict": verdict,
+        "problems": problems,
+        "operations": len(ledger.ops),
+        "refusals": ledger.refusals,
+        "syncs": ledger.syncs,
+    }
+
+
+def recover(world: Stack, ledger: Ledger, rng: random.Random, tally: Tally) -> list[str]:
+    """The faults are over: everything back, every cut-off request repeated, the outbox drained."""
+    world.proxy.fail = 0.0
+    if world.disk is not None:
+        world.disk.empty()
+    world.kkt.fault("clear")
+    if not world.alive():
+        start_daemon(world, tally)
+    world.settle(timeout=180)
+    problems = retry_all(world.daemon, ledger)
+    problems += sample_replays(world.daemon, ledger, rng)
+    problems += drain(world)
+    return problems
+
+
+def drain(world: Stack) -> list[str]:
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    with world.daemon.client(timeout=60) as client:
+        while time.monotonic() < deadline:
+            client.post("/v1/sync", json={"streams": ["receipts"], "wait": True})
+            queue = client.get("/v1/status").get("queue") or {}
+            if queue.get("depth") == 0:
+                return []
+            time.sleep(1)
+    return [f"the outbox did not drain within {DRAIN_TIMEOUT:.0f} s"]
+
+
+def verify(world: Stack, ledger: Ledger):
+    world.daemon.stop()  # a clean stop: the journal file is read as it lies on disk
+    rows, outbox, payments = journal_tables(world.daemon.state_dir)
+    drawer = load_state(world.kkt.state).cash
+    return check(
+        fn_journal(world.kkt.state),
+        rows,
+        outbox,
+        payments,
+        backoffice_documents(world.office.db),
+        drawer,
+        ledger,
     )
 
 
-def clear_crash_markers(daemon: RunningDaemon) -> None:
-    for marker in daemon.state_dir.glob("crashed-at-*"):
-        marker.unlink()
-
-
-def start(daemon: RunningDaemon, hook: str | None) -> None:
-    if hook:
-        clear_crash_markers(daemon)
-        daemon.env[ENV] = hook
-    else:
-        daemon.env.pop(ENV, None)
-    daemon.start()
-    wait_ready(daemon, timeout=120)
-
-
-def sell_until_dead(daemon: RunningDaemon, uuids: list[str], max_sales: int = 30) -> list[str]:
-    """Sales back to back until the daemon dies (or enough were made); the errors of live refusals."""
-    errors = []
-    for _ in range(max_sales):
-        uuid = str(uuid_module.uuid4())
-        uuids.append(uuid)
-        result = run_sale(daemon, uuid)
-        if daemon.process.poll() is not None:
-            break
-        if result.returncode != 0:
-            errors.append(result.stderr.strip())
-    return errors
-
-
-def one_round(daemon: RunningDaemon, uuids: list[str], rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        step = rng.choice(STEPS)
-        start(daemon, step)
-        errors = sell_until_dead(daemon, uuids)
-        how = f"hook {step}"
-    else:
-        start(daemon, None)
-        delay = rng.uniform(0.2, 3.0)
-        timer = threading.Timer(delay, daemon.kill)
-        timer.start()
-        errors = sell_until_dead(daemon, uuids, max_sales=10)
-        timer.cancel()
-        how = f"SIGKILL after {delay:.2f} s"
-    daemon.kill()
-    if errors:
-        how += f"; {len(errors)} sales refused, first: {errors[0]}"
-    return how
-
-
-def count_receipts(kkt) -> Counter:
-    counts: Counter = Counter()
-    for doc in kkt.receipts():
-        for item in doc["items"]:
-            if item["name"].startswith(ITEM_PREFIX):
-                counts[item["name"][len(ITEM_PREFIX) :]] += 1
-    return counts
-
-
-def torture(kills: int, seed: int | None = None, verbose: bool = True) -> dict:
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="kassa-torture-") as scratch:
-        base = Path(scratch)
-        with kkt_emulator(base) as kkt:
-            daemon = RunningDaemon(base / "daemon", kkt_config(kkt), None)
-            uuids: list[str] = []
-            try:
-                for number in range(1, kills + 1):
-                    how = one_round(daemon, uuids, rng)
-                    if verbose:
-                        print(f"kill {number}/{kills}: {how}; {len(uuids)} sales asked so far", flush=True)
-                start(daemon, None)
-                failures = [uuid for uuid in uuids if run_sale(daemon, uuid).returncode != 0]
-                problems = agreement(kkt, daemon)
-                counts = count_receipts(kkt)
-            except BaseException:
-                kept = Path(tempfile.mkdtemp(prefix="kassa-torture-failed-"))
-                skip = shutil.ignore_patterns("kkt", "*.sock")
-                shutil.copytree(base, kept, dirs_exist_ok=True, ignore=skip)
-                print(f"torture stopped; daemon log and emulator state kept in {kept}", flush=True)
-                raise
-            finally:
-                daemon.cleanup()
-    lost = [uuid for uuid in uuids if counts[uuid] == 0]
-    doubled = [uuid for uuid in uuids if counts[uuid] > 1]
-    return {
-        "kills": kills,
-        "sales": len(uuids),
-        "lost": lost,
-        "doubled": doubled,
-        "retry_failures": failures,
-        "disagreements": problems,
-    }
+def last_line(result: dict) -> str:
+    tally, verdict = result["tally"], result["verdict"]
+    return (
+        f"kills={tally.kills} power={tally.power} net_faults={result['net_faults']} "
+        f"printer_faults={sum(tally.printer.values())} disk_full={tally.disk_full} docs={verdict.docs} "
+        f"unresolved={verdict.unresolved} lost={len(verdict.lost)} doubled={len(verdict.doubled)} "
+        f"mismatched={len(verdict.mismatched)}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.torture", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=10, help="how many times to SIGKILL the daemon")
+    parser.add_argument("--kills", type=int, default=10, help="SIGKILLs of the daemon (half at crash points)")
+    parser.add_argument("--power", type=int, default=0, help="power cycles of the register mid-command")
+    parser.add_argument("--net-chaos", action="store_true", help="resets, stalls, 5xx, dropped answers")
+    parser.add_argument("--printer", type=int, default=0, help="paper out, cover open, cable pulled")
+    parser.add_argument("--disk", action="store_true", help="the state dir on a small disk that fills up")
+    parser.add_argument("--seconds", type=float, default=None, help="run at least this long")
     parser.add_argument("--seed", type=int, default=None, help="random seed, to repeat a run")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    result = torture(args.kills, args.seed)
-    for problem in result["disagreements"]:
-        print(f"disagreement: {problem}")
-    for uuid in result["retry_failures"]:
-        print(f"retry failed: {uuid}")
-    print(f"sales={result['sales']} seconds={time.monotonic() - started:.0f}")
-    print(f"kills={result['kills']} lost={len(result['lost'])} doubled={len(result['doubled'])}")
-    bad = result["lost"] or result["doubled"] or result["disagreements"] or result["retry_failures"]
-    return 1 if bad else 0
+    result = run(args.kills, args.power, args.net_chaos, args.printer, args.disk, args.seconds, args.seed)
+    tally = result["tally"]
+    for problem in [*result["problems"], *result["verdict"].problems()]:
+        print(problem)
+    print(f"crash points hit/armed: {tally.windows()}; random kills: {tally.random_kills}")
+    print(f"printer faults: {dict(tally.printer)}; restarts refused: {tally.restarts_failed}")
+    print(f"refusals seen by the clients: {dict(result['refusals'].most_common(12))}")
+    print(
+        f"seed={result['seed']} operations={result['operations']} syncs={result['syncs']} "
+        f"seconds={time.monotonic() - started:.0f}"
+    )
+    print(last_line(result), flush=True)
+    return 0 if result["verdict"].clean and not result["problems"] else 1
 
 
 if __name__ == "__main__":

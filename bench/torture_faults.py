@@ -1,0 +1,143 @@
+"""The faults: kills of the daemon (aimed at the journal's crash points or at random), power cycles
+and paper/cover/cable faults of the register, a full disk. Network chaos is the proxy's ``fail``.
+
+``kill_loop`` runs the kills one after another: (re)start the daemon, then either let an armed
+crash point kill it (``KASSA_TEST_CRASH_AT``; a crash point the work does not reach in time is
+a miss and gets a SIGKILL instead) or SIGKILL it after a random delay. ``FaultThread`` spreads the
+other faults over the same time, while the daemon runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from agent.journal.crash import STEPS
+from bench.torture_stack import Stack
+from tests.fixtures.daemon import DaemonFailed
+
+HOOK_WAIT = 30.0  # seconds the work has to reach an armed crash point
+PRINTER_KINDS = ("paper-out", "cover-open", "disconnect")
+
+
+@dataclass
+class Tally:
+    kills: int = 0
+    random_kills: int = 0
+    aimed: Counter = field(default_factory=Counter)  # crash point -> times armed
+    hits: Counter = field(default_factory=Counter)  # crash point -> times it killed the daemon
+    power: int = 0
+    printer: Counter = field(default_factory=Counter)
+    disk_full: int = 0
+    refused_while_full: int = 0
+    restarts_failed: int = 0
+
+    def windows(self) -> str:
+        return " ".join(f"{step}={self.hits[step]}/{self.aimed[step]}" for step in STEPS)
+
+
+def start_daemon(world: Stack, tally: Tally, hook: str | None = None, patience: float = 180) -> None:
+    """Start until it answers, as systemd's Restart= would (a full disk may refuse a start or two)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            world.start_daemon(hook)
+            return
+        except DaemonFailed:
+            world.daemon.kill()
+            tally.restarts_failed += 1
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def kill_plan(kills: int, rng: random.Random) -> list[str | None]:
+    """Half of the kills aimed at the crash points in turn, the rest random (None), shuffled."""
+    aimed = [STEPS[number % len(STEPS)] for number in range(kills // 2)]
+    plan: list[str | None] = [*aimed, *([None] * (kills - len(aimed)))]
+    rng.shuffle(plan)
+    return plan
+
+
+def kill_loop(world: Stack, plan: list[str | None], rng: random.Random, tally: Tally, log) -> None:
+    for number, step in enumerate(plan, start=1):
+        start_daemon(world, tally, step)
+        if step is not None:
+            tally.aimed[step] += 1
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                world.daemon.process.wait(HOOK_WAIT)
+            if (world.daemon.state_dir / f"crashed-at-{step}").exists() and not world.alive():
+                tally.hits[step] += 1
+                how = f"crash point {step}"
+            else:
+                world.daemon.kill()
+                tally.random_kills += 1
+                how = f"crash point {step} not reached in {HOOK_WAIT:.0f} s: SIGKILL"
+        else:
+            delay = rng.uniform(0.2, 3.0)
+            time.sleep(delay)
+            world.daemon.kill()
+            tally.random_kills += 1
+            how = f"SIGKILL after {delay:.2f} s"
+        tally.kills += 1
+        log(f"kill {number}/{len(plan)}: {how}")
+    start_daemon(world, tally)
+
+
+class FaultThread(threading.Thread):
+    """Power cycles, printer faults and disk fills at spread-out moments while the work runs."""
+
+    def __init__(
+        self, world: Stack, events: list[str], spacing: float, rng: random.Random, tally: Tally, log
+    ):
+        super().__init__(name="faults", daemon=True)
+        self.world = world
+        self.events = events
+        self.spacing = spacing
+        self.rng = rng
+        self.tally = tally
+        self.log = log
+        self.hurry = threading.Event()  # the kills are over: no more waiting between faults
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for event in self.events:
+                self.hurry.wait(self.rng.uniform(0.5, 1.5) * self.spacing)
+                if self.hurry.is_set():
+                    time.sleep(self.rng.uniform(0.3, 1.5))
+                getattr(self, event)()
+        except BaseException as exc:  # reported by the main thread
+            self.error = exc
+
+    def power(self) -> None:
+        self.world.kkt.fault("power-cycle")
+        self.tally.power += 1
+        self.log("power cycle of the register")
+
+    def printer(self) -> None:
+        kind = self.rng.choice(PRINTER_KINDS)
+        hold = self.rng.uniform(0.5, 2.5)
+        if kind == "disconnect":
+            self.world.kkt.stop()
+            time.sleep(hold)
+            self.world.kkt.start()
+        else:
+            self.world.kkt.fault(kind)
+            time.sleep(hold)
+            self.world.kkt.fault("clear")
+        self.tally.printer[kind] += 1
+        self.log(f"register {kind} for {hold:.1f} s")
+
+    def disk(self) -> None:
+        disk = self.world.disk
+        written = disk.fill()
+        self.tally.disk_full += 1
+        time.sleep(self.rng.uniform(2.0, 5.0))
+        disk.empty()
+        self.log(f"state dir full ({written} bytes of filler), then emptied")
