@@ -24,7 +24,10 @@ def printable(value: object, *, one_line: bool = False) -> str:
     characters removed; tabs become spaces, and with ``one_line`` line breaks become spaces too."""
     if value is None:
         return ""
-    text = _ESCAPES.sub("", str(value)).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if text.isprintable():  # the usual case, checked in C: no control, format or separator characters
+        return text
+    text = _ESCAPES.sub("", text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     if one_line:
         text = text.replace("\n", " ")
     return "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))
