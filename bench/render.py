@@ -14,6 +14,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+STATUS_BOUND_MS = 500
+IDS = ("render", "printer-status")
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -102,20 +104,25 @@ def cases(quick: bool) -> list[dict]:
     ours, theirs, state, paper = _offline_status_seconds(profiles["escpos-emulator"])
     return [
         {
+            "id": "render",
             "name": "escpos: lay out + encode a 10-line receipt (80 mm, CP866)",
             "value": round(rate, 1),
             "unit": "receipts/s",
             "baseline": "python-escpos 3.1 magic text encoder, same lines (Dummy printer)",
             "baseline_value": round(baseline, 1),
-            "target": "at least as fast as python-escpos's own text path",
+            "target": ">= 1",
+            "on": "ratio",
         },
         {
+            "id": "printer-status",
             "name": "escpos: status of a printer that never answers"
-            + (" (unknown)" if state.unknown else " (WRONG: not unknown)"),
-            "value": round(ours * 1000, 1),
+            + (" (unknown)" if state.unknown else " (WRONG: not unknown)")
+            + f"; python-escpos 3.1 Serial.paper_status() takes {theirs * 1000:.0f} ms and says {paper}",
+            # a wrong answer fails the row whatever its time
+            "value": round(ours * 1000, 1) if state.unknown else 10**6,
             "unit": "ms",
-            "baseline": f"python-escpos 3.1 Serial.paper_status() (returns {paper}: 'paper OK')",
-            "baseline_value": round(theirs * 1000, 1),
-            "target": "one reply time + margin (< 500 ms), reported as unknown",
+            "baseline": "bound: one reply time + margin",
+            "baseline_value": STATUS_BOUND_MS,
+            "target": f"< {STATUS_BOUND_MS}",
         },
     ]

@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
+IDS = ("sale-rate", "sale-latency", "replayed-sale", "sale-growth")
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -56,27 +57,31 @@ def cases(quick: bool) -> list[dict]:
     status_rate = _rate(rounds, status_seconds)
     return [
         {
+            "id": "sale-rate",
             "name": "sale: API → journal → KKT emulator (2 lines, card)",
             "value": _rate(sales, sale_seconds),
             "unit": "sales/s",
-            "baseline": "GET /v1/status round trips on the same socket",
-            "baseline_value": status_rate,
-            "target": "≥ 2 sales/s: the register, not the agent, sets the pace",
+            "baseline": "bound: the register, not the agent, sets the pace",
+            "baseline_value": 2,
+            "target": ">= 2",
         },
         {
-            "name": "sale latency, median",
+            "id": "sale-latency",
+            "name": "sale latency from the cashier's Enter to the fiscal sign, median",
             "value": round(statistics.median(latencies) * 1000, 1),
             "unit": "ms",
-            "baseline": "GET /v1/status round trip",
-            "baseline_value": round(1000 / status_rate, 1) if status_rate else 0.0,
-            "target": "< 500 ms from the cashier's Enter to the fiscal sign",
+            "baseline": "bound",
+            "baseline_value": 500,
+            "target": "< 500",
         },
         {
+            "id": "replayed-sale",
             "name": "replayed sale (same uuid: first result, no register)",
             "value": _rate(rounds, replay_seconds),
             "unit": "answers/s",
             "baseline": "GET /v1/status round trips on the same socket",
             "baseline_value": status_rate,
-            "target": "a retry costs about a status call, never a second receipt",
+            "target": ">= 0.5",
+            "on": "ratio",
         },
     ]

@@ -1,0 +1,99 @@
+"""The KKT emulator throttled to a baud rate, counting every byte that crosses its link.
+
+``python -m bench.wire --link PATH --state PATH --baud N`` runs the emulator of ``kassa emulate
+kkt --baud N``; its control socket also answers ``bytes`` with the count so far (both
+directions: every byte the throttle delays is a byte on the wire).
+"""
+
+from __future__ import annotations
+
+import argparse
+import select
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def counting_server(link: Path, state: Path, baud: int):
+    from sim.kkt.server import KktServer
+
+    class CountingServer(KktServer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.wire_bytes = 0
+            self.count_lock = threading.Lock()
+
+        def _wire_delay(self, count: int) -> None:
+            with self.count_lock:
+                self.wire_bytes += count
+            super()._wire_delay(count)
+
+        def apply_fault(self, text: str) -> str:
+            if text.strip() == "bytes":
+                with self.count_lock:
+                    return str(self.wire_bytes)
+            return super().apply_fault(text)
+
+    return CountingServer(link, state, baud=baud, seed=0)
+
+
+def wire_bytes(link: Path) -> int:
+    from sim.control import send_fault
+
+    return int(send_fault(link, "bytes"))
+
+
+def spawn(base: Path, baud: int):
+    """The counting emulator in a subprocess; returns a ``tests.fixtures.kkt.Emulator``."""
+    from tests.fixtures.kkt import Emulator, _env
+
+    link, state = base / "kkt", base / "kkt-state.json"
+    args = [
+        sys.executable,
+        "-m",
+        "bench.wire",
+        "--link",
+        str(link),
+        "--state",
+        str(state),
+        "--baud",
+        str(baud),
+    ]
+    log = base / "kkt-emulator.log"
+    with log.open("a") as errors:
+        process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=REPO, env=_env()
+        )
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline() if ready else ""
+    if not line.startswith("ready "):
+        process.kill()
+        process.wait(5)
+        raise RuntimeError(f"the counting emulator did not start: {line!r} {log.read_text().strip()}")
+    return Emulator(link=link, state=state, process=process, baud=baud)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.wire")
+    parser.add_argument("--link", type=Path, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--baud", type=int, required=True)
+    args = parser.parse_args()
+    server = counting_server(args.link.absolute(), args.state.absolute(), args.baud)
+
+    def stop(_signum, _frame) -> None:
+        server.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()
