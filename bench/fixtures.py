@@ -48,7 +48,12 @@ def _stamp(moment: datetime) -> str:
 
 
 def build_store(
-    state_dir: Path, products: int = 0, documents: int = 0, outbox: str = "accepted", cashier: bool = True
+    state_dir: Path,
+    products: int = 0,
+    documents: int = 0,
+    outbox: str = "accepted",
+    cashier: bool = True,
+    serials: tuple[str, str] | None = None,
 ) -> Path:
     """A migrated store with ``products`` (each with a barcode) and ``documents`` fiscalized sales.
 
@@ -88,12 +93,14 @@ def build_store(
                 (hash_pin(CASHIER_PIN), stamp),
             )
         if documents:
-            _documents(db, documents, now, outbox)
+            _documents(db, documents, now, outbox, serials or (OLD_KKT_SERIAL, OLD_FN_SERIAL))
         db.commit()
     return path
 
 
-def _documents(db: sqlite3.Connection, count: int, now: datetime, outbox: str) -> None:
+def _documents(
+    db: sqlite3.Connection, count: int, now: datetime, outbox: str, serials: tuple[str, str]
+) -> None:
     start = now - timedelta(seconds=count)
     done = _stamp(now) if outbox != "pending" else None
     db.executemany(
@@ -105,8 +112,7 @@ def _documents(db: sqlite3.Connection, count: int, now: datetime, outbox: str) -
                 n,
                 str(uuid.UUID(int=n, version=4)),
                 f"{n:064x}",
-                OLD_KKT_SERIAL,
-                OLD_FN_SERIAL,
+                *serials,
                 n,
                 n,
                 str(1_000_000_000 + n),
@@ -172,6 +178,7 @@ def shop(
     backoffice: str = "",
     env: dict | None = None,
     counted: bool = False,
+    serials: tuple[str, str] | None = None,
 ) -> Iterator[tuple]:
     """The KKT emulator and a `kassa run` on a store built by ``build_store``; yields (kkt, daemon)."""
     from tests.fixtures.daemon import RunningDaemon
@@ -186,7 +193,7 @@ def shop(
     with emulator as kkt:
         config = kkt_config(kkt) + (f'\n[backoffice]\nurl = "{backoffice}"\n' if backoffice else "")
         daemon = RunningDaemon(base / "daemon", config, env)
-        build_store(daemon.state_dir, products=products, documents=documents, outbox=outbox)
+        build_store(daemon.state_dir, products=products, documents=documents, outbox=outbox, serials=serials)
         try:
             daemon.start()
             yield kkt, daemon

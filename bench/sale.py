@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-IDS = ("sale-rate", "sale-latency", "replayed-sale", "sale-growth")
+IDS = ("sale-rate", "sale-latency", "replayed-sale")
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
