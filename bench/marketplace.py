@@ -22,6 +22,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 ORDERS = 100
+IDS = tuple(
+    f"allegro_import_{kind}_{shape}" for kind in ("calls", "seconds") for shape in ("fresh", "events_only")
+)
 
 
 def _serve(fake):
@@ -118,19 +121,17 @@ def cases(quick: bool) -> list[dict]:
                 "baseline": "one read per event",
                 "baseline_value": naive_calls,
                 "target": "<= 110",
-                "met": result["calls"] <= 110,
             }
         )
         out.append(
             {
                 "id": f"allegro_import_seconds_{key}",
-                "name": f"Allegro import of {ORDERS} orders ({label}): seconds",
+                "name": f"Allegro import of {ORDERS} orders ({label}): seconds (bound: one import interval)",
                 "value": round(result["seconds"], 3),
                 "unit": "s",
                 "baseline": "one read per event, no storing",
                 "baseline_value": round(naive_seconds, 3),
-                "target": "< 300 (one import interval)",
-                "met": result["seconds"] < 300,
+                "target": "< 300",
             }
         )
     return out
