@@ -62,6 +62,7 @@ def build_store(
     card payment, as the journal writes them.
     """
     from agent.pin_hash import hash_pin
+    from agent.store.models import search_key
     from agent.store import DATABASE_NAME, open_store
 
     open_store(state_dir).close()
@@ -77,10 +78,20 @@ def build_store(
                 (stamp,),
             )
             db.executemany(
-                "INSERT INTO product (id, code, name, price, unit, tax, payment_object, weighted, group_id,"
-                " origin, pending_delete, updated_at) VALUES (?, ?, ?, ?, 'pcs', 'vat20', 'commodity', 0, 1,"
+                "INSERT INTO product (id, code, name, search_name, price, unit, tax, payment_object, weighted, group_id,"
+                " origin, pending_delete, updated_at) VALUES (?, ?, ?, ?, ?, 'pcs', 'vat20', 'commodity', 0, 1,"
                 " 'local', 0, ?)",
-                ((i + 1, product_code(i), product_name(i), 1000 + i % 9000, stamp) for i in range(products)),
+                (
+                    (
+                        i + 1,
+                        product_code(i),
+                        product_name(i),
+                        search_key(product_name(i)),
+                        1000 + i % 9000,
+                        stamp,
+                    )
+                    for i in range(products)
+                ),
             )
             db.executemany(
                 "INSERT INTO barcode (code, product_id) VALUES (?, ?)",

@@ -128,3 +128,30 @@ def test_a_failed_write_leaves_nothing(store: Store):
         raise RuntimeError("crash before commit")
     with store.read() as session:
         assert session.exec(select(Product)).all() == []
+
+
+def test_a_products_search_name_follows_its_name_and_an_old_store_gets_it_filled(tmp_path: Path):
+    old = Store(tmp_path / DATABASE_NAME)
+    from agent.store.migrate import upgrade
+
+    upgrade(old, "0004")
+    with sqlite3.connect(old.path) as db:
+        db.execute(
+            "INSERT INTO product (code, name, price, unit, tax, payment_object, weighted, origin,"
+            " pending_delete, updated_at) VALUES ('M', 'МОЛОКО Домик', 1, 'pcs', 'none', 'commodity', 0,"
+            " 'local', 0, '2026-01-01 00:00:00')"
+        )
+    old.close()
+    store = open_store(tmp_path)
+    try:
+        with store.write() as session:
+            session.add(Product(code="K", name="Кефир ЁЖИК", price=1, tax="none"))
+        with store.write() as session:
+            milk = session.exec(select(Product).where(Product.code == "M")).one()
+            assert milk.search_name == "молоко домик"
+            milk.name = "Молоко ВЕСЁЛОЕ"
+        with store.read() as session:
+            names = dict(session.exec(select(Product.code, Product.search_name)).all())
+        assert names == {"M": "молоко весёлое", "K": "кефир ёжик"}
+    finally:
+        store.close()

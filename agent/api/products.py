@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, func, or_
+from sqlalchemy import and_, delete, func, not_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
 from agent.i18n import N_
-from agent.store.models import Barcode, Product, ProductGroup
+from agent.store.models import Barcode, Product, ProductGroup, search_key
 from agent.store.types import utcnow
 from agent.sync import deletions
 from agent.sync import settings as sync_settings
@@ -33,31 +33,89 @@ class ProductBody(BaseModel):
 
 
 def product_view(session, product: Product) -> dict:
-    barcodes = session.exec(select(Barcode.code).where(Barcode.product_id == product.id)).all()
-    group = session.get(ProductGroup, product.group_id) if product.group_id else None
-    return {
-        "id": product.id,
-        "code": product.code,
-        "name": product.name,
-        "price": product.price,
-        "unit": product.unit,
-        "tax": product.tax,
-        "payment_object": product.payment_object,
-        "weighted": product.weighted,
-        "group": group.name if group else None,
-        "barcodes": sorted(barcodes),
-        "origin": product.origin,
-    }
+    return product_views(session, [product])[0]
 
 
-def _fold(value: str | None) -> str | None:
-    return value.casefold() if value is not None else None
+def product_views(session, products: list[Product]) -> list[dict]:
+    """The products as the API shows them: their barcodes and groups read in one query each."""
+    ids = [product.id for product in products]
+    barcodes: dict[int, list[str]] = {}
+    for code, product_id in session.exec(
+        select(Barcode.code, Barcode.product_id).where(Barcode.product_id.in_(ids))
+    ):
+        barcodes.setdefault(product_id, []).append(code)
+    group_ids = {product.group_id for product in products if product.group_id}
+    groups = dict(
+        session.exec(select(ProductGroup.id, ProductGroup.name).where(ProductGroup.id.in_(group_ids))).all()
+    )
+    return [
+        {
+            "id": product.id,
+            "code": product.code,
+            "name": product.name,
+            "price": product.price,
+            "unit": product.unit,
+            "tax": product.tax,
+            "payment_object": product.payment_object,
+            "weighted": product.weighted,
+            "group": groups.get(product.group_id),
+            "barcodes": sorted(barcodes.get(product.id, [])),
+            "origin": product.origin,
+        }
+        for product in products
+    ]
 
 
-def _casefold_function(session) -> None:
-    """SQLite's lower() and LIKE fold only ASCII; names are Russian, so fold them in Python."""
+def _matches(session, text: str, offset: int, limit: int) -> list[Product]:
+    """Exact code or barcode first, then names starting with the text (any case), by name.
+
+    Both are index lookups. Only when they fill less than the page (and the text is no code or
+    barcode) are names and codes containing the text added after them: that one scans.
+    """
+    by_barcode = select(Barcode.product_id).where(Barcode.code == text)
+    exact = list(session.exec(select(Product).where(or_(Product.code == text, Product.id.in_(by_barcode)))))
+    exact.sort(key=lambda product: (product.search_name, product.id))
+    exact_ids = [product.id for product in exact]
+    key = search_key(text)
+    prefix = and_(
+        Product.search_name >= key, Product.search_name < key + "\U0010ffff", Product.id.not_in(exact_ids)
+    )
+    wanted = offset + limit
+    rows = exact[offset:wanted]
+    if len(rows) < limit:
+        query = select(Product).where(prefix).order_by(Product.search_name, Product.id)
+        rows += session.exec(query.offset(max(0, offset - len(exact))).limit(limit - len(rows)))
+    if len(rows) == limit or exact:
+        return rows
+    before = len(exact) + session.exec(select(func.count()).select_from(Product).where(prefix)).one()
+    pattern = f"%{text.replace('%', '').replace('_', '')}%"
+    contains = and_(
+        not_(prefix), or_(Product.search_name.like(search_key(pattern)), Product.code.like(pattern))
+    )
+    query = select(Product).where(contains).order_by(Product.search_name, Product.id)
+    return rows + list(session.exec(query.offset(max(0, offset - before)).limit(limit - len(rows))))
+
+
+_counts: dict[int, tuple] = {}  # id of a pool connection -> (it, its version, the count)
+
+
+def _product_count(session) -> int:
+    """All products, counted again only when the database changed since this connection last did.
+
+    Counting 100,000 rows costs more than the search itself. SQLite's data_version moves when
+    another connection commits, total_changes when this one writes: together they say when the
+    count kept for this connection may be stale.
+    """
     raw = session.connection().connection.dbapi_connection
-    raw.create_function("kassa_casefold", 1, _fold, deterministic=True)
+    version = (raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+    kept = _counts.get(id(raw))
+    if kept is not None and kept[0] is raw and kept[1] == version:
+        return kept[2]
+    total = session.execute(select(func.count()).select_from(Product)).scalar_one()
+    if len(_counts) > 64:  # connections the pool has replaced
+        _counts.clear()
+    _counts[id(raw)] = (raw, version, total)
+    return total
 
 
 @router.get("/products")
@@ -68,24 +126,15 @@ def search(
     offset: int = Query(0, ge=0),
 ) -> dict:
     with ctx.store.read() as session:
-        query = select(Product)
         text = q.strip()
         if text:
-            _casefold_function(session)
-            by_barcode = select(Barcode.product_id).where(Barcode.code == text)
-            pattern = f"%{text.replace('%', '').replace('_', '')}%"
-            query = query.where(
-                or_(
-                    Product.code == text,
-                    Product.id.in_(by_barcode),
-                    func.kassa_casefold(Product.name).like(pattern.casefold()),
-                    Product.code.like(pattern),
-                )
-            )
-        rows = session.exec(query.order_by(Product.name, Product.id).offset(offset).limit(limit)).all()
-        total = session.execute(select(func.count()).select_from(Product)).scalar_one()
+            rows = _matches(session, text, offset, limit)
+        else:
+            query = select(Product).order_by(Product.name, Product.id).offset(offset).limit(limit)
+            rows = list(session.exec(query))
+        total = _product_count(session)
         return {
-            "items": [product_view(session, row) for row in rows],
+            "items": product_views(session, rows),
             "total": total,
             "product_sync": sync_settings.product_sync(session),
         }

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from agent.store.types import Quantity, UTCDateTime, utcnow
@@ -65,11 +65,19 @@ class ProductGroup(SQLModel, table=True):
     updated_at: datetime = _when(default_factory=utcnow)
 
 
+def search_key(name: str) -> str:
+    """What a product search compares with: the name case-folded (SQLite folds only ASCII)."""
+    return name.casefold()
+
+
 class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     remote_id: str | None = Field(default=None, unique=True, index=True)
     code: str = Field(unique=True, index=True, description="the SKU; marketplace orders match on it")
     name: str = Field(index=True)
+    search_name: str = Field(
+        default="", index=True, description="search_key(name), kept by the writers: a prefix is a range scan"
+    )
     price: int = Field(ge=0, description="kopecks")
     unit: str = Field(default="pcs", description="measure code from data (pcs, kg, l, ...)")
     tax: str = Field(description="tax rate code from data, e.g. vat20, vat10, vat0, none")
@@ -87,6 +95,12 @@ class Product(SQLModel, table=True):
         default=False, description="gone from the back office; deleted after the sync (or its confirmation)"
     )
     updated_at: datetime = _when(default_factory=utcnow)
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _keep_search_name(_mapper, _connection, product: Product) -> None:
+    product.search_name = search_key(product.name)
 
 
 class Barcode(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
-from agent.store.models import Barcode, Product, ProductGroup
+from agent.store.models import Barcode, Product, ProductGroup, search_key
 from agent.sync import cursor, deletions, records
 from agent.sync.records import Known
 from agent.sync.stream import Attempt, IntervalStream
@@ -171,6 +171,7 @@ def _apply_products(session: Session, items: dict[str, dict | None], now: dateti
                 key: checked[key]
                 for key in ("code", "name", "price", "unit", "tax", "payment_object", "tax_system")
             },
+            "search_name": search_key(checked["name"]),
             "weighted": checked["weighted"],
             "group_id": groups.get(checked["group_id"]) if checked["group_id"] else None,
             "origin": "backoffice",

@@ -58,6 +58,12 @@ def test_product_search_by_name_code_and_barcode(stack):
     assert product["code"] in [
         p["code"] for p in client.get("/v1/products", params={"q": word, "limit": 1000})["items"]
     ]
+    found = client.get("/v1/products", params={"q": word[:3].swapcase(), "limit": 1000})["items"]
+    assert product["code"] in [p["code"] for p in found]  # a name's prefix in any case
+    middle = product["name"].split()[-1]
+    assert product["code"] in [  # and, after the prefixes, a word inside the name
+        p["code"] for p in client.get("/v1/products", params={"q": middle, "limit": 1000})["items"]
+    ]
 
 
 def test_local_edits_are_refused_while_product_sync_is_on(stack):
