@@ -62,8 +62,8 @@ def build_store(
     card payment, as the journal writes them.
     """
     from agent.pin_hash import hash_pin
-    from agent.store.models import search_key
     from agent.store import DATABASE_NAME, open_store
+    from agent.store.models import search_key
 
     open_store(state_dir).close()
     path = Path(state_dir) / DATABASE_NAME
@@ -78,9 +78,9 @@ def build_store(
                 (stamp,),
             )
             db.executemany(
-                "INSERT INTO product (id, code, name, search_name, price, unit, tax, payment_object, weighted, group_id,"
-                " origin, pending_delete, updated_at) VALUES (?, ?, ?, ?, ?, 'pcs', 'vat20', 'commodity', 0, 1,"
-                " 'local', 0, ?)",
+                "INSERT INTO product (id, code, name, search_name, price, unit, tax, payment_object,"
+                " weighted, group_id, origin, pending_delete, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, 'pcs', 'vat20', 'commodity', 0, 1, 'local', 0, ?)",
                 (
                     (
                         i + 1,
