@@ -345,6 +345,7 @@ class ShtrihRegister:
         self.zone = ZoneInfo(timezone)
         self._receipt_kind: ReceiptKind | None = None
         self._tax_systems: tuple[str, ...] | None = None
+        self._expiry: dict[str, date | None] = {}
 
     # plumbing
 
@@ -473,17 +474,21 @@ class ShtrihRegister:
             document_open=fn["document"] != 0,
             warnings=tuple(name for bit, name in FN_WARNINGS.items() if fn["warnings"] & (1 << bit)),
             clock=fn["datetime"].astimezone(self.zone),
-            expires=self._fn_expiry(),
+            expires=self._fn_expiry(fn["fn_serial"]),
             tax_systems=self.tax_systems(),
         )
 
-    def _fn_expiry(self) -> date | None:
-        try:
-            return parse_fn_expiry(self._call(0xFF03, timeout=self.profile.timeouts.status))
-        except (LinkError, AnswerLost):
-            raise
-        except (ShtrihError, ValueError, IndexError):  # a firmware without FF03
-            return None
+    def _fn_expiry(self, fn_serial: str) -> date | None:
+        """FF03, read once per FN (it changes only with the FN): not a round trip per sale."""
+        if fn_serial not in self._expiry:
+            try:
+                expiry = parse_fn_expiry(self._call(0xFF03, timeout=self.profile.timeouts.status))
+            except (LinkError, AnswerLost):
+                raise
+            except (ShtrihError, ValueError, IndexError):  # a firmware without FF03
+                expiry = None
+            self._expiry = {fn_serial: expiry}
+        return self._expiry[fn_serial]
 
     def tax_systems(self) -> tuple[str, ...]:
         """The taxation systems the FN is registered for, read once from its registration report."""
