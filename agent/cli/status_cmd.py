@@ -17,6 +17,7 @@ import click
 from agent.cli.sync_cmd import describe_progress, describe_refusal
 from agent.i18n import N_, _, ngettext
 from common.errors import Message
+from common.money import format_money
 
 EXIT_ATTENTION = 1
 EXIT_NOT_RUNNING = 3
@@ -266,12 +267,27 @@ def pending_question(status: dict[str, Any]) -> dict[str, Any] | None:
     return ((status.get("sync") or {}).get("confirmation")) or None
 
 
+NEEDS_PERSON_KINDS = {"cash_in": N_("cash in"), "cash_out": N_("cash out")}
+
+
+def describe_needs_person(item: dict[str, Any]) -> str:
+    """A document whose fate only a person can tell (a cash move the register could not confirm)."""
+    kind = NEEDS_PERSON_KINDS.get(item.get("type"), item.get("type") or "?")
+    return _("{kind} of {amount} at {time} ({uuid}) needs a person: {message}").format(
+        kind=_(kind),
+        amount=format_money(int(item.get("total") or 0)),
+        time=local_time(item.get("created_at")),
+        uuid=item.get("uuid"),
+        message=_(item.get("message") or ""),
+    )
+
+
 def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None) -> list[str]:
     """What a technician should look at, one line each; empty when all is well.
 
     With ``checks`` (the round trips just made) the connections' lines come from them rather than
     from what the last polls saw."""
-    problems = []
+    problems = [describe_needs_person(item) for item in status.get("attention") or ()]
     store = status.get("store") or {}
     if not store.get("ok"):
         problems.append(_("the store failed its check: {path}").format(path=store.get("path", "?")))
@@ -367,6 +383,7 @@ def render(status: dict[str, Any]) -> str:
     rows.append((_("FN/OFD"), describe_fn(status.get("fn"))))
     width = max(len(label) for label, _value in rows) + 2
     lines = [f"{label + ':':<{width}} {value}" for label, value in rows]
+    lines.extend(describe_needs_person(item) for item in status.get("attention") or ())
     for name in stream_order(streams):
         lines.extend(refused_records(name, streams[name] or {}))
     return "\n".join(lines)

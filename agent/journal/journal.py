@@ -32,7 +32,7 @@ from agent.journal import records
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError, RecordFailed
-from agent.journal.records import FISCALIZED, PENDING, Operation
+from agent.journal.records import FISCALIZED, NEEDS_CHECK, PENDING, Operation
 from agent.journal.recovery import reconcile
 from agent.journal.register import probe
 from agent.store.models import FiscalDocument
@@ -244,6 +244,17 @@ class Journal:
             )
         if doc.status == FISCALIZED:
             return doc
+        if doc.error_code == NEEDS_CHECK:
+            raise JournalError(
+                409,
+                "needs_check",
+                N_(
+                    "the register cannot confirm whether {uuid} was made, so it is not made again: "
+                    "count the cash in the drawer against an X report, and if it was not made, "
+                    "make it as a new one"
+                ),
+                uuid=op.uuid,
+            )
         return None  # failed earlier: nothing reached the FN, so it may be fiscalized now
 
     async def fiscalize(
@@ -347,10 +358,12 @@ class Journal:
             with self.ctx.store.read() as session:
                 shift = self.shift_now(session)
                 queue = records.outbox_queue(session, now)
+                attention = [_needs_person(doc) for doc in records.needing_a_person(session)]
         except SQLAlchemyError:
             log.warning("outbox count failed", exc_info=True)
             queue = {"depth": None, "oldest_age_seconds": None}
-        return {"shift": shift.view(now), "queue": queue}
+            attention = []
+        return {"shift": shift.view(now), "queue": queue, "attention": attention}
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -401,6 +414,16 @@ def shift_opened_at(session: Session, number: int) -> datetime | None:
         .order_by(FiscalDocument.id.desc())
     )
     return session.exec(query).first()
+
+
+def _needs_person(doc: FiscalDocument) -> dict[str, Any]:
+    return {
+        "uuid": doc.uuid,
+        "type": doc.type,
+        "total": doc.total,
+        "created_at": doc.created_at.isoformat() if doc.created_at else None,
+        "message": doc.error_message,
+    }
 
 
 def _short(exc: BaseException) -> str:

@@ -21,6 +21,8 @@ from drivers.fiscal_register import Cashier, vat_of
 PENDING = "pending"
 FISCALIZED = "fiscalized"
 FAILED = "failed"
+NEEDS_CHECK = "needs_check"  # error code of a ``failed`` row whose fate only a person can tell
+NO_FD = ("cash_in", "cash_out")  # no fiscal document number on this protocol: the FN cannot be asked
 
 # what each journal type is called in the FN's own journal (``find_document``)
 FN_TYPES = {
@@ -174,3 +176,18 @@ def outbox_queue(session: Session, now: datetime) -> dict:
         select(OutboxItem.created_at).where(OutboxItem.status == PENDING).order_by(OutboxItem.id).limit(1)
     ).first()
     return {"depth": depth, "oldest_age_seconds": int((now - oldest).total_seconds()) if oldest else None}
+
+
+def needing_a_person(session: Session) -> list[FiscalDocument]:
+    """Rows marked ``needs_check`` since the last Z report (where the drawer is counted anyway)."""
+    last_close = session.exec(
+        select(func.max(FiscalDocument.fiscalized_at)).where(
+            FiscalDocument.type == "shift_close", FiscalDocument.status == FISCALIZED
+        )
+    ).one()
+    query = select(FiscalDocument).where(
+        FiscalDocument.status == FAILED, FiscalDocument.error_code == NEEDS_CHECK
+    )
+    if last_close is not None:
+        query = query.where(FiscalDocument.created_at > last_close)
+    return list(session.exec(query.order_by(FiscalDocument.id)))

@@ -8,7 +8,10 @@ For the row's expected FD (and any later ones, in case something else took that 
   (if the register only waits to finish printing a closed document after paper-out, it is
   told to continue first, then the FN is searched again);
 - nothing → ``failed``, with a message for the operator: the sale did not happen and may be
-  made again (with the same uuid).
+  made again (with the same uuid);
+- a cash move (no FD on this protocol, so the FN cannot be searched) whose command may have
+  reached the register → ``failed`` with ``needs_check``: only counting the drawer tells, so
+  the daemon says so (status, log) and refuses to repeat that uuid.
 
 A register that does not answer leaves the row ``pending``; new operations wait for it.
 """
@@ -19,8 +22,9 @@ import logging
 
 from agent.i18n import N_
 from agent.journal import records
-from agent.journal.records import FN_TYPES, PENDING
+from agent.journal.records import FN_TYPES, NEEDS_CHECK, NO_FD, PENDING
 from agent.store.models import FiscalDocument
+from drivers.errors import DriverError
 from drivers.fiscal_register import FiscalRegister, FiscalResult, FoundDocument
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,16 @@ async def reconcile(journal, doc_id: int, cause: Exception | None = None) -> Fis
             "receipt_cancelled",
             N_("the receipt was left open on the register and has been cancelled; make the sale again"),
         )
+    if doc.type in NO_FD and not _refused(cause):
+        return await _fail(
+            journal,
+            doc,
+            NEEDS_CHECK,
+            N_(
+                "the register cannot confirm whether this cash move was made: count the cash in the "
+                "drawer against an X report; if it was not made, make it again as a new cash move"
+            ),
+        )
     if cause is not None:
         code = getattr(cause, "code", "driver_error")
         return await _fail(journal, doc, code, str(cause))
@@ -95,6 +109,14 @@ async def reconcile(journal, doc_id: int, cause: Exception | None = None) -> Fis
     )
 
 
+def _refused(cause: Exception | None) -> bool:
+    """The register answered with an error: it did nothing. A crash or a lost answer is no refusal."""
+    return isinstance(cause, DriverError) and not cause.outcome_unknown
+
+
 async def _fail(journal, doc: FiscalDocument, code: str, message: str) -> FiscalDocument:
-    log.warning("document %s (%s) failed: %s", doc.uuid, doc.type, message)
+    if code == NEEDS_CHECK:
+        log.error("document %s (%s of %s) needs a person: %s", doc.uuid, doc.type, doc.total, message)
+    else:
+        log.warning("document %s (%s) failed: %s", doc.uuid, doc.type, message)
     return await journal.write(lambda s: records.mark_failed(s, doc.id, code, message))

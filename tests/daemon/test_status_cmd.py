@@ -102,3 +102,18 @@ def test_what_needs_attention():
     assert any("the oldest waits 2 hours" in problem for problem in problems)
     assert any("3 days left before the FN blocks" in problem for problem in problems)
     assert any("out of paper" in problem for problem in problems)
+
+
+def test_a_cash_move_the_register_could_not_confirm_needs_a_person():
+    status = json.loads(json.dumps(HEALTHY))
+    message = (
+        "the register cannot confirm whether this cash move was made: count the cash in the drawer "
+        "against an X report; if it was not made, make it again as a new cash move"
+    )
+    status["attention"] = [
+        {"uuid": "u-1", "type": "cash_out", "total": 5000, "created_at": None, "message": message}
+    ]
+    (problem,) = attention(status)
+    assert problem.startswith("cash out of 50.00") and "(u-1) needs a person" in problem
+    assert "count the cash in the drawer" in problem
+    assert problem in render(status)

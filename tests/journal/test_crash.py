@@ -70,3 +70,28 @@ def test_a_kill_at_each_step_ends_with_one_receipt_or_none(world, step):
     assert len(kkt.receipts()) == receipts_before + 1
     assert receipts_for(kkt, daemon, uuid) == 1
     assert agreement(kkt, daemon) == []
+
+
+def test_a_cash_move_the_register_made_before_a_kill_is_never_made_twice(world):
+    """A cash move has no FD to look up: after a kill between the register's answer and the commit,
+    the daemon cannot tell whether it was made, says so, and refuses to make it again."""
+    kkt, daemon = world
+    uuid = uid("cash-after-close")
+    amount = 12_345
+    restart_after_kill(daemon, {ENV: "after_close"})
+    with daemon.client(timeout=60) as client, pytest.raises((DaemonError, httpx.HTTPError)):
+        client.post("/v1/cash/in", json={"uuid": uuid, "amount": amount})
+    assert daemon.process.wait(30) == -9
+    restart_after_kill(daemon, {ENV: None})
+    with daemon.client(timeout=60) as client:
+        with pytest.raises(DaemonError) as refused:
+            client.post("/v1/cash/in", json={"uuid": uuid, "amount": amount})
+        assert refused.value.code == "needs_check"
+        status = client.get("/v1/status")
+    made = [doc for doc in kkt.journal() if doc["type"] == "cash_in" and doc["total"] == amount]
+    assert len(made) == 1
+    (row,) = [row for row in journal_rows(daemon) if row["uuid"] == uuid]
+    assert (row["status"], row["error_code"]) == ("failed", "needs_check")
+    assert [item["uuid"] for item in status["attention"]] == [uuid]
+    assert "count the cash" in status["attention"][0]["message"]
+    assert "needs a person" in daemon.log() and uuid in daemon.log()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agent.client import DaemonError
-from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
+from tests.tui.fake_api import EMPLOYEES, WHEN, FakeApi, FakeDaemon
 from tui.app import KassaApp
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
 from tui.screens.pairing import PairScreen, SyncSettingsScreen
@@ -291,6 +291,24 @@ async def test_devices_show_both_printers_and_test_print(english):
         await pilot.press("f8")
         await settle(pilot)
         assert ("POST", "/v1/devices/test", {"device": "receipt_printer"}) in daemon.calls
+
+
+async def test_devices_say_which_cash_move_needs_a_person(english):
+    daemon = FakeDaemon()
+    message = (
+        "the register cannot confirm whether this cash move was made: count the cash in the drawer "
+        "against an X report; if it was not made, make it again as a new cash move"
+    )
+    daemon.status["attention"] = [
+        {"uuid": "u-1", "type": "cash_in", "total": 123450, "created_at": WHEN, "message": message}
+    ]
+    app = app_on(daemon, CASHIER)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        shown = " ".join(str(app.screen.query_one("#fn-info").render()).split())
+        assert "Cash in of 1 234.50" in shown and "count the cash in the drawer" in shown
 
 
 async def test_status_bar_says_when_the_service_is_down(english):

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button
 
 from agent.i18n import N_, _
+from tui.money import format_money
 from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.timefmt import local_time
@@ -61,8 +62,25 @@ def fn_text(status: dict) -> Text:
         message = FN_WARNINGS.get(warning.get("code"))
         if message:
             text.append(_(message) + "\n", style="bold red")
+    for item in status.get("attention") or ():
+        text.append(needs_person_line(item) + "\n", style="bold red")
     text.rstrip()
     return text
+
+
+CASH_KINDS = {"cash_in": N_("Cash in"), "cash_out": N_("Cash out")}
+
+
+def needs_person_line(item: dict) -> str:
+    """A document only a person can settle: what, when, and what to do (the daemon's words)."""
+    kind = CASH_KINDS.get(item.get("type"), N_("Document"))
+    line = _("{kind} of {amount} at {time} needs you: {message}").format(
+        kind=_(kind),
+        amount=format_money(int(item.get("total") or 0)),
+        time=local_time(item.get("created_at")),
+        message=_(str(item.get("message") or "")),
+    )
+    return printable(line)
 
 
 class DevicesScreen(KassaScreen):
