@@ -78,6 +78,7 @@ def test_a_cash_move_the_register_made_before_a_kill_is_never_made_twice(world):
     kkt, daemon = world
     uuid = uid("cash-after-close")
     amount = 12_345
+    (daemon.state_dir / "crashed-at-after_close").unlink(missing_ok=True)  # the sale's test used it
     restart_after_kill(daemon, {ENV: "after_close"})
     with daemon.client(timeout=60) as client, pytest.raises((DaemonError, httpx.HTTPError)):
         client.post("/v1/cash/in", json={"uuid": uuid, "amount": amount})
