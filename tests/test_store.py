@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -14,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, select
 
 from agent.store import DATABASE_NAME, Store, open_store
-from agent.store.migrate import current_revision, head_revision
+from agent.store.migrate import current_revision, head_revision, newest_file_revision
 from agent.store.models import FiscalDocument, Product, ReceiptLine
 
 
@@ -155,3 +157,14 @@ def test_a_products_search_name_follows_its_name_and_an_old_store_gets_it_filled
         assert names == {"M": "молоко весёлое", "K": "кефир ёжик"}
     finally:
         store.close()
+
+
+def test_a_store_at_head_opens_without_alembic(tmp_path: Path):
+    assert newest_file_revision() == head_revision()
+    open_store(tmp_path).close()
+    probe = (
+        "import sys; from agent.store import open_store; open_store(sys.argv[1]).close();"
+        " print(any(name.split('.')[0] == 'alembic' for name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

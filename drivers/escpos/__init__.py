@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from drivers.escpos.errors import PrinterProfileError
 from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
-from drivers.escpos.link import open_link
-from drivers.escpos.printer import ReceiptPrinter
-from drivers.escpos.status import PrinterStatus
 from drivers.profile import Profile
+
+if TYPE_CHECKING:
+    from drivers.escpos.printer import ReceiptPrinter
+    from drivers.escpos.status import PrinterStatus
 
 __all__ = [
     "PaymentLine",
@@ -25,6 +27,20 @@ __all__ = [
     "check_profile",
     "open_printer",
 ]
+
+
+def __getattr__(name: str):
+    """The printer and its status load python-escpos (half a second, megabytes of capabilities):
+    only when a printer is opened, so a layout or a register without one never pays for it."""
+    if name == "ReceiptPrinter":
+        from drivers.escpos.printer import ReceiptPrinter
+
+        return ReceiptPrinter
+    if name == "PrinterStatus":
+        from drivers.escpos.status import PrinterStatus
+
+        return PrinterStatus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_profile(profile: Profile) -> None:
@@ -57,6 +73,9 @@ def open_printer(
     port: str, profile: Profile, *, translate: Callable[[str], str] | None = None
 ) -> ReceiptPrinter:
     """Open the printer at ``port`` (path, pyserial URL, usb:VID:PID, tcp://host:port, /dev/usb/lpN)."""
+    from drivers.escpos.link import open_link
+    from drivers.escpos.printer import ReceiptPrinter
+
     check_profile(profile)
     link = open_link(port, profile)
     return ReceiptPrinter(link, profile, translate or (lambda message: message))
