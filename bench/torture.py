@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import threading
 import time
@@ -32,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.invariant import backoffice_documents, check, fn_journal, journal_tables  # noqa: E402
+from bench.invariant import NEEDS_PERSON, backoffice_documents, check, fn_journal, journal_tables  # noqa: E402
 from bench.torture_faults import FaultThread, Tally, kill_loop, kill_plan, start_daemon  # noqa: E402
 from bench.torture_mix import Client, Ledger, retry_all, sample_replays  # noqa: E402
 from bench.torture_stack import Stack, stack  # noqa: E402
@@ -134,7 +135,7 @@ def verify(world: Stack, ledger: Ledger):
     world.daemon.stop()  # a clean stop: the journal file is read as it lies on disk
     rows, outbox, payments = journal_tables(world.daemon.state_dir)
     drawer = load_state(world.kkt.state).cash
-    return check(
+    verdict = check(
         fn_journal(world.kkt.state),
         rows,
         outbox,
@@ -143,6 +144,18 @@ def verify(world: Stack, ledger: Ledger):
         drawer,
         ledger,
     )
+    said = said_needing_a_person(world.daemon.log())
+    marked = {row["uuid"] for row in rows if row["error_code"] == NEEDS_PERSON}
+    if said != marked:
+        verdict.mismatched.append(
+            f"the log named {sorted(said)} as needing a person, the journal marks {sorted(marked)}"
+        )
+    return verdict
+
+
+def said_needing_a_person(log: str) -> set[str]:
+    """The uuids the daemon's log said a person must look at."""
+    return set(re.findall(r"document (\S+) \([a-z_]+ of \d+\) needs a person", log))
 
 
 def last_line(result: dict) -> str:
