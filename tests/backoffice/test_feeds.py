@@ -59,6 +59,7 @@ def test_a_cursor_returns_only_later_changes_with_tombstones(office, token):
             "items": [],
             "next": cursor,
             "more": False,
+            "remaining": 0,
         }
         with office.engine.begin() as conn:
             catalog.upsert_product(conn, code="100002", name="Кефир 2,5% 900 г", price=7990, tax="vat10")
