@@ -154,3 +154,10 @@ def test_orders_are_relayed_and_take_the_registers_outcome(office, token):
         changed, _cursor, _pages = read_all(client, "/api/v1/orders", since=cursor)
         assert [(o["id"], o["status"]) for o in changed] == [(order["id"], "fiscalized"), (new_id, "new")]
         assert changed[1]["lines"][0]["quantity"] == "1.500" and changed[1]["total"] == 13485
+
+
+def test_a_page_says_how_many_changes_remain(office, token):
+    with office.client(token) as client:
+        first = client.get("/api/v1/catalog", params={"limit": 5}).json()
+        total = len(read_all(client, "/api/v1/catalog", limit=1000)[0])
+        assert first["more"] and first["remaining"] == total - 5
