@@ -58,10 +58,10 @@ class AccountStream:
     def status(self, session: Session) -> dict:
         account = session.get(MarketplaceAccount, self.account_id)
         if account is None:
-            return {"account": self.account_id, "state": "removed"}
+            return {"account": self.account_id, "account_state": "removed"}
         return {
             "interval": NEVER if account.interval is None else account.interval,
             "account": account.id,
             "name": account.name,
-            "state": account.state,
+            "account_state": account.state,
         }

@@ -22,6 +22,7 @@ from agent.sync import deletions
 from agent.sync import settings as sync_settings
 from agent.sync.registry import StreamOptions, builtin
 from agent.sync.stream import Attempt, RunResult, Stream
+from common.errors import KassaError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class SyncEngine:
             except errors.Unauthorized as exc:
                 self.pairing.mark_needs_repair()
                 self._failed(attempt.result, exc)
-            except errors.BackofficeError as exc:
+            except KassaError as exc:  # the back office's errors, a marketplace's, any other source's
                 self._failed(attempt.result, exc)
             except Exception:
                 log.exception("sync %s crashed", name)
@@ -102,7 +103,7 @@ class SyncEngine:
         for attempt in list(self.running.values()):
             attempt.abort()
 
-    def _failed(self, result: RunResult, exc: errors.BackofficeError) -> None:
+    def _failed(self, result: RunResult, exc: KassaError) -> None:
         result.ok = False
         result.error = exc.text
         result.error_code = exc.code
@@ -193,20 +194,23 @@ class SyncEngine:
                 attempt = sync_settings.get(session, ATTEMPT_KEY.format(stream=name)) or {}
                 running = self.running.get(name)
                 entry = {
-                    "label": stream.label,
-                    "state": _state(row, running is not None),
                     "last_success": _iso(row.last_success_at if row else None),
-                    "last_error": row.last_error if row else None,
-                    "error": attempt.get("error") if row and row.last_error else None,
                     "next_run": _iso(row.next_run_at if row else None),
                     "items_moved": row.items_moved if row else 0,
-                    "skipped": attempt.get("skipped", 0),
-                    "skipped_records": attempt.get("skipped_records", []),
-                    "progress": running.progress.view() if running is not None else None,
+                    **stream.status(session),  # interval, next run and the stream's own fields
                 }
-                entry.update(stream.status(session))
-                if entry.get("interval") == sync_settings.NEVER and entry["state"] == "idle":
-                    entry["state"] = "off"
+                state = _state(row, running is not None)
+                if entry.get("interval") == sync_settings.NEVER and state == "idle":
+                    state = "off"
+                entry.update(  # the engine's: the last attempt and the one running now
+                    label=stream.label,
+                    state=state,
+                    last_error=row.last_error if row else None,
+                    error=attempt.get("error") if row and row.last_error else None,
+                    skipped=attempt.get("skipped", 0),
+                    skipped_records=attempt.get("skipped_records", []),
+                    progress=running.progress.view() if running is not None else None,
+                )
                 streams[name] = entry
             count = session.execute(select(func.count()).select_from(Product)).scalar_one()
             return {

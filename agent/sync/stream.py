@@ -15,14 +15,15 @@ A stream is an object with
 - ``due(session, now, row) -> bool`` — should the scheduler start it now? ``row`` is its
   ``SyncStatus`` (None before the first run). Called on the scheduler's poll, so it must be cheap;
 - ``run(attempt: Attempt) -> None`` — blocking (HTTP + SQLite); runs in one of sync's own worker
-  threads, never in the threads the journal uses. It reports through ``attempt``: ``moved()``,
-  ``progress.total``, ``skip(record, reason)`` for a record it refused, ``details``. It raises a
-  ``BackofficeError`` (or any error with ``code``/``message``/``params``) for a failed attempt;
+  threads, never in the threads the journal uses. It reports through ``attempt``: ``page_done()``
+  (or ``moved()``) as it goes, ``progress.total`` when it knows it, ``skip(record, reason)`` for a
+  record it refused, ``details``. It raises a ``common.errors.KassaError`` for a failed attempt;
   it ends early with ``errors.Stopped`` when ``attempt.stopped()`` turns true (shutdown); a stream
   with its own remote breaks its request in flight at shutdown itself (``agent.http_exchange``);
 - ``next_run(session, now, ok) -> datetime | None`` — when it is due next after an attempt that
   ended ``ok`` or not (None: only when asked);
-- ``status(session) -> dict`` — extra fields for its entry in ``/v1/status`` (may be ``{}``).
+- ``status(session) -> dict`` — extra fields for its entry in ``/v1/status`` (may be ``{}``); the
+  engine's own keys (``state``, ``progress``, ``error``, ``skipped``...) are not the stream's to set.
 
 ``IntervalStream`` implements ``due``/``next_run``/``status`` for streams that run every N seconds
 (the operator's interval from ``agent.sync.settings``). A back-office stream also sets
@@ -121,7 +122,6 @@ class RunResult:
     skipped: list[Skipped] = field(default_factory=list)
     skipped_count: int = 0
     details: dict = field(default_factory=dict)
-    joined: bool = False  # "sync now" found this attempt already running and waited for it
 
     def as_dict(self) -> dict:
         out = {
@@ -137,8 +137,6 @@ class RunResult:
         if self.message_id:
             out["message_id"] = self.message_id
             out["params"] = self.params
-        if self.joined:
-            out["joined"] = True
         out.update(self.details)
         return out
 
