@@ -45,31 +45,60 @@ def line_payload(line: ReceiptLine, positions: Sequence[FnPosition] = ()) -> dic
     }
 
 
-def document_lines(session: Session, doc: FiscalDocument) -> list[ReceiptLine]:
-    query = select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
-    return list(session.exec(query))
-
-
-def document_positions(session: Session, doc: FiscalDocument) -> list[FnPosition]:
-    query = select(FnPosition).where(FnPosition.document_id == doc.id).order_by(FnPosition.id)
-    return list(session.exec(query))
-
-
-def document_payments(session: Session, doc: FiscalDocument) -> list[ReceiptPayment]:
-    query = select(ReceiptPayment).where(ReceiptPayment.document_id == doc.id).order_by(ReceiptPayment.id)
-    return list(session.exec(query))
-
-
-def _order_id(session: Session, doc: FiscalDocument) -> str | None:
-    if doc.order_id is None:
-        return None
-    order = session.get(MarketplaceOrder, doc.order_id)
-    return order.remote_id if order is not None and order.source == "backoffice" else None
-
-
 def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
-    original = session.get(FiscalDocument, doc.original_id) if doc.original_id else None
-    positions = document_positions(session, doc)
+    return document_payloads(session, [doc])[0]
+
+
+def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[dict[str, Any]]:
+    """Several documents' payloads with one query per table, not one per document and table."""
+    ids = [doc.id for doc in docs]
+    lines = _by_document(session, ReceiptLine, ids, ReceiptLine.position)
+    positions = _by_document(session, FnPosition, ids, FnPosition.id)
+    payments = _by_document(session, ReceiptPayment, ids, ReceiptPayment.id)
+    original_ids = {doc.original_id for doc in docs if doc.original_id}
+    originals = dict(
+        session.exec(
+            select(FiscalDocument.id, FiscalDocument.uuid).where(FiscalDocument.id.in_(original_ids))
+        ).all()
+    )
+    order_ids = {doc.order_id for doc in docs if doc.order_id is not None}
+    orders = dict(
+        session.exec(
+            select(MarketplaceOrder.id, MarketplaceOrder.remote_id).where(
+                MarketplaceOrder.id.in_(order_ids), MarketplaceOrder.source == "backoffice"
+            )
+        ).all()
+    )
+    return [
+        _payload(
+            doc,
+            lines.get(doc.id, []),
+            positions.get(doc.id, []),
+            payments.get(doc.id, []),
+            originals.get(doc.original_id) if doc.original_id else None,
+            orders.get(doc.order_id) if doc.order_id is not None else None,
+        )
+        for doc in docs
+    ]
+
+
+def _by_document(session: Session, model, ids: list[int], order) -> dict[int, list]:
+    rows: dict[int, list] = {}
+    for row in session.exec(
+        select(model).where(model.document_id.in_(ids)).order_by(model.document_id, order)
+    ):
+        rows.setdefault(row.document_id, []).append(row)
+    return rows
+
+
+def _payload(
+    doc: FiscalDocument,
+    lines: Sequence[ReceiptLine],
+    positions: Sequence[FnPosition],
+    payments: Sequence[ReceiptPayment],
+    original_uuid: str | None,
+    order_id: str | None,
+) -> dict[str, Any]:
     return {
         "uuid": doc.uuid,
         "type": doc.type,
@@ -84,10 +113,8 @@ def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
         "cashier": {"name": doc.cashier_name, "inn": doc.cashier_inn} if doc.cashier_name else None,
         "buyer_contact": doc.buyer_contact,
         "tax_system": doc.tax_system,
-        "lines": [line_payload(line, positions) for line in document_lines(session, doc)],
-        "payments": [
-            {"kind": p.kind, "amount": p.amount, "change": p.change} for p in document_payments(session, doc)
-        ],
-        "original_uuid": original.uuid if original else None,
-        "order_id": _order_id(session, doc),
+        "lines": [line_payload(line, positions) for line in lines],
+        "payments": [{"kind": p.kind, "amount": p.amount, "change": p.change} for p in payments],
+        "original_uuid": original_uuid,
+        "order_id": order_id,
     }

@@ -39,10 +39,10 @@ class Backoff:
         return max(at_least, step * self.rng.uniform(0.5, 1.0))
 
 
-def _payload_builder() -> Callable[[Session, FiscalDocument], dict]:
-    from agent.journal.payload import document_payload
+def _payload_builder() -> Callable[[Session, list[FiscalDocument]], list[dict]]:
+    from agent.journal.payload import document_payloads
 
-    return document_payload
+    return document_payloads
 
 
 HEARTBEAT_EVERY = 300  # seconds between heartbeats, documents or not
@@ -104,9 +104,15 @@ class ReceiptStream:
                     if item.next_attempt_at is not None and item.next_attempt_at > now:
                         break  # keep the order: nothing overtakes a document that is waiting
                     items.append(item)
-                documents = [
-                    self.payload(session, session.get(FiscalDocument, item.document_id)) for item in items
-                ]
+                by_id = {
+                    doc.id: doc
+                    for doc in session.exec(
+                        select(FiscalDocument).where(
+                            FiscalDocument.id.in_([item.document_id for item in items])
+                        )
+                    )
+                }
+                documents = self.payload(session, [by_id[item.document_id] for item in items])
             ids = [item.id for item in items]
             requests += 1
             try:
@@ -176,8 +182,9 @@ def _apply_results(
     verdicts = {str(r.get("uuid")): r for r in results if isinstance(r, dict)}
     sent = kept = 0
     with store.write() as session:
+        items = {item.id: item for item in session.exec(select(OutboxItem).where(OutboxItem.id.in_(ids)))}
         for item_id, uuid in zip(ids, uuids, strict=True):
-            item = session.get(OutboxItem, item_id)
+            item = items.get(item_id)
             if item is None or item.status != "pending":
                 continue
             verdict = verdicts.get(uuid)

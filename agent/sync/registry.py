@@ -28,7 +28,7 @@ class StreamOptions:
     page_limit: int = 500
     batch: int = 50
     backoff: Any = None  # agent.sync.receipts.Backoff
-    payload: Callable | None = None  # how a fiscal document becomes its upload body (tests replace it)
+    payload: Callable | None = None  # how fiscal documents become their upload bodies (tests replace it)
     shop_currency: str = "RUB"
     printer_state: Callable[[], str] = field(default=lambda: "unknown")
     fn_state: Callable[[], dict | None] = field(default=lambda: None)  # the FN's summary (agent.fn_state)
