@@ -27,8 +27,12 @@ TAX_SYSTEMS = ("osn", "usn_income", "usn_income_expense", "envd", "esn", "patent
 
 
 class ReceiptKind(StrEnum):
-    SALE = "sale"
+    """The calculation sign (tag 1054)."""
+
+    SALE = "sale"  # "приход"
     RETURN = "return"  # "возврат прихода"
+    EXPENSE = "expense"  # "расход"
+    EXPENSE_RETURN = "expense_return"  # "возврат расхода"
 
 
 class DocumentType(StrEnum):
@@ -37,6 +41,7 @@ class DocumentType(StrEnum):
     RETURN = "return"
     CASH_IN = "cash_in"
     CASH_OUT = "cash_out"
+    CORRECTION = "correction"
     SHIFT_CLOSE = "shift_close"
     OTHER = "other"
 
@@ -120,6 +125,15 @@ class FoundDocument:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """What makes a receipt a correction receipt (FFD 1.2): tag 1173 and the basis, tag 1174."""
+
+    by_order: bool  # 1173: False "самостоятельно", True "по предписанию" of the tax service
+    date: date  # 1178: the day of the settlement being corrected
+    number: str | None = None  # 1179: the order's number; required by order
+
+
+@dataclass(frozen=True)
 class Cashier:
     name: str  # tag 1021
     inn: str | None = None  # tag 1203
@@ -199,7 +213,8 @@ class FiscalRegister(Protocol):
     def x_report(self) -> None: ...
     def close_shift(self, cashier: Cashier | None = None) -> FiscalResult: ...  # Z report
 
-    def open_receipt(self, kind: ReceiptKind) -> None: ...
+    def open_receipt(self, kind: ReceiptKind, correction: bool = False) -> None: ...
+    def add_correction(self, correction: Correction) -> None: ...  # tags 1173/1174 of an open one
     def add_item(self, item: ReceiptItem) -> None: ...
     def add_tag(self, tag: int, value: str) -> None: ...
     def close_receipt(

@@ -14,13 +14,14 @@ level ``*_request`` builders and ``parse_*`` readers are what the golden-frame t
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from drivers.fiscal_register import (
     TAX_SYSTEMS,
     Cashier,
+    Correction,
     DeviceInfo,
     DocumentType,
     FiscalResult,
@@ -59,9 +60,27 @@ from drivers.shtrih.link import Link
 log = logging.getLogger(__name__)
 
 # FF46 operation types (tag 1054) and the 0x8D receipt types that go with them
-OPERATION = {ReceiptKind.SALE: 1, ReceiptKind.RETURN: 2}
-RECEIPT_TYPE = {ReceiptKind.SALE: 0, ReceiptKind.RETURN: 2}
-KIND_OF_MODE_STATE = {0: ReceiptKind.SALE, 2: ReceiptKind.RETURN}
+OPERATION = {
+    ReceiptKind.SALE: 1,
+    ReceiptKind.RETURN: 2,
+    ReceiptKind.EXPENSE: 3,
+    ReceiptKind.EXPENSE_RETURN: 4,
+}
+RECEIPT_TYPE = {
+    ReceiptKind.SALE: 0,
+    ReceiptKind.EXPENSE: 1,
+    ReceiptKind.RETURN: 2,
+    ReceiptKind.EXPENSE_RETURN: 3,
+}
+KIND_OF_MODE_STATE = {code: kind for kind, code in RECEIPT_TYPE.items()}
+# 0x8D with bit 7 set opens a correction receipt of that kind (FFD 1.2): the vendor's JavaPOS
+# driver opens its correction receipt types 0x80-0x83 this way and then sends FF46 positions
+# with the kind's own operation type, FF0C tags and FF45, as for any receipt
+CORRECTION_RECEIPT = 0x80
+TAG_CORRECTION_TYPE = 1173  # byte: 0 on the shop's own initiative, 1 by the tax service's order
+TAG_CORRECTION_BASIS = 1174  # STLV of 1178 and 1179
+TAG_CORRECTED_DATE = 1178  # UnixTime (4 bytes): the day of the settlement being corrected
+TAG_ORDER_NUMBER = 1179  # text, up to 32 bytes: the order's number
 
 # FN document types of FF0A (FFD tag 1000 codes: 1 registration, 2 shift open, 3 receipt,
 # 4 BSO, 5 shift close, 6 FN close, 11 re-registration, 21 settlement report, 31/41 correction)
@@ -70,8 +89,11 @@ FN_DOCUMENT_TYPES = {
     3: DocumentType.RECEIPT,
     4: DocumentType.RECEIPT,
     5: DocumentType.SHIFT_CLOSE,
+    31: DocumentType.CORRECTION,
+    41: DocumentType.CORRECTION,
 }
-FN_RECEIPT_TYPES = (3, 4)
+FN_CORRECTION_TYPES = (31, 41)
+FN_RECEIPT_TYPES = (3, 4, *FN_CORRECTION_TYPES)
 RETURN_OPERATION = 2  # tag 1054: 1 приход, 2 возврат прихода, 3 расход, 4 возврат расхода
 
 # classic receipt lines: 0x80 sale (приход), 0x82 return sale (возврат прихода)
@@ -115,6 +137,7 @@ TEXT_FIELDS: dict[str | int, TextField] = {
     1008: TextField(v.TLV_CODEC, 64),  # buyer's phone or e-mail
     1021: TextField(v.TLV_CODEC, 64),  # cashier
     1203: TextField(v.TLV_CODEC, 12),  # cashier's INN
+    1179: TextField(v.TLV_CODEC, 32),  # number of the tax service's order to correct
     1227: TextField(v.TLV_CODEC, 128),  # buyer
     2000: TextField(v.TLV_CODEC, 128, data=True),  # marking code: its GS separators are data
 }
@@ -265,9 +288,13 @@ def parse_found_document(data: bytes, zone: tzinfo = UTC) -> FoundDocument:
     number = v.from_le(data[7:11])
     sign = str(v.from_le(data[11:15]))
     if kind in FN_RECEIPT_TYPES:
+        if kind in FN_CORRECTION_TYPES:
+            found_type = DocumentType.CORRECTION
+        else:
+            found_type = DocumentType.RETURN if data[15] == RETURN_OPERATION else DocumentType.RECEIPT
         return FoundDocument(
             fd=number,
-            type=DocumentType.RETURN if data[15] == RETURN_OPERATION else DocumentType.RECEIPT,
+            type=found_type,
             fiscal_sign=sign,
             fiscalized_at=moment,
             total=v.from_le(data[16:21]),
@@ -307,6 +334,20 @@ def parse_registration(data: bytes) -> tuple[str, ...]:
 
 def tax_system_bit(name: str) -> int:
     return 1 << TAX_SYSTEMS.index(name)
+
+
+def correction_type_tlv(by_order: bool) -> bytes:
+    """Tag 1173, one byte."""
+    return v.tlv(TAG_CORRECTION_TYPE, bytes([1 if by_order else 0]))
+
+
+def correction_basis_tlv(day: date, number: bytes | None) -> bytes:
+    """Tag 1174: an STLV holding 1178 (the day at 00:00 UTC as UnixTime, 4 bytes) and 1179."""
+    moment = int(datetime.combine(day, time(), UTC).timestamp())
+    inner = v.tlv(TAG_CORRECTED_DATE, v.le(moment, 4))
+    if number:
+        inner += v.tlv(TAG_ORDER_NUMBER, number)
+    return v.tlv(TAG_CORRECTION_BASIS, inner)
 
 
 def unit_tlv(code: int) -> bytes:
@@ -556,9 +597,19 @@ class ShtrihRegister:
 
     # receipts
 
-    def open_receipt(self, kind: ReceiptKind) -> None:
-        self._call(0x8D, bytes([RECEIPT_TYPE[kind]]))
+    def open_receipt(self, kind: ReceiptKind, correction: bool = False) -> None:
+        if correction and not self.fiscal.operation_v2:
+            raise NotInProfile(profile=self.profile.name, what="correction receipts (FF46/FF45)", name=kind)
+        self._call(0x8D, bytes([RECEIPT_TYPE[kind] | (CORRECTION_RECEIPT if correction else 0)]))
         self._receipt_kind = kind
+
+    def add_correction(self, correction: Correction) -> None:
+        """Tags 1173 and 1174 of the open correction receipt, each with FF0C."""
+        number = None
+        if correction.number:
+            number = self.fit_text(TAG_ORDER_NUMBER, correction.number).encode(v.TLV_CODEC)
+        self._call(0xFF0C, correction_type_tlv(correction.by_order))
+        self._call(0xFF0C, correction_basis_tlv(correction.date, number))
 
     def _current_kind(self) -> ReceiptKind:
         if self._receipt_kind is None:
@@ -597,6 +648,9 @@ class ShtrihRegister:
     def _add_item_classic(self, item: ReceiptItem) -> None:
         """0x80/0x82: no sum, method or object: the register computes quantity x price, so the
         position must come to its sum exactly."""
+        kind = self._current_kind()
+        if kind not in CLASSIC_LINE:
+            raise NotInProfile(profile=self.profile.name, what="classic line of this kind", name=kind)
         if rounded(item.quantity * item.price) != item.amount:
             raise NotInProfile(profile=self.profile.name, what="exact sum for a classic line", name=item.name)
         tax = self._map(self.fiscal.taxes, item.tax, "tax")
@@ -615,7 +669,7 @@ class ShtrihRegister:
             taxes=(group, 0, 0, 0),
             text=v.text(self.fit_text("item_name", item.name), CLASSIC_TEXT),
         )
-        self._call(CLASSIC_LINE[self._current_kind()], data)
+        self._call(CLASSIC_LINE[kind], data)
 
     def add_tag(self, tag: int, value: str) -> None:
         self._call(0xFF0C, v.tlv_text(tag, self.fit_text(tag, value)))
@@ -686,7 +740,11 @@ class ShtrihRegister:
             raise lost from None
         if fn["last_fd"] == fd_before + 1 and fn["document"] == 0:
             found = self.find_document(fn["last_fd"])
-            if found is not None and found.type in (DocumentType.RECEIPT, DocumentType.RETURN):
+            if found is not None and found.type in (
+                DocumentType.RECEIPT,
+                DocumentType.RETURN,
+                DocumentType.CORRECTION,
+            ):
                 log.warning("close of FD %s answered by the FN after a lost answer", found.fd)
                 self._receipt_kind = None
                 return FiscalResult(

@@ -4,6 +4,7 @@ It keeps the rules a real Shtrih-M with an FN enforces, as the vendor's protocol
 them: modes (2 shift open, 3 shift over 24 hours, 4 shift closed, 8 document open), paper
 and cover, passwords, FD numbering, fiscal signs and the OFD queue; the FF46 sum within one
 kopeck of price x quantity, tax, department, 1212 and 1214 codes, FF45's taxation system
+and the correction receipt's tags (1173, 1174 with 1178 and 1179 when by order; only in one),
 against the FN's registration and its rounding byte, TLV only inside an open document,
 tag types and lengths, the unit of measure (2108) every FFD 1.2 position needs, and the FN's
 end of life, full archive and 30 days without the OFD. Each refusal carries the device's
@@ -14,8 +15,9 @@ the wire never loses a document. Its clock runs in the register's time zone.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -76,7 +78,15 @@ OPERATION_TO_KIND = {1: 0, 2: 2, 3: 1, 4: 3}
 KIND_TO_OPERATION = {kind: op for op, kind in OPERATION_TO_KIND.items()}
 PAYMENT_NAMES = {1: "cash", 2: "card"}
 
-FN_DOC_TYPES = {"registration": 1, "shift_open": 2, "receipt": 3, "return": 3, "shift_close": 5}
+FN_DOC_TYPES = {
+    "registration": 1,
+    "shift_open": 2,
+    "receipt": 3,
+    "return": 3,
+    "shift_close": 5,
+    "correction": 31,
+}
+CORRECTION = 0x80  # 0x8D type with bit 7: a correction receipt (FFD 1.2) of the kind in bits 0-1
 
 # FF46 tax byte -> (VAT percent, None for "без НДС"): bits 0-5 are the rows of table 6, the
 # FFD 1.2 rates of 2019+ follow the vendor's table (VatTable.txt of its JavaPOS driver):
@@ -114,7 +124,13 @@ TAG_RULES: dict[int, tuple[str, int]] = {
     1227: ("text", 128),  # buyer
     1228: ("inn", 12),  # buyer's INN
     2108: ("byte", 1),  # unit of measure (FF4D, bound to a position)
+    1173: ("byte", 1),  # correction type: 0 on the shop's own, 1 by the tax service's order
+    1174: ("stlv", 292),  # correction basis: 1178 and 1179
+    1178: ("unixtime", 4),  # the day of the corrected settlement
+    1179: ("text", 32),  # the order's number
 }
+CORRECTION_TAGS = frozenset({1173, 1174})
+BASIS_TAGS = frozenset({1178, 1179})
 POSITION_TAGS = frozenset({2108})
 
 # FF39 exchange status bits
@@ -269,8 +285,8 @@ class Device:
 
     def mode(self) -> int:
         s = self.state
-        if s.receipt is not None:
-            return 8 | (s.receipt.kind << 4)
+        if s.receipt is not None:  # 8.N: the kind in bits 4-6, bit 7 a correction receipt
+            return 8 | (s.receipt.kind << 4) | (CORRECTION if s.receipt.correction else 0)
         if s.shift_open:
             return 3 if self.shift_expired() else 2
         return 4
@@ -507,20 +523,20 @@ class Device:
         return self._short_answer()
 
     def _open_receipt(self, data: bytes) -> bytes:
-        kind = data[0]
+        kind = data[0] & ~CORRECTION
         if kind not in KIND_NAMES:
             raise Reject(E_BAD_PARAMS)
-        self._begin_receipt(kind)
+        self._begin_receipt(kind, correction=bool(data[0] & CORRECTION))
         self._save()
         return self._short_answer()
 
-    def _begin_receipt(self, kind: int) -> None:
+    def _begin_receipt(self, kind: int, correction: bool = False) -> None:
         self._needs_no_receipt()
         self._needs_open_shift()
         self._needs_fn_alive()
         self._needs_printer()
         self.state.shift_document, self.state.shift_tags = None, {}
-        self.state.receipt = OpenReceipt(kind=kind, opened_at=self.now().isoformat())
+        self.state.receipt = OpenReceipt(kind=kind, opened_at=self.now().isoformat(), correction=correction)
 
     def _receipt_for(self, kind: int) -> OpenReceipt:
         receipt = self.state.receipt
@@ -587,6 +603,8 @@ class Device:
         for item in receipt.items:  # FFD 1.2: every position names its unit of measure
             if "2108" not in item["tags"]:
                 raise Reject(E_FN_MISSING)
+        if receipt.correction:
+            self._check_correction(receipt.tags)
         total = sum(item["amount"] for item in receipt.items)
         if rounding > 99 or rounding > total:
             raise Reject(E_BAD_PARAMS)
@@ -609,8 +627,11 @@ class Device:
             for index, amount in sorted(sums.items())
             if amount
         ]
+        kind = {0: "receipt", 2: "return"}.get(receipt.kind, KIND_NAMES[receipt.kind])
+        if receipt.correction:
+            kind = "correction"
         doc = self._new_document(
-            "return" if receipt.kind == 2 else "receipt" if receipt.kind == 0 else KIND_NAMES[receipt.kind],
+            kind,
             receipt.tags,
             total=total,
             items=receipt.items,
@@ -626,6 +647,18 @@ class Device:
         s.receipt_number += 1
         self._save()
         return doc
+
+    def _check_correction(self, tags: dict[str, str]) -> None:
+        """FFD 1.2: a correction receipt carries 1173 and 1174 with the corrected day (1178), not
+        after today; by the tax service's order (1173 = 1) the order's number (1179) too."""
+        basis = tags.get("1174")
+        if "1173" not in tags or basis is None:
+            raise Reject(E_FN_MISSING)
+        fields = json.loads(basis)
+        if "1178" not in fields or (tags["1173"] == "1" and "1179" not in fields):
+            raise Reject(E_FN_MISSING)
+        if date.fromisoformat(fields["1178"]) > self.now().date():
+            raise Reject(E_BAD_TAG)
 
     def _only_system(self) -> int:
         """A classic close names no taxation system: the register uses the one it is registered
@@ -757,7 +790,7 @@ class Device:
             + w.put(doc["fd"], 4)
             + w.put(int(doc["fiscal_sign"]), 4)
         )
-        if doc["type"] in ("receipt", "return"):
+        if doc["type"] in ("receipt", "return", "correction"):
             return head + bytes([doc.get("operation", 1)]) + w.put(doc["total"], 5)
         return head + w.put(doc["shift"], 2)
 
@@ -771,16 +804,43 @@ class Device:
         if not entries:
             raise Reject(E_BAD_PARAMS)
         tags = {}
+        receipt = self.state.receipt
         for tag, value in entries:
-            if (tag in POSITION_TAGS) != position:
+            if (tag in POSITION_TAGS) != position or tag in BASIS_TAGS:
                 raise Reject(E_BAD_TAG)
+            if tag in CORRECTION_TAGS and not (receipt is not None and receipt.correction):
+                raise Reject(E_BAD_TAG)  # only a correction receipt has a correction's tags
             tags[str(tag)] = self._tag_value(tag, value)
         return tags
 
+    def _basis(self, value: bytes) -> str:
+        """1174: an STLV of 1178 (once) and 1179 (at most once), nothing else; kept as
+        JSON ``{"1178": "YYYY-MM-DD", "1179": "number"}``."""
+        try:
+            entries = w.tlv_entries(value)
+        except ValueError:
+            raise Reject(E_BAD_TAG) from None
+        seen: dict[int, str] = {}
+        for tag, inner in entries:
+            if tag not in BASIS_TAGS or tag in seen:
+                raise Reject(E_BAD_TAG)
+            seen[tag] = self._tag_value(tag, inner)
+        return json.dumps({str(tag): seen[tag] for tag in sorted(seen)}, ensure_ascii=False)
+
     def _tag_value(self, tag: int, value: bytes) -> str:
         kind, size = TAG_RULES.get(tag, ("text", 255))
+        if kind == "stlv":
+            if len(value) > size:
+                raise Reject(E_FN_TLV_SIZE)
+            return self._basis(value)
+        if kind == "unixtime":
+            if len(value) != size:
+                raise Reject(E_BAD_TAG)
+            return datetime.fromtimestamp(w.uint(value), UTC).date().isoformat()
         if kind == "byte":
             if len(value) != 1 or (tag == 2108 and value[0] not in UNITS):
+                raise Reject(E_BAD_TAG)
+            if tag == 1173 and value[0] not in (0, 1):
                 raise Reject(E_BAD_TAG)
             return str(value[0])
         if kind == "inn":
@@ -923,6 +983,7 @@ def journal(state_path: Path) -> list[dict]:
         entry = {key: doc.get(key) for key in keys}
         entry["change"] = doc.get("change", 0)
         entry["tax_system"] = doc.get("tax_system")
+        entry["operation"] = doc.get("operation")  # tag 1054 of a receipt
         entry["ofd_sent"] = bool(doc.get("ofd_sent"))
         out.append(entry)
     return out

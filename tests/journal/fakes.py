@@ -111,10 +111,15 @@ class FakeRegister:
         self.shift_expired = False
         return result
 
-    def open_receipt(self, kind) -> None:
+    def open_receipt(self, kind, correction: bool = False) -> None:
         self._call("open_receipt")
         assert self.open_doc is None, "a receipt is already open"
-        self.open_doc = {"kind": str(kind), "items": [], "tags": []}
+        self.open_doc = {"kind": str(kind), "items": [], "tags": [], "correction": {} if correction else None}
+
+    def add_correction(self, correction) -> None:
+        self._call("add_correction")
+        assert self.open_doc["correction"] == {}, "not a correction receipt"
+        self.open_doc["correction"] = correction
 
     def add_item(self, item) -> None:
         self._call("add_item")
@@ -136,6 +141,9 @@ class FakeRegister:
         assert sum(item.amount for item in doc["items"]) == total
         assert payments.total >= total
         kind = DocumentType.RETURN if doc["kind"] == "return" else DocumentType.RECEIPT
+        if doc["correction"] is not None:
+            assert doc["correction"], "a correction receipt without 1173/1174"
+            kind = DocumentType.CORRECTION
         result = self._fiscal(kind, total, items=doc["items"], tags=doc["tags"], payments=payments.amounts)
         self._lost("close_receipt")
         return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from drivers.fiscal_register import Cashier, Payments, ReceiptItem, ReceiptKind
+from drivers.fiscal_register import Cashier, Correction, Payments, ReceiptItem, ReceiptKind
 from tests.kkt.test_golden import register  # noqa: F401  (the in-process emulated register)
 
 BEGIN_SHIFT_OPEN = bytes.fromhex("02 06 ff 41 1e 00 00 00 a6")
@@ -60,3 +60,30 @@ def test_a_discounted_line_goes_at_its_unit_price_with_its_unit(register):  # no
 def test_the_fn_end_of_life_is_read(register):  # noqa: F811
     assert register.fn_status().expires == date(2027, 7, 15)
     assert FN_EXPIRY in register.link.sent
+
+
+# 0x8D, type 0x80 | 0: a correction receipt of приход (the vendor's JavaPOS correction types 0x80-0x83)
+OPEN_CORRECTION = bytes.fromhex("02 06 8d 1e 00 00 00 80 15")
+# tag 1173 (95 04), one byte: 1 = by the tax service's order
+CORRECTION_BY_ORDER = bytes.fromhex("02 0b ff 0c 1e 00 00 00 95 04 01 00 01 77")
+# tag 1174 (96 04), 19 bytes: 1178 (9A 04), 4 bytes, 2026-11-20 00:00 UTC = 1795132800 (80 8D FF 6A);
+# 1179 (9B 04), 7 bytes, "12-34/5"
+CORRECTION_BASIS = bytes.fromhex(
+    "02 1d ff 0c 1e 00 00 00 96 04 13 00 9a 04 04 00 80 8d ff 6a 9b 04 07 00 31 32 2d 33 34 2f 35 d8"
+)
+
+
+def test_a_correction_receipt_goes_as_the_vendor_driver_sends_it(register):  # noqa: F811
+    register.open_shift()
+    register.open_receipt(ReceiptKind.SALE, correction=True)
+    assert register.link.sent[-1] == OPEN_CORRECTION
+    register.add_item(ReceiptItem("Молоко", Decimal("3.000"), 10000, 27900, "vat22"))
+    assert register.link.sent[-2:] == [SALE_LINE, UNIT_PCS]  # FF46 with the kind's operation (1)
+    register.add_correction(Correction(by_order=True, date=date(2026, 11, 20), number="12-34/5"))
+    assert register.link.sent[-2:] == [CORRECTION_BY_ORDER, CORRECTION_BASIS]
+    result = register.close_receipt(Payments({"cash": 27900}), total=27900)
+    doc = register.link.device.state.documents[-1]
+    assert doc["type"] == "correction" and doc["fd"] == result.fd
+    assert doc["tags"] == {"1173": "1", "1174": '{"1178": "2026-11-20", "1179": "12-34/5"}'}
+    found = register.find_document(result.fd)
+    assert found.type == "correction" and found.total == 27900
