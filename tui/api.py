@@ -191,6 +191,14 @@ class KassaApi:
         answer = await self._request("POST", "/v1/pairing", json=body, timeout=60.0)
         return answer.get("pairing") or {} if isinstance(answer, dict) else {}
 
+    async def unpair(self) -> dict:
+        """Forget the back office's credentials; unsent documents and its address are kept."""
+        return await self._request("DELETE", "/v1/pairing")
+
+    async def session(self) -> dict:
+        """Who is calling: ``{"role": "technician"|"administrator"|"cashier", ...}``; 401 when nobody is."""
+        return await self._request("GET", "/v1/session")
+
     async def sync_settings(self) -> dict:
         """``{"products"|"employees"|"orders": seconds|"never", "product_sync", "mass_delete_share",
         "confirmation": null | {"mass_delete", "local_products", ...}}``"""

@@ -60,6 +60,21 @@ def pair(code: str, url: str | None) -> None:
     except DaemonError as exc:
         raise UserError(exc.message, exc.exit_code) from None
     _print_paired(answer["pairing"])
+    _print_exchange(settings)
+
+
+def _print_exchange(settings) -> None:
+    """The exchange settings now in force, as `kassa sync settings` prints them."""
+    from agent.cli.sync_cmd import print_settings
+
+    try:
+        with DaemonClient(settings.socket, timeout=10) as client:
+            exchange = client.get("/v1/sync/settings")
+    except DaemonError:
+        return  # paired without a daemon: it applies the settings when it starts
+    click.echo()
+    click.echo(_("Exchange settings (change them: kassa sync settings):"))
+    print_settings(exchange)
 
 
 def _pair_here(settings, code: str, url: str | None) -> dict:

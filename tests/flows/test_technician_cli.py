@@ -115,8 +115,10 @@ def test_unpair_asks_and_keeps_the_address(stack):
     status = client.get("/v1/status")
     assert status["paired"] is False and status["backoffice_url"] == bo.url
     assert f"kassa pair CODE (back office {bo.url})" in kassa(daemon, "status").stdout
-    again = kassa(daemon, "pair", bo.code())  # no --backoffice: the kept address
+    again = kassa(daemon, "pair", bo.code(), lang="ru")  # no --backoffice: the kept address
     assert again.returncode == 0, again.stderr
+    assert "Организация: ООО «Ромашка» (ИНН 7701234560)" in again.stdout and "Магазин: " in again.stdout
+    assert "Настройки обмена" in again.stdout and "Синхронизация товаров: вкл" in again.stdout
     assert kassa(daemon, "unpair", "--yes").returncode == 0
     assert kassa(daemon, "pair", bo.code()).returncode == 0
 

@@ -236,6 +236,11 @@ async def test_first_connection_pairs_then_saves_settings_with_confirmation(russ
         await pilot.click("#connect")
         await settle(pilot)
         assert isinstance(app.screen, PairScreen)
+        await pilot.press(*"http://backoffice.example", "enter", *"ABCD-EFGH-J", "enter")
+        await settle(pilot)
+        assert "https://" in str(app.screen.query_one("#pair-result").render())  # plain http: only loopback
+        app.screen.query_one("#url").focus()
+        await pilot.press("home", "right", "right", "right", "right", "s", "enter", *["backspace"] * 11)
         await pilot.press(*"WRONG", "enter")
         await settle(pilot)
         assert "Unknown or used sync code" in str(app.screen.query_one("#pair-result").render())

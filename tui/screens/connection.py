@@ -83,6 +83,8 @@ class ConnectionScreen(KassaScreen):
         "sync_now": "POST /v1/sync",
         "settings": "PUT /v1/sync/settings",
         "connect": "POST /v1/pairing",
+        "unpair": "DELETE /v1/pairing",
+        "answer": "POST /v1/sync/confirm",
     }
 
     def __init__(self) -> None:
@@ -102,6 +104,7 @@ class ConnectionScreen(KassaScreen):
             yield PlainStatic("", id="sync-result")
             with Horizontal(classes="buttons"):
                 yield Button(_("Test the connection"), id="check")
+                yield Button(_("Disconnect the register"), id="unpair", variant="error")
             yield PlainStatic("", id="check-result")
             streams = PlainTable(id="streams", cursor_type="row")
             streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("Error"))
@@ -124,7 +127,15 @@ class ConnectionScreen(KassaScreen):
         self.settings = settings or {}
         self._status(self.app.status)
         question = self.settings.get("confirmation")
-        if question and not self.asked:
+        if question and not self.may("answer"):
+            # deleting products is an administrator's answer: a cashier only learns who gives it
+            self.query_one("#sync-result", PlainStatic).update(
+                plain(
+                    _("Products wait to be deleted: an administrator confirms or keeps them here."),
+                    "bold yellow",
+                )
+            )
+        elif question and not self.asked:
             self.asked = True
             self.ask_product_sync(question)
 
@@ -160,6 +171,7 @@ class ConnectionScreen(KassaScreen):
         self.query_one("#connect", Button).display = not paired
         self.query_one("#settings", Button).display = paired
         self.query_one("#reconnect", Button).display = paired
+        self.query_one("#unpair", Button).display = paired and self.may("unpair")
         table = self.query_one("#streams", PlainTable)
         table.clear()
         streams = (status or {}).get("streams") or {}
@@ -204,7 +216,32 @@ class ConnectionScreen(KassaScreen):
             "settings": self.action_settings,
             "sync_now": self.action_sync_now,
             "check": self.action_check,
+            "unpair": self.action_unpair,
         }[event.button.id]()
+
+    def action_unpair(self) -> None:
+        """Forget the back office's credentials; unsent documents and the address stay."""
+        if not self.require("unpair"):
+            return
+        depth = ((self.app.status or {}).get("queue") or {}).get("depth") or 0
+        question = _("The register stops exchanging data with the back office until it is connected again.")
+        if depth:
+            question += "\n" + _("Unsent documents are kept and go out after connecting again: {n}").format(
+                n=depth
+            )
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.call(self.api.unpair, lambda _answer: self._unpaired())
+
+        self.app.push_screen(
+            ConfirmScreen(_("Disconnect the register"), question, _("Disconnect"), _("Cancel")), decided
+        )
+
+    def _unpaired(self) -> None:
+        self.notify(_("The register is disconnected from the back office."))
+        self.app.refresh_status()
+        self.refresh_data()
 
     def action_check(self) -> None:
         """ "Проверить соединение": a real round trip to each connection, with its latency and verdict."""
@@ -253,7 +290,7 @@ class ConnectionScreen(KassaScreen):
             self.app.refresh_status()
             self.app.push_screen(SyncSettingsScreen(self.settings, just_paired=True), self._saved)
 
-        self.app.push_screen(PairScreen(), paired)
+        self.app.push_screen(PairScreen((self.app.status or {}).get("backoffice_url")), paired)
 
     def _saved(self, settings: dict | None) -> None:
         if settings is not None:

@@ -33,6 +33,26 @@ class LoginScreen(KassaScreen):
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
         self.query_one("#first-steps").display = False
+        self.call(self.first_run, group="first-run", failed=lambda _error: None)
+
+    async def first_run(self) -> None:
+        """An unpaired register opens "Подключить ККТ" for the technician; anyone else is told who pairs."""
+        status = await self.api.status()
+        if status.get("paired"):
+            return
+        try:
+            technician = (await self.api.session()).get("role") == "technician"
+        except DaemonError:
+            technician = False
+        if technician:
+            self.app.push_screen(PairScreen(status.get("backoffice_url")), self._paired)
+        else:
+            self.query_one("#login-error", PlainStatic).update(
+                _(
+                    "The register is not connected to the back office yet. The technician connects it: "
+                    "sudo kassa tui (or sudo kassa pair CODE)."
+                )
+            )
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -64,7 +84,7 @@ class LoginScreen(KassaScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "first-connect":
-            self.app.push_screen(PairScreen(), self._paired)
+            self.app.push_screen(PairScreen((self.app.status or {}).get("backoffice_url")), self._paired)
         elif event.button.id == "first-sync":
             self.fetch_employees()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
@@ -37,14 +40,63 @@ def interval_options(current: int | str | None) -> list[tuple[str, str]]:
     return [(interval_label(value), str(value)) for value in values]
 
 
+def pairing_summary(pairing: dict) -> Text:
+    """What the register is now connected to, as `kassa pair` prints it."""
+    text = Text("✔ " + _("Connection established"), style="bold green")
+    if pairing.get("organization"):
+        text.append(
+            "\n"
+            + _("Organization: {name} (INN {inn})").format(
+                name=printable(pairing["organization"], one_line=True),
+                inn=printable(pairing.get("organization_inn") or "—", one_line=True),
+            )
+        )
+    store = printable(pairing.get("store") or "", one_line=True)
+    if pairing.get("store_address"):
+        store += ", " + printable(pairing["store_address"], one_line=True)
+    if store:
+        text.append("\n" + _("Store: {store}").format(store=store))
+    if pairing.get("backoffice_url"):
+        text.append(
+            "\n" + _("Back office: {url}").format(url=printable(pairing["backoffice_url"], one_line=True))
+        )
+    return text
+
+
+def check_address(url: str) -> str | None:
+    """Why the typed back-office address will not do, or None; the daemon checks it again."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("Type the back office's address, e.g. https://backoffice.example")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        return _("The address must start with https:// (plain http only for this computer itself)")
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class PairScreen(Dialog):
-    """Type the one-time sync code from the back office and "Подключить"."""
+    """The back office's address (remembered from the last pairing) and the one-time sync code,
+    then "Подключить"."""
+
+    def __init__(self, url: str | None = None) -> None:
+        super().__init__()
+        self.url = url or ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="pair"):
             yield PlainLabel(_("Connect the register"), classes="dialog-title")
+            yield PlainStatic(_("The back office's address:"), classes="dialog-text")
+            yield Input(self.url, id="url", placeholder="https://backoffice.example", max_length=500)
             yield PlainStatic(_("Enter the sync code from the back office."), classes="dialog-text")
-            yield Input(id="code", placeholder=_("Sync code"))
+            yield Input(id="code", placeholder=_("Sync code"), max_length=64)
             yield PlainStatic("", id="pair-result", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Connect"), variant="primary", id="yes")
@@ -53,10 +105,13 @@ class PairScreen(Dialog):
     answer: dict | None = None
 
     def on_mount(self) -> None:
-        self.query_one("#code", Input).focus()
+        self.query_one("#code" if self.url else "#url", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "url":
+            self.query_one("#code", Input).focus()
+            return
         self.connect()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -69,26 +124,31 @@ class PairScreen(Dialog):
         if self.answer is not None:
             self.dismiss(self.answer)
             return
-        code = self.query_one("#code", Input).value.strip()
-        if not code:
-            return
         result = self.query_one("#pair-result", PlainStatic)
+        url = self.query_one("#url", Input).value.strip()
+        code = self.query_one("#code", Input).value.strip()
+        problem = check_address(url)
+        if problem:
+            result.update(plain(problem, "bold red"))
+            self.query_one("#url", Input).focus()
+            return
+        if not code:
+            result.update(plain(_("Type the sync code."), "bold red"))
+            self.query_one("#code", Input).focus()
+            return
         result.update(_("Connecting…"))
         api = self.app.api
 
         async def work() -> None:
             try:
-                answer = await api.pair(code)
+                answer = await api.pair(code, url)
             except DaemonError as error:
                 result.update(plain(error.message, "bold red"))
                 return
             self.answer = answer or {}
-            text = Text("✔ " + _("Connection established"), style="bold green")
-            organization = self.answer.get("organization") or {}
-            if isinstance(organization, dict) and organization.get("name"):
-                text.append("\n" + printable(organization["name"]), style="")
-            result.update(text)
+            result.update(pairing_summary(self.answer))
             self.query_one("#code", Input).disabled = True
+            self.query_one("#url", Input).disabled = True
             yes = self.query_one("#yes", Button)
             yes.label = _("Next")
             yes.focus()
@@ -115,10 +175,31 @@ class SyncSettingsScreen(Dialog):
                 yield PlainLabel(_("automatically"))
                 yield PlainLabel(_("Products export"))
                 current = self.settings.get("products", 900)
-                yield Select(interval_options(current), value=str(current), allow_blank=False, id="products")
+                yield Select(
+                    interval_options(current),
+                    value=str(current),
+                    allow_blank=False,
+                    id="products",
+                    compact=True,
+                )
                 yield PlainLabel(_("Employees export"))
                 current = self.settings.get("employees", 900)
-                yield Select(interval_options(current), value=str(current), allow_blank=False, id="employees")
+                yield Select(
+                    interval_options(current),
+                    value=str(current),
+                    allow_blank=False,
+                    id="employees",
+                    compact=True,
+                )
+                yield PlainLabel(_("Orders import"))
+                current = self.settings.get("orders", 60)
+                yield Select(
+                    interval_options(current),
+                    value=str(current),
+                    allow_blank=False,
+                    id="orders",
+                    compact=True,
+                )
                 yield PlainLabel(_("Product sync"))
                 yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
             yield PlainStatic("", id="settings-error", classes="error-text")
@@ -134,14 +215,12 @@ class SyncSettingsScreen(Dialog):
             raw = str(self.query_one(f"#{widget_id}", Select).value)
             return raw if raw == "never" else int(raw)
 
-        result = {
+        return {
             "products": value("products"),
             "employees": value("employees"),
+            "orders": value("orders"),
             "product_sync": self.query_one("#product_sync", Switch).value,
         }
-        if "orders" in self.settings:
-            result["orders"] = self.settings["orders"]
-        return result
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "yes":

@@ -50,6 +50,10 @@ def describe(status: dict | None) -> Text:
             text.append(_("Shift {number} open").format(number=shift.get("number")))
     else:
         text.append(_("Shift closed"))
+    if (status.get("sync") or {}).get("confirmation"):
+        # products wait to be deleted: an administrator answers on the connection screen (F6)
+        text.append("  │  ")
+        text.append(_("Products to delete: confirm (F6)"), style="bold yellow")
     return text
 
 
