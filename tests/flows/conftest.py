@@ -38,7 +38,7 @@ async def until(pilot, check, timeout: float = 60.0, what: str = "") -> None:
                 return
         except Exception:
             pass
-    raise AssertionError(f"timed out waiting for {what or check}")
+    raise AssertionError(f"timed out waiting for {what or check}: {pilot.app.screen}")
 
 
 def text(app, selector: str) -> str:

@@ -65,6 +65,7 @@ async def test_first_connection_from_the_login_screen_then_a_sale_reaches_the_ba
         # an unpaired register opens "Подключить ККТ" first for the technician (tests run as root),
         # with the configured address filled in
         await until(pilot, lambda: isinstance(app.screen, PairScreen), what="the first-run window")
+        await pilot.pause(0.3)  # its inputs take focus on mount
         assert app.screen.query_one("#url").value == office.url
         await pilot.press(*office.code(), "enter")
         await until(pilot, lambda: "Connection established" in text(app, "#pair-result"), what="pairing")
