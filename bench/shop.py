@@ -132,6 +132,7 @@ def _startup(daemon) -> float:
     """`kassa run` to READY=1 (sd_notify), on a notify socket of our own."""
     daemon.stop()
     path = daemon.base / "notify.sock"
+    path.unlink(missing_ok=True)
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(path))
         sock.settimeout(120)

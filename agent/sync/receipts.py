@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
@@ -178,30 +178,58 @@ def _retry_later(
 def _apply_results(
     store: Store, ids: list[int], uuids: list[str], results: list[dict], now: datetime, backoff: Backoff
 ) -> tuple[int, int]:
-    """Every verdict of one answer in one transaction; a document the answer forgot is retried."""
+    """Every verdict of one answer in one transaction; a document the answer forgot is retried.
+
+    The verdicts go in as one executemany; only the rare retries are written row by row."""
     verdicts = {str(r.get("uuid")): r for r in results if isinstance(r, dict)}
+    table = OutboxItem.__table__
     sent = kept = 0
+    done: list[dict] = []
     with store.write() as session:
-        items = {item.id: item for item in session.exec(select(OutboxItem).where(OutboxItem.id.in_(ids)))}
+        pending = dict(
+            session.execute(
+                select(table.c.id, table.c.attempts).where(table.c.id.in_(ids), table.c.status == "pending")
+            ).all()
+        )
         for item_id, uuid in zip(ids, uuids, strict=True):
-            item = items.get(item_id)
-            if item is None or item.status != "pending":
+            if item_id not in pending:
                 continue
             verdict = verdicts.get(uuid)
             status = str(verdict.get("status")) if verdict else ""
             if status not in DONE:
-                item.attempts += 1
-                item.next_attempt_at = now + timedelta(seconds=backoff.delay(item.attempts))
-                item.last_error = f"no verdict for {uuid}" if not verdict else f"unknown verdict {status}"
+                attempts = pending[item_id] + 1
+                session.execute(
+                    update(table)
+                    .where(table.c.id == item_id)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=now + timedelta(seconds=backoff.delay(attempts)),
+                        last_error=f"no verdict for {uuid}" if not verdict else f"unknown verdict {status}",
+                    )
+                )
+                continue
+            done.append(
+                {
+                    "_id": item_id,
+                    "_status": status,
+                    "_message": (verdict.get("message") or None) if verdict else None,
+                }
+            )
+            if status in ("accepted", "duplicate"):
+                sent += 1
             else:
-                item.status = status
-                item.done_at = now
-                item.result_message = (verdict.get("message") or None) if verdict else None
-                item.last_error = None
-                item.attempts += 1
-                if status in ("accepted", "duplicate"):
-                    sent += 1
-                else:
-                    kept += 1
-            session.add(item)
+                kept += 1
+        if done:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(
+                    status=bindparam("_status"),
+                    done_at=now,
+                    result_message=bindparam("_message"),
+                    last_error=None,
+                    attempts=table.c.attempts + 1,
+                )
+            )
+            session.execute(statement, done)
     return sent, kept

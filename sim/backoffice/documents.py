@@ -104,42 +104,61 @@ def problem(doc: object) -> str | None:
 
 
 def receive(conn: Connection, register_id: str, docs: list, now: datetime) -> list[dict]:
-    """Apply a batch in order, in the caller's transaction; one result per document."""
+    """Apply a batch in order, in the caller's transaction; one result per document.
+
+    The stored documents of the batch's uuids are read in one query and the new ones written in
+    one executemany: a batch of a thousand costs a handful of statements, not two thousand.
+    """
+    uuids = [doc.get("uuid") for doc in docs if isinstance(doc, dict) and isinstance(doc.get("uuid"), str)]
+    known = {
+        row.uuid: [row.id, row.hash, 0]
+        for row in conn.execute(
+            select(t.document.c.id, t.document.c.uuid, t.document.c.hash).where(t.document.c.uuid.in_(uuids))
+        )
+    }
+    new: dict[str, dict] = {}
     results = []
     for doc in docs:
         uuid = doc.get("uuid") if isinstance(doc, dict) else None
         uuid = uuid if isinstance(uuid, str) else None
-        text, digest = canonical(doc), document_hash(doc)
+        text = canonical(doc)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         why = problem(doc)
         if why:
             _issue(conn, uuid, register_id, "rejected", why, digest, text, now)
             results.append({"uuid": uuid, "status": "rejected", "message": why})
             continue
-        stored = conn.execute(select(t.document).where(t.document.c.uuid == uuid)).first()
+        stored = known.get(uuid)
         if stored is None:
-            conn.execute(
-                insert(t.document).values(
-                    uuid=uuid,
-                    register_id=register_id,
-                    type=doc["type"],
-                    hash=digest,
-                    payload=text,
-                    received_at=now,
-                    duplicates=0,
-                )
-            )
+            known[uuid] = [None, digest, 0]
+            new[uuid] = {
+                "uuid": uuid,
+                "register_id": register_id,
+                "type": doc["type"],
+                "hash": digest,
+                "payload": text,
+                "received_at": now,
+                "duplicates": 0,
+            }
             results.append({"uuid": uuid, "status": "accepted"})
-        elif stored.hash == digest:
-            conn.execute(
-                update(t.document)
-                .where(t.document.c.id == stored.id)
-                .values(duplicates=t.document.c.duplicates + 1)
-            )
+        elif stored[1] == digest:
+            stored[2] += 1
             results.append({"uuid": uuid, "status": "duplicate"})
         else:
             message = "a different document with this uuid was received before; both are kept"
             _issue(conn, uuid, register_id, "conflict", message, digest, text, now)
             results.append({"uuid": uuid, "status": "conflict", "message": message})
+    for uuid, row in new.items():
+        row["duplicates"] = known[uuid][2]
+    if new:
+        conn.execute(insert(t.document), list(new.values()))
+    for row_id, _digest, duplicates in known.values():
+        if row_id is not None and duplicates:
+            conn.execute(
+                update(t.document)
+                .where(t.document.c.id == row_id)
+                .values(duplicates=t.document.c.duplicates + duplicates)
+            )
     return results
 
 
