@@ -101,7 +101,13 @@ def price_sale(session: Session, request: SaleRequest, codes: FiscalCodes) -> Pr
     priced = price_lines(lines, discount)
     total = sum(line.amount for line in priced)
     if total <= 0:
-        raise InvalidReceipt("lines", N_("{field}: the receipt total must be more than zero"))
+        raise InvalidReceipt(
+            "lines",
+            N_(
+                "the receipt total is zero: a fiscal register does not print a receipt with a zero total "
+                "(its error 0x8E); add a line with a price, or settle a free order without a receipt"
+            ),
+        )
     payments = settle(total, tenders(request.payments), set(codes.payment_types))
     return PricedSale(priced, payments, total)
 

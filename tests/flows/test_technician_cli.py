@@ -132,3 +132,11 @@ def test_status_with_a_broken_config_names_the_file(clean_env, tmp_path):
     assert str(config) in lines[0] and "baud" in lines[0]
     assert "не запустится, пока не исправлена конфигурация" in lines[1]
     assert "systemctl start" not in result.stderr
+
+
+def test_a_zero_total_sale_is_refused_in_words(stack):
+    daemon, _bo, _client = stack
+    result = kassa(daemon, "sale", "--item", "Подарок=0", "--pay", "cash", lang="ru", timeout=120)
+    assert result.returncode != 0
+    assert "сумма чека равна нулю" in result.stderr and "0x8E" in result.stderr
+    assert "lines" not in result.stderr and "Traceback" not in result.stderr
