@@ -101,6 +101,7 @@ def run(
         "operations": len(ledger.ops),
         "refusals": ledger.refusals,
         "syncs": ledger.syncs,
+        "copies": ledger.copies,
     }
 
 
@@ -110,6 +111,7 @@ def recover(world: Stack, ledger: Ledger, rng: random.Random, tally: Tally) -> l
     if world.disk is not None:
         world.disk.empty()
     world.kkt.fault("clear")
+    world.printer.fault("clear")
     if not world.alive():
         start_daemon(world, tally)
     world.settle(timeout=180)
@@ -188,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"refusals seen by the clients: {dict(result['refusals'].most_common(12))}")
     print(
         f"seed={result['seed']} operations={result['operations']} syncs={result['syncs']} "
+        f"copies={result['copies']} "
         f"seconds={time.monotonic() - started:.0f}"
     )
     print(last_line(result), flush=True)

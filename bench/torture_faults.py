@@ -22,7 +22,8 @@ from bench.torture_stack import Stack
 from tests.fixtures.daemon import DaemonFailed
 
 HOOK_WAIT = 30.0  # seconds the work has to reach an armed crash point
-PRINTER_KINDS = ("paper-out", "cover-open", "disconnect")
+REGISTER_KINDS = ("paper-out", "cover-open", "disconnect")
+RECEIPT_PRINTER_KINDS = ("paper-end", "cover-open", "offline")
 
 
 @dataclass
@@ -66,7 +67,9 @@ def kill_plan(kills: int, rng: random.Random) -> list[str | None]:
 
 def kill_loop(world: Stack, plan: list[str | None], rng: random.Random, tally: Tally, log) -> None:
     for number, step in enumerate(plan, start=1):
+        began = time.monotonic()
         start_daemon(world, tally, step)
+        up = time.monotonic() - began
         if step is not None:
             tally.aimed[step] += 1
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -85,7 +88,7 @@ def kill_loop(world: Stack, plan: list[str | None], rng: random.Random, tally: T
             tally.random_kills += 1
             how = f"SIGKILL after {delay:.2f} s"
         tally.kills += 1
-        log(f"kill {number}/{len(plan)}: {how}")
+        log(f"kill {number}/{len(plan)}: {how} (up in {up:.1f} s, round {time.monotonic() - began:.1f} s)")
     start_daemon(world, tally)
 
 
@@ -121,8 +124,17 @@ class FaultThread(threading.Thread):
         self.log("power cycle of the register")
 
     def printer(self) -> None:
-        kind = self.rng.choice(PRINTER_KINDS)
+        """Half on the register, half on the receipt printer (which prints the copies)."""
         hold = self.rng.uniform(0.5, 2.5)
+        if self.rng.random() < 0.5:
+            kind = self.rng.choice(RECEIPT_PRINTER_KINDS)
+            self.world.printer.fault(kind)
+            time.sleep(hold)
+            self.world.printer.fault("clear")
+            self.tally.printer[f"receipt printer {kind}"] += 1
+            self.log(f"receipt printer {kind} for {hold:.1f} s")
+            return
+        kind = self.rng.choice(REGISTER_KINDS)
         if kind == "disconnect":
             self.world.kkt.stop()
             time.sleep(hold)
@@ -131,7 +143,7 @@ class FaultThread(threading.Thread):
             self.world.kkt.fault(kind)
             time.sleep(hold)
             self.world.kkt.fault("clear")
-        self.tally.printer[kind] += 1
+        self.tally.printer[f"register {kind}"] += 1
         self.log(f"register {kind} for {hold:.1f} s")
 
     def disk(self) -> None:

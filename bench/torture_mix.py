@@ -1,17 +1,19 @@
 """The stream of work the faults land in: several clients at once, the CLI's path and the local API's.
 
 Each client draws from its own seeded RNG: sales (cash or card), full returns of its own sales,
-cash in/out, a shift closed (Z report) or opened, a sync. Every operation that writes a fiscal
-document carries a uuid and is written to the ``Ledger`` before it is sent, with what came back:
-``ok``, ``refused`` (the daemon said no, nothing was done) or ``unknown`` (the daemon died, timed out
-or said it may have been done). ``retry_all`` repeats every uuid that did not end ``ok`` with the
-same request, as a client that was cut off does; the FN then has to hold each sale exactly once.
+cash in/out, a copy on the receipt printer, a shift closed (Z report) or opened, a sync. Every
+operation that writes a fiscal document carries a uuid and is written to the ``Ledger`` before
+it is sent, with what came back: ``ok``, ``refused`` (the daemon said no, nothing was done) or
+``unknown`` (the daemon died, timed out or said it may have been done). ``retry_all`` repeats
+every uuid that did not end ``ok`` with the same request, as a client that was cut off does;
+the FN then has to hold each sale exactly once.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -48,6 +50,7 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
     refusals: Counter = field(default_factory=Counter)
     syncs: int = 0
+    copies: int = 0
 
     def add(self, op: Op) -> Op:
         with self.lock:
@@ -120,6 +123,8 @@ class Client(threading.Thread):
             self.give_back()
         elif roll < 0.84:
             self.cash(self.rng.choice(("cash_in", "cash_out")))
+        elif roll < 0.86:
+            self.print_copy()
         elif roll < 0.88:
             self.shift("shift_close")
         elif roll < 0.9:
@@ -155,6 +160,19 @@ class Client(threading.Thread):
             receipt_id=sale.receipt_id,
         )
         perform(self.daemon_under_test, self.ledger.add(op), self.ledger)
+
+    def print_copy(self) -> None:
+        """A copy of one of this mix's receipts on the receipt printer (no fiscal effect)."""
+        sales = [op for op in self.ledger.of("sale") if op.receipt_id and op.outcome == "ok"]
+        if not sales:
+            return
+        receipt_id = self.rng.choice(sales).receipt_id
+        try:
+            with DaemonClient(self.daemon_under_test.socket, timeout=API_TIMEOUT) as client:
+                client.post(f"/v1/receipts/{receipt_id}/copy")
+            self.ledger.copies += 1
+        except DaemonError as exc:
+            self.ledger.refusals[f"copy {exc.code}"] += 1
 
     def cash(self, kind: str) -> None:
         uuid = str(uuid_module.uuid4())
@@ -216,6 +234,18 @@ def perform(daemon: RunningDaemon, op: Op, ledger: Ledger, patience: float = 120
         _send(daemon, op, ledger)
         if op.error_code != "daemon_not_running" or time.monotonic() > deadline:
             return
+        wait_listening(daemon.socket, deadline)
+
+
+def wait_listening(path, deadline: float) -> None:
+    """Until something accepts on the daemon's socket (a cheap probe, not a CLI process per try)."""
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                pass
         time.sleep(0.2)
 
 

@@ -1,4 +1,4 @@
-"""The torture's world: KKT emulator, reference back office behind a fault proxy, and the daemon.
+"""The torture's world: KKT emulator, receipt printer, back office behind a fault proxy, the daemon.
 
 Everything runs for real on this machine: the emulator on a pty, the back office as a
 ``kassa backoffice serve`` subprocess on loopback, ``sim.faultproxy`` in front of it (faults off
@@ -19,6 +19,7 @@ from bench.torture_disk import SmallDisk
 from sim.faultproxy import FaultProxy
 from tests.fixtures.backoffice import BackOffice, backoffice_server
 from tests.fixtures.daemon import RunningDaemon
+from tests.fixtures.escpos import VirtualPrinter, escpos_emulator
 from tests.fixtures.kkt import Emulator, kkt_config, kkt_emulator
 from tests.journal.e2e import wait_ready
 
@@ -33,6 +34,7 @@ class Stack:
     office: BackOffice
     proxy: FaultProxy
     daemon: RunningDaemon
+    printer: VirtualPrinter
     disk: SmallDisk | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -57,8 +59,12 @@ class Stack:
         return self.daemon.process is not None and self.daemon.process.poll() is None
 
 
-def config_text(kkt: Emulator) -> str:
-    return kkt_config(kkt) + f"\n[backoffice]\ntimeout = {BACKOFFICE_TIMEOUT}\n"
+def config_text(kkt: Emulator, printer: VirtualPrinter) -> str:
+    return (
+        kkt_config(kkt)
+        + f'\n[receipt_printer]\nport = "{printer.link}"\nprofile = "escpos-emulator"\n'
+        + f"\n[backoffice]\ntimeout = {BACKOFFICE_TIMEOUT}\n"
+    )
 
 
 @contextlib.contextmanager
@@ -70,13 +76,14 @@ def stack(seed: int, disk: bool = False, keep_on_error: bool = True) -> Iterator
         with (
             kkt_emulator(scratch, seed=seed) as kkt,
             backoffice_server(scratch, products=3, employees=2) as office,
+            escpos_emulator(scratch) as printer,
         ):
             proxy = FaultProxy(office.url, fail=0.0, seed=seed, delay=STALL).start()
-            daemon = RunningDaemon(scratch / "daemon", config_text(kkt), None)
+            daemon = RunningDaemon(scratch / "daemon", config_text(kkt, printer), None)
             if disk:
                 small = SmallDisk(daemon.state_dir)
                 small.mount()
-            world = Stack(scratch, kkt, office, proxy, daemon, small)
+            world = Stack(scratch, kkt, office, proxy, daemon, printer, small)
             try:
                 world.start_daemon()
                 client = daemon.client()
