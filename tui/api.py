@@ -182,6 +182,48 @@ class KassaApi:
     async def reject_order(self, order_id: int | str, reason: str) -> dict:
         return await self._request("POST", f"/v1/orders/{order_id}/reject", json={"reason": reason})
 
+    async def pick_order_product(self, order_id: int | str, position: int, code: str) -> dict:
+        """The cashier's product for order line ``position`` (1-based) whose SKU matched none;
+        answers the order as ``orders()`` shows it."""
+        answer = await self._request("POST", f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
+        return answer.get("order", answer) if isinstance(answer, dict) else {}
+
+    async def import_orders(self) -> list[dict]:
+        """ "Обновить сейчас" for marketplace accounts: per account ``{"account", "ok", "error", ...}``."""
+        answer = await self._request("POST", "/v1/marketplace/import", json={}, timeout=120.0)
+        return answer.get("results", []) if isinstance(answer, dict) else []
+
+    # -- marketplace accounts -------------------------------------------------------------------
+    async def marketplace_accounts(self) -> list[dict]:
+        """``[{"id", "marketplace", "name", "active", "interval": seconds|"never", "auto_fiscalize",
+        "payment_kind", "state": "connected"|"reconnect", "reason", "token_expires_at", "token_valid",
+        "last_import_at", "last_error", "waiting_orders", ...}]``"""
+        return items(await self._request("GET", "/v1/marketplace/accounts"))
+
+    async def connect_marketplace(self, name: str | None = None, marketplace: str = "allegro") -> dict:
+        """Start the device flow: ``{"id", "state", "user_code", "verification_uri",
+        "verification_uri_complete", "interval", "expires_in", "qr": [row, ...], "account"}``."""
+        body: dict[str, Any] = {"marketplace": marketplace}
+        if name:
+            body["name"] = name
+        return await self._request("POST", "/v1/marketplace/accounts", json=body, timeout=60.0)
+
+    async def connect_state(self, flow_id: str) -> dict:
+        """The flow as ``connect_marketplace`` answered, ``state`` "pending"|"connected"|"failed" and,
+        when it failed, ``error: {"code", "message"}``."""
+        return await self._request("GET", f"/v1/marketplace/connect/{flow_id}")
+
+    async def cancel_connect(self, flow_id: str) -> None:
+        await self._request("DELETE", f"/v1/marketplace/connect/{flow_id}")
+
+    async def change_marketplace_account(self, account_id: int, changes: dict) -> dict:
+        """``changes``: any of ``name``, ``active``, ``interval`` (seconds or "never"),
+        ``auto_fiscalize``, ``payment_kind`` ("card"|"cash"); answers the account."""
+        return await self._request("PATCH", f"/v1/marketplace/accounts/{account_id}", json=changes)
+
+    async def remove_marketplace_account(self, account_id: int) -> None:
+        await self._request("DELETE", f"/v1/marketplace/accounts/{account_id}")
+
     # -- back office ----------------------------------------------------------------------------
     async def pair(self, code: str, backoffice_url: str | None = None) -> dict:
         """``{"organization", "organization_inn", "store", "store_address", "backoffice_url", ...}``"""

@@ -14,6 +14,8 @@ from typing import Any
 
 from agent.api.access import allowed_routes, role_of
 from agent.client import DaemonError
+from agent.i18n import translate
+from agent.marketplace.service import qr_text
 from tui.api import KassaApi
 
 WHEN = "2026-11-23T09:30:00+00:00"
@@ -112,6 +114,41 @@ class FakeDaemon:
                 "reason": None,
             }
         ]
+        self.accounts = [
+            {
+                "id": 1,
+                "marketplace": "allegro",
+                "name": "Sklep [główny]",
+                "active": True,
+                "interval": 300,
+                "auto_fiscalize": False,
+                "payment_kind": "card",
+                "state": "connected",
+                "reason": None,
+                "token_expires_at": "2026-11-23T21:30:00+00:00",
+                "token_valid": True,
+                "last_import_at": WHEN,
+                "last_error": None,
+                "waiting_orders": 1,
+            },
+            {
+                "id": 2,
+                "marketplace": "allegro",
+                "name": "Outlet",
+                "active": True,
+                "interval": "never",
+                "auto_fiscalize": True,
+                "payment_kind": "cash",
+                "state": "reconnect",
+                "reason": "Allegro refused the refresh token (it was revoked, expired or already used)",
+                "token_expires_at": "2026-11-22T21:30:00+00:00",
+                "token_valid": False,
+                "last_import_at": None,
+                "last_error": None,
+                "waiting_orders": 0,
+            },
+        ]
+        self.flow: dict | None = None
         self.fail_next: list[DaemonError] = []
         self.fail_after_next: list[DaemonError] = []  # done, then the answer is lost (e.g. a 507)
         self.calls: list[tuple[str, str, Any]] = []
@@ -269,6 +306,42 @@ class FakeDaemon:
             return {"items": []}
         if (method, path) == ("POST", "/v1/devices/test"):
             return {"ok": True}
+        if path.startswith("/v1/marketplace/"):
+            return self.marketplace(method, path, body)
+        raise DaemonError("not_found", f"no route {method} {path}", 404)
+
+    def marketplace(self, method: str, path: str, body: Any) -> Any:
+        if (method, path) == ("GET", "/v1/marketplace/accounts"):
+            # the daemon answers reasons in the caller's language
+            listed = copy.deepcopy(self.accounts)
+            for account in listed:
+                account["reason"] = account["reason"] and translate(account["reason"], None)
+            return {"items": listed}
+        if (method, path) == ("POST", "/v1/marketplace/accounts"):
+            link = "https://allegro.pl/skojarz-aplikacje?code=ABCD1234"
+            self.flow = {
+                "id": "flow-1",
+                "state": "pending",
+                "user_code": "ABCD1234",
+                "verification_uri": "https://allegro.pl/skojarz-aplikacje",
+                "verification_uri_complete": link,
+                "interval": 5,
+                "expires_in": 3600,
+                "qr": qr_text(link),
+                "account": None,
+            }
+            return copy.deepcopy(self.flow)
+        if method == "GET" and path.startswith("/v1/marketplace/connect/") and self.flow:
+            return copy.deepcopy(self.flow)
+        if method == "DELETE" and path.startswith("/v1/marketplace/connect/"):
+            return None
+        if path.startswith("/v1/marketplace/accounts/"):
+            account = next(a for a in self.accounts if a["id"] == int(path.rsplit("/", 1)[1]))
+            if method == "PATCH":
+                account.update(body)
+                return copy.deepcopy(account)
+            self.accounts.remove(account)
+            return None
         raise DaemonError("not_found", f"no route {method} {path}", 404)
 
 

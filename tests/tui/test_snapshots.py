@@ -166,3 +166,36 @@ async def open_sale(pilot) -> None:
 def test_an_open_sale_with_markup_names(snap_compare, russian, size):
     app = KassaApp(FakeApi(MarkupNamesDaemon()), employee=EMPLOYEES["2222"], poll_seconds=0)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=open_sale)
+
+
+async def marketplace_accounts(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("ctrl+a")
+    await settle(pilot)
+
+
+async def account_to_reconnect(pilot) -> None:
+    await marketplace_accounts(pilot)
+    await pilot.press("down")
+    await settle(pilot)
+
+
+async def connect_account(pilot) -> None:
+    await marketplace_accounts(pilot)
+    await pilot.press("f8")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+@pytest.mark.parametrize("screen", ["accounts", "connect"])
+def test_marketplace_accounts_layout(snap_compare, screen, lang):
+    """An administrator's accounts (one connected, one to re-connect) and the device-flow dialog."""
+    set_language(lang)
+    try:
+        app = KassaApp(FakeApi(FakeDaemon()), employee=EMPLOYEES["1111"], poll_seconds=0)
+        before = account_to_reconnect if screen == "accounts" else connect_account
+        assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=before)
+    finally:
+        set_language("en")

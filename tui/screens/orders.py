@@ -16,6 +16,8 @@ from tui.money import format_money, format_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen
+from tui.screens.marketplace import MarketplaceScreen
+from tui.screens.order_lines import PickProductScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
 
@@ -36,11 +38,17 @@ def order_text(order: dict) -> Text:
     who = " ".join(printable(buyer.get(key), one_line=True) for key in ("name", "email", "phone")).strip()
     if who:
         text.append(who + "\n")
-    for line in order.get("lines") or []:
+    unmatched = set(order.get("unmatched") or ())
+    for position, line in enumerate(order.get("lines") or [], start=1):
+        code = printable(line.get("code"), one_line=True)
+        if position in unmatched:
+            sku = printable(line.get("sku"), one_line=True) or "—"
+            code = _("no product for {sku}").format(sku=sku)
         text.append(
-            f"{printable(line.get('code'), one_line=True)}  {printable(line.get('name'), one_line=True)}"
+            f"{code}  {printable(line.get('name'), one_line=True)}"
             f"  {format_quantity(line.get('quantity', '1'))}"
-            f" × {format_money(line.get('price', 0))}\n"
+            f" × {format_money(line.get('price', 0))}\n",
+            "bold red" if position in unmatched else "",
         )
     currency = printable(order.get("currency"), one_line=True)
     text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {currency}\n", "bold")
@@ -55,12 +63,18 @@ class OrdersScreen(KassaScreen):
         Binding("f8", "fiscalize('card')", N_("Fiscalize (card)")),
         Binding("f9", "fiscalize('cash')", N_("Fiscalize (cash)")),
         Binding("f10", "reject", N_("Reject")),
+        Binding("f11", "pick", N_("Pick product")),
+        Binding("ctrl+u", "update_now", N_("Update now")),
+        Binding("ctrl+a", "accounts", N_("Marketplace accounts")),
         Binding("ctrl+r", "reload", N_("Refresh")),
     ]
     ACTION_ROUTES: ClassVar[dict[str, str]] = {
         "fiscalize_card": "POST /v1/orders/{order_id}/fiscalize",
         "fiscalize_cash": "POST /v1/orders/{order_id}/fiscalize",
         "reject": "POST /v1/orders/{order_id}/reject",
+        "pick": "POST /v1/orders/{order_id}/lines/{position}",
+        "update_now": "POST /v1/sync",
+        "accounts": "GET /v1/marketplace/accounts",
     }
 
     def __init__(self) -> None:
@@ -151,3 +165,46 @@ class OrdersScreen(KassaScreen):
             ),
             chosen,
         )
+
+    def action_pick(self) -> None:
+        """The first line of the order that matches no product: the cashier picks one (never guessed)."""
+        order = self.selected()
+        if not order:
+            return
+        missing = order.get("unmatched") or []
+        if not missing:
+            self.notify(_("Every line of this order has its product."))
+            return
+        position = missing[0]
+
+        def picked(code: str | None) -> None:
+            if code:
+                self.call(lambda: self.api.pick_order_product(order["id"], position, code), self._picked)
+
+        self.app.push_screen(PickProductScreen(order["lines"][position - 1], position), picked)
+
+    def _picked(self, order: dict) -> None:
+        left = order.get("unmatched") or []
+        if left:
+            self.notify(_("Product picked. Lines still without a product: {n}.").format(n=len(left)))
+        else:
+            self.notify(_("Product picked: the order can be fiscalized."))
+        self.refresh_data()
+
+    def action_update_now(self) -> None:
+        """ "Обновить сейчас": products and orders from the back office and every marketplace account."""
+        self.notify(_("Exchanging data with the back office…"))
+
+        def done(results: list[dict]) -> None:
+            errors = [result for result in results if result.get("error")]
+            for result in errors:
+                stream = printable(result.get("stream"), one_line=True)
+                self.notify(f"{stream}: {printable(result['error'])}", severity="error")
+            if not errors:
+                self.notify(_("Data exchanged with the back office."))
+            self.refresh_data()
+
+        self.call(lambda: self.api.sync_now(), done, group="sync", exclusive=True)
+
+    def action_accounts(self) -> None:
+        self.app.push_screen(MarketplaceScreen())
