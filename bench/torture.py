@@ -66,7 +66,8 @@ def run(
             for path, count in (("cli", clients[0]), ("api", clients[1]))
             for n in range(count)
         ]
-        events = ["power"] * power + ["printer"] * printer + (["disk"] * max(1, kills // 40) if disk else [])
+        events = ["power"] * power + ["printer"] * printer + ["twin"] * max(1, kills // 20)
+        events += ["disk"] * max(1, kills // 40) if disk else []
         rng.shuffle(events)
         span = seconds if seconds is not None else max(kills * SECONDS_PER_KILL, 10.0)
         faults = FaultThread(world, events, span / (len(events) + 1), rng, tally, log)
@@ -187,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     print(f"crash points hit/armed: {tally.windows()}; random kills: {tally.random_kills}")
     print(f"printer faults: {dict(tally.printer)}; restarts refused: {tally.restarts_failed}")
+    print(f"second daemons on the same state dir refused: {tally.twins}")
     print(f"refusals seen by the clients: {dict(result['refusals'].most_common(12))}")
     print(
         f"seed={result['seed']} operations={result['operations']} syncs={result['syncs']} "

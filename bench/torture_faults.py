@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from agent.journal.crash import STEPS
 from bench.torture_stack import Stack
-from tests.fixtures.daemon import DaemonFailed
+from tests.fixtures.daemon import REPO, DaemonFailed
 
 HOOK_WAIT = 30.0  # seconds the work has to reach an armed crash point
 REGISTER_KINDS = ("paper-out", "cover-open", "disconnect")
@@ -37,6 +38,8 @@ class Tally:
     disk_full: int = 0
     refused_while_full: int = 0
     restarts_failed: int = 0
+    twins: int = 0
+    twins_skipped: int = 0
 
     def windows(self) -> str:
         return " ".join(f"{step}={self.hits[step]}/{self.aimed[step]}" for step in STEPS)
@@ -145,6 +148,30 @@ class FaultThread(threading.Thread):
             self.world.kkt.fault("clear")
         self.tally.printer[f"register {kind}"] += 1
         self.log(f"register {kind} for {hold:.1f} s")
+
+    def twin(self) -> None:
+        """A second `kassa run` on the same state dir must refuse to start while the first runs."""
+        if not self.world.alive():
+            self.tally.twins_skipped += 1
+            return
+        twin = subprocess.Popen(
+            [sys.executable, "-m", "agent", "run"],
+            env=self.world.daemon.env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            output, _ = twin.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            twin.kill()
+            output, _ = twin.communicate()
+        refused = twin.returncode not in (0, -9) and "already running" in output
+        if not refused and self.world.alive():
+            raise AssertionError(f"a second daemon on the same state dir was not refused: {output[-500:]}")
+        self.tally.twins += refused
+        self.log("a second daemon on the same state dir: " + ("refused" if refused else "the first had died"))
 
     def disk(self) -> None:
         disk = self.world.disk
