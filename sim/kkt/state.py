@@ -51,7 +51,11 @@ class KktState:
         return (datetime.now(UTC) + timedelta(seconds=self.clock_offset)).replace(microsecond=0)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+        # written after every command: no deep copy of the documents, no indentation (both grow
+        # with the FN's archive and made a long day's commands slower and slower)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["receipt"] = asdict(self.receipt) if self.receipt else None
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> KktState:
