@@ -14,6 +14,14 @@ from agent.sync.settings import BAD_INTERVAL
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
+# the settings' names in a person's words (an error names the one that was wrong)
+STREAM_NAMES = {
+    "products": N_("products"),
+    "employees": N_("employees"),
+    "orders": N_("orders"),
+    "mass_delete_share": N_("the share of the catalog a sync may delete without asking"),
+}
+
 Interval = int | Literal["never"]
 
 
@@ -62,11 +70,13 @@ def get_settings(ctx: CtxDep) -> dict:
 
 
 @router.put("/sync/settings")
-def put_settings(body: SettingsBody, ctx: CtxDep) -> dict:
+def put_settings(body: SettingsBody, ctx: CtxDep, lang: LangDep) -> dict:
     try:
         return _service(ctx).update_settings(body.model_dump(exclude_none=True))
     except ValueError as exc:
-        raise ApiError(422, "validation_error", BAD_INTERVAL, stream=str(exc)) from None
+        stream = str(exc)
+        name = translate(STREAM_NAMES[stream], lang) if stream in STREAM_NAMES else stream
+        raise ApiError(422, "validation_error", BAD_INTERVAL, stream=name) from None
 
 
 @router.post("/sync")

@@ -56,7 +56,8 @@ class InnMismatch(BackofficeError):
 
 class Unreachable(BackofficeError):
     code = "backoffice_unreachable"
-    message = N_("the back office at {url} is unreachable ({detail}): check the network and the address")
+    # the transport's own name of the failure (ConnectError ...) stays in params for the log, not the message
+    message = N_("the back office at {url} is unreachable: check the network and the address")
     exit_code = 7
     status = 503
 
