@@ -168,6 +168,19 @@ def test_an_open_sale_with_markup_names(snap_compare, russian, size):
     assert snap_compare(app, terminal_size=SIZES[size], run_before=open_sale)
 
 
+class UnmatchedDaemon(FakeDaemon):
+    """The waiting order's line has a SKU no product of the register has."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        order = self.orders[0]
+        order["lines"] = [{**order["lines"][0], "code": None, "sku": "CHLEB-[500]"}]
+        order["unmatched"] = [1]
+        order["reason"] = (
+            "заказ 1: строки 1 не соответствуют ни одному товару кассы: выберите товар для каждой"
+        )
+
+
 async def marketplace_accounts(pilot) -> None:
     await settle(pilot)
     await pilot.press("f5")
@@ -188,14 +201,47 @@ async def connect_account(pilot) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize("lang", ["ru", "en"])
-@pytest.mark.parametrize("screen", ["accounts", "connect"])
+async def account_settings(pilot) -> None:
+    await account_to_reconnect(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+
+
+async def pick_product(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("f11")
+    await settle(pilot)
+    await pilot.press(*"хлеб")
+    await settle(pilot)
+
+
+MARKETPLACE = {
+    "accounts": account_to_reconnect,
+    "connect": connect_account,
+    "settings": account_settings,
+    "pick": pick_product,
+}
+
+
+@pytest.mark.parametrize(
+    ("screen", "lang"),
+    [
+        ("accounts", "ru"),
+        ("accounts", "en"),
+        ("connect", "ru"),
+        ("connect", "en"),
+        ("settings", "ru"),
+        ("pick", "ru"),
+    ],
+)
 def test_marketplace_accounts_layout(snap_compare, screen, lang):
-    """An administrator's accounts (one connected, one to re-connect) and the device-flow dialog."""
+    """An administrator's accounts (one connected, one to re-connect), the device-flow dialog, an
+    account's settings, and picking the product of an order line that matches none."""
     set_language(lang)
     try:
-        app = KassaApp(FakeApi(FakeDaemon()), employee=EMPLOYEES["1111"], poll_seconds=0)
-        before = account_to_reconnect if screen == "accounts" else connect_account
-        assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=before)
+        app = KassaApp(FakeApi(UnmatchedDaemon()), employee=EMPLOYEES["1111"], poll_seconds=0)
+        assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=MARKETPLACE[screen])
     finally:
         set_language("en")

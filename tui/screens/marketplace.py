@@ -200,8 +200,11 @@ class ConnectAccountScreen(Dialog):
             yield PlainLabel(_("Connect an Allegro account"), classes="dialog-title")
             with Horizontal(id="connect-flow"):
                 yield PlainStatic("", id="connect-qr")
-                yield PlainStatic(_("Asking Allegro for a code…"), id="connect-steps", classes="dialog-text")
-            yield PlainStatic("", id="connect-state", classes="dialog-text")
+                with Vertical(id="connect-text"):
+                    yield PlainStatic(
+                        _("Asking Allegro for a code…"), id="connect-steps", classes="dialog-text"
+                    )
+                    yield PlainStatic("", id="connect-state", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Close"), id="close", variant="primary")
                 yield Button(_("Cancel"), id="no")
