@@ -14,7 +14,6 @@ so crash tests meet both outcomes and a seed repeats a run.
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import random
 import select
@@ -118,7 +117,7 @@ class KktServer:
             slow = self.faults.slow
         if not drop:
             self._write(bytes([ACK]))
-        self.before_command = copy.deepcopy(self.device.state)
+        self.before_command = self.device.state.snapshot()
         self.answer = frame(self.device.handle(received.body))
         self.answer_state = "preparing"
         self.answer_ready_at = time.monotonic() + slow

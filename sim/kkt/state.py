@@ -7,9 +7,10 @@ with an open receipt still open, as a real register does after a power cut.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +50,16 @@ class KktState:
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + timedelta(seconds=self.clock_offset)).replace(microsecond=0)
+
+    def snapshot(self) -> KktState:
+        """The state to go back to if the power fails mid-command: a command only appends to the
+        FN's documents (or marks them sent to the OFD), so they are shared, not deep-copied."""
+        return replace(
+            self,
+            receipt=copy.deepcopy(self.receipt),
+            shift_tags=dict(self.shift_tags),
+            documents=list(self.documents),
+        )
 
     def to_json(self) -> str:
         # written after every command: no deep copy of the documents, no indentation (both grow

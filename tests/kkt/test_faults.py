@@ -195,3 +195,18 @@ def test_throttled_link_takes_wire_time(tmp_path, profile):
         assert len(emulator.receipts()) == 1
     # ten FF46 frames of ~50 bytes each way at 960 bytes/s are at least half a second
     assert elapsed > 0.5
+
+
+def test_the_state_before_a_command_is_not_changed_by_the_command():
+    """What a power cycle restores: the open receipt, the tags and the document list as they were."""
+    from sim.kkt.state import KktState, OpenReceipt
+
+    state = KktState(documents=[{"fd": 2, "type": "receipt", "ofd_sent": False}])
+    state.receipt = OpenReceipt(kind=0, opened_at="2026-11-30T10:00:00+03:00", items=[{"name": "a"}])
+    before = state.snapshot()
+    state.receipt.items.append({"name": "b"})
+    state.shift_tags["1021"] = "Иванова"
+    state.documents.append({"fd": 3, "type": "receipt"})
+    state.cash += 100
+    assert before.receipt.items == [{"name": "a"}] and before.shift_tags == {}
+    assert [doc["fd"] for doc in before.documents] == [2] and before.cash == 0
