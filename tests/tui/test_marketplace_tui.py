@@ -149,3 +149,31 @@ async def test_a_cashier_picks_the_product_of_an_unmatched_line(stack, english):
     with stack["daemon"].client() as client:
         order = next(o for o in client.get("/v1/orders")["items"] if o["remote_id"] == form)
     assert order["unmatched"] == [] and order["lines"][0]["code"] == "KUBEK-1"
+
+
+async def test_an_expired_code_is_said_in_words_and_escape_calls_a_pending_attempt_off(english):
+    """The outcomes the fake Allegro reaches only after minutes, on the in-memory daemon."""
+    from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
+
+    daemon = FakeDaemon()
+    app = KassaApp(FakeApi(daemon), employee=EMPLOYEES["1111"], poll_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5", "ctrl+a")
+        await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen))
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, ConnectAccountScreen) and app.screen.flow)
+        await pilot.press("escape")  # pending: the daemon is told to stop waiting
+        await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen))
+        await until(pilot, lambda: ("DELETE", "/v1/marketplace/connect/flow-1", None) in daemon.calls)
+
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, ConnectAccountScreen) and app.screen.flow)
+        daemon.flow.update(
+            state="failed", error={"code": "device_expired", "message": "the code expired: start again"}
+        )
+        await until(pilot, lambda: "Expired" in text(app, "#connect-state"), what="expired in words")
+        assert "the code expired: start again" in text(app, "#connect-state")
+        deletes = sum(1 for call in daemon.calls if call[0] == "DELETE")
+        await pilot.press("enter")  # Close: nothing is pending, nothing to call off
+        await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen))
+        assert sum(1 for call in daemon.calls if call[0] == "DELETE") == deletes
