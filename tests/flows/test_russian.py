@@ -15,7 +15,8 @@ from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.sync.harness import wait_register_ready
 
 # names and codes: commands, options, units of the protocol, the register's own error numbers
-ALLOWED = {"kassa", "sudo", "systemctl", "journalctl", "never"}
+# PIN: Russian writes «PIN-код» so; never: the literal value the API and CLI take
+ALLOWED = {"kassa", "sudo", "systemctl", "journalctl", "never", "PIN"}
 COMMAND = re.compile(r"(?:sudo )?kassa(?: [a-z][\w-]*| --?[\w-]+| [A-ZА-Я]+)*")
 NOT_WORDS = re.compile(
     r"https?://\S*"  # addresses
@@ -78,4 +79,56 @@ def test_the_cli_speaks_russian_on_error_paths(stack):
     finally:
         kkt.fault("clear")
     found = {case: sorted(latin_words(text)) for case, text in seen.items() if latin_words(text)}
+    assert not found, "\n\n".join(f"{case}: {words}\n{seen[case]}" for case, words in found.items())
+
+
+@pytest.mark.anyio
+async def test_the_tui_speaks_russian_on_error_paths(stack, russian):
+    from tests.flows.conftest import text, until
+    from tui.api import KassaApi
+    from tui.app import KassaApp
+    from tui.screens.pairing import PairScreen
+
+    daemon, bo, kkt, client = stack
+    client.post("/v1/pairing", json={"code": bo.code(), "backoffice_url": bo.url})
+    client.post("/v1/sync", json={"streams": ["employees"], "wait": True})
+    seen = {}
+    app = KassaApp(KassaApi(daemon.socket, language="ru"), poll_seconds=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press(*"0000", "enter")  # nobody's PIN
+        await until(pilot, lambda: text(app, "#login-error") not in ("", "Проверка…"), what="refused PIN")
+        seen["bad PIN"] = text(app, "#login-error")
+        await pilot.press(*"1111", "enter")
+        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await pilot.press("f6")
+        await until(pilot, lambda: "Соединение установлено" in text(app, "#connection-state"))
+        await pilot.click("#reconnect")
+        await until(pilot, lambda: isinstance(app.screen, PairScreen), what="the connection dialog")
+        await pilot.pause(0.3)
+        await pilot.press(*"ABCD-EFGH-J", "enter")
+        await until(pilot, lambda: "Подключение…" not in text(app, "#pair-result"), what="bad code")
+        await until(pilot, lambda: text(app, "#pair-result").strip() != "", what="bad code")
+        seen["bad code"] = text(app, "#pair-result")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, PairScreen), what="dialog closed")
+        bo.stop()
+        try:
+            await pilot.click("#check")
+            await until(pilot, lambda: "✘" in text(app, "#check-result"), what="back office down")
+            seen["down: check"] = text(app, "#check-result")
+            await pilot.click("#sync_now")
+            await until(pilot, lambda: "недоступен" in text(app, "#sync-result"), what="sync failed")
+            seen["down: sync"] = text(app, "#sync-result")
+        finally:
+            bo.start()
+        kkt.fault("paper-out")
+        try:
+            await pilot.click("#check")
+            await until(pilot, lambda: "бумага" in text(app, "#check-result"), what="device fault")
+            seen["device"] = text(app, "#check-result")
+        finally:
+            kkt.fault("clear")
+        seen["status bar"] = text(app, "StatusBar")
+    found = {case: sorted(latin_words(shown)) for case, shown in seen.items() if latin_words(shown)}
     assert not found, "\n\n".join(f"{case}: {words}\n{seen[case]}" for case, words in found.items())
