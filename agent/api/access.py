@@ -85,6 +85,7 @@ ROUTES: dict[str, Rule] = {
         ADMINISTRATOR, "send a rejected or conflicting document again"
     ),
     "POST /v1/receipts/{receipt_id}/return": Rule(ADMINISTRATOR, "return a sale"),
+    "POST /v1/corrections": Rule(ADMINISTRATOR, "make a correction receipt"),
     "POST /v1/cash/out": Rule(ADMINISTRATOR, "cash out"),
     "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office", setup=True),
     "DELETE /v1/pairing": Rule(ADMINISTRATOR, "unpair"),

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "unpair": "agent.cli.pairing_cmd:unpair",
     "sync": "agent.cli.sync_cmd:sync",
     "sale": "agent.cli.sale_cmd:sale",
+    "correction": "agent.cli.correction_cmd:correction",
     "printer": "agent.cli.printer_cmd:printer",
     "orders": "agent.cli.orders_cmd:orders",
     "products": "agent.cli.products_cmd:products",

@@ -72,6 +72,48 @@ def _convert(parser, values):
         raise click.BadParameter(str(exc)) from None
 
 
+def receipt_body(lines, items, payments, uuid: str | None, cashier: str | None) -> dict:
+    """The request body shared by ``kassa sale`` and ``kassa correction``: lines, payments, cashier."""
+    body_lines = _convert(parse_line, lines) + _convert(parse_item, items)
+    if not body_lines:
+        raise UserError(_("nothing to sell: give at least one --line CODE or --item NAME=KOPECKS"), 2)
+    for line in body_lines:
+        try:
+            Decimal(line["quantity"])
+        except InvalidOperation:
+            raise UserError(_("bad quantity {quantity}").format(quantity=line["quantity"]), 2) from None
+    body = {
+        "uuid": uuid or str(uuid_module.uuid4()),
+        "lines": body_lines,
+        "payments": _convert(parse_payment, payments),
+    }
+    if cashier:
+        body["cashier"] = {"employee_id": int(cashier)} if cashier.isdigit() else {"name": cashier}
+    return body
+
+
+def post_receipt(path: str, body: dict, given_uuid: str | None) -> dict:
+    """Send a receipt to the daemon; every failure says how to retry it safely (same uuid)."""
+    from agent.config import load_settings
+
+    settings = load_settings()
+    try:
+        with DaemonClient(settings.socket, timeout=SALE_TIMEOUT) as client:
+            return client.post(path, json=body)
+    except DaemonNotRunning as exc:
+        raise UserError(exc.message, EXIT_NOT_RUNNING) from None
+    except DaemonError as exc:
+        raise UserError(exc.message + _retry_hint(given_uuid, body["uuid"]), EXIT_FAILED) from None
+    except httpx.HTTPError as exc:  # the daemon died or hung mid-sale: the receipt is settled on restart
+        message = _("the daemon stopped answering during the sale ({error})").format(error=exc)
+        raise UserError(message + _retry_hint(None, body["uuid"]), EXIT_FAILED) from None
+
+
+def print_json(receipt: dict) -> None:
+    keys = ("uuid", "fd", "fiscal_sign", "total", "change", "shift", "status", "replayed")
+    click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
+
+
 @click.command("sale", help=_("Make a sale from the shell."))
 @click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
 @click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
@@ -87,39 +129,12 @@ def _convert(parser, values):
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
 def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
-    from agent.config import load_settings
-
-    body_lines = _convert(parse_line, lines) + _convert(parse_item, items)
-    if not body_lines:
-        raise UserError(_("nothing to sell: give at least one --line CODE or --item NAME=KOPECKS"), 2)
-    for line in body_lines:
-        try:
-            Decimal(line["quantity"])
-        except InvalidOperation:
-            raise UserError(_("bad quantity {quantity}").format(quantity=line["quantity"]), 2) from None
-    body = {
-        "uuid": uuid or str(uuid_module.uuid4()),
-        "lines": body_lines,
-        "payments": _convert(parse_payment, payments),
-    }
+    body = receipt_body(lines, items, payments, uuid, cashier)
     if buyer:
         body["buyer_contact"] = buyer
-    if cashier:
-        body["cashier"] = {"employee_id": int(cashier)} if cashier.isdigit() else {"name": cashier}
-    settings = load_settings()
-    try:
-        with DaemonClient(settings.socket, timeout=SALE_TIMEOUT) as client:
-            receipt = client.post("/v1/receipts", json=body)
-    except DaemonNotRunning as exc:
-        raise UserError(exc.message, EXIT_NOT_RUNNING) from None
-    except DaemonError as exc:
-        raise UserError(exc.message + _retry_hint(uuid, body["uuid"]), EXIT_FAILED) from None
-    except httpx.HTTPError as exc:  # the daemon died or hung mid-sale: the receipt is settled on restart
-        message = _("the daemon stopped answering during the sale ({error})").format(error=exc)
-        raise UserError(message + _retry_hint(None, body["uuid"]), EXIT_FAILED) from None
+    receipt = post_receipt("/v1/receipts", body, uuid)
     if as_json:
-        keys = ("uuid", "fd", "fiscal_sign", "total", "change", "shift", "status", "replayed")
-        click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
+        print_json(receipt)
         return
     text = _("Receipt FD {fd} (fiscal sign {sign}), shift {shift}: total {total}").format(
         fd=receipt["fd"],

@@ -99,7 +99,7 @@ def _payload(
     original_uuid: str | None,
     order_id: str | None,
 ) -> dict[str, Any]:
-    return {
+    payload = {
         "uuid": doc.uuid,
         "type": doc.type,
         "created_at": _time(doc.created_at),
@@ -118,3 +118,6 @@ def _payload(
         "original_uuid": original_uuid,
         "order_id": order_id,
     }
+    if doc.type == "correction":  # only there: the other documents hash as they always have
+        payload["correction"] = doc.correction
+    return payload

@@ -28,6 +28,7 @@ NO_FD = ("cash_in", "cash_out")  # no fiscal document number on this protocol: t
 FN_TYPES = {
     "sale": "receipt",
     "return": "return",
+    "correction": "correction",
     "shift_open": "shift_open",
     "shift_close": "shift_close",
     "cash_in": "cash_in",
@@ -40,7 +41,7 @@ class Operation:
     """One fiscal operation as the journal writes it before the register hears of it."""
 
     uuid: str
-    type: str  # sale | return | shift_open | shift_close | cash_in | cash_out
+    type: str  # sale | return | correction | shift_open | shift_close | cash_in | cash_out
     request_hash: str
     total: int = 0
     cashier: Cashier | None = None
@@ -50,6 +51,7 @@ class Operation:
     tax_system: str | None = None  # tag 1055; a return keeps its sale's
     lines: list[PricedLine] = field(default_factory=list)
     payments: list[Settled] = field(default_factory=list)
+    correction: dict | None = None  # a correction receipt's type, sign, date, number and reason
 
 
 def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
@@ -78,6 +80,7 @@ def write_pending(
     doc.tax_system = op.tax_system
     doc.original_id = op.original_id
     doc.order_id = op.order_id
+    doc.correction = op.correction
     doc.error_code = doc.error_message = None
     session.add(doc)
     session.flush()

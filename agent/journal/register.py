@@ -17,6 +17,7 @@ from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, register_amounts
 from drivers.fiscal_register import (
     Cashier,
+    Correction,
     FiscalRegister,
     FiscalResult,
     Payments,
@@ -119,12 +120,16 @@ def print_receipt(
     total: int,
     tags: list[tuple[int, str]],
     tax_system: str | None,
+    correction: Correction | None,
     stray_open: bool,
     state_dir: Path | None,
 ) -> FiscalResult:
     if stray_open:
         device.cancel_receipt()
-    device.open_receipt(kind)
+    if correction is None:
+        device.open_receipt(kind)
+    else:
+        device.open_receipt(kind, correction=True)
     for index, line in enumerate(lines):
         for position in line.fn_positions or (receipt_item(line),):
             device.add_item(position)
@@ -132,6 +137,8 @@ def print_receipt(
             crash_point("mid_receipt", state_dir)
     for tag, value in tags:
         device.add_tag(tag, value)
+    if correction is not None:
+        device.add_correction(correction)
     return device.close_receipt(Payments(register_amounts(payments)), total=total, tax_system=tax_system)
 
 

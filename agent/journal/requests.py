@@ -11,8 +11,9 @@ import hashlib
 import json
 import re
 import uuid as uuidlib
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -128,6 +129,44 @@ class SaleRequest(_Body):
     buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
     cashier: CashierRef | None = None
     order_id: int | None = None
+
+
+class CorrectionRequest(_Body):
+    """A correction receipt (чек коррекции, FFD 1.2): a settlement the register did not record, or
+    recorded wrongly, made now with the tags that say so. Lines, discounts and payments are a sale's.
+    """
+
+    uuid: Uuid
+    sign: Literal["sale", "return", "expense", "expense_return"] = Field(
+        "sale", description="tag 1054 of the corrected settlement: приход, возврат прихода, расход, ..."
+    )
+    type: Literal["self", "order"] | None = Field(
+        None,
+        description="tag 1173: the shop's own correction, or by the tax service's order "
+        "(default: order when document_number is given)",
+    )
+    reason: str = Field(
+        min_length=1, max_length=256, description="why; kept in the journal and the back office"
+    )
+    document_date: date | None = Field(
+        None, description="tag 1178: the day of the corrected settlement (default: today)"
+    )
+    document_number: str | None = Field(
+        None, min_length=1, max_length=32, description="tag 1179: the order's number; required by order"
+    )
+    lines: list[LineRequest] = Field(min_length=1, max_length=500)
+    discount: Kopecks = 0
+    discount_percent: Percent | None = None
+    payments: list[PaymentRequest] = Field(default_factory=list, max_length=10)
+    cashier: CashierRef | None = None
+
+    @model_validator(mode="after")
+    def _basis(self) -> CorrectionRequest:
+        if self.type is None:
+            self.type = "order" if self.document_number else "self"
+        if self.type == "order" and not self.document_number:
+            raise ValueError("a correction by the tax service's order needs document_number")
+        return self
 
 
 class ReturnLineRequest(_Body):

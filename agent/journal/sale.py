@@ -22,7 +22,7 @@ from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, plan_receipt
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
-from drivers.fiscal_register import ReceiptKind
+from drivers.fiscal_register import Correction, ReceiptKind
 
 
 @dataclass(frozen=True)
@@ -132,9 +132,11 @@ async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
     return await journal.once(op, lambda: fiscalize_receipt(journal, op, ReceiptKind.SALE))
 
 
-async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> FiscalDocument:
-    """A sale or a return on the register, inside ``Journal.once``: the shift checked (and opened if
-    closed), then the journal's pending → register → fiscalized steps."""
+async def fiscalize_receipt(
+    journal, op: Operation, kind: ReceiptKind, correction: Correction | None = None
+) -> FiscalDocument:
+    """A sale, a return or a correction receipt on the register, inside ``Journal.once``: the shift
+    checked (and opened if closed), then the journal's pending → register → fiscalized steps."""
     tolerance = journal.codes().sum_tolerance
     planned = await journal.device(
         plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance, op.tax_system or journal.tax_system()
@@ -146,7 +148,7 @@ async def fiscalize_receipt(journal, op: Operation, kind: ReceiptKind) -> Fiscal
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
     tags = receipt_tags(op.cashier, op.buyer_contact)
-    args = (kind, op.lines, op.payments, op.total, tags, op.tax_system)
+    args = (kind, op.lines, op.payments, op.total, tags, op.tax_system, correction)
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 
 

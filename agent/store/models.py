@@ -129,7 +129,9 @@ class FiscalDocument(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(unique=True, index=True, description="the client's idempotency key")
-    type: str = Field(index=True, description="sale | return | shift_open | shift_close | cash_in | cash_out")
+    type: str = Field(
+        index=True, description="sale | return | correction | shift_open | shift_close | cash_in | cash_out"
+    )
     status: str = Field(index=True, description="pending | fiscalized | failed")
     request_hash: str = Field(
         description="hash of the request; a reused uuid with another request is refused"
@@ -151,6 +153,9 @@ class FiscalDocument(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("fiscal_document.id"), index=True)
     )
     order_id: int | None = Field(default=None, description="the marketplace order this receipt fiscalized")
+    correction: dict | None = _json(
+        default=None, description="a correction receipt's type, sign, date, number (1173/1174) and reason"
+    )
     error_code: str | None = None
     error_message: str | None = None
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import uuid as uuidlib
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
@@ -21,8 +21,9 @@ from sqlalchemy.engine import Connection
 
 from sim.backoffice import tables as t
 
-TYPES = ("sale", "return", "shift_open", "shift_close", "cash_in", "cash_out")
-WITH_LINES = ("sale", "return")
+TYPES = ("sale", "return", "correction", "shift_open", "shift_close", "cash_in", "cash_out")
+WITH_LINES = ("sale", "return", "correction")
+CORRECTION_SIGNS = ("sale", "return", "expense", "expense_return")
 MAX_BATCH = 1000
 QUANTITY = re.compile(r"^\d+(\.\d{1,3})?$")
 
@@ -65,6 +66,24 @@ def _line_problem(index: int, line: object) -> str | None:
     return None
 
 
+def _correction_problem(correction: object) -> str | None:
+    """Tags 1173 and 1174 of a correction receipt: type, sign, the corrected day, the order's number."""
+    if not isinstance(correction, dict):
+        return "a correction needs its correction object"
+    if correction.get("type") not in ("self", "order"):
+        return "correction.type must be self or order"
+    if correction.get("sign") not in CORRECTION_SIGNS:
+        return f"correction.sign must be one of {', '.join(CORRECTION_SIGNS)}"
+    try:
+        date.fromisoformat(str(correction.get("date")))
+    except ValueError:
+        return "correction.date must be an ISO-8601 date"
+    number = correction.get("number")
+    if correction["type"] == "order" and not (isinstance(number, str) and number):
+        return "correction.number is required for a correction by order"
+    return None
+
+
 def problem(doc: object) -> str | None:
     """Why ``doc`` is not a valid document, or None."""
     if not isinstance(doc, dict):
@@ -92,6 +111,8 @@ def problem(doc: object) -> str | None:
             return f"payments[{index}].kind is missing"
         if not _kopecks(payment.get("amount")) or not _kopecks(payment.get("change", 0) or 0):
             return f"payments[{index}] amount and change must be non-negative integers (kopecks)"
+    if doc["type"] == "correction" and (found := _correction_problem(doc.get("correction"))):
+        return found
     if doc["type"] in WITH_LINES:
         if not lines:
             return f"a {doc['type']} needs at least one line"

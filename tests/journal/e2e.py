@@ -18,7 +18,13 @@ from agent.store.models import Product
 from tests.fixtures.daemon import RunningDaemon, running_daemon
 from tests.fixtures.kkt import Emulator, kkt_config, kkt_emulator
 
-FN_TYPES = {"sale": "receipt", "return": "return", "shift_open": "shift_open", "shift_close": "shift_close"}
+FN_TYPES = {
+    "sale": "receipt",
+    "return": "return",
+    "correction": "correction",
+    "shift_open": "shift_open",
+    "shift_close": "shift_close",
+}
 PRODUCTS = [
     Product(code="BREAD", name="Хлеб", price=4990, tax="vat10"),
     Product(code="MILK", name="Молоко 3,2%", price=8950, tax="vat10"),
@@ -92,12 +98,12 @@ def agreement(kkt: Emulator, daemon: RunningDaemon) -> list[str]:
             continue
         if doc["type"] != FN_TYPES[row["type"]] or str(doc["fiscal_sign"]) != row["fiscal_sign"]:
             problems.append(f"{row['uuid']}: FD {row['fd']} is a {doc['type']} with another sign")
-        if row["type"] in ("sale", "return") and doc["total"] != row["total"]:
+        if row["type"] in ("sale", "return", "correction") and doc["total"] != row["total"]:
             problems.append(f"{row['uuid']}: total {row['total']} but the FN has {doc['total']}")
         if row["fd"] in claimed:
             problems.append(f"FD {row['fd']} claimed by {claimed[row['fd']]} and {row['uuid']}")
         claimed[row["fd"]] = row["uuid"]
     for fd, doc in fn_docs.items():
-        if doc["type"] in ("receipt", "return") and fd not in claimed:
+        if doc["type"] in ("receipt", "return", "correction") and fd not in claimed:
             problems.append(f"receipt FD {fd} on the FN is in no journal row")
     return problems

@@ -96,3 +96,42 @@ def test_a_cash_move_the_register_made_before_a_kill_is_never_made_twice(world):
     assert [item["uuid"] for item in status["attention"]] == [uuid]
     assert "count the cash" in status["attention"][0]["message"]
     assert "needs a person" in daemon.log() and uuid in daemon.log()
+
+
+def corrections_for(kkt, uuid_fds: set[int]) -> list[dict]:
+    return [doc for doc in kkt.journal() if doc["type"] == "correction" and doc["fd"] in uuid_fds]
+
+
+@pytest.mark.parametrize("step", ["after_commit", "mid_receipt", "after_close"])
+def test_a_kill_during_a_correction_ends_with_one_or_none_and_a_retry_does_not_double_it(world, step):
+    kkt, daemon = world
+    uuid = uid(f"correction-crash-{step}")
+    body = {
+        "uuid": uuid,
+        "reason": "the register was down",
+        "document_date": "2026-11-20",
+        "lines": [{"code": "MILK"}, {"code": "BREAD"}],
+        "payments": [{"kind": "card"}],
+    }
+    before = len([doc for doc in kkt.journal() if doc["type"] == "correction"])
+    restart_after_kill(daemon, {ENV: step})
+    with daemon.client(timeout=60) as client, pytest.raises((DaemonError, httpx.HTTPError)):
+        client.post("/v1/corrections", json=body)
+    assert daemon.process.wait(30) == -9
+    restart_after_kill(daemon, {ENV: None})
+
+    status, _error, count = EXPECTED[step]
+    after_crash = [doc for doc in kkt.journal() if doc["type"] == "correction"]
+    assert len(after_crash) == before + count  # zero or one, never a half
+    assert [row["status"] for row in journal_rows(daemon) if row["uuid"] == uuid] == [status]
+    assert agreement(kkt, daemon) == []
+
+    with daemon.client(timeout=60) as client:
+        again = client.post("/v1/corrections", json=body)
+        replay = client.post("/v1/corrections", json=body)
+    assert again["status"] == "fiscalized" and again["replayed"] == (count == 1)
+    assert replay["replayed"] and replay["fd"] == again["fd"]
+    assert len([doc for doc in kkt.journal() if doc["type"] == "correction"]) == before + 1
+    (made,) = corrections_for(kkt, {again["fd"]})
+    assert made["tags"]["1173"] == "0" and made["total"] == again["total"]
+    assert agreement(kkt, daemon) == []
