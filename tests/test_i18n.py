@@ -70,3 +70,21 @@ def test_russian_where_the_locale_is_russian(env, expected):
 def test_translate_into_a_given_language():
     assert translate("config is valid", "ru") == "конфигурация в порядке"
     assert translate("config is valid", "en") == "config is valid"
+
+
+def test_one_translation_per_message_across_catalogs():
+    """The catalogs merge into one at run time, so two translations of one id would pick one by load order."""
+    versions: dict[str, dict[str, list[str]]] = {}
+    for package in CATALOG_PACKAGES:
+        for path in sorted((REPO / package).rglob("locale/ru.po")):
+            with path.open("rb") as handle:
+                for message in read_po(handle):
+                    if message.id and message.string:
+                        msgid = message.id if isinstance(message.id, str) else message.id[0]
+                        text = message.string if isinstance(message.string, str) else "|".join(message.string)
+                        where = str(path.relative_to(REPO))
+                        versions.setdefault(msgid, {}).setdefault(text, []).append(where)
+    clashes = {msgid: found for msgid, found in versions.items() if len(found) > 1}
+    assert not clashes, "one message id, several Russian texts (make them one):\n" + "\n".join(
+        f"{msgid!r}: {found}" for msgid, found in sorted(clashes.items())
+    )
