@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from agent.i18n import N_
 from agent.journal.cashier import resolve_cashier
-from agent.journal.errors import InvalidReceipt
+from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.records import Operation
 from agent.journal.requests import CorrectionRequest, request_hash
 from agent.journal.sale import fiscalize_receipt, price_sale
@@ -42,6 +42,16 @@ def correction_of(request: CorrectionRequest, today: date) -> Correction:
 async def correct(journal, request: CorrectionRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a correction receipt; returns the row and whether it is a replay."""
     codes = journal.codes()
+    if not journal.handle.profile.fiscal.operation_v2:
+        raise JournalError(
+            409,
+            "correction_not_supported",
+            N_(
+                "the register's firmware profile {profile} has no FN receipt commands (FF46/FF45), "
+                "which a correction receipt needs: update the firmware or make it on another register"
+            ),
+            profile=journal.handle.profile.name,
+        )
     kind = ReceiptKind(request.sign)
     correction = correction_of(request, register_today(journal))
     priced, cashier = await journal.read(
