@@ -72,12 +72,83 @@ async def _kassa_error(request: Request, exc: KassaError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status)
 
 
+# pydantic's error types -> what a person reads (its own messages are English only)
+PROBLEMS = {
+    "missing": N_("is required"),
+    "string_too_short": N_("is too short (at least {min_length} characters)"),
+    "string_too_long": N_("is too long (at most {max_length} characters)"),
+    "too_short": N_("has too few items (at least {min_length})"),
+    "too_long": N_("has too many items (at most {max_length})"),
+    "greater_than": N_("must be more than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "bool_type": N_("must be true or false"),
+    "bool_parsing": N_("must be true or false"),
+    "string_type": N_("must be text"),
+    "literal_error": N_("must be one of {expected}"),
+    "extra_forbidden": N_("is not expected here"),
+    "uuid_parsing": N_("must be a UUID"),
+    "datetime_from_date_parsing": N_("must be a date and time"),
+    "datetime_parsing": N_("must be a date and time"),
+    "json_invalid": N_("is not valid JSON"),
+}
+# field names of the requests -> words; a name not listed is shown as it is
+FIELDS = {
+    "code": N_("code"),
+    "name": N_("name"),
+    "price": N_("price"),
+    "quantity": N_("quantity"),
+    "tax": N_("tax rate"),
+    "unit": N_("unit"),
+    "barcodes": N_("barcodes"),
+    "lines": N_("lines"),
+    "payments": N_("payments"),
+    "amount": N_("amount"),
+    "kind": N_("kind"),
+    "reason": N_("reason"),
+    "pin": N_("PIN"),
+    "uuid": N_("request key (uuid)"),
+    "discount": N_("discount"),
+    "buyer": N_("buyer"),
+}
+
+
+def _field_words(location: tuple | list, lang: str | None) -> str:
+    """``("body", "lines", 0, "code")`` -> "строка 1, код": the request's path in a person's words."""
+    words = []
+    for part in location:
+        if part in ("body", "query", "path", "header"):
+            continue
+        if isinstance(part, int):
+            words.append(translate(N_("item {n}"), lang, n=part + 1))
+        else:
+            words.append(translate(FIELDS[part], lang) if part in FIELDS else str(part))
+    return ", ".join(words) or "?"
+
+
+def _problem(error: dict, lang: str | None) -> str:
+    kind = error.get("type", "")
+    if kind not in PROBLEMS:
+        return translate(N_("has a value that does not fit"), lang)
+    context = {key: value for key, value in (error.get("ctx") or {}).items() if isinstance(value, str | int)}
+    try:
+        return translate(PROBLEMS[kind], lang, **context)
+    except (KeyError, IndexError, ValueError):
+        return translate(N_("has a value that does not fit"), lang)
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     lang = request_language(request)
     errors = exc.errors()
     details = [{"field": _field(error.get("loc", ())), "problem": error.get("msg", "")} for error in errors]
-    first = details[0] if details else {"field": "?", "problem": ""}
-    message = translate(N_("invalid request: {field}: {problem}"), lang, **first)
+    if errors:
+        first = {"field": _field_words(errors[0].get("loc", ()), lang), "problem": _problem(errors[0], lang)}
+    else:
+        first = {"field": "?", "problem": ""}
+    message = translate(N_("invalid request: {field} {problem}"), lang, **first)
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
 

@@ -65,6 +65,8 @@ def test_the_cli_speaks_russian_on_error_paths(stack):
     seen["validation"] = ru(daemon, "sync", "settings", "--employees", "7")
     seen["validation 2"] = ru(daemon, "products", "add", "--code", "X", "--name", "Пирожок", "--price", "5")
     seen["orders"] = ru(daemon, "orders", "reject", "12345")
+    seen["validation 3"] = ru(daemon, "products", "add", "--code", " ", "--name", "Пирожок", "--price", "5")
+    assert "неверный запрос: код — слишком коротко (не меньше 1 символов)" in seen["validation 3"]
     bo.stop()
     try:
         seen["down: sync"] = ru(daemon, "sync", "--wait")
