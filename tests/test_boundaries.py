@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
 
 PROBE = """
@@ -61,10 +59,6 @@ def test_tui_reaches_the_daemon_only_through_the_local_api():
 
 
 PACKAGES = ("common", "agent", "drivers", "tui", "sim")
-
-# A cycle known and being taken apart elsewhere. Remove its entry when it is gone: the strict
-# expected failure below then turns into a failure that says so.
-KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def project_modules() -> dict[str, Path]:
@@ -155,20 +149,8 @@ def test_the_cycle_finder_sees_imports_inside_functions(tmp_path, monkeypatch):
 
 
 def test_no_import_cycles():
-    found = [describe(cycle) for cycle in import_cycles() if cycle not in KNOWN_CYCLES]
+    found = [describe(cycle) for cycle in import_cycles()]
     assert not found, "import cycles (imports inside functions count):\n" + "\n".join(found)
-
-
-@pytest.mark.parametrize(
-    "cycle",
-    [
-        pytest.param(cycle, marks=pytest.mark.xfail(strict=True, reason=why))
-        for cycle, why in KNOWN_CYCLES.items()
-    ],
-    ids=describe,
-)
-def test_a_known_cycle_is_gone(cycle):
-    assert cycle not in import_cycles(), describe(cycle)
 
 
 def test_common_is_a_leaf_every_package_may_import():

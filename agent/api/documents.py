@@ -120,7 +120,7 @@ def resend(document_id: int, ctx: CtxDep) -> dict:
         session.flush()
         answer = document_row(item, doc)
         answer["resent_at"] = utcnow().isoformat()
-    sync = ctx.services.get("sync")
+    sync = ctx.services.sync
     if sync is not None:
         sync.kick()
     return answer

@@ -42,7 +42,7 @@ class ImportBody(BaseModel):
 
 
 def service_of(ctx):
-    service = ctx.services.get("marketplace")
+    service = ctx.services.marketplace
     if service is None:
         raise ApiError(503, "marketplace_unavailable", N_("marketplaces are not running in this daemon"))
     return service

@@ -17,6 +17,7 @@ from sqlmodel import select
 from agent.api.access import CallerDep, cashier_for, check_total
 from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
+from agent.daemon.context import Context
 from agent.i18n import N_, translate
 from agent.marketplace.orders import CURRENCY_REASON, unmatched
 from agent.marketplace.settle import UNMATCHED_REASON, pick_product
@@ -90,14 +91,12 @@ def list_orders(
         return {"items": [order_view(row, lang, currency) for row in rows]}
 
 
-def tell_source(ctx) -> None:
+def tell_source(ctx: Context) -> None:
     """The outcome goes back to the order's source at once rather than at the next interval."""
-    sync = ctx.services.get("sync")
-    if sync is not None:
-        sync.kick()
-    marketplace = ctx.services.get("marketplace")
-    if marketplace is not None:
-        marketplace.wake()
+    if ctx.services.sync is not None:
+        ctx.services.sync.kick()
+    if ctx.services.marketplace is not None:
+        ctx.services.marketplace.wake()
 
 
 @router.post("/orders/{order_id}/fiscalize")

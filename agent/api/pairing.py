@@ -20,7 +20,7 @@ class PairBody(BaseModel):
 
 
 def _service(ctx):
-    service = ctx.services.get("pairing")
+    service = ctx.services.pairing
     if service is None:
         raise ApiError(503, "pairing_unavailable", N_("pairing is not available: the daemon is starting"))
     return service

@@ -67,7 +67,7 @@ router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
 
 
 def journal_of(ctx) -> Any:
-    journal = ctx.services.get("journal")
+    journal = ctx.services.journal
     if journal is None:
         raise ApiError(503, "journal_unavailable", N_("the journal is not running in this daemon"))
     return journal

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from agent import __version__
 from agent.api.deps import CtxDep, LangDep
 from agent.daemon.context import Context
+from agent.daemon.devices import FISCAL_REGISTER, RECEIPT_PRINTER
 from agent.fn_state import fn_summary
 
 router = APIRouter(prefix="/v1", tags=["status"])
@@ -34,8 +35,8 @@ def store_status(ctx: Context) -> dict[str, Any]:
 def shift_from_register(ctx: Context) -> dict[str, Any] | None:
     """The shift as the last status poll of the fiscal register saw it. When and how long ago it
     opened is the journal's to say (the register does not report it): its summary adds those."""
-    handle = getattr(ctx.devices, "fiscal", None)
-    status = getattr(handle, "last_status", None)
+    handle = ctx.devices.fiscal_register
+    status = handle.last_status if handle is not None else None
     if status is None:
         return None
     return {
@@ -48,7 +49,7 @@ def shift_from_register(ctx: Context) -> dict[str, Any] | None:
 
 
 def fn_from_register(ctx: Context) -> dict[str, Any] | None:
-    return fn_summary(getattr(ctx.devices, "fiscal", None), ctx.clock)
+    return fn_summary(ctx.devices.fiscal_register, ctx.clock)
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -62,13 +63,14 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
 
 def collect_status(ctx: Context, lang: str | None) -> dict[str, Any]:
     devices = ctx.devices
+    services = ctx.services.running()
     status: dict[str, Any] = {
         "version": __version__,
         "paired": False,
         "pairing": None,
         "store": store_status(ctx),
-        "printer": devices.summary("fiscal", lang) if devices else None,
-        "receipt_printer": devices.summary("receipt_printer", lang) if devices else None,
+        "printer": devices.summary(FISCAL_REGISTER, lang),
+        "receipt_printer": devices.summary(RECEIPT_PRINTER, lang),
         "shift": shift_from_register(ctx),
         "queue": None,
         "streams": {},
@@ -77,17 +79,14 @@ def collect_status(ctx: Context, lang: str | None) -> dict[str, Any]:
         "daemon": {
             "pid": os.getpid(),
             "stopping": ctx.stopping,
-            "profiles": ctx.profiles.names if ctx.profiles else [],
-            "profile_errors": dict(ctx.profiles.errors) if ctx.profiles else {},
-            "components": sorted(ctx.services),
+            "profiles": ctx.profiles.names,
+            "profile_errors": dict(ctx.profiles.errors),
+            "components": sorted(services),
         },
     }
-    for name, service in list(ctx.services.items()):
-        summary = getattr(service, "status_summary", None)
-        if summary is None:
-            continue
+    for name, service in services.items():
         try:
-            merge(status, summary())
+            merge(status, service.status_summary())
         except Exception:
             log.exception("status of %s failed", name)
             status["daemon"].setdefault("failed", []).append(name)

@@ -50,7 +50,7 @@ class ConfirmBody(BaseModel):
 
 
 def _service(ctx):
-    service = ctx.services.get("sync")
+    service = ctx.services.sync
     if service is None:
         raise ApiError(503, "sync_unavailable", N_("sync is not available: the daemon is starting"))
     return service

@@ -19,11 +19,12 @@ from agent.i18n import _
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
 def detect(ports: tuple[str, ...], bauds: tuple[int, ...], as_json: bool) -> None:
-    from drivers.shtrih.detect import default_ports
+    from agent.config import load_settings
+    from agent.fiscal_register import candidate_ports
     from drivers.shtrih.detect import detect as find_registers
 
-    candidates = list(ports) or default_ports()
-    found = find_registers(candidates, list(bauds) or None)
+    candidates = list(ports) or candidate_ports()
+    found = find_registers(candidates, list(bauds) or None, load_settings().profile_dir)
     if as_json:
         click.echo(json.dumps([register.as_dict() for register in found], ensure_ascii=False, indent=1))
     else:

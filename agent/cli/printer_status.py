@@ -1,7 +1,8 @@
 """`kassa printer status|test [--port PORT] [--profile NAME]`: a technician's check of a printer.
 
 With no --port the port comes from the config: [receipt_printer], or [printer] when the profile
-is a fiscal register's (protocol shtrih). The paper speaks Russian whatever the technician's
+is a fiscal register's (protocol shtrih; port "auto" is searched for). Profiles come from the
+configured profile directory. The paper speaks Russian whatever the technician's
 locale: it is a Russian register's receipt; the terminal output follows the locale.
 """
 
@@ -12,28 +13,28 @@ import sys
 import click
 
 from agent.cli import EXIT_CONFIG, UserError, echo
+from agent.config import Settings, load_settings
+from agent.fiscal_register import AUTO, open_configured
 from agent.i18n import _
 from agent.printing import paper
 from agent.printing.test_page import sample_receipt
 from drivers.device_status import headline, messages
 from drivers.errors import DriverError
-from drivers.profile import PROFILE_DIR, Profile, ProfileError, load_profile
+from drivers.profile import Profile, ProfileError, load_profile
 
 EXIT_NOT_READY = 1
 
 
-def _profile(name: str) -> Profile:
+def _profile(settings: Settings, name: str) -> Profile:
     try:
-        return load_profile(PROFILE_DIR / f"{name}.toml")
+        return load_profile(settings.profile_dir / f"{name}.toml")
     except ProfileError as error:
         raise UserError.of(error) from None
 
 
-def resolve(port: str | None, profile_name: str | None) -> tuple[str, Profile]:
+def resolve(settings: Settings, port: str | None, profile_name: str | None) -> tuple[str, Profile]:
     """The port and profile from the options, completed from the config."""
-    from agent.config import load_settings
-
-    config = load_settings().config
+    config = settings.config
     receipt = config.receipt_printer
     if profile_name is None:
         if receipt is None and port is None:
@@ -45,11 +46,11 @@ def resolve(port: str | None, profile_name: str | None) -> tuple[str, Profile]:
                 EXIT_CONFIG,
             )
         profile_name = receipt.profile if receipt else "generic-80mm"
-    profile = _profile(profile_name)
+    profile = _profile(settings, profile_name)
     if port is None:
         section = config.printer if profile.protocol == "shtrih" else receipt
         port = section.port if section else None
-        if not port or port == "auto":
+        if not port or (port == AUTO and profile.protocol != "shtrih"):
             raise UserError(
                 _("no port for profile {profile}: pass --port").format(profile=profile.name), EXIT_CONFIG
             )
@@ -65,24 +66,14 @@ def _open_printer(port: str, profile: Profile):
         raise UserError.of(error) from None
 
 
-def _register_status(port: str, profile: Profile) -> bool:
-    """The fiscal register's state through the Shtrih-M driver; True when it can print."""
-    from agent.config import load_settings
-    from drivers.shtrih import open_register
-
-    settings = load_settings().config.printer
+def _register_status(settings: Settings, port: str, profile: Profile) -> bool:
+    """The fiscal register's state through its driver; True when it can print."""
     try:
-        register = open_register(
-            port,
-            profile,
-            baud=settings.baud,
-            operator_password=settings.operator_password,
-            admin_password=settings.admin_password,
-        )
+        fiscal_register, port = open_configured(settings, port=port, profile=profile)
         try:
-            state = register.status()
+            state = fiscal_register.status()
         finally:
-            register.close()
+            fiscal_register.close()
     except DriverError as error:
         raise UserError.of(error) from None
     echo(_("Fiscal register {model} at {port}").format(model=profile.model, port=port))
@@ -101,9 +92,10 @@ def _register_status(port: str, profile: Profile) -> bool:
 @click.option("--port", help=_("Device path, pyserial URL, usb:VID:PID or tcp://host:port."))
 @click.option("--profile", "profile_name", help=_("Firmware profile name, e.g. epson-tm-t20ii."))
 def status(port: str | None, profile_name: str | None) -> None:
-    port, profile = resolve(port, profile_name)
+    settings = load_settings()
+    port, profile = resolve(settings, port, profile_name)
     if profile.protocol == "shtrih":
-        if not _register_status(port, profile):
+        if not _register_status(settings, port, profile):
             sys.exit(EXIT_NOT_READY)
         return
     printer = _open_printer(port, profile)
@@ -122,7 +114,7 @@ def status(port: str | None, profile_name: str | None) -> None:
 @click.option("--port", help=_("Device path, pyserial URL, usb:VID:PID or tcp://host:port."))
 @click.option("--profile", "profile_name", help=_("Firmware profile name, e.g. epson-tm-t20ii."))
 def test(port: str | None, profile_name: str | None) -> None:
-    port, profile = resolve(port, profile_name)
+    port, profile = resolve(load_settings(), port, profile_name)
     if profile.protocol != "escpos":
         raise UserError(
             _(

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from agent.config.schema import Config
 from agent.i18n import N_, _
+from drivers.profile import PROFILE_DIR
 
 DEFAULT_CONFIG = Path("/etc/kassa/agent.toml")
 SECRETS_NAME = "secrets.toml"
@@ -61,6 +62,7 @@ class Settings:
     socket: Path
     secrets_path: Path | None = None  # the secrets file that was read, if any
     warnings: tuple[str, ...] = ()  # the daemon logs them; `kassa config check` prints them
+    profile_dir: Path = PROFILE_DIR  # firmware profiles
 
 
 # pydantic error types -> what a technician should read
@@ -252,7 +254,8 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
     """Resolve and load the config: ``path`` > $KASSA_CONFIG > /etc/kassa/agent.toml.
 
     A missing default file means an empty config (a dev machine has none); a file named
-    explicitly must exist. $KASSA_STATE_DIR and $KASSA_SOCKET override the file.
+    explicitly must exist. $KASSA_STATE_DIR, $KASSA_SOCKET and $KASSA_PROFILE_DIR override the
+    file; without either, the profiles are the ones shipped with kassa.
     """
     env = os.environ if env is None else env
     explicit = path or env.get("KASSA_CONFIG")
@@ -268,6 +271,7 @@ def load_settings(path: Path | str | None = None, env: dict[str, str] | None = N
         socket=socket_path(config, env),
         secrets_path=secrets_file,
         warnings=warnings,
+        profile_dir=Path(env.get("KASSA_PROFILE_DIR") or config.agent.profile_dir or PROFILE_DIR),
     )
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import glob
-import importlib
 import logging
 import os
 import time
@@ -22,10 +20,13 @@ from typing import Any
 
 from agent.config import Config
 from agent.config.schema import DeviceSettings
+from agent.daemon.profiles import ProfileRegistry
+from agent.fiscal_register import AUTO, find_port, open_at
 from agent.i18n import N_, translate, translations
 from common.errors import Message
 from drivers.device_status import headline
 from drivers.errors import DriverError
+from drivers.fiscal_register import DeviceInfo, FnStatus, OfdStatus
 from drivers.profile import Profile
 
 log = logging.getLogger("kassa.devices")
@@ -34,7 +35,7 @@ READY, ABSENT, ERROR = "ready", "absent", "error"
 NOT_CONFIGURED = "not_configured"
 OFD_POLL_INTERVAL = 60.0  # seconds
 DETECT_INTERVAL = 30.0  # seconds between two searches for a register on port "auto"
-AUTO_PORT_PATTERNS = ("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS[0-3]")
+FISCAL_REGISTER, RECEIPT_PRINTER = "fiscal_register", "receipt_printer"
 
 
 class DeviceUnavailable(DriverError):
@@ -56,13 +57,7 @@ class Stopping(DeviceUnavailable):
     code = "stopping"
 
 
-class DriverMissing(DriverError):
-    code = "driver_missing"
-    message = N_("the {protocol} driver is not installed")
-    status = 503
-
-
-DEVICE_NAMES = {"fiscal": N_("fiscal register"), "receipt_printer": N_("receipt printer")}
+DEVICE_NAMES = {FISCAL_REGISTER: N_("fiscal register"), RECEIPT_PRINTER: N_("receipt printer")}
 
 
 def unavailable(
@@ -77,80 +72,35 @@ def unavailable(
 
 def is_path_port(port: str) -> bool:
     """A device path we can watch for (dis)appearing; pyserial URLs (socket://, rfc2217://) are not."""
-    return "://" not in port and port != "auto"
-
-
-def _import_driver(module: str):
-    """Import a driver module lazily; None when that driver is not part of this version."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-
-
-def open_fiscal(port: str, profile: Profile, settings: Any) -> Any:
-    shtrih = _import_driver("drivers.shtrih")
-    if shtrih is None:
-        raise DriverMissing(protocol="shtrih")
-    return shtrih.open_register(
-        port,
-        profile,
-        baud=getattr(settings, "baud", None),
-        operator_password=getattr(settings, "operator_password", None),
-        admin_password=getattr(settings, "admin_password", None),
-        timezone=getattr(settings, "timezone", "Europe/Moscow"),
-    )
+    return "://" not in port and port != AUTO
 
 
 def open_escpos(port: str, profile: Profile, settings: Any) -> Any:
-    escpos = _import_driver("drivers.escpos")
-    if escpos is None:
-        raise DriverMissing(protocol="escpos")
-    return escpos.open_printer(port, profile)
+    from drivers.escpos import open_printer
+
+    return open_printer(port, profile)
 
 
-OPENERS: dict[str, Callable[[str, Profile, Any], Any]] = {"shtrih": open_fiscal, "escpos": open_escpos}
-
-
-def detect_port(settings: Any) -> tuple[str, int | None] | None:
-    """Port "auto": ask the Shtrih detector which candidate port has a register on it.
-
-    The candidates are USB and the first on-board serial ports, or the globs in
-    $KASSA_AUTO_PORTS (colon-separated) where a register sits somewhere unusual.
-    """
-    detect = _import_driver("drivers.shtrih.detect")
-    if detect is None:
-        return None
-    patterns = os.environ.get("KASSA_AUTO_PORTS", "").split(":") if os.environ.get("KASSA_AUTO_PORTS") else []
-    ports = sorted({path for pattern in patterns or AUTO_PORT_PATTERNS for path in glob.glob(pattern)})
-    if not ports:
-        return None
-    bauds = [settings.baud] if getattr(settings, "baud", None) else None
-    found = detect.detect(ports, bauds)
-    if not found:
-        return None
-    return found[0].port, getattr(found[0], "baud", None)
+OPENERS: dict[str, Callable[[str, Profile, Any], Any]] = {"shtrih": open_at, "escpos": open_escpos}
 
 
 class DeviceHandle:
     """One configured device and the thread that owns its port."""
 
-    def __init__(self, kind: str, settings: DeviceSettings, profiles: Any):
+    def __init__(self, kind: str, settings: DeviceSettings, profiles: ProfileRegistry):
         self.kind = kind
         self.settings = settings
         self.port: str = settings.port or ""
-        self.resolved_port: str | None = None if self.port == "auto" else self.port
+        self.resolved_port: str | None = None if self.port == AUTO else self.port
         self._profiles = profiles
         self.state = ABSENT
         self.message: Message | None = Message(N_("not opened yet"))
         self.last_status: Any = None
-        self.last_ofd: Any = None  # OfdStatus of a fiscal register, polled less often
-        self.last_fn: Any = None  # its FnStatus (FN clock, end of life, warnings), polled with it
+        self.last_ofd: OfdStatus | None = None  # a fiscal register's, polled less often
+        self.last_fn: FnStatus | None = None  # its FN clock, end of life, warnings, polled with it
         self._ofd_polled = float("-inf")
         self._detect_after = float("-inf")
-        self.info: Any = None  # DeviceInfo of a fiscal register once opened
+        self.info: DeviceInfo | None = None  # a fiscal register's, once opened
         self.device: Any = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kassa-{kind}")
         self._closed = False
@@ -186,7 +136,7 @@ class DeviceHandle:
 
     def _lost(self, exc: BaseException) -> None:
         self._close_device()
-        if self.port == "auto":
+        if self.port == AUTO:
             self.resolved_port = None
         self._set(ABSENT, N_("port lost: {error}"), error=getattr(exc, "strerror", None) or str(exc))
 
@@ -199,18 +149,15 @@ class DeviceHandle:
             if time.monotonic() < self._detect_after:
                 return False
             try:
-                found = detect_port(self.settings)
+                self.resolved_port, baud = find_port(self.settings, self._profiles.directory)
             except (OSError, DriverError) as exc:
-                found = None
-                log.debug("port detection failed: %s", exc)
-            if found is None:
                 # probing every port at every baud is slow and noisy: not at every poll
                 self._detect_after = time.monotonic() + DETECT_INTERVAL
                 self._set(ABSENT, N_("no fiscal register found on the serial ports"))
+                log.debug("port detection: %s", exc)
                 return False
-            self.resolved_port = found[0]
-            if found[1] and not getattr(self.settings, "baud", None):
-                self.settings = self.settings.model_copy(update={"baud": found[1]})
+            if not self.settings.baud:
+                self.settings = self.settings.model_copy(update={"baud": baud})
         port = self.resolved_port
         if is_path_port(port) and not os.path.exists(port):
             self._set(ABSENT, N_("port {port} does not exist"), port=port)
@@ -218,7 +165,7 @@ class DeviceHandle:
         opener = OPENERS.get(profile.protocol)
         try:
             self.device = opener(port, profile, self.settings)
-            if self.kind == "fiscal" and hasattr(self.device, "device_info"):
+            if self.kind == FISCAL_REGISTER:
                 self.info = self.device.device_info()
         except OSError as exc:
             self._lost(exc)
@@ -263,7 +210,7 @@ class DeviceHandle:
             return
         self.last_status = status
         self._set(READY, headline(status))
-        if hasattr(self.device, "ofd_status") and time.monotonic() - self._ofd_polled > OFD_POLL_INTERVAL:
+        if self.kind == FISCAL_REGISTER and time.monotonic() - self._ofd_polled > OFD_POLL_INTERVAL:
             self._poll_ofd()
 
     def _poll_ofd(self) -> None:
@@ -358,12 +305,12 @@ class DeviceHandle:
 
 
 class DeviceManager:
-    """The configured devices (``fiscal``, ``receipt_printer``) and their background status poll."""
+    """The configured devices (``fiscal_register``, ``receipt_printer``) and their background status poll."""
 
-    def __init__(self, config: Config, profiles: Any, poll_interval: float = 3.0):
+    def __init__(self, config: Config, profiles: ProfileRegistry, poll_interval: float = 3.0):
         self.profiles = profiles
         self.poll_interval = poll_interval
-        self.fiscal: DeviceHandle | None = None
+        self.fiscal_register: DeviceHandle | None = None
         self.receipt_printer: DeviceHandle | None = None
         self._config = config
         self._task: asyncio.Task | None = None
@@ -374,11 +321,11 @@ class DeviceManager:
     def _wanted(config: Config) -> dict[str, DeviceSettings | None]:
         printer = config.printer if config.printer.port else None
         receipt = config.receipt_printer if config.receipt_printer and config.receipt_printer.port else None
-        return {"fiscal": printer, "receipt_printer": receipt}
+        return {FISCAL_REGISTER: printer, RECEIPT_PRINTER: receipt}
 
     @property
     def handles(self) -> list[DeviceHandle]:
-        return [handle for handle in (self.fiscal, self.receipt_printer) if handle is not None]
+        return [handle for handle in (self.fiscal_register, self.receipt_printer) if handle is not None]
 
     async def start(self, first_poll_timeout: float = 10.0) -> None:
         for kind, settings in self._wanted(self._config).items():
@@ -411,7 +358,7 @@ class DeviceManager:
         """Apply a new config: a device whose section changed is closed and opened anew."""
         old, new = self._wanted(self._config), self._wanted(config)
         self._config = config
-        for kind in ("fiscal", "receipt_printer"):
+        for kind in (FISCAL_REGISTER, RECEIPT_PRINTER):
             if old[kind] == new[kind]:
                 continue
             handle: DeviceHandle | None = getattr(self, kind)
@@ -432,7 +379,7 @@ class DeviceManager:
         handle = getattr(self, kind)
         if handle is not None:
             return handle.summary(lang)
-        if kind == "receipt_printer":
+        if kind == RECEIPT_PRINTER:
             return None
         settings = self._config.printer
         return {

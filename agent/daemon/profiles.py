@@ -7,19 +7,12 @@ must not take a working printer down); the error is logged naming the file and t
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
-from drivers.profile import PROFILE_DIR, Profile, load_directory
+from drivers.profile import Profile, load_directory
 
 log = logging.getLogger("kassa.profiles")
-
-
-def profile_directory(configured: Path | None, env: dict[str, str] | None = None) -> Path:
-    """$KASSA_PROFILE_DIR > [agent] profile_dir > the profiles shipped with kassa."""
-    env = os.environ if env is None else env
-    return Path(env.get("KASSA_PROFILE_DIR") or configured or PROFILE_DIR)
 
 
 class ProfileRegistry:

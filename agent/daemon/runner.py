@@ -16,6 +16,7 @@ import importlib
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ from agent.daemon.api_socket import (
     quiet_floods,
     remove_socket,
 )
-from agent.daemon.context import COMPONENTS, Context
+from agent.daemon.context import COMPONENTS, Component, Context, FollowsConfig
 from agent.daemon.devices import DeviceManager
 from agent.daemon.notify import notify, watchdog, watchdog_interval
-from agent.daemon.profiles import ProfileRegistry, profile_directory
+from agent.daemon.profiles import ProfileRegistry
 from agent.i18n import _, set_language
 from agent.logging import set_level
 from agent.state_lock import StateDirLock, StateDirLocked
@@ -61,16 +62,10 @@ class DaemonStartError(Exception):
         self.exit_code = exit_code
 
 
-def load_component(target: str) -> type | None:
-    """Import "module:Class"; None while that module is not part of this version."""
-    module, attribute = target.split(":")
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            log.debug("component %s is not part of this version; skipped", module)
-            return None
-        raise
+def load_component(target: str) -> Callable[[Context], Component]:
+    """Import "module:Class"; a name that does not resolve stops the start (never a daemon without it)."""
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 class Daemon:
@@ -80,7 +75,7 @@ class Daemon:
         self.ctx: Context | None = None
         self._lock = StateDirLock(settings.state_dir)
         self._stop = asyncio.Event()
-        self._components: list[Any] = []
+        self._components: list[Component] = []
         self._server: Any = None
         self._serve_task: asyncio.Task | None = None
         self._socket: Any = None
@@ -115,7 +110,7 @@ class Daemon:
             ) from None
         log.info("store %s ready", store.path)
 
-        profiles = ProfileRegistry(profile_directory(settings.config.agent.profile_dir, self.env))
+        profiles = ProfileRegistry(settings.profile_dir)
         await asyncio.to_thread(profiles.load_directory)
         log.info("%d firmware profiles from %s", len(profiles.names), profiles.directory)
 
@@ -126,18 +121,15 @@ class Daemon:
 
         for target in COMPONENTS:
             try:
-                cls = load_component(target)
-                if cls is None:
-                    continue
-                component = cls(ctx)
+                component = load_component(target)(ctx)
                 await component.start()
             except Exception as exc:
                 log.exception("%s failed to start", target)
                 raise DaemonStartError(
-                    _("cannot start {component}: {error}").format(component=target.split(":")[1], error=exc)
+                    _("cannot start {component}: {error}").format(component=target, error=exc)
                 ) from None
             self._components.append(component)
-            log.info("%s started", target.split(":")[1])
+            log.info("%s started", type(component).__name__)
 
         await self._start_api()
         self._start_watcher()
@@ -225,18 +217,20 @@ class Daemon:
                 "%s changed in %s: it takes effect after a restart (systemctl restart kassa)", key, path
             )
         ctx.settings = dataclasses.replace(
-            new, config=config, state_dir=old.state_dir, socket=old.socket, config_path=path
+            new,
+            config=config,
+            state_dir=old.state_dir,
+            socket=old.socket,
+            profile_dir=old.profile_dir,
+            config_path=path,
         )
         self.settings = ctx.settings
         set_level(config.agent.log_level)
         set_language(config.agent.language)
         await ctx.devices.reconfigure(config)
-        for service in list(ctx.services.values()):
-            listener = getattr(service, "config_changed", None)
-            if listener is not None:
-                result = listener(config)
-                if asyncio.iscoroutine(result):
-                    await result
+        for component in self._components:
+            if isinstance(component, FollowsConfig):
+                component.config_changed(config)
         log.info("configuration reloaded from %s", path)
 
     async def reload_profiles(self) -> None:
@@ -279,8 +273,7 @@ class Daemon:
             except Exception:
                 log.exception("%s failed to stop cleanly", name)
         if self.ctx is not None:
-            if self.ctx.devices is not None:
-                await self.ctx.devices.close(DEVICE_CLOSE_TIMEOUT)
+            await self.ctx.devices.close(DEVICE_CLOSE_TIMEOUT)
             self.ctx.store.close()
         self._lock.release()
 

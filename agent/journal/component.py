@@ -25,7 +25,7 @@ class JournalComponent:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        self.ctx.services["journal"] = self.journal
+        self.ctx.services.journal = self.journal
         self._task = asyncio.create_task(self._recover_loop(), name="journal-recovery")
 
     async def stop(self) -> None:

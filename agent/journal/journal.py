@@ -20,60 +20,31 @@ import asyncio
 import logging
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from agent.daemon.context import Context
+from agent.daemon.devices import DeviceHandle
 from agent.i18n import N_
 from agent.journal import records
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError, RecordFailed
+from agent.journal.protocol import Perform, T
 from agent.journal.records import FISCALIZED, NEEDS_CHECK, PENDING, Operation
 from agent.journal.recovery import reconcile
 from agent.journal.register import probe
+from agent.journal.shift_state import ShiftState
 from agent.store.models import FiscalDocument
 from drivers.errors import DriverError
 from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
+from drivers.profile import Timeouts
 
 log = logging.getLogger(__name__)
-
-SHIFT_LIMIT = timedelta(hours=24)
-
-Perform = Callable[..., FiscalResult | None]  # (device, stray_open, state_dir) -> result, in the port thread
-T = TypeVar("T")
-
-
-@dataclass
-class ShiftState:
-    """The register's shift as last seen; ``status_summary`` answers from it without a device call."""
-
-    known: bool = False
-    open: bool = False
-    number: int | None = None
-    opened_at: datetime | None = None
-    expired_on_register: bool = False
-
-    def expired(self, now: datetime) -> bool:
-        if not self.open:
-            return False
-        return self.expired_on_register or (self.opened_at is not None and now - self.opened_at > SHIFT_LIMIT)
-
-    def view(self, now: datetime) -> dict[str, Any]:
-        hours_left = None
-        if self.open and self.opened_at is not None:
-            left = (self.opened_at + SHIFT_LIMIT - now).total_seconds() / 3600
-            hours_left = max(0, int(left))
-        return {
-            "open": self.open,
-            "number": self.number,
-            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
-            "hours_left": 0 if self.expired(now) else hours_left,
-            "expired": self.expired(now),
-        }
 
 
 class StoreFailed(JournalError):
@@ -94,23 +65,22 @@ def new_uuid() -> str:
 
 
 class Journal:
-    """The service behind ``ctx.services["journal"]``."""
+    """The service behind ``ctx.services.journal`` (``agent.journal.protocol.FiscalJournal``)."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: Context):
         self.ctx = ctx
         self._lock = asyncio.Lock()
         self._holding = False  # inside ``once``: the only place ``fiscalize`` may run
         self.shift = ShiftState()  # written on the event loop only: by ``probe`` and ``complete``
         self.kkt_serial: str | None = None
         self.fn_serial: str | None = None
-        self._poll_seen: Any = None  # the device manager's last status when our last operation ended
+        self._poll_seen: RegisterStatus | None = None  # the poll's status when our last operation ended
 
     # -- the register -------------------------------------------------------------------------
 
     @property
-    def handle(self):
-        devices = self.ctx.devices
-        handle = getattr(devices, "fiscal", None) if devices is not None else None
+    def fiscal_register(self) -> DeviceHandle:
+        handle = self.ctx.devices.fiscal_register
         if handle is None:
             raise JournalError(
                 503,
@@ -120,27 +90,35 @@ class Journal:
         return handle
 
     @property
-    def state_dir(self):
+    def state_dir(self) -> Path:
         return self.ctx.settings.state_dir
 
     def tax_system(self) -> str | None:
         """The shop's taxation system (tag 1055) from the config; None: the FN's only one."""
-        config = getattr(self.ctx.settings, "config", None)
-        return getattr(getattr(config, "printer", None), "tax_system", None)
+        return self.ctx.settings.config.printer.tax_system
 
-    def codes(self) -> FiscalCodes:
-        profile = self.handle.profile
+    def now(self) -> datetime:
+        return self.ctx.clock()
+
+    def _profile(self):
+        profile = self.fiscal_register.profile
         if profile is None or profile.fiscal is None:
             raise JournalError(
                 503,
                 "register_profile_missing",
                 N_("the fiscal register's profile is not loaded: check [printer] profile in the config"),
             )
-        return FiscalCodes.from_profile(profile)
+        return profile
 
-    async def device(self, fn: Callable, *args: Any, timeout: float | None = None) -> Any:
+    def codes(self) -> FiscalCodes:
+        return FiscalCodes.from_profile(self._profile())
+
+    def timeouts(self) -> Timeouts:
+        return self._profile().timeouts
+
+    async def device(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """Run ``fn(register, *args)`` in the port's thread; a missing register is a clear 503."""
-        handle = self.handle
+        handle = self.fiscal_register
         try:
             return await handle.call(fn, *args, timeout=timeout)
         except (DriverError, JournalError):
@@ -160,7 +138,7 @@ class Journal:
         self.fn_serial = fn.fn_serial
         await self.note_shift(status)
         if self.kkt_serial is None:  # the device manager read it when it opened the port
-            info = getattr(self.handle, "info", None)
+            info = self.fiscal_register.info
             if info is None:
                 info = await self.device(lambda device: device.device_info())
             self.kkt_serial = info.serial
@@ -168,14 +146,14 @@ class Journal:
 
     # -- the store ----------------------------------------------------------------------------
 
-    async def read(self, fn: Callable[[Session], Any]) -> Any:
+    async def read(self, fn: Callable[[Session], T]) -> T:
         def run():
             with self.ctx.store.read() as session:
                 return fn(session)
 
         return await asyncio.to_thread(run)
 
-    async def write(self, fn: Callable[[Session], Any]) -> Any:
+    async def write(self, fn: Callable[[Session], T]) -> T:
         def run():
             with self.ctx.store.write() as session:
                 return fn(session)
@@ -326,9 +304,9 @@ class Journal:
             self.shift = ShiftState(True, False, result.shift if result else self.shift.number)
         return doc
 
-    def _poll(self) -> Any:
-        devices = self.ctx.devices
-        return getattr(getattr(devices, "fiscal", None), "last_status", None) if devices else None
+    def _poll(self) -> RegisterStatus | None:
+        handle = self.ctx.devices.fiscal_register
+        return handle.last_status if handle is not None else None
 
     def shift_now(self, session: Session) -> ShiftState:
         """The shift as last seen, followed by the device manager's status poll (a Z report printed

@@ -22,6 +22,7 @@ import logging
 
 from agent.i18n import N_
 from agent.journal import records
+from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FN_TYPES, NEEDS_CHECK, NO_FD, PENDING
 from agent.store.models import FiscalDocument
 from drivers.errors import DriverError
@@ -55,7 +56,7 @@ def _continue_and_status(device: FiscalRegister):
     return status, device.fn_status()
 
 
-async def reconcile(journal, doc_id: int, cause: Exception | None = None) -> FiscalDocument:
+async def reconcile(journal: FiscalJournal, doc_id: int, cause: Exception | None = None) -> FiscalDocument:
     doc = await journal.read(lambda s: s.get(FiscalDocument, doc_id))
     if doc is None or doc.status != PENDING:
         return doc
@@ -114,7 +115,7 @@ def _refused(cause: Exception | None) -> bool:
     return isinstance(cause, DriverError) and not cause.outcome_unknown
 
 
-async def _fail(journal, doc: FiscalDocument, code: str, message: str) -> FiscalDocument:
+async def _fail(journal: FiscalJournal, doc: FiscalDocument, code: str, message: str) -> FiscalDocument:
     if code == NEEDS_CHECK:
         log.error("document %s (%s of %s) needs a person: %s", doc.uuid, doc.type, doc.total, message)
     else:

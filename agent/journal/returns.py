@@ -18,6 +18,7 @@ from agent.journal.cart import PricedLine, check_quantity, round_kopecks
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.payments import CASH, Settled, settle
+from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FAILED, FISCALIZED, Operation
 from agent.journal.requests import ReturnRequest, request_hash
 from agent.journal.sale import PricedSale, fiscalize_receipt, tenders
@@ -159,7 +160,7 @@ def price_return(
     return PricedSale(lines, payments, total)
 
 
-async def refund(journal, sale_id: int, request: ReturnRequest) -> tuple[FiscalDocument, bool]:
+async def refund(journal: FiscalJournal, sale_id: int, request: ReturnRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a return of (part of) sale ``sale_id``; returns the row and whether it is a replay."""
     kinds = set(journal.codes().payment_types)
     cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))

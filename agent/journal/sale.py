@@ -17,6 +17,7 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.codes import FiscalCodes
 from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, Tender, settle
+from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, plan_receipt, print_receipt
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
@@ -112,7 +113,7 @@ def price_sale(session: Session, request: SaleRequest, codes: FiscalCodes) -> Pr
     return PricedSale(priced, payments, total)
 
 
-async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
+async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a sale (opening the shift if none is open); returns the row and whether it is a replay."""
     codes = journal.codes()
     priced, cashier = await journal.read(
@@ -133,7 +134,7 @@ async def sell(journal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
 
 
 async def fiscalize_receipt(
-    journal, op: Operation, kind: ReceiptKind, correction: Correction | None = None
+    journal: FiscalJournal, op: Operation, kind: ReceiptKind, correction: Correction | None = None
 ) -> FiscalDocument:
     """A sale, a return or a correction receipt on the register, inside ``Journal.once``: the shift
     checked (and opened if closed), then the journal's pending → register → fiscalized steps."""

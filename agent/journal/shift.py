@@ -16,6 +16,7 @@ from agent.i18n import N_
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import JournalError
 from agent.journal.journal import new_uuid
+from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FISCALIZED, Operation
 from agent.journal.register import fit_cashier
 from agent.journal.requests import CashRequest, ShiftRequest, request_hash
@@ -41,32 +42,27 @@ def _cash(device: FiscalRegister, kind: str, amount: int, stray_open: bool, _sta
     return device.cash_in(amount) if kind == "cash_in" else device.cash_out(amount)
 
 
-def _timeouts(journal) -> Any:
-    return journal.handle.profile.timeouts
-
-
-async def open_shift_now(journal, cashier: Cashier | None) -> Any:
+async def open_shift_now(journal: FiscalJournal, cashier: Cashier | None) -> Any:
     """Open a shift inside ``Journal.once`` of a sale or return that found none open."""
     op = Operation(uuid=new_uuid(), type="shift_open", request_hash="auto", cashier=cashier)
-    return await journal.fiscalize(op, _open, cashier, timeout=_timeouts(journal).open_shift + 10)
+    return await journal.fiscalize(op, _open, cashier, timeout=journal.timeouts().open_shift + 10)
 
 
-async def _operation(journal, kind: str, request, cashier_ref) -> tuple[Operation, Cashier | None]:
-    cashier = await journal.read(lambda s: resolve_cashier(s, cashier_ref))
+async def _operation(journal: FiscalJournal, kind: str, request: ShiftRequest | CashRequest) -> Operation:
+    cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
     if cashier is not None:
         cashier = await journal.device(fit_cashier, cashier)  # as the FN will store tag 1021
-    op = Operation(
+    return Operation(
         uuid=request.uuid or new_uuid(),
         type=kind,
         request_hash=request_hash(kind, request),
-        total=getattr(request, "amount", 0),
+        total=request.amount if isinstance(request, CashRequest) else 0,
         cashier=cashier,
     )
-    return op, cashier
 
 
-async def open_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
-    op, cashier = await _operation(journal, "shift_open", request, request.cashier)
+async def open_shift(journal: FiscalJournal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
+    op = await _operation(journal, "shift_open", request)
 
     async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
@@ -74,27 +70,27 @@ async def open_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bo
             raise JournalError(
                 409, "shift_already_open", N_("shift {number} is already open"), number=status.shift_number
             )
-        timeout = _timeouts(journal).open_shift + 10
-        return await journal.fiscalize(op, _open, cashier, timeout=timeout, probed=(status, fn))
+        timeout = journal.timeouts().open_shift + 10
+        return await journal.fiscalize(op, _open, op.cashier, timeout=timeout, probed=(status, fn))
 
     return await journal.once(op, perform)
 
 
-async def close_shift(journal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
-    op, cashier = await _operation(journal, "shift_close", request, request.cashier)
+async def close_shift(journal: FiscalJournal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
+    op = await _operation(journal, "shift_close", request)
 
     async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
         if not status.shift_open:
             raise JournalError(409, "shift_not_open", N_("no shift is open: there is nothing to close"))
-        timeout = _timeouts(journal).z_report + 10
-        return await journal.fiscalize(op, _close, cashier, timeout=timeout, probed=(status, fn))
+        timeout = journal.timeouts().z_report + 10
+        return await journal.fiscalize(op, _close, op.cashier, timeout=timeout, probed=(status, fn))
 
     return await journal.once(op, perform)
 
 
-async def cash_move(journal, kind: str, request: CashRequest) -> tuple[FiscalDocument, bool]:
-    op, _cashier = await _operation(journal, kind, request, request.cashier)
+async def cash_move(journal: FiscalJournal, kind: str, request: CashRequest) -> tuple[FiscalDocument, bool]:
+    op = await _operation(journal, kind, request)
 
     async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
@@ -108,12 +104,12 @@ async def cash_move(journal, kind: str, request: CashRequest) -> tuple[FiscalDoc
     return await journal.once(op, perform)
 
 
-async def x_report(journal) -> dict[str, Any]:
+async def x_report(journal: FiscalJournal) -> dict[str, Any]:
     async def perform() -> None:
         status, _fn = await journal.probe()
         if not status.shift_open:
             raise JournalError(409, "shift_not_open", N_("no shift is open: an X report needs an open shift"))
-        await journal.device(lambda device: device.x_report(), timeout=_timeouts(journal).x_report + 10)
+        await journal.device(lambda device: device.x_report(), timeout=journal.timeouts().x_report + 10)
 
     await journal.once(None, perform)
     return await shift_view(journal)
@@ -137,7 +133,7 @@ def shift_totals(session: Session, fn_serial: str | None, number: int | None) ->
     return totals
 
 
-async def shift_view(journal, now: datetime | None = None) -> dict[str, Any]:
+async def shift_view(journal: FiscalJournal, now: datetime | None = None) -> dict[str, Any]:
     fn_serial = journal.fn_serial
 
     def read(session: Session) -> tuple[Any, dict[str, Any]]:
@@ -145,4 +141,4 @@ async def shift_view(journal, now: datetime | None = None) -> dict[str, Any]:
         return shift, shift_totals(session, fn_serial, shift.number)
 
     shift, totals = await journal.read(read)
-    return {**shift.view(now or journal.ctx.clock()), "totals": totals}
+    return {**shift.view(now or journal.now()), "totals": totals}

@@ -1,4 +1,4 @@
-"""The daemon's marketplace component: offers ``ctx.services["marketplace"]``, plugs every account
+"""The daemon's marketplace component: offers ``ctx.services.marketplace``, plugs every account
 into sync's scheduler as a stream (``orders.allegro.<id>``), and settles paid orders of accounts
 that say so, through the journal, as the cashier would."""
 
@@ -38,10 +38,10 @@ class MarketplaceComponent:
         self.service = service
         for account in await asyncio.to_thread(service.list_accounts):
             self._add_stream(account["id"])
-        self.ctx.services["marketplace"] = service
+        self.ctx.services.marketplace = service
 
     def _sync(self):
-        return self.ctx.services.get("sync")
+        return self.ctx.services.sync
 
     def _add_stream(self, account_id: int) -> None:
         sync = self._sync()
@@ -92,7 +92,7 @@ class MarketplaceComponent:
         from agent.marketplace.settle import fiscalize
         from common.errors import KassaError
 
-        journal = self.ctx.services.get("journal")
+        journal = self.ctx.services.journal
         if journal is None or self.service is None:
             return
         settled = 0
@@ -116,7 +116,7 @@ class MarketplaceComponent:
             self.wake()  # the outcomes go back to Allegro now
 
     async def stop(self) -> None:
-        self.ctx.services.pop("marketplace", None)
+        self.ctx.services.marketplace = None
         if self.service is not None:
             self.service.stop()
         if self._settling is not None and not self._settling.done():

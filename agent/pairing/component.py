@@ -1,4 +1,4 @@
-"""The daemon's pairing component: offers ``ctx.services["pairing"]``."""
+"""The daemon's pairing component: offers ``ctx.services.pairing``."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ class PairingComponent:
         self.service = DaemonPairing(ctx)
 
     async def start(self) -> None:
-        self.ctx.services["pairing"] = self.service
+        self.ctx.services.pairing = self.service
 
     async def stop(self) -> None:
-        self.ctx.services.pop("pairing", None)
+        self.ctx.services.pairing = None
 
 
 class DaemonPairing(PairingService):

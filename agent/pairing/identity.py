@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from agent.backoffice import RegisterIdentity, errors
+from agent.daemon.devices import DeviceManager
+from drivers.fiscal_register import DeviceInfo
 
 
-def identity_from_device_info(info: Any) -> RegisterIdentity:
-    """From ``drivers.fiscal_register.DeviceInfo``."""
+def identity_from_device_info(info: DeviceInfo) -> RegisterIdentity:
     return RegisterIdentity(
         kkt_serial=str(info.serial),
         kkt_model=str(info.model),
@@ -17,9 +16,9 @@ def identity_from_device_info(info: Any) -> RegisterIdentity:
     )
 
 
-async def read_identity(devices: Any) -> RegisterIdentity:
+async def read_identity(devices: DeviceManager) -> RegisterIdentity:
     """Ask the daemon's fiscal-register handle; RegisterUnavailable when there is none or it fails."""
-    handle = getattr(devices, "fiscal", None) if devices is not None else None
+    handle = devices.fiscal_register
     if handle is None:
         raise errors.RegisterUnavailable(detail="[printer] port is not configured")
     try:

@@ -1,4 +1,4 @@
-"""The daemon's sync component: offers ``ctx.services["sync"]`` and runs the scheduler."""
+"""The daemon's sync component: offers ``ctx.services.sync`` and runs the scheduler."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ class SyncComponent:
         self.engine: SyncEngine | None = None
 
     def _printer_state(self) -> str:
-        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
-        return getattr(handle, "state", "absent") if handle is not None else "absent"
+        handle = self.ctx.devices.fiscal_register
+        return handle.state if handle is not None else "absent"
 
     def _fn_state(self) -> dict | None:
         handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
@@ -40,7 +40,7 @@ class SyncComponent:
         )
 
     async def start(self) -> None:
-        pairing = self.ctx.services["pairing"]
+        pairing = self.ctx.services.pairing
         config = self.ctx.settings.config
         engine = SyncEngine(
             self.ctx.store,
@@ -57,7 +57,7 @@ class SyncComponent:
         service = SyncService(engine, self.scheduler)
         pairing.listeners.append(self._pairing_changed)
         self._loop = asyncio.get_running_loop()
-        self.ctx.services["sync"] = service
+        self.ctx.services.sync = service
         self.task = asyncio.create_task(self.scheduler.run_forever(), name="sync-scheduler")
 
     def _pairing_changed(self, event: str) -> None:
@@ -70,7 +70,7 @@ class SyncComponent:
             self._loop.call_soon_threadsafe(self.scheduler.wake)
 
     async def stop(self) -> None:
-        self.ctx.services.pop("sync", None)
+        self.ctx.services.sync = None
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.task is not None:

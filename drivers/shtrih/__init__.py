@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drivers.fiscal_register import FiscalRegister
 from drivers.profile import Profile
-from drivers.shtrih.errors import PortUnavailable
 from drivers.shtrih.link import Link
 from drivers.shtrih.register import ShtrihRegister
 
@@ -22,14 +21,7 @@ def open_register(
     admin_password: int | None = None,
     timezone: str = "Europe/Moscow",
 ) -> FiscalRegister:
-    """Open ``port`` (a device path, a pyserial URL, or "auto") and talk to the register on it."""
-    if port == "auto":
-        from drivers.shtrih.detect import default_ports, detect
-
-        found = detect(default_ports(), [baud] if baud else None)
-        if not found:
-            raise PortUnavailable(port="auto", detail="no Shtrih-M register answered on the serial ports")
-        port, baud = found[0].port, found[0].baud
+    """Open ``port`` (a device path or a pyserial URL) and talk to the register on it."""
     passwords = profile.fiscal.passwords if profile.fiscal else None
     link = Link(
         port,

@@ -8,10 +8,10 @@ probed in parallel so a machine with many serial ports is scanned in seconds.
 
 from __future__ import annotations
 
-import glob
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from drivers.profile import PROFILE_DIR, Profile, load_directory
 from drivers.shtrih import values as v
@@ -20,7 +20,6 @@ from drivers.shtrih.link import Link
 from drivers.shtrih.register import SERIAL_TABLE, format_inn, parse_device_type, parse_full_status
 
 BAUDS = [115200, 57600, 38400, 19200, 9600, 4800, 2400]
-PORT_PATTERNS = ["/dev/ttyUSB*", "/dev/ttyACM*", "/dev/ttyS*"]
 DEFAULT_PASSWORD = 30  # the system administrator's factory password
 PROBE_TIMEOUT = 2.0
 
@@ -37,13 +36,6 @@ class DetectedRegister:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def default_ports() -> list[str]:
-    found: list[str] = []
-    for pattern in PORT_PATTERNS:
-        found += sorted(glob.glob(pattern))
-    return found
 
 
 def matching_profile(model: str, profiles: dict[str, Profile]) -> str | None:
@@ -93,9 +85,12 @@ def probe_port(port: str, bauds: list[int], profiles: dict[str, Profile]) -> Det
     return None
 
 
-def detect(ports: list[str], bauds: list[int] | None = None) -> list[DetectedRegister]:
-    """Every register found on ``ports`` (tried at ``bauds``, fastest first)."""
-    profiles, _errors = load_directory(PROFILE_DIR)
+def detect(
+    ports: list[str], bauds: list[int] | None = None, profile_dir: Path = PROFILE_DIR
+) -> list[DetectedRegister]:
+    """Every register found on ``ports`` (tried at ``bauds``, fastest first), with the profile of
+    ``profile_dir`` that names its model."""
+    profiles, _errors = load_directory(profile_dir)
     speeds = bauds or BAUDS
     if not ports:
         return []

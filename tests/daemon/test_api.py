@@ -42,7 +42,7 @@ def error_app() -> FastAPI:
 
     @router.get("/unplugged")
     def unplugged() -> None:
-        raise unavailable("fiscal", N_("port lost: {error}"), {"error": "EIO"})
+        raise unavailable("fiscal_register", N_("port lost: {error}"), {"error": "EIO"})
 
     @router.get("/boom")
     def boom() -> None:

@@ -1,4 +1,4 @@
-"""Components load lazily: a missing component is skipped, a component with a missing dependency is not."""
+"""Components load by name; a name that does not resolve stops the daemon's start, loudly."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import pytest
 from agent.daemon.runner import load_component
 
 
-def test_a_component_not_in_this_version_is_skipped():
-    assert load_component("agent.no_such_area.component:NoSuchComponent") is None
+def test_a_mistyped_component_is_an_error_not_a_daemon_without_it():
+    with pytest.raises(ModuleNotFoundError, match=r"agent\.journal\.componnet"):
+        load_component("agent.journal.componnet:JournalComponent")
+    with pytest.raises(AttributeError, match="JournalComponnet"):
+        load_component("agent.journal.component:JournalComponnet")
 
 
 def test_a_component_whose_import_fails_inside_is_an_error(tmp_path, monkeypatch):
@@ -31,4 +34,4 @@ def test_every_listed_component_of_this_tree_loads():
 
     for target in COMPONENTS:
         cls = load_component(target)
-        assert cls is None or (hasattr(cls, "start") and hasattr(cls, "stop")), target
+        assert callable(cls.start) and callable(cls.stop), target

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from agent.daemon.context import Services
 from agent.store import open_store
 from agent.store.types import utcnow
 from drivers.errors import DriverError
@@ -203,6 +204,7 @@ class FakeHandle:
         self.profile = PROFILE
         self.state = "ready"
         self.info = device.device_info()
+        self.last_status = None  # the device manager's poll
 
     async def call(self, fn, *args, timeout=None):
         return await asyncio.to_thread(fn, self.device, *args)
@@ -213,9 +215,9 @@ def make_context(state_dir: Path, device: FakeRegister | None = None) -> SimpleN
     return SimpleNamespace(
         settings=SimpleNamespace(state_dir=state_dir),
         store=open_store(state_dir),
-        devices=SimpleNamespace(fiscal=FakeHandle(device)),
+        devices=SimpleNamespace(fiscal_register=FakeHandle(device)),
         profiles={},
         clock=lambda: datetime.now(UTC),
-        services={},
+        services=Services(),
         stopping=False,
     )

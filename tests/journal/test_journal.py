@@ -260,7 +260,7 @@ def test_a_status_poll_is_followed_without_writing_the_journals_shift(env):
     run(sell(journal, sale()))
     number = journal.shift.number
     register.shift_open = False  # a Z report printed on the register's own keyboard
-    ctx.devices.fiscal.last_status = register.status()
+    ctx.devices.fiscal_register.last_status = register.status()
     assert journal.status_summary()["shift"]["open"] is False
     assert run(shift_view(journal))["open"] is False
     assert journal.shift.open and journal.shift.number == number  # the poll did not write it
@@ -277,7 +277,7 @@ def test_the_component_registers_the_service_and_recovers_at_start(tmp_path):
     async def start_and_stop():
         component = JournalComponent(ctx)
         await component.start()
-        assert ctx.services["journal"] is component.journal
+        assert ctx.services.journal is component.journal
         await asyncio.wait_for(component._task, 10)
         await component.stop()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 from agent.sync_code import check_symbol
+from drivers.profile import PROFILE_DIR
 from tests.conftest import run_kassa
 from tests.fixtures.backoffice import backoffice_server, free_port
 from tests.fixtures.kkt import kkt_config, kkt_emulator
@@ -29,3 +31,31 @@ def test_pair_without_a_register_says_so(clean_env):
     result = run_kassa("pair", code, "--backoffice", f"http://127.0.0.1:{free_port()}", env=clean_env)
     assert result.returncode == 11
     assert "fiscal register" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def site_profile(tmp_path) -> tuple[Path, str]:
+    """A profile directory of the site's own: the shipped Shtrih-M profile under another name."""
+    directory = tmp_path / "profiles"
+    directory.mkdir()
+    text = (PROFILE_DIR / "shtrih-m-01f.toml").read_text(encoding="utf-8")
+    (directory / "site-shtrih.toml").write_text(text.replace('name = "shtrih-m-01f"', 'name = "site-shtrih"'))
+    return directory, "site-shtrih"
+
+
+def test_pair_without_a_daemon_opens_the_register_as_the_daemon_does(tmp_path, clean_env):
+    """Port "auto" and $KASSA_PROFILE_DIR: the one opener the daemon uses, not a second one."""
+    profiles, name = site_profile(tmp_path)
+    with kkt_emulator(tmp_path) as kkt, backoffice_server(tmp_path, products=2, employees=1) as bo:
+        (tmp_path / "agent.toml").write_text(f'[printer]\nport = "auto"\nprofile = "{name}"\n')
+        env = {**clean_env, "KASSA_PROFILE_DIR": str(profiles), "KASSA_AUTO_PORTS": str(kkt.link)}
+        result = run_kassa("pair", bo.code(), "--backoffice", bo.url, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Connection established" in result.stdout
+
+        status = run_kassa("printer", "status", "--profile", name, env=env)
+        assert status.returncode == 0, status.stderr
+        assert f"at {kkt.link}" in status.stdout and "Shift closed" in status.stdout
+
+        env["KASSA_AUTO_PORTS"] = str(tmp_path / "no-such-tty*")
+        missing = run_kassa("printer", "status", "--profile", name, env=env)
+        assert missing.returncode != 0 and "no fiscal register found" in missing.stderr

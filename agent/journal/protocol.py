@@ -1,0 +1,71 @@
+"""What the operation modules (sale, returns, shift, recovery) and the local API need of the journal.
+
+``agent.journal.journal.Journal`` is the one implementation; the operations are typed against this
+so they depend on the journal's promises, not on its module (which imports recovery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel import Session
+
+from agent.journal.codes import FiscalCodes
+from agent.journal.records import Operation
+from agent.journal.shift_state import ShiftState
+from agent.store.models import FiscalDocument
+from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
+from drivers.profile import Timeouts
+
+T = TypeVar("T")
+# (register, *args, stray_open, state_dir) -> result, run in the register's port thread
+Perform = Callable[..., FiscalResult | None]
+
+
+class FiscalJournal(Protocol):
+    fn_serial: str | None
+
+    def now(self) -> datetime: ...
+
+    def codes(self) -> FiscalCodes:
+        """The register profile's tax, unit, payment codes; a clear 503 without a profile."""
+        ...
+
+    def timeouts(self) -> Timeouts: ...
+
+    def tax_system(self) -> str | None:
+        """The shop's taxation system (tag 1055) from the config; None: the FN's only one."""
+        ...
+
+    def shift_now(self, session: Session) -> ShiftState: ...
+
+    def check_shift_not_expired(self) -> None: ...
+
+    def status_summary(self) -> dict[str, Any]: ...
+
+    async def read(self, fn: Callable[[Session], T]) -> T: ...
+
+    async def write(self, fn: Callable[[Session], T]) -> T: ...
+
+    async def device(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run ``fn(register, *args)`` in the register's port thread."""
+        ...
+
+    async def probe(self) -> tuple[RegisterStatus, FnStatus]: ...
+
+    async def once(self, op: Operation | None, perform: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """The register alone, nothing pending, a known uuid replayed: see ``Journal.once``."""
+        ...
+
+    async def fiscalize(
+        self,
+        op: Operation,
+        perform: Perform,
+        *args: Any,
+        timeout: float | None = None,
+        probed: tuple[RegisterStatus, FnStatus] | None = None,
+    ) -> FiscalDocument: ...
+
+    async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument: ...
