@@ -1,4 +1,4 @@
-"""The command line contract of DESIGN.md section 4."""
+"""The command line contract: the names other tools call."""
 
 from __future__ import annotations
 

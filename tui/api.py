@@ -1,6 +1,6 @@
 """The TUI's only door to the daemon: every local-API call, and the shape of its answer, lives here.
 
-HTTP/JSON over the daemon's unix socket (DESIGN.md section 5). Errors arrive as
+HTTP/JSON over the daemon's unix socket (docs/architecture.md). Errors arrive as
 ``{"error": {"code", "message"}}`` already translated for our ``Accept-Language`` and are raised as
 ``agent.client.DaemonError``; a socket nobody answers on is ``DaemonNotRunning``.
 """

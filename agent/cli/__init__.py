@@ -1,4 +1,4 @@
-"""The `kassa` command line (DESIGN.md section 4: the names are a contract).
+"""The `kassa` command line. Command and option names are a contract: other tools call them.
 
 Commands load lazily so `kassa status` does not pay for FastAPI or Textual. Commands that
 live outside the agent (emulators, reference back office, TUI, demo) are found through the

@@ -87,8 +87,8 @@ class Daemon:
 
     async def start(self) -> None:
         settings = self.settings
-        # The lock comes before the store (the issue lists it after): two daemons must never run
-        # migrations on the same database at once, and the loser must not touch the file at all.
+        # The lock comes before the store: two daemons must never run migrations on the same
+        # database at once, and the loser must not touch the file at all.
         try:
             self._lock.acquire()
         except StateDirLocked as exc:

@@ -1,4 +1,4 @@
-"""The one place a journal row becomes the back office's document (TEAM.md, protocol v1).
+"""The one place a journal row becomes the back office's document (docs/backoffice-api.md, protocol v1).
 
 The back office hashes this JSON to tell a duplicate from a conflict, so it must be the same
 every time it is built for the same row: only fiscal facts, no upload state.
