@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import func, select
@@ -17,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.api.deps import CtxDep, LangDep
 from agent.backoffice import errors as backoffice_errors
-from agent.daemon.context import Context
-from agent.daemon.devices import DEVICE_NAMES
+from agent.daemon.context import ConnectionChecks, Context
+from agent.daemon.devices import DEVICE_NAMES, DeviceHandle
 from agent.i18n import N_, translate, translations
 from drivers.device_status import WARNINGS, headline
 from drivers.errors import DriverError
@@ -52,15 +51,15 @@ def _queue_depth(ctx: Context) -> int:
 def check_backoffice(ctx: Context, lang: str | None) -> dict:
     """An authenticated heartbeat: the address, TLS, the token and the server all answer, or say which not."""
     label = translate(N_("back office"), lang)
-    pairing = ctx.services.get("pairing")
+    pairing = ctx.services.pairing
     info = pairing.info() if pairing else None
     target = info.backoffice_url if info else None
     started = None
     try:
         if pairing is None:
             raise backoffice_errors.NotPaired()
-        fiscal = getattr(ctx.devices, "fiscal", None)
-        printer = getattr(fiscal, "state", None) or "absent"
+        fiscal_register = ctx.devices.fiscal_register
+        printer = fiscal_register.state if fiscal_register is not None else "absent"
         depth = _queue_depth(ctx)
         with pairing.client() as client:
             started = time.monotonic()
@@ -73,8 +72,8 @@ def check_backoffice(ctx: Context, lang: str | None) -> dict:
     return _result("backoffice", label, target, True, started, translate(N_("answered"), lang))
 
 
-async def check_device(handle: Any, lang: str | None) -> dict:
-    label = translate(DEVICE_NAMES.get(handle.kind, handle.kind), lang)
+async def check_device(handle: DeviceHandle, lang: str | None) -> dict:
+    label = translate(DEVICE_NAMES[handle.kind], lang)
     target = handle.resolved_port or handle.port
     started = time.monotonic()
     try:
@@ -92,11 +91,10 @@ async def check_device(handle: Any, lang: str | None) -> dict:
 
 async def run_checks(ctx: Context, lang: str | None) -> list[dict]:
     jobs = [run_in_threadpool(check_backoffice, ctx, lang)]
-    jobs += [check_device(handle, lang) for handle in (ctx.devices.handles if ctx.devices else [])]
-    for service in list(ctx.services.values()):
-        offered = getattr(service, "connection_checks", None)
-        if offered is not None:
-            jobs.append(run_in_threadpool(offered, lang))
+    jobs += [check_device(handle, lang) for handle in ctx.devices.handles]
+    for service in ctx.services.running().values():
+        if isinstance(service, ConnectionChecks):
+            jobs.append(run_in_threadpool(service.connection_checks, lang))
     results: list[dict] = []
     for outcome in await asyncio.gather(*jobs):
         results.extend(outcome if isinstance(outcome, list) else [outcome])

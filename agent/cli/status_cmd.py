@@ -293,7 +293,7 @@ def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None
         problems.append(_("the store failed its check: {path}").format(path=store.get("path", "?")))
     if checks is not None:
         problems += [f"{check['label']}: {check['message']}" for check in checks if not check["ok"]]
-        if not any(check["name"] == "fiscal" for check in checks):
+        if not any(check["name"] == "fiscal_register" for check in checks):
             problems.append(f"{_('fiscal register')}: {describe_device(status.get('printer'))}")
     for key, name in (("printer", N_("fiscal register")), ("receipt_printer", N_("receipt printer"))):
         device = status.get(key)

@@ -54,6 +54,15 @@ class Service(Protocol):
         ...
 
 
+@runtime_checkable
+class ConnectionChecks(Protocol):
+    """A service with connections of its own to test (``POST /v1/check``): marketplace accounts."""
+
+    def connection_checks(self, lang: str | None) -> list[dict[str, Any]]:
+        """One result per connection, tried now (blocking: run in a worker thread)."""
+        ...
+
+
 @dataclass
 class Services:
     """The services the components offer; None until their component has started."""

@@ -34,7 +34,7 @@ def test_all_answer(stack):
     answer = client.post("/v1/check")
     assert answer["ok"] is True
     by_name = {check["name"]: check for check in answer["checks"]}
-    assert set(by_name) == {"backoffice", "fiscal"}
+    assert set(by_name) == {"backoffice", "fiscal_register"}
     assert by_name["backoffice"]["target"] == bo.url
     assert all(
         isinstance(check["latency_ms"], int) and check["latency_ms"] >= 0 for check in by_name.values()
