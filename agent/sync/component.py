@@ -29,8 +29,9 @@ class SyncComponent:
 
     def _known(self) -> Known:
         """The codes the fiscal register's profile maps; the FFD's taxes until it is loaded."""
-        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
-        fiscal = getattr(getattr(handle, "profile", None), "fiscal", None)
+        handle = self.ctx.devices.fiscal_register
+        profile = handle.profile if handle is not None else None
+        fiscal = profile.fiscal if profile is not None else None
         if fiscal is None:
             return Known()
         return Known(
