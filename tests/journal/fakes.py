@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from agent.config import Config, Settings
 from agent.daemon.context import Services
 from agent.store import open_store
 from agent.store.types import utcnow
@@ -213,7 +214,7 @@ class FakeHandle:
 def make_context(state_dir: Path, device: FakeRegister | None = None) -> SimpleNamespace:
     device = device or FakeRegister()
     return SimpleNamespace(
-        settings=SimpleNamespace(state_dir=state_dir),
+        settings=Settings(Config(), None, state_dir, state_dir / "agent.sock"),
         store=open_store(state_dir),
         devices=SimpleNamespace(fiscal_register=FakeHandle(device)),
         profiles={},
