@@ -4,7 +4,7 @@ A component is a class ``Component(ctx)`` with ``async start()`` and ``async sto
 in ``COMPONENTS`` in start order (stopped in reverse). It puts the service it offers in its
 field of ``ctx.services``, where the local API's routers find it
 (``request.app.state.ctx.services.journal``). Every service answers ``status_summary()``
-(sync, cheap: merged into ``GET /v1/status``); a component that applies an edited agent.toml
+(sync, cheap: merged into ``GET /v1/status``); a service that applies an edited agent.toml
 while running implements ``FollowsConfig``. The device handles are
 ``ctx.devices.fiscal_register`` and ``ctx.devices.receipt_printer`` (``agent.daemon.devices``).
 """
@@ -43,7 +43,7 @@ class Component(Protocol):
 
 @runtime_checkable
 class FollowsConfig(Protocol):
-    """A component that applies an edited agent.toml while running (``ctx.settings`` is already new)."""
+    """A service that applies an edited agent.toml while running (``ctx.settings`` is already new)."""
 
     def config_changed(self, config: Config) -> None: ...
 

@@ -228,9 +228,9 @@ class Daemon:
         set_level(config.agent.log_level)
         set_language(config.agent.language)
         await ctx.devices.reconfigure(config)
-        for component in self._components:
-            if isinstance(component, FollowsConfig):
-                component.config_changed(config)
+        for service in ctx.services.running().values():
+            if isinstance(service, FollowsConfig):
+                service.config_changed(config)
         log.info("configuration reloaded from %s", path)
 
     async def reload_profiles(self) -> None:

@@ -24,7 +24,7 @@ class SyncComponent:
         return handle.state if handle is not None else "absent"
 
     def _fn_state(self) -> dict | None:
-        handle = getattr(self.ctx.devices, "fiscal", None) if self.ctx.devices is not None else None
+        handle = self.ctx.devices.fiscal_register
         return fn_summary(handle, self.ctx.clock)
 
     def _known(self) -> Known:
