@@ -45,6 +45,17 @@ from agent.i18n import _, set_language
 from agent.logging import set_level
 from agent.state_lock import StateDirLock, StateDirLocked
 
+DISK_FULL_BYTES = 1024 * 1024  # less free than this where the store lives: say "full", not "I/O error"
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
 log = logging.getLogger("kassa.daemon")
 
 # seconds; together well inside the unit's TimeoutStopSec=90
@@ -104,6 +115,15 @@ class Daemon:
         try:
             store = await asyncio.to_thread(open_store, settings.state_dir)
         except Exception as exc:
+            free = _free_bytes(settings.state_dir)
+            if free is not None and free < DISK_FULL_BYTES:
+                log.error("opening the store failed: the disk is full (%d bytes free)", free)
+                raise DaemonStartError(
+                    _(
+                        "the disk holding {dir} is full ({free} bytes free): the store cannot be "
+                        "opened; free some space there (the service then starts again by itself)"
+                    ).format(dir=settings.state_dir, free=free)
+                ) from None
             log.exception("opening the store failed")
             raise DaemonStartError(
                 _("cannot open the store in {dir}: {error}").format(dir=settings.state_dir, error=exc)

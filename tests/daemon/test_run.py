@@ -172,3 +172,29 @@ def test_socket_group_from_an_explicit_config_path(tmp_path):
         assert stat.S_IMODE(daemon.socket.stat().st_mode) == 0o660
     finally:
         daemon.cleanup()
+
+
+def test_a_full_disk_at_start_is_named_and_the_daemon_starts_once_there_is_room(tmp_path):
+    """The state dir on a real small file system (tmpfs, root only) filled to the last byte."""
+    from bench.torture_disk import DiskUnavailable, SmallDisk
+    from tests.fixtures.daemon import DaemonFailed
+
+    daemon = RunningDaemon(tmp_path / "daemon", "", None)
+    disk = SmallDisk(daemon.state_dir, size="8m")
+    try:
+        disk.mount()
+    except DiskUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        daemon.start()
+        daemon.stop()
+        disk.fill()
+        with pytest.raises(DaemonFailed, match="is full"):
+            daemon.start()
+        assert daemon.process.returncode not in (0, 78)  # systemd's Restart=on-failure tries again
+        disk.empty()
+        daemon.start()
+        assert daemon.status()["store"]["ok"]
+    finally:
+        daemon.cleanup()
+        disk.unmount()
