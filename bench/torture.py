@@ -70,7 +70,7 @@ def run(
         events += ["disk"] * max(1, kills // 40) if disk else []
         rng.shuffle(events)
         span = seconds if seconds is not None else max(kills * SECONDS_PER_KILL, 10.0)
-        faults = FaultThread(world, events, span / (len(events) + 1), rng, tally, log)
+        faults = FaultThread(world, events, span / (len(events) + 1), rng, tally, log, ledger)
         world.proxy.fail = NET_FAIL if net_chaos else 0.0
         started = time.monotonic()
         for worker in workers:
@@ -119,7 +119,7 @@ def recover(world: Stack, ledger: Ledger, rng: random.Random, tally: Tally) -> l
     problems = retry_all(world.daemon, ledger)
     problems += sample_replays(world.daemon, ledger, rng)
     problems += drain(world)
-    return problems
+    return problems + tally.not_recovered
 
 
 def drain(world: Stack) -> list[str]:
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"crash points hit/armed: {tally.windows()}; random kills: {tally.random_kills}")
     print(f"printer faults: {dict(tally.printer)}; restarts refused: {tally.restarts_failed}")
     print(f"second daemons on the same state dir refused: {tally.twins}")
+    print(f"disk full {tally.disk_full} times; a sale refused while full: {tally.refused_while_full}")
     print(f"refusals seen by the clients: {dict(result['refusals'].most_common(12))}")
     print(
         f"seed={result['seed']} operations={result['operations']} syncs={result['syncs']} "

@@ -15,10 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+import uuid as uuid_module
 from collections import Counter
 from dataclasses import dataclass, field
 
 from agent.journal.crash import STEPS
+from bench.torture_mix import Ledger, Op, perform, sale_body
 from bench.torture_stack import Stack
 from tests.fixtures.daemon import REPO, DaemonFailed
 
@@ -40,6 +42,7 @@ class Tally:
     restarts_failed: int = 0
     twins: int = 0
     twins_skipped: int = 0
+    not_recovered: list[str] = field(default_factory=list)
 
     def windows(self) -> str:
         return " ".join(f"{step}={self.hits[step]}/{self.aimed[step]}" for step in STEPS)
@@ -99,7 +102,14 @@ class FaultThread(threading.Thread):
     """Power cycles, printer faults and disk fills at spread-out moments while the work runs."""
 
     def __init__(
-        self, world: Stack, events: list[str], spacing: float, rng: random.Random, tally: Tally, log
+        self,
+        world: Stack,
+        events: list[str],
+        spacing: float,
+        rng: random.Random,
+        tally: Tally,
+        log,
+        ledger: Ledger,
     ):
         super().__init__(name="faults", daemon=True)
         self.world = world
@@ -110,6 +120,7 @@ class FaultThread(threading.Thread):
         self.log = log
         self.hurry = threading.Event()  # the kills are over: no more waiting between faults
         self.error: BaseException | None = None
+        self.ledger = ledger
 
     def run(self) -> None:
         try:
@@ -174,9 +185,31 @@ class FaultThread(threading.Thread):
         self.log("a second daemon on the same state dir: " + ("refused" if refused else "the first had died"))
 
     def disk(self) -> None:
+        """Fill the state dir; a sale meanwhile is refused (or fits in what SQLite had already
+        allocated); once emptied, sales go through again without anyone restarting anything."""
         disk = self.world.disk
         written = disk.fill()
         self.tally.disk_full += 1
-        time.sleep(self.rng.uniform(2.0, 5.0))
+        full = self._probe_sale()
+        if full.outcome == "refused":
+            self.tally.refused_while_full += 1
+        time.sleep(self.rng.uniform(1.0, 3.0))
         disk.empty()
-        self.log(f"state dir full ({written} bytes of filler), then emptied")
+        deadline = time.monotonic() + 90
+        after = self._probe_sale()
+        while after.outcome != "ok" and time.monotonic() < deadline:
+            time.sleep(1)
+            after = self._probe_sale()
+        if after.outcome != "ok":
+            problem = f"no sale went through 90 s after the disk emptied: {after.error}"
+            self.tally.not_recovered.append(problem)
+        self.log(
+            f"state dir full ({written} bytes of filler): a sale {full.outcome} ({full.error_code or 'ok'}); "
+            f"emptied: a sale {after.outcome}"
+        )
+
+    def _probe_sale(self) -> Op:
+        uuid = str(uuid_module.uuid4())
+        op = self.ledger.add(Op(uuid, "sale", "api", sale_body(uuid, self.rng)))
+        perform(self.world.daemon, op, self.ledger)
+        return op
