@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from agent.i18n import N_
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
+from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.requests import CorrectionRequest, request_hash
 from agent.journal.sale import fiscalize_receipt, price_sale
@@ -21,11 +22,9 @@ from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Correction, ReceiptKind
 
 
-def register_today(journal) -> date:
+def register_today(journal: FiscalJournal) -> date:
     """Today on the register's clock (its FN refuses a corrected day after it)."""
-    config = getattr(journal.ctx.settings, "config", None)
-    zone = getattr(getattr(config, "printer", None), "timezone", None) or "Europe/Moscow"
-    return journal.ctx.clock().astimezone(ZoneInfo(zone)).date()
+    return journal.now().astimezone(ZoneInfo(journal.timezone())).date()
 
 
 def correction_of(request: CorrectionRequest, today: date) -> Correction:
@@ -39,10 +38,11 @@ def correction_of(request: CorrectionRequest, today: date) -> Correction:
     return Correction(by_order=request.type == "order", date=day, number=request.document_number)
 
 
-async def correct(journal, request: CorrectionRequest) -> tuple[FiscalDocument, bool]:
+async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a correction receipt; returns the row and whether it is a replay."""
     codes = journal.codes()
-    if not journal.handle.profile.fiscal.operation_v2:
+    profile = journal.profile()
+    if not profile.fiscal.operation_v2:
         raise JournalError(
             409,
             "correction_not_supported",
@@ -50,7 +50,7 @@ async def correct(journal, request: CorrectionRequest) -> tuple[FiscalDocument, 
                 "the register's firmware profile {profile} has no FN receipt commands (FF46/FF45), "
                 "which a correction receipt needs: update the firmware or make it on another register"
             ),
-            profile=journal.handle.profile.name,
+            profile=profile.name,
         )
     kind = ReceiptKind(request.sign)
     correction = correction_of(request, register_today(journal))

@@ -42,7 +42,7 @@ from agent.journal.shift_state import ShiftState
 from agent.store.models import FiscalDocument
 from drivers.errors import DriverError
 from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
-from drivers.profile import Timeouts
+from drivers.profile import Profile, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,11 @@ class Journal:
     def now(self) -> datetime:
         return self.ctx.clock()
 
-    def _profile(self):
+    def timezone(self) -> str:
+        """The zone the register's clock runs in ([printer] timezone)."""
+        return self.ctx.settings.config.printer.timezone
+
+    def profile(self) -> Profile:
         profile = self.fiscal_register.profile
         if profile is None or profile.fiscal is None:
             raise JournalError(
@@ -111,10 +115,10 @@ class Journal:
         return profile
 
     def codes(self) -> FiscalCodes:
-        return FiscalCodes.from_profile(self._profile())
+        return FiscalCodes.from_profile(self.profile())
 
     def timeouts(self) -> Timeouts:
-        return self._profile().timeouts
+        return self.profile().timeouts
 
     async def device(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """Run ``fn(register, *args)`` in the port's thread; a missing register is a clear 503."""

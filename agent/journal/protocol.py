@@ -17,7 +17,7 @@ from agent.journal.records import Operation
 from agent.journal.shift_state import ShiftState
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
-from drivers.profile import Timeouts
+from drivers.profile import Profile, Timeouts
 
 T = TypeVar("T")
 # (register, *args, stray_open, state_dir) -> result, run in the register's port thread
@@ -34,6 +34,14 @@ class FiscalJournal(Protocol):
         ...
 
     def timeouts(self) -> Timeouts: ...
+
+    def profile(self) -> Profile:
+        """The fiscal register's firmware profile; a clear 503 without one."""
+        ...
+
+    def timezone(self) -> str:
+        """The zone the register's clock runs in."""
+        ...
 
     def tax_system(self) -> str | None:
         """The shop's taxation system (tag 1055) from the config; None: the FN's only one."""
