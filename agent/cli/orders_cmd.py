@@ -8,7 +8,7 @@ import click
 
 from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
-from agent.i18n import _
+from agent.i18n import N_, _
 from common.money import format_money
 
 
@@ -20,6 +20,15 @@ def _client() -> DaemonClient:
 
 def _money(kopecks: int, currency: str) -> str:
     return f"{format_money(kopecks)} {currency}"
+
+
+ORDER_STATES = {
+    "waiting": N_("waiting"),
+    "fiscalized": N_("fiscalized"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+    "unsupported": N_("cannot fiscalize"),
+}
 
 
 @click.group("orders", invoke_without_command=True, help=_("Marketplace orders: list and fiscalize."))
@@ -40,7 +49,8 @@ def orders(ctx: click.Context, as_json: bool) -> None:
         echo(_("No orders."))
         return
     for order in items:
-        line = f"{order['id']:>5}  {order['status']:<11} {order['marketplace'] or order['source']:<12} "
+        state = _(ORDER_STATES[order["status"]]) if order["status"] in ORDER_STATES else order["status"]
+        line = f"{order['id']:>5}  {state:<14} {order['marketplace'] or order['source']:<12} "
         line += f"{_money(order['total'], order['currency']):>14}  {order['remote_id']}"
         if order.get("reason"):
             line += f"  ({order['reason']})"

@@ -101,6 +101,8 @@ def test_reject_an_order(stack):
     assert result.returncode == 0, result.stderr
     assert f"Заказ {order['id']} отклонён." in result.stdout
     assert client.get("/v1/orders")["items"][0]["status"] == "rejected"
+    listed = kassa(daemon, "orders", lang="ru")
+    assert "отклонён" in listed.stdout and "rejected" not in listed.stdout
     missing = kassa(daemon, "orders", "reject", "99999")
     assert missing.returncode == 1 and "no order 99999" in missing.stderr
 
