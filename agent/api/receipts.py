@@ -34,7 +34,7 @@ shift with a Z report), 409 driver errors (paper out, ...: the receipt is reconc
 503 ``register_unavailable`` / ``device_unavailable`` / ``journal_unsettled``, 507 ``store_failed``
 (nothing was sent to the register).
 
-``GET /v1/receipts?limit=50&before_id=&type=sale|return&status=`` → ``{"items": [receipt, ...]}``
+``GET /v1/receipts?limit=50&before_id=&type=sale|return|correction&status=`` → ``{"items": [receipt, ...]}``
 newest first. ``GET /v1/receipts/{id}`` → the receipt (404 ``receipt_not_found``).
 
 ``POST /v1/receipts/{id}/return`` — body (``ReturnRequest``)::
@@ -64,6 +64,7 @@ from agent.journal.views import document_view
 from agent.store.models import FiscalDocument
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
+RECEIPT_TYPES = ("sale", "return", "correction")
 
 
 def journal_of(ctx) -> Any:
@@ -96,13 +97,13 @@ async def list_receipts(
     ctx: CtxDep,
     limit: int = Query(50, ge=1, le=500),
     before_id: int | None = Query(None, ge=1),
-    type: Literal["sale", "return"] | None = None,
+    type: Literal["sale", "return", "correction"] | None = None,
     status: Literal["pending", "fiscalized", "failed"] | None = None,
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
 
     def items(session):
-        query = select(FiscalDocument).where(FiscalDocument.type.in_([type] if type else ["sale", "return"]))
+        query = select(FiscalDocument).where(FiscalDocument.type.in_([type] if type else list(RECEIPT_TYPES)))
         if status:
             query = query.where(FiscalDocument.status == status)
         if before_id:
@@ -123,7 +124,7 @@ async def get_receipt(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
 
     def view(session):
         doc = session.get(FiscalDocument, receipt_id)
-        return document_view(session, doc) if doc and doc.type in ("sale", "return") else None
+        return document_view(session, doc) if doc and doc.type in RECEIPT_TYPES else None
 
     found = await journal.read(view)
     if found is None:

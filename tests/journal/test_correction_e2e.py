@@ -79,6 +79,9 @@ def test_a_correction_by_order_is_made_once_and_arrives_once(stack):
 
     again = client.post("/v1/corrections", json=body)
     assert again["replayed"] and again["fd"] == made["fd"]
+    listed = client.get("/v1/receipts", params={"type": "correction"})["items"]
+    assert [item["uuid"] for item in listed] == [body["uuid"]]
+    assert client.get(f"/v1/receipts/{made['id']}")["correction"] == made["correction"]
     assert len(corrections(kkt)) == 1
 
     wait_accepted(client, {body["uuid"]})

@@ -8,7 +8,7 @@ from tui.api import items
 from tui.cart import Cart, split_payment
 from tui.money import format_money, format_quantity, line_amount, parse_money, parse_quantity
 from tui.screens.pairing import interval_label
-from tui.screens.receipts import parse_return
+from tui.screens.receipts import parse_return, receipt_text
 from tui.screens.sale import exact_match
 
 MILK = {"code": "MILK", "name": "Молоко", "price": 8990, "barcodes": ["4600000000017"]}
@@ -107,3 +107,23 @@ def test_the_devices_screen_warns_of_the_fns_end_days_ahead():
     }
     text = fn_text(status).plain
     assert "Valid until 2027-01-20 (12 days)" in text and "Replace the FN within 30 days" in text
+
+
+def test_a_correction_receipt_shows_its_kind_basis_and_reason():
+    receipt = {
+        "fd": 7,
+        "type": "correction",
+        "total": 4990,
+        "lines": [{"name": "Хлеб", "quantity": "1.000", "price": 4990, "amount": 4990}],
+        "payments": [{"kind": "cash", "amount": 4990}],
+        "correction": {
+            "type": "order",
+            "sign": "sale",
+            "date": "2026-11-20",
+            "number": "12-34/5",
+            "reason": "[b]x",
+        },
+    }
+    text = receipt_text(receipt).plain
+    assert "correction" in text.splitlines()[0]
+    assert "Correction of 2026-11-20 (by the tax service's order 12-34/5): [b]x" in text

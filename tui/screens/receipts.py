@@ -22,6 +22,7 @@ from tui.widgets.plain import PlainStatic, PlainTable
 KINDS = {
     "sale": N_("sale"),
     "return": N_("return"),
+    "correction": N_("correction"),
     "shift_open": N_("shift opened"),
     "shift_close": N_("shift closed"),
     "cash_in": N_("cash in"),
@@ -75,6 +76,9 @@ def receipt_text(receipt: dict) -> Text:
         if payment.get("change"):
             text.append("  " + _("change {amount}").format(amount=format_money(payment["change"])))
         text.append("\n")
+    correction = receipt.get("correction")
+    if isinstance(correction, dict):
+        text.append(correction_text(correction) + "\n")
     if receipt.get("buyer_contact"):
         contact = printable(receipt["buyer_contact"], one_line=True)
         text.append(_("Buyer: {contact}").format(contact=contact) + "\n")
@@ -94,6 +98,19 @@ def receipt_text(receipt: dict) -> Text:
             text.append(": " + printable(receipt["upload_error"]), style="red" if problem else "")
         text.append("\n")
     return text
+
+
+def correction_text(correction: dict) -> str:
+    """Tags 1173/1174 and the reason of a correction receipt."""
+    if correction.get("type") == "order":
+        basis = _("by the tax service's order {number}")
+    else:
+        basis = _("own initiative")
+    return _("Correction of {day} ({basis}): {reason}").format(
+        day=printable(correction.get("date"), one_line=True),
+        basis=basis.format(number=printable(correction.get("number"), one_line=True)),
+        reason=printable(correction.get("reason"), one_line=True),
+    )
 
 
 class ReceiptsScreen(KassaScreen):
