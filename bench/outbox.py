@@ -65,7 +65,7 @@ def cases(quick: bool) -> list[dict]:
     from sim.kkt import identity
     from tests.fixtures.backoffice import backoffice_server
 
-    documents, baseline_count = (1_000, 300) if quick else (10_000, 2_000)
+    documents, baseline_count = (1_000, 200) if quick else (10_000, 500)
     serials = (identity.EMULATOR_SERIAL, identity.EMULATOR_FN_SERIAL)
     with tempfile.TemporaryDirectory(prefix="kassa-bench-outbox-") as scratch:
         base = Path(scratch)
