@@ -14,6 +14,7 @@ segments built from outside data are escaped.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import ssl
@@ -157,6 +158,12 @@ def _error_code(response: Answer) -> tuple[str, str]:
     return "", response.text[:200]
 
 
+@functools.lru_cache(maxsize=1)
+def _usual_trust() -> ssl.SSLContext:
+    """httpx's default trust, loaded once: reading the CA file took longer than a delta sync."""
+    return httpx.create_ssl_context()
+
+
 class BackofficeClient:
     """One back office. ``token`` is None only for pairing."""
 
@@ -174,9 +181,9 @@ class BackofficeClient:
         self.shown_url = display_url(self.url)
         self.deadline = float(timeout)
         self.max_answer = max_answer
-        verify: Any = True
-        if ca_bundle:
-            verify = tls_context(ca_bundle)  # adds to the usual CAs
+        verify: Any = (
+            tls_context(ca_bundle) if ca_bundle else _usual_trust()
+        )  # a bundle adds to the usual CAs
         headers = {"User-Agent": f"kassa/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
