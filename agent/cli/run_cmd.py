@@ -22,6 +22,7 @@ def run(config_path: str | None) -> None:
     from agent.cli import UserError
     from agent.daemon.runner import DaemonStartError, run_daemon
 
+    _few_malloc_arenas()
     try:
         code = run_daemon(config_path)
     except DaemonStartError as exc:
@@ -33,3 +34,18 @@ def run(config_path: str | None) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+M_ARENA_MAX = -8  # mallopt(3)
+
+
+def _few_malloc_arenas(count: int = 2) -> None:
+    """glibc gives each thread that allocates an arena of its own (up to 8 per core) and keeps what
+    they freed: the API's worker threads, the sync and the devices would hold megabytes at rest.
+    Two arenas serve a daemon whose threads mostly wait (measured: 3 to 6 MiB less RSS at rest)."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its own allocator decides
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, count)
