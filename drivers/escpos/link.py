@@ -3,8 +3,8 @@
 python-escpos builds the commands; the bytes go over one of these links. Its own Serial class
 cannot be used as is: it opens ``serial.Serial`` (no pyserial URLs), never passes ``rtscts``,
 sets no write timeout (a printer holding XOFF hangs the caller for ever) and reads 16 bytes
-with the full timeout. So serial ports are opened here with pyserial directly; USB, network and
-file printers use python-escpos's classes. Port syntax: a device path or pyserial URL
+with the full timeout. So serial ports are opened the drivers' own way (``drivers.serial_port``);
+USB, network and file printers use python-escpos's classes. Port syntax: a device path or pyserial URL
 (``socket://``, ``rfc2217://``, ``loop://``), ``usb:VID:PID`` (hex), ``tcp://host:port``, and
 ``/dev/usb/lpN``, ``/dev/lpN`` or ``file:PATH`` for a printer device file (no status channel).
 """
@@ -23,10 +23,10 @@ from escpos.exceptions import DeviceNotFoundError
 
 from drivers.escpos.errors import PrinterBusy, PrinterNotFound
 from drivers.profile import Profile
+from drivers.serial_port import PortError, open_serial
 
 BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
 DRAIN_POLL = 0.02
-_SERIAL_URL = re.compile(r"^(socket|rfc2217|loop|spy|alt|hwgrep|cp2110)://")
 _USB = re.compile(r"^usb:([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$")
 _TCP = re.compile(r"^tcp://([^:/]+):(\d+)/?$")
 _DEVICE_FILE = re.compile(r"^(/dev/usb/lp\d+|/dev/lp\d+)$")
@@ -70,26 +70,18 @@ class SerialLink:
     def __init__(self, port: str, profile: Profile):
         self.port = port
         settings = profile.serial
-        options = dict(
-            baudrate=settings.baud,
-            bytesize=serial.EIGHTBITS,
-            parity=serial.PARITY_NONE,
-            stopbits=serial.STOPBITS_ONE,
-            timeout=reply_timeout(profile),
-            write_timeout=settings.write_timeout,
-            xonxoff=settings.flow == "xonxoff",
-            rtscts=settings.flow == "rtscts",
-            dsrdtr=False,
-        )
         try:
-            if _SERIAL_URL.match(port):
-                self.serial = serial.serial_for_url(port, **options)
-            else:
-                self.serial = serial.Serial(port, exclusive=True, **options)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            if "lock" in str(exc).lower():
+            self.serial = open_serial(
+                port,
+                baud=settings.baud,
+                timeout=reply_timeout(profile),
+                write_timeout=settings.write_timeout,
+                flow=settings.flow,
+            )
+        except PortError as exc:
+            if exc.busy:
                 raise PrinterBusy(port=port) from None
-            raise PrinterNotFound(port=port, reason=_reason(exc)) from None
+            raise PrinterNotFound(port=port, reason=exc.reason) from None
         self.escpos = _PortCommands(self.serial, profile.escpos_db_profile)
 
     def query(self, request: bytes, timeout: float) -> int | None:

@@ -27,7 +27,7 @@ def open_register(
         port,
         baud or profile.serial.baud,
         write_timeout=profile.serial.write_timeout,
-        rtscts=profile.serial.flow == "rtscts",
+        flow=profile.serial.flow,
     )
     link.open()
     return ShtrihRegister(

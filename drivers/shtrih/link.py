@@ -16,6 +16,7 @@ from collections import deque
 
 import serial
 
+from drivers.serial_port import Flow, PortError, open_serial
 from drivers.shtrih.errors import AnswerLost, DeviceNotResponding, DeviceTimeout, LinkError, PortUnavailable
 from drivers.shtrih.frame import ACK, ENQ, NAK, STX, Frame, FrameError, decode, encode
 
@@ -34,11 +35,11 @@ class _Dropped(Exception):
 
 
 class Link:
-    def __init__(self, port: str, baud: int, *, write_timeout: float = 5.0, rtscts: bool = False):
+    def __init__(self, port: str, baud: int, *, write_timeout: float = 5.0, flow: Flow = "none"):
         self.port = port
         self.baud = baud
         self.write_timeout = write_timeout
-        self.rtscts = rtscts
+        self.flow = flow
         self._serial: serial.SerialBase | None = None
         self.stale_answers: deque[Frame] = deque(maxlen=16)  # answers nobody asked for, for diagnosis
 
@@ -46,16 +47,11 @@ class Link:
 
     def open(self) -> None:
         try:
-            self._serial = serial.serial_for_url(
-                self.port,
-                baudrate=self.baud,
-                timeout=ENQ_WAIT,
-                write_timeout=self.write_timeout,
-                rtscts=self.rtscts,
-                exclusive=True,  # one owner per port: a second program would garble the exchange
+            self._serial = open_serial(
+                self.port, baud=self.baud, timeout=ENQ_WAIT, write_timeout=self.write_timeout, flow=self.flow
             )
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise PortUnavailable(port=self.port, detail=str(exc)) from None
+        except PortError as exc:
+            raise PortUnavailable(port=self.port, detail=exc.reason) from None
 
     def close(self) -> None:
         if self._serial is not None:
