@@ -119,6 +119,17 @@ def answer(response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
+def unexpected_answer(shape: str, error: Exception) -> DaemonError:
+    """An answer that does not fit the contract: a daemon of another version, most likely."""
+    return DaemonError(
+        "unexpected_answer",
+        _("the kassa daemon answered in a shape this program does not know ({shape}): update kassa").format(
+            shape=shape
+        ),
+        details=str(error)[:500],
+    )
+
+
 class DaemonClient:
     def __init__(self, socket: Path | str, timeout: float = 30.0, language: str | None = None):
         self.socket = Path(socket)

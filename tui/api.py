@@ -13,25 +13,25 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from agent.client import DaemonError, DaemonNotRunning, answer, transport_error
+from agent.api import schemas
+from agent.client import DaemonError, DaemonNotRunning, answer, transport_error, unexpected_answer
 
-__all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "items"]
+__all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "parsed"]
 
 # the register may take minutes: opening a shift up to 120 s, Z report ~65 s
 DEVICE_TIMEOUT = 180.0
 CLOSE_GRACE = 5.0  # seconds the app waits at exit for requests still on the wire
 
 
-def items(answer: Any) -> list[dict]:
-    """A list endpoint's rows, whether it answers a bare list or ``{"items": [...]}``."""
-    if isinstance(answer, list):
-        return answer
-    if isinstance(answer, dict):
-        for key in ("items", "receipts", "orders", "documents", "products"):
-            if isinstance(answer.get(key), list):
-                return answer[key]
-    return []
+def parsed(model: type[BaseModel], answer: Any) -> dict:
+    """The daemon's answer checked against the contract (``agent.api.schemas``), as plain data for
+    the screens; an answer that does not fit is a clear error here, not a KeyError in a screen."""
+    try:
+        return model.model_validate(answer).model_dump(mode="json")
+    except ValidationError as exc:
+        raise unexpected_answer(model.__name__, exc) from None
 
 
 def _settled(in_flight: set[asyncio.Task]):
@@ -78,6 +78,9 @@ class KassaApi:
         task.add_done_callback(_settled(self._in_flight))
         return await asyncio.shield(task)
 
+    async def _call(self, model: type[BaseModel], method: str, path: str, **kwargs) -> dict:
+        return parsed(model, await self._request(method, path, **kwargs))
+
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
         if device:
             kwargs["timeout"] = DEVICE_TIMEOUT
@@ -92,13 +95,13 @@ class KassaApi:
 
     # -- state ----------------------------------------------------------------------------------
     async def status(self) -> dict:
-        return await self._request("GET", "/v1/status")
+        return await self._call(schemas.Status, "GET", "/v1/status")
 
     # -- employees ------------------------------------------------------------------------------
     async def login(self, pin: str) -> dict:
         """The employee with this PIN: ``{"name", "role", ...}``; the daemon checks the PIN offline and
         opens a session for them."""
-        answer = await self._request("POST", "/v1/login", json={"pin": pin})
+        answer = await self._call(schemas.LoginAnswer, "POST", "/v1/login", json={"pin": pin})
         self.adopt(answer)
         return self.employee or {}
 
@@ -123,82 +126,91 @@ class KassaApi:
     async def products(self, query: str, limit: int = 20) -> list[dict]:
         """Products whose name, code or barcode matches, as ``{"code", "name", "price", "unit",
         "barcodes", ...}``."""
-        return items(await self._request("GET", "/v1/products", params={"q": query, "limit": limit}))
+        answer = await self._call(
+            schemas.Products, "GET", "/v1/products", params={"q": query, "limit": limit}
+        )
+        return answer["items"]
 
     # -- receipts -------------------------------------------------------------------------------
     async def sell(self, sale: dict) -> dict:
         """Fiscalize a sale; the same uuid again returns the first result (safe to retry)."""
-        answer = await self._request("POST", "/v1/receipts", json=sale, device=True)
-        return answer.get("receipt", answer)
+        return await self._call(schemas.Document, "POST", "/v1/receipts", json=sale, device=True)
 
     async def receipts(self, limit: int = 200) -> list[dict]:
-        return items(await self._request("GET", "/v1/receipts", params={"limit": limit}))
+        answer = await self._call(schemas.Receipts, "GET", "/v1/receipts", params={"limit": limit})
+        return answer["items"]
 
     async def receipt(self, receipt_id: int | str) -> dict:
-        answer = await self._request("GET", f"/v1/receipts/{receipt_id}")
-        return answer.get("receipt", answer)
+        return await self._call(schemas.Document, "GET", f"/v1/receipts/{receipt_id}")
 
     async def return_receipt(self, receipt_id: int | str, uuid: str, lines: list[dict] | None = None) -> dict:
         """Return the whole receipt (lines=None) or the given ``[{"position", "quantity"}]``."""
         body: dict[str, Any] = {"uuid": uuid}
         if lines is not None:
             body["lines"] = lines
-        answer = await self._request("POST", f"/v1/receipts/{receipt_id}/return", json=body, device=True)
-        return answer.get("receipt", answer)
+        path = f"/v1/receipts/{receipt_id}/return"
+        return await self._call(schemas.Document, "POST", path, json=body, device=True)
 
     async def print_copy(self, receipt_id: int | str) -> Any:
-        return await self._request("POST", f"/v1/receipts/{receipt_id}/copy", device=True)
+        return await self._call(schemas.Printed, "POST", f"/v1/receipts/{receipt_id}/copy", device=True)
 
     # -- shift ----------------------------------------------------------------------------------
     async def shift(self) -> dict:
         """``{"open", "number", "opened_at", "hours_left", "expired", "totals": {kind: {count, total}}}``"""
-        return await self._request("GET", "/v1/shift")
+        return await self._call(schemas.Shift, "GET", "/v1/shift")
 
     async def open_shift(self, uuid: str) -> dict:
-        return await self._request("POST", "/v1/shift/open", json={"uuid": uuid}, device=True)
+        return await self._call(
+            schemas.ShiftDocument, "POST", "/v1/shift/open", json={"uuid": uuid}, device=True
+        )
 
     async def close_shift(self, uuid: str) -> dict:
         """The Z report."""
-        return await self._request("POST", "/v1/shift/close", json={"uuid": uuid}, device=True)
+        return await self._call(
+            schemas.ShiftDocument, "POST", "/v1/shift/close", json={"uuid": uuid}, device=True
+        )
 
     async def x_report(self) -> dict:
-        return await self._request("POST", "/v1/reports/x", device=True)
+        return await self._call(schemas.XReport, "POST", "/v1/reports/x", device=True)
 
     async def cash(self, kind: str, amount: int, uuid: str) -> dict:
         """Cash in (``kind="in"``) or out (``"out"``) of the drawer."""
         body = {"uuid": uuid, "amount": amount}
-        return await self._request("POST", f"/v1/cash/{kind}", json=body, device=True)
+        return await self._call(schemas.ShiftDocument, "POST", f"/v1/cash/{kind}", json=body, device=True)
 
     # -- marketplace orders ---------------------------------------------------------------------
     async def orders(self) -> list[dict]:
         """``[{"id", "source", "remote_id", "marketplace", "status": "waiting"|"fiscalized"|"rejected"|
         "unsupported", "currency", "total", "buyer", "lines", "reason", "receipt_uuid", "received_at"}]``"""
-        return items(await self._request("GET", "/v1/orders"))
+        return (await self._call(schemas.Orders, "GET", "/v1/orders"))["items"]
 
     async def fiscalize_order(self, order_id: int | str, pay: str = "card") -> dict:
         """Never twice: the daemon derives the receipt's uuid from the order."""
-        return await self._request("POST", f"/v1/orders/{order_id}/fiscalize", json={"pay": pay}, device=True)
+        path = f"/v1/orders/{order_id}/fiscalize"
+        return await self._call(schemas.Fiscalized, "POST", path, json={"pay": pay}, device=True)
 
     async def reject_order(self, order_id: int | str, reason: str) -> dict:
-        return await self._request("POST", f"/v1/orders/{order_id}/reject", json={"reason": reason})
+        return await self._call(
+            schemas.OrderAnswer, "POST", f"/v1/orders/{order_id}/reject", json={"reason": reason}
+        )
 
     async def pick_order_product(self, order_id: int | str, position: int, code: str) -> dict:
         """The cashier's product for order line ``position`` (1-based) whose SKU matched none;
         answers the order as ``orders()`` shows it."""
-        answer = await self._request("POST", f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
-        return answer.get("order", answer) if isinstance(answer, dict) else {}
+        path = f"/v1/orders/{order_id}/lines/{position}"
+        return (await self._call(schemas.OrderAnswer, "POST", path, json={"code": code}))["order"]
 
     async def import_orders(self) -> list[dict]:
         """ "Обновить сейчас" for marketplace accounts: per account ``{"account", "ok", "error", ...}``."""
-        answer = await self._request("POST", "/v1/marketplace/import", json={}, timeout=120.0)
-        return answer.get("results", []) if isinstance(answer, dict) else []
+        path = "/v1/marketplace/import"
+        return (await self._call(schemas.ImportResults, "POST", path, json={}, timeout=120.0))["results"]
 
     # -- marketplace accounts -------------------------------------------------------------------
     async def marketplace_accounts(self) -> list[dict]:
         """``[{"id", "marketplace", "name", "active", "interval": seconds|"never", "auto_fiscalize",
         "payment_kind", "state": "connected"|"reconnect", "reason", "token_expires_at", "token_valid",
         "last_import_at", "last_error", "waiting_orders", ...}]``"""
-        return items(await self._request("GET", "/v1/marketplace/accounts"))
+        return (await self._call(schemas.MarketplaceAccounts, "GET", "/v1/marketplace/accounts"))["items"]
 
     async def connect_marketplace(self, name: str | None = None, marketplace: str = "allegro") -> dict:
         """Start the device flow: ``{"id", "state", "user_code", "verification_uri",
@@ -206,12 +218,14 @@ class KassaApi:
         body: dict[str, Any] = {"marketplace": marketplace}
         if name:
             body["name"] = name
-        return await self._request("POST", "/v1/marketplace/accounts", json=body, timeout=60.0)
+        return await self._call(
+            schemas.ConnectFlow, "POST", "/v1/marketplace/accounts", json=body, timeout=60.0
+        )
 
     async def connect_state(self, flow_id: str) -> dict:
         """The flow as ``connect_marketplace`` answered, ``state`` "pending"|"connected"|"failed" and,
         when it failed, ``error: {"code", "message"}``."""
-        return await self._request("GET", f"/v1/marketplace/connect/{flow_id}")
+        return await self._call(schemas.ConnectFlow, "GET", f"/v1/marketplace/connect/{flow_id}")
 
     async def cancel_connect(self, flow_id: str) -> None:
         await self._request("DELETE", f"/v1/marketplace/connect/{flow_id}")
@@ -219,7 +233,8 @@ class KassaApi:
     async def change_marketplace_account(self, account_id: int, changes: dict) -> dict:
         """``changes``: any of ``name``, ``active``, ``interval`` (seconds or "never"),
         ``auto_fiscalize``, ``payment_kind`` ("card"|"cash"); answers the account."""
-        return await self._request("PATCH", f"/v1/marketplace/accounts/{account_id}", json=changes)
+        path = f"/v1/marketplace/accounts/{account_id}"
+        return await self._call(schemas.MarketplaceAccount, "PATCH", path, json=changes)
 
     async def remove_marketplace_account(self, account_id: int) -> None:
         await self._request("DELETE", f"/v1/marketplace/accounts/{account_id}")
@@ -230,52 +245,57 @@ class KassaApi:
         body: dict[str, Any] = {"code": code}
         if backoffice_url:
             body["backoffice_url"] = backoffice_url
-        answer = await self._request("POST", "/v1/pairing", json=body, timeout=60.0)
-        return answer.get("pairing") or {} if isinstance(answer, dict) else {}
+        return (await self._call(schemas.Paired, "POST", "/v1/pairing", json=body, timeout=60.0))["pairing"]
 
     async def unpair(self) -> dict:
         """Forget the back office's credentials; unsent documents and its address are kept."""
-        return await self._request("DELETE", "/v1/pairing")
+        return await self._call(schemas.Unpaired, "DELETE", "/v1/pairing")
 
     async def session(self) -> dict:
         """Who is calling: ``{"role": "technician"|"administrator"|"cashier", ...}``; 401 when nobody is."""
-        return await self._request("GET", "/v1/session")
+        return await self._call(schemas.Session, "GET", "/v1/session")
 
     async def sync_settings(self) -> dict:
         """``{"products"|"employees"|"orders": seconds|"never", "product_sync", "mass_delete_share",
         "confirmation": null | {"mass_delete", "local_products", ...}}``"""
-        return await self._request("GET", "/v1/sync/settings")
+        return await self._call(schemas.SyncSettings, "GET", "/v1/sync/settings")
 
     async def save_sync_settings(self, settings: dict, confirm: bool = False) -> dict:
         """Save intervals and product sync; ``confirm`` is the operator's yes to deleting local products."""
         keys = ("products", "employees", "orders", "product_sync")
         body = {key: settings[key] for key in keys if key in settings}
-        return await self._request("PUT", "/v1/sync/settings", json={**body, "confirm": confirm})
+        return await self._call(
+            schemas.SyncSettings, "PUT", "/v1/sync/settings", json={**body, "confirm": confirm}
+        )
 
     async def answer_product_sync(self, accept: bool) -> dict:
         """The operator's answer to a sync that would delete products ("Синхронизировать товары")."""
-        return await self._request("POST", "/v1/sync/confirm", json={"accept": accept})
+        return await self._call(schemas.Confirmed, "POST", "/v1/sync/confirm", json={"accept": accept})
 
     async def sync_now(self, streams: list[str] | None = None) -> list[dict]:
         """ "Обновить сейчас": every stream (or the given ones) now; per stream ``{"stream", "error"}``."""
-        answer = await self._request("POST", "/v1/sync", json={"streams": streams or ["all"]}, timeout=120.0)
-        return answer.get("results", []) if isinstance(answer, dict) else []
+        body = {"streams": streams or ["all"]}
+        return (await self._call(schemas.SyncResults, "POST", "/v1/sync", json=body, timeout=120.0))[
+            "results"
+        ]
 
     async def check_connection(self) -> dict:
         """ "Проверить соединение": ``{"ok", "checks": [{"name", "label", "target", "ok", "latency_ms",
         "message"}]}`` — a real round trip to the back office, each device and each marketplace account."""
-        return await self._request("POST", "/v1/check", timeout=60.0)
+        return await self._call(schemas.Checks, "POST", "/v1/check", timeout=60.0)
 
     async def resend_document(self, document_id: int | str) -> dict:
         """Queue a rejected or conflicting document again (an administrator's action)."""
-        return await self._request("POST", f"/v1/documents/{document_id}/resend")
+        return await self._call(schemas.DocumentUpload, "POST", f"/v1/documents/{document_id}/resend")
 
     async def documents(self, status: str | None = None) -> list[dict]:
         """Upload state per document: ``{"id", "uuid", "type", "fd", "total", "fiscalized_at",
         "upload", "attempts", "last_error", "message"}``; status "problems" = conflict + rejected."""
         params = {"status": status} if status else {}
-        return items(await self._request("GET", "/v1/documents", params=params))
+        return (await self._call(schemas.Documents, "GET", "/v1/documents", params=params))["items"]
 
     # -- devices --------------------------------------------------------------------------------
     async def test_print(self, device: str = "receipt_printer") -> Any:
-        return await self._request("POST", "/v1/devices/test", json={"device": device}, device=True)
+        return await self._call(
+            schemas.Printed, "POST", "/v1/devices/test", json={"device": device}, device=True
+        )

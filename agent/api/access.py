@@ -25,9 +25,9 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from agent.api.errors import ApiError
+from agent.api.schemas import MAX_MONEY, CashierRef
 from agent.daemon.api_socket import PEER_SCOPE_KEY
 from agent.i18n import N_
-from agent.journal.requests import CashierRef
 from agent.staff.login import LoggedIn
 from agent.store.models import Employee
 
@@ -274,9 +274,6 @@ def cashier_for(caller: Caller, asked: CashierRef | None, config) -> CashierRef 
     if caller.technician:
         return asked or default_cashier(config)
     raise login_required()
-
-
-MAX_MONEY = 2**40 - 1  # kopecks: the register's sums are 5 bytes on the wire
 
 
 def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:

@@ -18,9 +18,18 @@ from agent import __version__
 from agent.api.access import ROUTES, Sessions, authorize
 from agent.api.deps import request_language
 from agent.api.errors import error_body, install_error_handlers
+from agent.api.schemas import ErrorBody
 from agent.i18n import N_, translate
 
 MAX_BODY = 1024 * 1024  # bytes; a 500-line sale is a tenth of it
+ERRORS = {
+    401: "login_required: no session, or it expired",
+    403: "forbidden: details.role names the role needed",
+    404: "not found",
+    409: "the register or the journal refuses it now (a shift state, a reused uuid, a device fault)",
+    422: "validation_error: details name each field and its problem",
+    503: "a device or a service is not available: retry later",
+}
 NOT_ROUTERS = {"access", "app", "deps", "docs", "errors", "schemas"}
 OPENAPI_URL = "/v1/openapi.json"
 
@@ -42,6 +51,9 @@ def create_app(ctx) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(authorize)],
+        responses={
+            status: {"model": ErrorBody, "description": description} for status, description in ERRORS.items()
+        },
     )
     app.state.ctx = ctx
     app.state.sessions = Sessions()

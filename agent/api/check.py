@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from agent.api import schemas
 from agent.api.deps import CtxDep, LangDep
 from agent.backoffice import errors as backoffice_errors
 from agent.daemon.context import ConnectionChecks, Context
@@ -101,7 +102,11 @@ async def run_checks(ctx: Context, lang: str | None) -> list[dict]:
     return results
 
 
-@router.post("/check", summary="Test the connections now: back office, devices, marketplace accounts")
+@router.post(
+    "/check",
+    response_model=schemas.Checks,
+    summary="Test the connections now: back office, devices, marketplace accounts",
+)
 async def check(ctx: CtxDep, lang: LangDep) -> dict:
     results = await run_checks(ctx, lang)
     return {"ok": all(result["ok"] for result in results), "checks": results}

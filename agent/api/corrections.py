@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for, check_sale
 from agent.api.deps import CtxDep
 from agent.api.receipts import answer, journal_of
@@ -29,7 +30,7 @@ from agent.journal.requests import CorrectionRequest
 router = APIRouter(prefix="/v1/corrections", tags=["receipts"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=schemas.Document)
 async def create_correction(
     body: CorrectionRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:

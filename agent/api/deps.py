@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
+from agent.api.schemas import MAX_ID
 from agent.daemon.context import Context
 from agent.i18n import SUPPORTED_LANGUAGES, current_language
 
@@ -37,4 +38,5 @@ def get_language(request: Request) -> str:
 
 
 CtxDep = Annotated[Context, Depends(get_ctx)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]  # a row id: beyond SQLite's integers is a 422, not a 500
 LangDep = Annotated[str, Depends(get_language)]

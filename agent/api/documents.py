@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func
 from sqlmodel import select
 
-from agent.api.deps import CtxDep
+from agent.api import schemas
+from agent.api.deps import CtxDep, IdPath
 from agent.api.errors import ApiError
 from agent.i18n import N_
 from agent.journal.views import upload_state
@@ -59,7 +60,7 @@ def document_row(item: OutboxItem, doc: FiscalDocument) -> dict:
     }
 
 
-@router.get("/documents")
+@router.get("/documents", response_model=schemas.Documents)
 def documents(
     ctx: CtxDep,
     state: Annotated[State | None, Query(description="problems = conflict + rejected")] = None,
@@ -70,7 +71,7 @@ def documents(
         datetime | None, Query(description="fiscalized at or after (ISO 8601, with zone)")
     ] = None,
     limit: int = Query(100, ge=1, le=10000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=schemas.MAX_ID),
 ) -> dict:
     with ctx.store.read() as session:
         query = select(OutboxItem, FiscalDocument).join(
@@ -92,8 +93,8 @@ def documents(
     return {"items": items, "counts": counts}
 
 
-@router.post("/documents/{document_id}/resend")
-def resend(document_id: int, ctx: CtxDep) -> dict:
+@router.post("/documents/{document_id}/resend", response_model=schemas.DocumentUpload)
+def resend(document_id: IdPath, ctx: CtxDep) -> dict:
     """Queue a rejected or conflicting document again (its cause fixed in the back office)."""
     with ctx.store.write() as session:
         row = session.exec(

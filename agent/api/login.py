@@ -6,24 +6,15 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
 from agent.api.access import Caller, CallerDep, allowed_routes, bearer, role_of, sessions_of
 from agent.api.deps import CtxDep
+from agent.api.schemas import Employees, LoginAnswer, LoginBody, LogoutAnswer, Session
 from agent.staff.login import login
 from agent.store.models import Employee
 
 router = APIRouter(prefix="/v1", tags=["login"])
-
-
-class LoginBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pin: str = Field(min_length=1, max_length=32)
-    employee_id: int | None = Field(
-        None, description="the employee picked on screen; wrong PINs lock only them"
-    )
 
 
 def session_view(caller: Caller, ctx) -> dict:
@@ -35,7 +26,7 @@ def session_view(caller: Caller, ctx) -> dict:
     }
 
 
-@router.post("/login")
+@router.post("/login", response_model=LoginAnswer)
 async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
     employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
@@ -43,18 +34,18 @@ async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     return {"token": token, **session_view(Caller(role_of(employee.role), employee), ctx)}
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=LogoutAnswer)
 def post_logout(request: Request) -> dict:
     token = bearer(request)
     return {"logged_out": bool(token) and sessions_of(request).close(token)}
 
 
-@router.get("/session")
+@router.get("/session", response_model=Session)
 def get_session(caller: CallerDep, ctx: CtxDep) -> dict:
     return session_view(caller, ctx)
 
 
-@router.get("/employees")
+@router.get("/employees", response_model=Employees)
 def employees(ctx: CtxDep) -> dict:
     now = ctx.clock()
     with ctx.store.read() as session:

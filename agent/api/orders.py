@@ -8,15 +8,16 @@ the automatic settling of paid orders) replays the first receipt instead of prin
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
 from sqlmodel import select
 
+from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for, check_total
-from agent.api.deps import CtxDep, LangDep
+from agent.api.deps import CtxDep, IdPath, LangDep
 from agent.api.errors import ApiError
+from agent.api.schemas import FiscalizeBody, PickBody, RejectBody
 from agent.daemon.context import Context
 from agent.i18n import N_, translate
 from agent.marketplace.orders import CURRENCY_REASON, unmatched
@@ -26,24 +27,6 @@ from agent.store.models import MarketplaceOrder
 from agent.store.types import utcnow
 
 router = APIRouter(prefix="/v1", tags=["orders"])
-
-
-class FiscalizeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pay: Literal["card", "cash"] | None = Field(None, description="leave out: the account's payment kind")
-
-
-class RejectBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = Field(None, max_length=200)
-
-
-class PickBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=64, description="the register's product code for this line")
 
 
 def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
@@ -75,7 +58,7 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
     }
 
 
-@router.get("/orders")
+@router.get("/orders", response_model=schemas.Orders)
 def list_orders(
     ctx: CtxDep,
     lang: LangDep,
@@ -99,9 +82,9 @@ def tell_source(ctx: Context) -> None:
         ctx.services.marketplace.wake()
 
 
-@router.post("/orders/{order_id}/fiscalize")
+@router.post("/orders/{order_id}/fiscalize", response_model=schemas.Fiscalized)
 async def fiscalize(
-    order_id: int, body: FiscalizeBody, ctx: CtxDep, caller: CallerDep, lang: LangDep
+    order_id: IdPath, body: FiscalizeBody, ctx: CtxDep, caller: CallerDep, lang: LangDep
 ) -> dict:
     from agent.api.receipts import journal_of
 
@@ -124,16 +107,22 @@ async def fiscalize(
     }
 
 
-@router.post("/orders/{order_id}/lines/{position}")
-def pick(order_id: int, position: int, body: PickBody, ctx: CtxDep, lang: LangDep) -> dict:
+@router.post("/orders/{order_id}/lines/{position}", response_model=schemas.OrderAnswer)
+def pick(
+    order_id: IdPath,
+    position: Annotated[int, Path(ge=1, le=schemas.MAX_LINES)],
+    body: PickBody,
+    ctx: CtxDep,
+    lang: LangDep,
+) -> dict:
     """The cashier picks the register's product for a line the marketplace's SKU does not match."""
     with ctx.store.write() as session:
         order = pick_product(session, order_id, position, body.code)
     return {"order": order_view(order, lang, ctx.settings.config.shop.currency)}
 
 
-@router.post("/orders/{order_id}/reject")
-def reject(order_id: int, body: RejectBody, ctx: CtxDep, lang: LangDep) -> dict:
+@router.post("/orders/{order_id}/reject", response_model=schemas.OrderAnswer)
+def reject(order_id: IdPath, body: RejectBody, ctx: CtxDep, lang: LangDep) -> dict:
     with ctx.store.write() as session:
         order = session.get(MarketplaceOrder, order_id)
         if order is None:

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
+from agent.api.schemas import PairBody, Paired, Unpaired
 from agent.i18n import N_
 
 router = APIRouter(prefix="/v1", tags=["pairing"])
-
-
-class PairBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=64, description="the sync code as typed")
-    backoffice_url: str | None = Field(None, max_length=500, description="default: configured, then current")
 
 
 def _service(ctx):
@@ -26,14 +19,14 @@ def _service(ctx):
     return service
 
 
-@router.post("/pairing")
+@router.post("/pairing", response_model=Paired)
 async def pair(body: PairBody, ctx: CtxDep) -> dict:
     service = _service(ctx)
     info = await service.pair_async(body.code, body.backoffice_url)
     return {"paired": True, "pairing": info.as_dict()}
 
 
-@router.delete("/pairing")
+@router.delete("/pairing", response_model=Unpaired)
 async def unpair(ctx: CtxDep) -> dict:
     was_paired = await _service(ctx).unpair_async()
     return {"paired": False, "was_paired": was_paired}

@@ -9,15 +9,15 @@ errors (paper end, cover open).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from agent.api.deps import CtxDep
+from agent.api.deps import CtxDep, IdPath
 from agent.api.errors import ApiError
+from agent.api.schemas import Printed, TestPrint
 from agent.daemon.devices import DeviceHandle, unavailable
 from agent.i18n import N_
 from agent.printing.receipt_copy import receipt_copy
@@ -27,10 +27,6 @@ from agent.store.models import FiscalDocument
 router = APIRouter(prefix="/v1", tags=["printing"])
 
 
-class TestPrint(BaseModel):
-    device: Literal["receipt_printer"] = "receipt_printer"
-
-
 def receipt_printer(ctx) -> DeviceHandle:
     handle = ctx.devices.receipt_printer
     if handle is None:
@@ -38,8 +34,8 @@ def receipt_printer(ctx) -> DeviceHandle:
     return handle
 
 
-@router.post("/receipts/{receipt_id}/copy")
-async def print_copy(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
+@router.post("/receipts/{receipt_id}/copy", response_model=Printed)
+async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     printer = receipt_printer(ctx)
     zone = ZoneInfo(ctx.settings.config.shop.timezone) if ctx.settings.config.shop.timezone else None
 
@@ -62,7 +58,7 @@ async def print_copy(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
     return {"printed": True, "device": "receipt_printer", "receipt_id": receipt_id}
 
 
-@router.post("/devices/test")
+@router.post("/devices/test", response_model=Printed)
 async def test_print(body: TestPrint, ctx: CtxDep) -> dict[str, Any]:
     printer = receipt_printer(ctx)
     await printer.call(lambda device: device.print_receipt(sample_receipt(device.profile)))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import and_, delete, func, not_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from agent.api import schemas
 from agent.api.deps import CtxDep
 from agent.api.errors import ApiError
+from agent.api.schemas import MAX_ID, ProductBody
 from agent.i18n import N_
 from agent.store.models import Barcode, Product, ProductGroup, search_key
 from agent.store.types import utcnow
@@ -19,17 +22,7 @@ from agent.sync import settings as sync_settings
 router = APIRouter(prefix="/v1", tags=["products"])
 
 
-class ProductBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=128)
-    price: int = Field(ge=0, strict=True, description="kopecks")
-    unit: str = Field("pcs", min_length=1, max_length=16)
-    tax: str = Field(min_length=1, max_length=32)
-    payment_object: str = Field("commodity", min_length=1, max_length=32)
-    weighted: bool = False
-    barcodes: list[str] = Field(default_factory=list, max_length=20)
+CodePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def product_view(session, product: Product) -> dict:
@@ -118,12 +111,12 @@ def _product_count(session) -> int:
     return total
 
 
-@router.get("/products")
+@router.get("/products", response_model=schemas.Products)
 def search(
     ctx: CtxDep,
     q: str = Query("", max_length=128),
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> dict:
     with ctx.store.read() as session:
         text = q.strip()
@@ -182,7 +175,7 @@ def _save(session, product: Product, body: ProductBody) -> dict:
     return product_view(session, product)
 
 
-@router.post("/products", status_code=201)
+@router.post("/products", status_code=201, response_model=schemas.Product)
 def create(body: ProductBody, ctx: CtxDep) -> dict:
     with ctx.store.write() as session:
         _refuse_while_synced(session)
@@ -193,15 +186,15 @@ def create(body: ProductBody, ctx: CtxDep) -> dict:
         return _save(session, Product(code=body.code, name=body.name, price=body.price, tax=body.tax), body)
 
 
-@router.put("/products/{code}")
-def change(code: str, body: ProductBody, ctx: CtxDep) -> dict:
+@router.put("/products/{code}", response_model=schemas.Product)
+def change(code: CodePath, body: ProductBody, ctx: CtxDep) -> dict:
     with ctx.store.write() as session:
         _refuse_while_synced(session)
         return _save(session, _local(session, code), body)
 
 
-@router.delete("/products/{code}")
-def remove(code: str, ctx: CtxDep) -> dict:
+@router.delete("/products/{code}", response_model=schemas.Deleted)
+def remove(code: CodePath, ctx: CtxDep) -> dict:
     with ctx.store.write() as session:
         _refuse_while_synced(session)
         session.delete(_local(session, code))

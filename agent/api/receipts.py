@@ -53,8 +53,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlmodel import select
 
+from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for, check_sale
-from agent.api.deps import CtxDep
+from agent.api.deps import CtxDep, IdPath
 from agent.api.errors import ApiError
 from agent.i18n import N_
 from agent.journal.requests import ReturnRequest, SaleRequest
@@ -81,7 +82,7 @@ async def answer(journal, work, response: Response) -> dict[str, Any]:
     return await journal.read(lambda s: document_view(s, doc, replayed))
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=schemas.Document)
 async def create_receipt(
     body: SaleRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
@@ -92,11 +93,11 @@ async def create_receipt(
     return await answer(journal, sell(journal, body), response)
 
 
-@router.get("")
+@router.get("", response_model=schemas.Receipts)
 async def list_receipts(
     ctx: CtxDep,
     limit: int = Query(50, ge=1, le=500),
-    before_id: int | None = Query(None, ge=1),
+    before_id: int | None = Query(None, ge=1, le=schemas.MAX_ID),
     type: Literal["sale", "return", "correction"] | None = None,
     status: Literal["pending", "fiscalized", "failed"] | None = None,
 ) -> dict[str, Any]:
@@ -118,8 +119,8 @@ def _not_found(receipt_id: int) -> ApiError:
     return ApiError(404, "receipt_not_found", N_("no receipt {id} in the journal"), id=receipt_id)
 
 
-@router.get("/{receipt_id}")
-async def get_receipt(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
+@router.get("/{receipt_id}", response_model=schemas.Document)
+async def get_receipt(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     journal = journal_of(ctx)
 
     def view(session):
@@ -132,9 +133,9 @@ async def get_receipt(receipt_id: int, ctx: CtxDep) -> dict[str, Any]:
     return found
 
 
-@router.post("/{receipt_id}/return", status_code=201)
+@router.post("/{receipt_id}/return", status_code=201, response_model=schemas.Document)
 async def return_receipt(
-    receipt_id: int, body: ReturnRequest, ctx: CtxDep, caller: CallerDep, response: Response
+    receipt_id: IdPath, body: ReturnRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
     body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})

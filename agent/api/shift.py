@@ -25,6 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for
 from agent.api.deps import CtxDep
 from agent.api.receipts import journal_of
@@ -49,12 +50,12 @@ def _signed(body, caller, ctx):
     return body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})
 
 
-@router.get("/shift")
+@router.get("/shift", response_model=schemas.Shift)
 async def get_shift(ctx: CtxDep) -> dict[str, Any]:
     return await shift_view(journal_of(ctx))
 
 
-@router.post("/shift/open", status_code=201)
+@router.post("/shift/open", status_code=201, response_model=schemas.ShiftDocument)
 async def post_open(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
@@ -64,7 +65,7 @@ async def post_open(
     )
 
 
-@router.post("/shift/close", status_code=201)
+@router.post("/shift/close", status_code=201, response_model=schemas.ShiftDocument)
 async def post_close(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
@@ -74,13 +75,13 @@ async def post_close(
     )
 
 
-@router.post("/reports/x")
+@router.post("/reports/x", response_model=schemas.XReport)
 async def post_x_report(ctx: CtxDep) -> dict[str, Any]:
     journal = journal_of(ctx)
     return {"shift": await x_report(journal)}
 
 
-@router.post("/cash/in", status_code=201)
+@router.post("/cash/in", status_code=201, response_model=schemas.ShiftDocument)
 async def post_cash_in(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
@@ -88,7 +89,7 @@ async def post_cash_in(
     return await _document(journal, cash_move(journal, "cash_in", _signed(body, caller, ctx)), response)
 
 
-@router.post("/cash/out", status_code=201)
+@router.post("/cash/out", status_code=201, response_model=schemas.ShiftDocument)
 async def post_cash_out(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:

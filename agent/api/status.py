@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from agent import __version__
+from agent.api import schemas
 from agent.api.deps import CtxDep, LangDep
 from agent.daemon.context import Context
 from agent.daemon.devices import FISCAL_REGISTER, RECEIPT_PRINTER
@@ -93,6 +94,10 @@ def collect_status(ctx: Context, lang: str | None) -> dict[str, Any]:
     return status
 
 
-@router.get("/status", summary="The register's state: pairing, store, devices, shift, queue, streams")
+@router.get(
+    "/status",
+    response_model=schemas.Status,
+    summary="The register's state: pairing, store, devices, shift, queue, streams",
+)
 def get_status(ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return collect_status(ctx, lang)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
+from agent.api import schemas
 from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
+from agent.api.schemas import ConfirmBody, SettingsBody, SyncBody
 from agent.i18n import N_, translate
 from agent.sync.settings import BAD_INTERVAL
 
@@ -21,32 +20,6 @@ STREAM_NAMES = {
     "orders": N_("orders"),
     "mass_delete_share": N_("the share of the catalog a sync may delete without asking"),
 }
-
-Interval = int | Literal["never"]
-
-
-class SyncBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    streams: list[str] = Field(default_factory=lambda: ["all"], max_length=64, description='"all" or names')
-    wait: bool = True
-
-
-class SettingsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    products: Interval | None = None
-    employees: Interval | None = None
-    orders: Interval | None = None
-    product_sync: bool | None = None
-    confirm: bool = Field(False, description="with product_sync=true: delete local-only products now")
-    mass_delete_share: float | None = Field(None, gt=0, le=1)
-
-
-class ConfirmBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    accept: bool = True
 
 
 def _service(ctx):
@@ -64,12 +37,12 @@ def _localize(results: list[dict], lang: str) -> list[dict]:
     return results
 
 
-@router.get("/sync/settings")
+@router.get("/sync/settings", response_model=schemas.SyncSettings)
 def get_settings(ctx: CtxDep) -> dict:
     return _service(ctx).settings()
 
 
-@router.put("/sync/settings")
+@router.put("/sync/settings", response_model=schemas.SyncSettings)
 def put_settings(body: SettingsBody, ctx: CtxDep, lang: LangDep) -> dict:
     try:
         return _service(ctx).update_settings(body.model_dump(exclude_none=True))
@@ -79,7 +52,7 @@ def put_settings(body: SettingsBody, ctx: CtxDep, lang: LangDep) -> dict:
         raise ApiError(422, "validation_error", BAD_INTERVAL, stream=name) from None
 
 
-@router.post("/sync")
+@router.post("/sync", response_model=schemas.SyncResults)
 async def sync_now(body: SyncBody, ctx: CtxDep, lang: LangDep) -> dict:
     streams = None if "all" in body.streams else list(body.streams)
     try:
@@ -90,7 +63,7 @@ async def sync_now(body: SyncBody, ctx: CtxDep, lang: LangDep) -> dict:
     return {"results": _localize(results, lang)}
 
 
-@router.post("/sync/confirm")
+@router.post("/sync/confirm", response_model=schemas.Confirmed)
 def confirm(body: ConfirmBody, ctx: CtxDep) -> dict:
     outcome = _service(ctx).confirm(body.accept)
     if outcome["deleted"] is None:

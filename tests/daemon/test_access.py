@@ -152,3 +152,19 @@ def test_docs_local_api_is_generated_from_the_current_openapi_document():
     assert (REPO / "docs" / "local-api.md").read_text(encoding="utf-8") == current(), (
         "docs/local-api.md is stale: python -m agent.api.docs > docs/local-api.md"
     )
+
+
+def test_every_route_declares_its_answer_model_in_the_contract():
+    undeclared = []
+    for path, operations in create_app(ctx=None).openapi()["paths"].items():
+        for method, operation in operations.items():
+            answers = {status: spec for status, spec in operation["responses"].items() if status < "300"}
+            if path == OPENAPI_URL or set(answers) == {"204"}:
+                continue
+            schemas = [
+                spec.get("content", {}).get("application/json", {}).get("schema", {})
+                for spec in answers.values()
+            ]
+            if not any("$ref" in schema for schema in schemas):
+                undeclared.append(f"{method.upper()} {path}")
+    assert not undeclared, f"declare response_model=agent.api.schemas.<Model> on {undeclared}"

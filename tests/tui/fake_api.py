@@ -1,18 +1,26 @@
 """An in-memory stand-in for the daemon's local API, for layout snapshots and quick pilot tests.
 
-It replaces only ``KassaApi._request`` so every call still goes through tui/api.py's shapes.
-Data and times are fixed so snapshots are byte-for-byte stable. Tests of the real path use
-a real daemon (see test_real_daemon.py).
+It replaces only ``KassaApi._request`` so every call still goes through tui/api.py's parsing. Each
+answer is built through the contract: the response model the real app declares for the route
+(``agent.api.schemas``, found from the app's OpenAPI document) validates it, so a fake that
+disagrees with the server fails the test instead of hiding a bug. Data and times are fixed so
+snapshots are byte-for-byte stable. Tests of the real path use a real daemon (test_real_daemon.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import functools
+import re
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
+from agent.api import schemas
 from agent.api.access import allowed_routes, role_of
+from agent.api.app import create_app
 from agent.client import DaemonError
 from agent.i18n import translate
 from agent.marketplace.service import qr_text
@@ -20,35 +28,58 @@ from tui.api import KassaApi
 
 WHEN = "2026-11-23T09:30:00+00:00"
 
+
+def catalog_product(
+    number: int, code: str, name: str, price: int, barcodes: list[str], unit: str = "pcs"
+) -> dict:
+    return schemas.Product(
+        id=number,
+        code=code,
+        name=name,
+        price=price,
+        unit=unit,
+        tax="vat20",
+        payment_object="commodity",
+        weighted=unit == "kg",
+        barcodes=barcodes,
+        origin="backoffice",
+    ).model_dump(mode="json")
+
+
 PRODUCTS = [
-    {
-        "code": "MILK-1L",
-        "name": "Молоко 3,2% 1 л",
-        "price": 8990,
-        "unit": "pcs",
-        "barcodes": ["4600000000017"],
-    },
-    {"code": "BREAD-W", "name": "Хлеб белый", "price": 4500, "unit": "pcs", "barcodes": ["4600000000024"]},
-    {
-        "code": "TEA-100",
-        "name": "Чай чёрный 100 г",
-        "price": 15900,
-        "unit": "pcs",
-        "barcodes": ["4600000000031"],
-    },
-    {
-        "code": "APPLE-KG",
-        "name": "Яблоки, кг",
-        "price": 12900,
-        "unit": "kg",
-        "barcodes": [],
-        "weighted": True,
-    },
+    catalog_product(1, "MILK-1L", "Молоко 3,2% 1 л", 8990, ["4600000000017"]),
+    catalog_product(2, "BREAD-W", "Хлеб белый", 4500, ["4600000000024"]),
+    catalog_product(3, "TEA-100", "Чай чёрный 100 г", 15900, ["4600000000031"]),
+    catalog_product(4, "APPLE-KG", "Яблоки, кг", 12900, [], unit="kg"),
 ]
 EMPLOYEES = {
-    "1111": {"id": 1, "name": "Иванова Анна", "role": "administrator"},
-    "2222": {"id": 2, "name": "Петров Сергей", "role": "cashier"},
+    "1111": schemas.Employee(id=1, name="Иванова Анна", role="administrator").model_dump(mode="json"),
+    "2222": schemas.Employee(id=2, name="Петров Сергей", role="cashier").model_dump(mode="json"),
 }
+
+
+@functools.cache
+def _answer_models() -> list[tuple[str, re.Pattern, type[BaseModel]]]:
+    """(method, path pattern, response model) of every route, from the real app's OpenAPI document."""
+    table = []
+    for path, operations in create_app(ctx=None).openapi()["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+        for method, operation in operations.items():
+            for status in ("200", "201", "202"):
+                content = operation.get("responses", {}).get(status, {}).get("content", {})
+                ref = content.get("application/json", {}).get("schema", {}).get("$ref")
+                if ref:
+                    table.append((method.upper(), pattern, getattr(schemas, ref.rsplit("/", 1)[1])))
+    return table
+
+
+def through_contract(method: str, path: str, answer: Any) -> Any:
+    if answer is None:  # 204: no content
+        return None
+    for route_method, pattern, model in _answer_models():
+        if route_method == method and pattern.match(path):
+            return model.model_validate(answer).model_dump(mode="json")
+    raise AssertionError(f"the real API has no answer model for {method} {path}")
 
 
 def base_status() -> dict:
@@ -67,7 +98,7 @@ def base_status() -> dict:
             "model": "ШТРИХ-М-01Ф",
             "profile": "shtrih-m-01f",
             "port": "/tmp/kkt",
-            "mode": "fiscal",
+            "mode": 2,
             "message": None,
         },
         "receipt_printer": {
@@ -78,7 +109,7 @@ def base_status() -> dict:
             "mode": None,
             "message": None,
         },
-        "shift": {"open": True, "number": 7, "opened_at": WHEN, "hours_left": 20.5, "expired": False},
+        "shift": {"open": True, "number": 7, "opened_at": WHEN, "hours_left": 20, "expired": False},
         "queue": {"depth": 0, "oldest_age_seconds": None},
         "streams": {
             "receipts": {"interval": None, "last_success": WHEN, "last_error": None, "next_run": None},
@@ -179,6 +210,17 @@ class FakeDaemon:
         self.receipts.insert(0, receipt)
         return receipt
 
+    def document(self, kind: str, body: dict | None, total: int = 0) -> dict:
+        """A shift or cash document as the journal shows it."""
+        return {
+            "id": 900 + len(self.calls),
+            "uuid": (body or {}).get("uuid") or f"doc-{len(self.calls)}",
+            "type": kind,
+            "status": "fiscalized",
+            "total": total,
+            "fd": 300 + len(self.calls),
+        }
+
     def shift(self) -> dict:
         sales = [r for r in self.receipts if r["type"] == "sale"]
         return {
@@ -195,7 +237,7 @@ class FakeDaemon:
         self.calls.append((method, path, body))
         if self.fail_next and method == "POST" and path != "/v1/login":
             raise self.fail_next.pop(0)
-        answer = self.answer(method, path, body, params)
+        answer = through_contract(method, path, self.answer(method, path, body, params))
         if self.fail_after_next and method == "POST" and path != "/v1/login":
             raise self.fail_after_next.pop(0)
         return answer
@@ -219,13 +261,12 @@ class FakeDaemon:
             return {"logged_out": True}
         if (method, path) == ("GET", "/v1/products"):
             query = params.get("q", "").lower()
-            return {
-                "items": [
-                    p
-                    for p in PRODUCTS
-                    if query in p["name"].lower() or query == p["code"].lower() or query in p["barcodes"]
-                ]
-            }
+            found = [
+                p
+                for p in PRODUCTS
+                if query in p["name"].lower() or query == p["code"].lower() or query in p["barcodes"]
+            ]
+            return {"items": found, "total": len(PRODUCTS), "product_sync": self.settings["product_sync"]}
         if (method, path) == ("POST", "/v1/receipts"):
             known = next((r for r in self.receipts if r["uuid"] == body["uuid"]), None)
             if known is not None:  # the daemon's idempotency: the first result again
@@ -264,15 +305,18 @@ class FakeDaemon:
             receipt["uuid"] = body["uuid"]
             return receipt
         if method == "POST" and path.endswith("/copy"):
-            return {"ok": True}
+            return {"printed": True, "device": "receipt_printer", "receipt_id": int(path.split("/")[3])}
         if (method, path) == ("POST", "/v1/shift/open"):
-            self.status["shift"] = {"open": True, "number": 8, "opened_at": WHEN, "hours_left": 24.0}
-            return {"ok": True}
+            self.status["shift"] = {"open": True, "number": 8, "opened_at": WHEN, "hours_left": 24}
+            return {"document": self.document("open_shift", body), "shift": self.shift()}
         if (method, path) == ("POST", "/v1/shift/close"):
             self.status["shift"] = {"open": False, "number": 8}
-            return {"ok": True}
-        if method == "POST" and path in ("/v1/reports/x", "/v1/cash/in", "/v1/cash/out"):
+            return {"document": self.document("close_shift", body), "shift": self.shift()}
+        if (method, path) == ("POST", "/v1/reports/x"):
             return {"shift": self.shift()}
+        if method == "POST" and path in ("/v1/cash/in", "/v1/cash/out"):
+            kind = "cash_" + path.rsplit("/", 1)[1]
+            return {"document": self.document(kind, body, body["amount"]), "shift": self.shift()}
         if (method, path) == ("GET", "/v1/shift"):
             return self.shift()
         if (method, path) == ("GET", "/v1/orders"):
@@ -280,12 +324,15 @@ class FakeDaemon:
         if method == "POST" and path.startswith("/v1/orders/"):
             order = next(o for o in self.orders if o["id"] == int(path.split("/")[3]))
             order["status"] = "fiscalized" if path.endswith("fiscalize") else "rejected"
-            return {"ok": True}
+            if order["status"] == "rejected":
+                return {"order": order}
+            receipt = {"uuid": f"order-{order['id']}", "fd": 200, "fiscal_sign": "1", "total": order["total"]}
+            return {"order": order, "receipt": receipt, "replayed": False}
         if (method, path) == ("POST", "/v1/pairing"):
             if body["code"] != "ABCD-EFGH-J":
                 raise DaemonError("code_unknown", "Unknown or used sync code", 404)
             self.status = base_status()
-            return {"paired": True, "pairing": {"organization": "ООО «Ромашка»", "store": "Магазин №1"}}
+            return {"paired": True, "pairing": self.status["pairing"]}
         if (method, path) == ("GET", "/v1/sync/settings"):
             return dict(self.settings)
         if (method, path) == ("PUT", "/v1/sync/settings"):
@@ -303,9 +350,9 @@ class FakeDaemon:
                 ]
             }
         if (method, path) == ("GET", "/v1/documents"):
-            return {"items": []}
+            return {"items": [], "counts": {}}
         if (method, path) == ("POST", "/v1/devices/test"):
-            return {"ok": True}
+            return {"printed": True, "device": "receipt_printer", "profile": "epson-tm-t20ii"}
         if path.startswith("/v1/marketplace/"):
             return self.marketplace(method, path, body)
         raise DaemonError("not_found", f"no route {method} {path}", 404)

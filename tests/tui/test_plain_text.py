@@ -12,7 +12,7 @@ import pytest
 
 from agent.client import DaemonError
 from agent.terminal_text import printable
-from tests.tui.fake_api import PRODUCTS, WHEN, FakeApi, FakeDaemon
+from tests.tui.fake_api import PRODUCTS, WHEN, FakeApi, FakeDaemon, catalog_product, through_contract
 from tui.app import KassaApp
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
 from tui.screens.pairing import PairScreen
@@ -31,9 +31,9 @@ NAMES = {
     "error": "Paper [/] out" + ESC,
 }
 HOSTILE_PRODUCTS = [
-    {"code": "H-1", "name": NAMES["product"], "price": 100, "unit": "pcs", "barcodes": ["4600000000093"]},
-    {"code": "H-2", "name": NAMES["juice"], "price": 200, "unit": "pcs", "barcodes": []},
-    {"code": "H-3", "name": NAMES["styled"], "price": 300, "unit": "pcs", "barcodes": []},
+    catalog_product(11, "H-1", NAMES["product"], 100, ["4600000000093"]),
+    catalog_product(12, "H-2", NAMES["juice"], 200, []),
+    catalog_product(13, "H-3", NAMES["styled"], 300, []),
 ]
 
 
@@ -82,7 +82,7 @@ class HostileDaemon(FakeDaemon):
         ]
         receipt = self.add_receipt(lines, [{"kind": "cash", "amount": 300}])
         receipt["cashier"] = {"name": NAMES["employee"]}
-        receipt["error"] = {"message": NAMES["error"]}
+        receipt["error"] = {"code": "paper_out", "message": NAMES["error"]}
 
     def handle(self, method, path, body, params):
         if (method, path) == ("GET", "/v1/products"):
@@ -91,22 +91,23 @@ class HostileDaemon(FakeDaemon):
                 p for p in HOSTILE_PRODUCTS + PRODUCTS if query in p["name"].lower() or query in p["barcodes"]
             ]
             self.calls.append((method, path, body))
-            return {"items": copy.deepcopy(found)}
+            answer = {"items": copy.deepcopy(found), "total": len(found), "product_sync": True}
+            return through_contract(method, path, answer)
         if (method, path) == ("GET", "/v1/documents"):
-            return {
-                "items": [
-                    {
-                        "id": 1,
-                        "fd": 5,
-                        "type": "[/]sale",
-                        "fiscalized_at": WHEN,
-                        "upload": "conflict",
-                        "message": NAMES["error"],
-                    }
-                ]
+            document = {
+                "id": 1,
+                "uuid": "u1",
+                "fd": 5,
+                "type": "[/]sale",
+                "fiscalized_at": WHEN,
+                "upload": "conflict",
+                "attempts": 1,
+                "message": NAMES["error"],
             }
+            return through_contract(method, path, {"items": [document], "counts": {"conflict": 1}})
         if (method, path) == ("POST", "/v1/pairing"):
-            return {"pairing": {"organization": {"name": NAMES["organization"]}}}
+            answer = {"paired": True, "pairing": {"organization": NAMES["organization"]}}
+            return through_contract(method, path, answer)
         return super().handle(method, path, body, params)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from agent.client import DaemonError
 from agent.i18n import set_language
-from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
+from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon, catalog_product
 from tui.app import KassaApp
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
@@ -116,20 +116,8 @@ class MarkupNamesDaemon(FakeDaemon):
     """Products whose names look like Rich markup: they must show exactly as written."""
 
     EXTRA = (
-        {
-            "code": "JUICE-1",
-            "name": "Сок [new]",
-            "price": 12000,
-            "unit": "pcs",
-            "barcodes": ["4600000000109"],
-        },
-        {
-            "code": "ODD-1",
-            "name": "[/] [bold]Товар[/bold]",
-            "price": 500,
-            "unit": "pcs",
-            "barcodes": ["4600000000116"],
-        },
+        catalog_product(21, "JUICE-1", "Сок [new]", 12000, ["4600000000109"]),
+        catalog_product(22, "ODD-1", "[/] [bold]Товар[/bold]", 500, ["4600000000116"]),
     )
 
     def answer(self, method, path, body, params):
@@ -137,7 +125,8 @@ class MarkupNamesDaemon(FakeDaemon):
             "4600000000109",
             "4600000000116",
         ):
-            return {"items": [p for p in self.EXTRA if params["q"] in p["barcodes"]]}
+            found = [p for p in self.EXTRA if params["q"] in p["barcodes"]]
+            return {"items": found, "total": len(found), "product_sync": True}
         if (method, path) == ("POST", "/v1/receipts"):
             raise DaemonError(
                 "store_failed_after_fiscalizing",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tui.api import items
+import pytest
+
+from agent.api import schemas
+from agent.client import DaemonError
+from tui.api import parsed
 from tui.cart import Cart, split_payment
 from tui.money import format_money, format_quantity, line_amount, parse_money, parse_quantity
 from tui.screens.pairing import interval_label
@@ -88,10 +92,12 @@ def test_interval_labels(russian):
     assert interval_label(14400) == "каждые 4 часа"
 
 
-def test_list_answers_in_either_shape():
-    assert items({"items": [1]}) == [1]
-    assert items([2]) == [2]
-    assert items(None) == []
+def test_answers_are_parsed_into_the_contract_or_refused_clearly():
+    shift = parsed(schemas.Shift, {"open": True, "number": 7, "hours_left": 20, "later_field": 1})
+    assert shift["number"] == 7 and shift["later_field"] == 1  # a newer daemon's field passes
+    with pytest.raises(DaemonError) as refused:
+        parsed(schemas.Receipts, {"receipts": []})
+    assert refused.value.code == "unexpected_answer" and "Receipts" in refused.value.message
 
 
 def test_the_devices_screen_warns_of_the_fns_end_days_ahead():

@@ -1,0 +1,670 @@
+"""The local API's contract: every request body and every answer, in one module of pydantic models.
+
+Clients (the TUI, tests, integrators through ``GET /v1/openapi.json``) import this module alone: it
+needs nothing of the daemon. Every number is bounded to what the register can hold, so a hostile
+or mistyped value is a 422 naming the field, never an overflow further in: money is integer
+kopecks up to 2**40 - 1 (5 bytes on the wire), quantities are decimal strings ("1.500") or whole
+numbers with at most 3 places up to 99999.999, ids fit SQLite's 64-bit integers. Answers allow
+fields this version does not know yet (``extra="allow"``), so a newer daemon does not break an
+older client.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_MONEY = 2**40 - 1  # kopecks: the register's sums are 5 bytes on the wire
+MAX_QUANTITY = Decimal("99999.999")
+MAX_ID = 2**63 - 1  # SQLite's integer
+MAX_LINES = 500
+
+
+def _exact_decimal(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError('send quantities and percentages as strings such as "1.500", not floats')
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        if len(text) > 32:
+            raise ValueError("too many digits")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value[:32]!r}") from None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
+        raise ValueError("too large")
+    return value
+
+
+def _canonical_uuid(value: Any) -> Any:
+    """The back office dedups on the uuid for ever and accepts only real UUIDs: refuse others here,
+    before anything is fiscalized, and write them one way (lowercase, with dashes)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return str(uuidlib.UUID(value.strip()))
+    except ValueError:
+        raise ValueError("expected a UUID such as 3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b") from None
+
+
+PHONE_SEPARATORS = re.compile(r"[\s()\-]")
+PHONE = re.compile(r"\+?\d{10,15}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+
+
+def _buyer_contact(value: Any) -> Any:
+    """Tag 1008 is the buyer's phone or e-mail and nothing else; a phone is kept as +digits
+    (a Russian 8XXXXXXXXXX or 10-digit number as +7...)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if EMAIL.fullmatch(text) and len(text) <= 64:
+        return text
+    digits = PHONE_SEPARATORS.sub("", text)
+    if PHONE.fullmatch(digits):
+        digits = digits.lstrip("+")
+        if len(digits) == 11 and digits[0] == "8":
+            digits = "7" + digits[1:]
+        elif len(digits) == 10:
+            digits = "7" + digits
+        return "+" + digits
+    raise ValueError("expected the buyer's phone (+79990000000) or e-mail (name@example.ru)")
+
+
+BuyerContact = Annotated[str, BeforeValidator(_buyer_contact)]
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
+Kopecks = Annotated[int, Field(ge=0, le=MAX_MONEY, strict=True, description="kopecks")]
+PositiveKopecks = Annotated[int, Field(gt=0, le=MAX_MONEY, strict=True, description="kopecks")]
+Quantity = Annotated[ExactDecimal, Field(ge=0, le=MAX_QUANTITY, description='"1.500": up to 3 places')]
+Percent = Annotated[ExactDecimal, Field(ge=0, le=100)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Uuid = Annotated[str, BeforeValidator(_canonical_uuid), Field(max_length=64)]
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+When = Annotated[str, Field(description="ISO 8601 time, UTC")]
+
+
+class Body(BaseModel):
+    """A request body: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(BaseModel):
+    """An answer: fields a newer daemon adds pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+class CashierRef(Body):
+    """An employee by id, or a name typed in (tags 1021 and 1203). Only the technician names one;
+    a session's documents are its own employee's."""
+
+    employee_id: Id | None = None
+    name: str | None = Field(None, min_length=1, max_length=64)
+    inn: str | None = Field(None, pattern=r"^(\d{10}|\d{12})$")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CashierRef:
+        if self.employee_id is None and self.name is None:
+            raise ValueError("give employee_id or name")
+        return self
+
+
+class LineRequest(Body):
+    """A catalog line (``code`` or ``barcode``) or a free-price line (``name`` and ``price``)."""
+
+    code: Code | None = None
+    barcode: Code | None = None
+    name: str | None = Field(None, min_length=1, max_length=128)
+    price: Kopecks | None = None
+    quantity: Quantity = Decimal("1.000")
+    discount: Kopecks = 0
+    discount_percent: Percent | None = None
+    tax: str | None = Field(None, min_length=1, max_length=32)
+    unit: str | None = Field(None, min_length=1, max_length=16)
+    payment_object: str | None = Field(None, min_length=1, max_length=32)
+
+    @model_validator(mode="after")
+    def _catalog_or_free(self) -> LineRequest:
+        if self.code is None and self.barcode is None and (self.name is None or self.price is None):
+            raise ValueError("give code, barcode, or name and price")
+        return self
+
+
+class PaymentRequest(Body):
+    kind: str = Field(min_length=1, max_length=32, description="cash, card, ... (the profile's kinds)")
+    amount: PositiveKopecks | None = Field(None, description="leave out on one payment to pay the rest")
+
+
+class SaleRequest(Body):
+    uuid: Uuid
+    lines: list[LineRequest] = Field(min_length=1, max_length=MAX_LINES)
+    discount: Kopecks = 0
+    discount_percent: Percent | None = None
+    payments: list[PaymentRequest] = Field(default_factory=list, max_length=10)
+    buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
+    cashier: CashierRef | None = None
+    order_id: Id | None = None
+
+
+class ReturnLineRequest(Body):
+    position: int = Field(ge=1, le=MAX_LINES, description="the line's position on the original receipt")
+    quantity: Quantity | None = Field(None, description="leave out: everything not yet returned")
+
+
+class ReturnRequest(Body):
+    uuid: Uuid
+    lines: list[ReturnLineRequest] | None = Field(
+        None, max_length=MAX_LINES, description="leave out: return the whole receipt"
+    )
+    payments: list[PaymentRequest] | None = Field(
+        None, max_length=10, description="leave out: as the sale was paid"
+    )
+    buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
+    cashier: CashierRef | None = None
+
+
+class CorrectionRequest(Body):
+    """A correction receipt (чек коррекции, FFD 1.2): a settlement the register did not record, or
+    recorded wrongly, made now with the tags that say so. Lines, discounts and payments are a sale's.
+    """
+
+    uuid: Uuid
+    sign: Literal["sale", "return", "expense", "expense_return"] = Field(
+        "sale", description="tag 1054 of the corrected settlement: приход, возврат прихода, расход, ..."
+    )
+    type: Literal["self", "order"] | None = Field(
+        None,
+        description="tag 1173: the shop's own correction, or by the tax service's order "
+        "(default: order when document_number is given)",
+    )
+    reason: str = Field(
+        min_length=1, max_length=256, description="why; kept in the journal and the back office"
+    )
+    document_date: date | None = Field(
+        None, description="tag 1178: the day of the corrected settlement (default: today)"
+    )
+    document_number: str | None = Field(
+        None, min_length=1, max_length=32, description="tag 1179: the order's number; required by order"
+    )
+    lines: list[LineRequest] = Field(min_length=1, max_length=MAX_LINES)
+    discount: Kopecks = 0
+    discount_percent: Percent | None = None
+    payments: list[PaymentRequest] = Field(default_factory=list, max_length=10)
+    cashier: CashierRef | None = None
+
+    @model_validator(mode="after")
+    def _basis(self) -> CorrectionRequest:
+        if self.type is None:
+            self.type = "order" if self.document_number else "self"
+        if self.type == "order" and not self.document_number:
+            raise ValueError("a correction by the tax service's order needs document_number")
+        return self
+
+
+class ShiftRequest(Body):
+    uuid: Uuid | None = None
+    cashier: CashierRef | None = None
+
+
+class CashRequest(Body):
+    uuid: Uuid  # a retried cash move must not be counted twice
+    amount: PositiveKopecks
+    cashier: CashierRef | None = None
+
+
+class LoginBody(Body):
+    pin: str = Field(min_length=1, max_length=32)
+    employee_id: Id | None = Field(
+        None, description="the employee picked on screen; wrong PINs lock only them"
+    )
+
+
+class FiscalizeBody(Body):
+    pay: Literal["card", "cash"] | None = Field(None, description="leave out: the account's payment kind")
+
+
+class PickBody(Body):
+    code: Code = Field(description="the register's product code for this line")
+
+
+class RejectBody(Body):
+    reason: str | None = Field(None, max_length=200)
+
+
+class PairBody(Body):
+    code: str = Field(min_length=1, max_length=64, description="the sync code as typed")
+    backoffice_url: str | None = Field(None, max_length=500, description="default: configured, then current")
+
+
+class ProductBody(Body):
+    code: Code
+    name: str = Field(min_length=1, max_length=128)
+    price: Kopecks
+    unit: str = Field("pcs", min_length=1, max_length=16)
+    tax: str = Field(min_length=1, max_length=32)
+    payment_object: str = Field("commodity", min_length=1, max_length=32)
+    weighted: bool = False
+    barcodes: list[Code] = Field(default_factory=list, max_length=20)
+
+
+class TestPrint(Body):
+    device: Literal["receipt_printer"] = "receipt_printer"
+
+
+Interval = Annotated[int, Field(ge=1, le=366 * 86400)] | Literal["never"]
+
+
+class SyncBody(Body):
+    streams: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=lambda: ["all"], max_length=64, description='"all" or names'
+    )
+    wait: bool = True
+
+
+class SettingsBody(Body):
+    products: Interval | None = None
+    employees: Interval | None = None
+    orders: Interval | None = None
+    product_sync: bool | None = None
+    confirm: bool = Field(False, description="with product_sync=true: delete local-only products now")
+    mass_delete_share: float | None = Field(None, gt=0, le=1)
+
+
+class ConfirmBody(Body):
+    accept: bool = True
+
+
+MarketplaceInterval = Annotated[int, Field(ge=60, le=604800)] | Literal["never"]
+
+
+class ConnectBody(Body):
+    marketplace: Literal["allegro"] = "allegro"
+    name: str | None = Field(None, min_length=1, max_length=64)
+
+
+class AccountChanges(Body):
+    name: str | None = Field(None, min_length=1, max_length=64)
+    active: bool | None = None
+    interval: MarketplaceInterval | None = Field(None, description="seconds between imports, or never")
+    auto_fiscalize: bool | None = None
+    payment_kind: Literal["card", "cash"] | None = None
+
+
+class ImportBody(Body):
+    accounts: list[Id] | None = Field(None, max_length=100, description="account ids; leave out for all")
+
+
+# ---- answers -----------------------------------------------------------------------------------
+
+
+class Cashier(Answer):
+    name: str
+    inn: str | None = None
+
+
+class ReceiptLine(Answer):
+    code: str | None = None
+    name: str
+    quantity: str = Field(description='"1.000"')
+    price: int
+    discount: int = 0
+    amount: int
+    unit: str | None = None
+    tax: str | None = None
+    payment_object: str | None = None
+    returned: str | None = Field(None, description="sales only: how much was returned")
+
+
+class ReceiptPayment(Answer):
+    kind: str
+    amount: int
+    change: int = 0
+
+
+class ErrorInfo(Answer):
+    code: str
+    message: str | None = None
+
+
+class Document(Answer):
+    """A fiscal document of the journal: a sale, a return, a shift report or a cash move."""
+
+    id: int
+    uuid: str
+    type: str = Field(description="sale | return | open_shift | close_shift | cash_in | cash_out | ...")
+    status: str = Field(description="pending | fiscalized | failed")
+    created_at: When | None = None
+    fiscalized_at: When | None = None
+    kkt_serial: str | None = None
+    fn_serial: str | None = None
+    fd: int | None = None
+    fiscal_sign: str | None = None
+    shift: int | None = None
+    total: int = 0
+    change: int = 0
+    cashier: Cashier | None = None
+    buyer_contact: str | None = None
+    lines: list[ReceiptLine] = Field(default_factory=list)
+    payments: list[ReceiptPayment] = Field(default_factory=list)
+    original_uuid: str | None = None
+    original_id: int | None = None
+    order_id: str | int | None = None
+    returns: list[int] | None = Field(None, description="sales only: ids of its returns")
+    error: ErrorInfo | None = None
+    upload: str | None = None
+    replayed: bool = False
+
+
+class Receipts(Answer):
+    items: list[Document]
+
+
+class Totals(Answer):
+    count: int = 0
+    total: int = 0
+
+
+class Shift(Answer):
+    open: bool | None = None
+    number: int | None = None
+    opened_at: When | None = None
+    hours_left: int | None = None
+    expired: bool | None = None
+    totals: dict[str, Totals] | None = None
+
+
+class ShiftDocument(Answer):
+    document: Document
+    shift: Shift
+
+
+class XReport(Answer):
+    shift: Shift
+
+
+class Employee(Answer):
+    id: int
+    name: str
+    role: str
+    inn: str | None = None
+
+
+class Session(Answer):
+    role: Literal["public", "cashier", "administrator", "technician"]
+    employee: Employee | None = None
+    allowed: list[str] = Field(description='routes this caller may call, "METHOD /path"')
+    idle_seconds: int
+
+
+class LoginAnswer(Session):
+    token: str = Field(description="send as Authorization: Bearer <token>")
+
+
+class LogoutAnswer(Answer):
+    logged_out: bool
+
+
+class EmployeeRow(Answer):
+    id: int
+    name: str
+    role: str
+    locked: bool
+
+
+class Employees(Answer):
+    items: list[EmployeeRow]
+
+
+class Product(Answer):
+    id: int
+    code: str
+    name: str
+    price: int
+    unit: str
+    tax: str
+    payment_object: str
+    weighted: bool
+    group: str | None = None
+    barcodes: list[str]
+    origin: str
+
+
+class Products(Answer):
+    items: list[Product]
+    total: int
+    product_sync: bool
+
+
+class Deleted(Answer):
+    deleted: str
+
+
+class Order(Answer):
+    id: int
+    source: str
+    account: int | str | None = Field(None, description="the marketplace account's id")
+    remote_id: str
+    marketplace: str | None = None
+    status: str = Field(description="waiting | fiscalized | rejected | unsupported")
+    currency: str
+    total: int
+    paid: bool | None = None
+    buyer: dict[str, Any] | None = None
+    lines: list[dict[str, Any]]
+    unmatched: list[Any] | None = Field(None, description="lines whose SKU matches no product")
+    reason: str | None = None
+    receipt_uuid: str | None = None
+    received_at: When
+
+
+class Orders(Answer):
+    items: list[Order]
+
+
+class OrderReceipt(Answer):
+    uuid: str
+    fd: int | None = None
+    fiscal_sign: str | None = None
+    total: int
+
+
+class Fiscalized(Answer):
+    order: Order
+    receipt: OrderReceipt
+    replayed: bool
+
+
+class OrderAnswer(Answer):
+    order: Order
+
+
+class Pairing(Answer):
+    organization: str | None = None
+    organization_inn: str | None = None
+    store: str | None = None
+    store_address: str | None = None
+    backoffice_url: str | None = None
+    register_id: str | int | None = None
+    needs_repair: bool = False
+    paired_at: When | None = None
+
+
+class Paired(Answer):
+    paired: bool
+    pairing: Pairing
+
+
+class Unpaired(Answer):
+    paired: bool
+    was_paired: bool
+
+
+class Printed(Answer):
+    printed: bool
+    device: str
+    receipt_id: int | None = None
+    profile: str | None = None
+
+
+class DocumentUpload(Answer):
+    id: int
+    uuid: str
+    type: str
+    fd: int | None = None
+    shift: int | None = None
+    total: int | None = None
+    fiscalized_at: When | None = None
+    state: str | None = Field(None, description="queued | sent | accepted | duplicate | conflict | rejected")
+    upload: str
+    attempts: int
+    next_attempt_at: When | None = None
+    last_error: str | None = None
+    message: str | None = None
+    done_at: When | None = None
+
+
+class Documents(Answer):
+    items: list[DocumentUpload]
+    counts: dict[str, int]
+
+
+class SyncSettings(Answer):
+    products: int | str | None = None
+    employees: int | str | None = None
+    orders: int | str | None = None
+    product_sync: bool
+    mass_delete_share: float | None = None
+    confirmation: dict[str, Any] | None = None
+
+
+class SyncResult(Answer):
+    stream: str
+    ok: bool | None = None
+    moved: int | None = None
+    error: str | None = None
+    error_code: str | None = None
+    started: bool | None = None
+    joined: bool | None = None
+
+
+class SyncResults(Answer):
+    results: list[SyncResult]
+
+
+class Confirmed(Answer):
+    deleted: dict[str, int] | None = Field(description="products deleted: from the back office, local")
+    settings: SyncSettings | None = None
+
+
+class MarketplaceAccount(Answer):
+    id: int
+    marketplace: str
+    name: str | None = None
+    active: bool
+    interval: int | str | None = None
+    auto_fiscalize: bool
+    payment_kind: str | None = None
+    state: str
+    reason: str | None = None
+    token_expires_at: When | None = None
+    token_valid: bool
+    connected_at: When | None = None
+    last_import_at: When | None = None
+    last_error: str | None = None
+
+
+class MarketplaceAccounts(Answer):
+    items: list[MarketplaceAccount]
+
+
+class ConnectFlow(Answer):
+    """A device-flow connection in progress: the seller opens the link (or scans the QR)."""
+
+    id: str
+    state: str
+    user_code: str | None = None
+    verification_uri: str | None = None
+    verification_uri_complete: str | None = None
+    interval: float | None = Field(None, description="seconds between polls")
+    expires_in: int | None = None
+    qr: list[str] = Field(default_factory=list)
+    account: Any = None
+    error: ErrorInfo | None = None
+
+
+class ImportResult(Answer):
+    account: int
+    ok: bool
+    moved: int | None = None
+    error: str | None = None
+
+
+class ImportResults(Answer):
+    results: list[ImportResult]
+
+
+class Device(Answer):
+    state: str | None = None
+    model: str | None = None
+    profile: str | None = None
+    port: str | None = None
+    mode: int | None = Field(None, description="the register's mode number as it reports it")
+    message: str | None = None
+
+
+class Status(Answer):
+    """The register at a glance; components add sections of their own (``extra`` keys)."""
+
+    version: str
+    paired: bool
+    pairing: dict[str, Any] | None = None
+    store: dict[str, Any] | None = None
+    printer: Device | None = None
+    receipt_printer: Device | None = None
+    shift: dict[str, Any] | None = None
+    queue: dict[str, Any] | None = None
+    streams: dict[str, Any] = Field(default_factory=dict)
+    products: dict[str, Any] | None = None
+    fn: dict[str, Any] | None = None
+    daemon: dict[str, Any] | None = None
+
+
+class Check(Answer):
+    name: str
+    label: str
+    target: str | None = None
+    ok: bool
+    latency_ms: int | None = None
+    message: str
+
+
+class Checks(Answer):
+    ok: bool
+    checks: list[Check]
+
+
+class ErrorDetail(Answer):
+    code: str = Field(description="stable: scripts and the TUI branch on it")
+    message: str = Field(description="for a person, in the request's Accept-Language")
+    details: Any = None
+    unavailable: bool = Field(False, description="the device or service is not there now (503)")
+    retryable: bool = Field(False, description="the same request may succeed once the cause is fixed")
+    outcome_unknown: bool = Field(
+        False, description="it may have been done: repeat the same uuid, never a new one"
+    )
+    exit_code: int = Field(1, description="what a CLI command exits with")
+
+
+class ErrorBody(Answer):
+    """Every error answer."""
+
+    error: ErrorDetail
