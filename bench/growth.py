@@ -45,7 +45,7 @@ def _median_sale(documents: int, sales: int) -> float:
 
 
 def cases(quick: bool) -> list[dict]:
-    small, large, sales = (1_000, 10_000, 10) if quick else (1_000, 100_000, 30)
+    small, large, sales = (1_000, 10_000, 20) if quick else (1_000, 100_000, 30)
     base = _median_sale(small, sales)
     grown = _median_sale(large, sales)
     return [

@@ -2,8 +2,8 @@
 
 ``python -m bench.wire --link PATH --state PATH --baud N`` runs the emulator of ``kassa emulate
 kkt --baud N``; its control socket also answers ``bytes`` with the count so far (both
-directions: every byte the throttle delays is a byte on the wire). Its state file is written
-without fsync (``_state_without_fsync``).
+directions: every byte the throttle delays is a byte on the wire) and the time its sleeps overran
+the wire time. Its state file is written without fsync (``_state_without_fsync``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,26 +40,33 @@ def counting_server(link: Path, state: Path, baud: int):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.wire_bytes = 0
+            self.overslept = 0.0  # seconds the throttle's sleeps ran past the wire time
             self.count_lock = threading.Lock()
 
         def _wire_delay(self, count: int) -> None:
+            started = time.monotonic()
+            super()._wire_delay(count)
+            over = max(0.0, time.monotonic() - started - count * 10 / self.baud)
             with self.count_lock:
                 self.wire_bytes += count
-            super()._wire_delay(count)
+                self.overslept += over
 
         def apply_fault(self, text: str) -> str:
             if text.strip() == "bytes":
                 with self.count_lock:
-                    return str(self.wire_bytes)
+                    return f"{self.wire_bytes} {self.overslept:.6f}"
             return super().apply_fault(text)
 
     return CountingServer(link, state, baud=baud, seed=0)
 
 
-def wire_bytes(link: Path) -> int:
+def wire_counts(link: Path) -> tuple[int, float]:
+    """Bytes on the link so far, and the seconds the throttle overslept them (a sleep wakes late
+    on a busy machine: that lateness is neither the wire's nor kassa's)."""
     from sim.control import send_fault
 
-    return int(send_fault(link, "bytes"))
+    count, overslept = send_fault(link, "bytes").split()
+    return int(count), float(overslept)
 
 
 def spawn(base: Path, baud: int):
