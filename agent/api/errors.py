@@ -94,6 +94,9 @@ PROBLEMS = {
     "datetime_from_date_parsing": N_("must be a date and time"),
     "datetime_parsing": N_("must be a date and time"),
     "json_invalid": N_("is not valid JSON"),
+    "inn_check_digits": N_(
+        "is not an INN: 10 digits (an organisation) or 12 (a person) with matching check digits"
+    ),
 }
 # field names of the requests -> words; a name not listed is shown as it is
 FIELDS = {
@@ -113,6 +116,8 @@ FIELDS = {
     "uuid": N_("request key (uuid)"),
     "discount": N_("discount"),
     "buyer": N_("buyer"),
+    "buyer_name": N_("buyer's name"),
+    "buyer_inn": N_("buyer's INN"),
 }
 
 

@@ -12,6 +12,7 @@
      "payments": [{"kind": "cash" | "card" | ..., "amount": 50000}],  # amount left out: the rest;
                                                               # none at all: cash, exact
      "buyer_contact": "+79990000000 | a@b.ru",                # tag 1008, optional
+     "buyer_name": "ООО Ромашка", "buyer_inn": "7707083893",  # tags 1227/1228, optional, together
      "cashier": {"employee_id": 1} | {"name": "Иванова", "inn": "..."},  # the technician only
      "order_id": null}
 
@@ -21,6 +22,7 @@ The receipt (also of every GET)::
     {"id", "uuid", "type": "sale"|"return", "status": "fiscalized"|"pending"|"failed",
      "created_at", "fiscalized_at", "kkt_serial", "fn_serial", "fd", "fiscal_sign", "shift",
      "total", "change", "cashier": {"name", "inn"}|null, "buyer_contact",
+     "buyer": {"name", "inn"} (B2B receipts only),
      "lines": [{"code", "name", "quantity": "1.000", "price", "discount", "amount", "unit", "tax",
                 "payment_object", "returned": "0.000" (sales only)}],
      "payments": [{"kind", "amount", "change"}], "original_uuid", "original_id", "order_id",

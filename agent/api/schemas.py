@@ -18,6 +18,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from common.inn import valid_inn
 
 MAX_MONEY = 2**40 - 1  # kopecks: the register's sums are 5 bytes on the wire
 MAX_QUANTITY = Decimal("99999.999")
@@ -77,6 +80,21 @@ def _buyer_contact(value: Any) -> Any:
 
 
 BuyerContact = Annotated[str, BeforeValidator(_buyer_contact)]
+
+
+def _buyer_inn(value: Any) -> Any:
+    """Tag 1228: 10 digits (an organisation) or 12 (a person), check digits matching."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not valid_inn(text):
+        raise PydanticCustomError(
+            "inn_check_digits", "not an INN: 10 or 12 digits with matching check digits"
+        )
+    return text
+
+
+BuyerInn = Annotated[str, BeforeValidator(_buyer_inn)]
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
 Kopecks = Annotated[int, Field(ge=0, le=MAX_MONEY, strict=True, description="kopecks")]
 PositiveKopecks = Annotated[int, Field(gt=0, le=MAX_MONEY, strict=True, description="kopecks")]
@@ -151,6 +169,8 @@ class SaleRequest(Body):
     discount_percent: Percent | None = None
     payments: list[PaymentRequest] = Field(default_factory=list, max_length=10)
     buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
+    buyer_name: str | None = Field(None, min_length=1, max_length=128, description="tag 1227: a B2B buyer")
+    buyer_inn: BuyerInn | None = Field(None, description="tag 1228: the B2B buyer's INN")
     cashier: CashierRef | None = None
     order_id: Id | None = None
 

@@ -121,6 +121,10 @@ def print_json(receipt: dict) -> None:
 @click.option("--uuid", "uuid", metavar="UUID", help=_("Idempotency key: the same uuid never sells twice."))
 @click.option("--buyer", metavar="PHONE|EMAIL", help=_("Buyer's contact (tag 1008)."))
 @click.option(
+    "--buyer-name", metavar="NAME", help=_("A B2B buyer's name (tag 1227); give --buyer-inn with it.")
+)
+@click.option("--buyer-inn", metavar="INN", help=_("A B2B buyer's INN, 10 or 12 digits (tag 1228)."))
+@click.option(
     "--cashier",
     metavar="NAME|ID",
     help=_(
@@ -128,10 +132,14 @@ def print_json(receipt: dict) -> None:
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
-def sale(lines, items, payments, uuid, buyer, cashier, as_json) -> None:
+def sale(lines, items, payments, uuid, buyer, buyer_name, buyer_inn, cashier, as_json) -> None:
     body = receipt_body(lines, items, payments, uuid, cashier)
     if buyer:
         body["buyer_contact"] = buyer
+    if buyer_name is not None:
+        body["buyer_name"] = buyer_name
+    if buyer_inn is not None:
+        body["buyer_inn"] = buyer_inn
     receipt = post_receipt("/v1/receipts", body, uuid)
     if as_json:
         print_json(receipt)

@@ -118,6 +118,8 @@ def _payload(
         "original_uuid": original_uuid,
         "order_id": order_id,
     }
+    if doc.buyer_inn:  # only there: receipts without a B2B buyer hash as they always have
+        payload["buyer"] = {"name": doc.buyer_name, "inn": doc.buyer_inn}
     if doc.type == "correction":  # only there: the other documents hash as they always have
         payload["correction"] = doc.correction
     return payload

@@ -46,6 +46,8 @@ class Operation:
     total: int = 0
     cashier: Cashier | None = None
     buyer_contact: str | None = None
+    buyer_name: str | None = None  # tag 1227: a B2B buyer, always with buyer_inn (1228)
+    buyer_inn: str | None = None
     original_id: int | None = None
     order_id: int | None = None
     tax_system: str | None = None  # tag 1055; a return keeps its sale's
@@ -77,6 +79,8 @@ def write_pending(
     doc.cashier_name = op.cashier.name if op.cashier else None
     doc.cashier_inn = op.cashier.inn if op.cashier else None
     doc.buyer_contact = op.buyer_contact
+    doc.buyer_name = op.buyer_name
+    doc.buyer_inn = op.buyer_inn
     doc.tax_system = op.tax_system
     doc.original_id = op.original_id
     doc.order_id = op.order_id

@@ -29,6 +29,8 @@ from drivers.fiscal_register import (
 TAG_BUYER_CONTACT = 1008
 TAG_CASHIER = 1021
 TAG_CASHIER_INN = 1203
+TAG_BUYER = 1227
+TAG_BUYER_INN = 1228
 
 
 def receipt_item(line: PricedLine) -> ReceiptItem:
@@ -74,6 +76,16 @@ def plan_receipt(
             )
     contact = device.fit_text(TAG_BUYER_CONTACT, buyer_contact) if buyer_contact else None
     return with_positions(lines, tolerance), fit_cashier(device, cashier), contact, system
+
+
+def fit_buyer(device: FiscalRegister, name: str | None) -> str | None:
+    """Tag 1227 as the FN will store it; a name with nothing printable is refused, not sent empty."""
+    if name is None:
+        return None
+    fitted = device.fit_text(TAG_BUYER, name)
+    if not fitted.strip():
+        raise InvalidReceipt("buyer_name", N_("the buyer's name has nothing the register can print"))
+    return fitted
 
 
 def receipt_tax_system(registered: tuple[str, ...], default: str | None, lines: list[PricedLine]) -> str:

@@ -183,6 +183,8 @@ async def refund(journal: FiscalJournal, sale_id: int, request: ReturnRequest) -
             op,
             total=priced.total,
             buyer_contact=request.buyer_contact or sale.buyer_contact,
+            buyer_name=sale.buyer_name,  # returned to whom it was sold
+            buyer_inn=sale.buyer_inn,
             tax_system=sale.tax_system,
             lines=priced.lines,
             payments=priced.payments,

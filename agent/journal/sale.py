@@ -19,7 +19,15 @@ from agent.journal.errors import InvalidReceipt
 from agent.journal.payments import Settled, Tender, settle
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
-from agent.journal.register import TAG_BUYER_CONTACT, cashier_tags, plan_receipt, print_receipt
+from agent.journal.register import (
+    TAG_BUYER,
+    TAG_BUYER_CONTACT,
+    TAG_BUYER_INN,
+    cashier_tags,
+    fit_buyer,
+    plan_receipt,
+    print_receipt,
+)
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
@@ -115,6 +123,11 @@ def price_sale(session: Session, request: SaleRequest, codes: FiscalCodes) -> Pr
 
 async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a sale (opening the shift if none is open); returns the row and whether it is a replay."""
+    if (request.buyer_name is None) != (request.buyer_inn is None):
+        missing = "buyer_inn" if request.buyer_inn is None else "buyer_name"
+        raise InvalidReceipt(
+            missing, N_("a B2B buyer takes both a name (tag 1227) and an INN (tag 1228): give both")
+        )
     codes = journal.codes()
     priced, cashier = await journal.read(
         lambda s: (price_sale(s, request, codes), resolve_cashier(s, request.cashier))
@@ -126,6 +139,8 @@ async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocu
         total=priced.total,
         cashier=cashier,
         buyer_contact=request.buyer_contact,
+        buyer_name=request.buyer_name,
+        buyer_inn=request.buyer_inn,
         order_id=request.order_id,
         lines=priced.lines,
         payments=priced.payments,
@@ -143,18 +158,23 @@ async def fiscalize_receipt(
         plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance, op.tax_system or journal.tax_system()
     )
     op.lines, op.cashier, op.buyer_contact, op.tax_system = planned
+    op.buyer_name = await journal.device(fit_buyer, op.buyer_name)
     status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
-    tags = receipt_tags(op.cashier, op.buyer_contact)
+    tags = receipt_tags(op.cashier, op.buyer_contact, op.buyer_name, op.buyer_inn)
     args = (kind, op.lines, op.payments, op.total, tags, op.tax_system, correction)
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
 
 
-def receipt_tags(cashier, buyer_contact: str | None) -> list[tuple[int, str]]:
+def receipt_tags(
+    cashier, buyer_contact: str | None, buyer_name: str | None = None, buyer_inn: str | None = None
+) -> list[tuple[int, str]]:
     tags = cashier_tags(cashier)
     if buyer_contact:
         tags.append((TAG_BUYER_CONTACT, buyer_contact))
+    if buyer_name and buyer_inn:
+        tags += [(TAG_BUYER, buyer_name), (TAG_BUYER_INN, buyer_inn)]
     return tags

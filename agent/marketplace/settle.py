@@ -19,6 +19,7 @@ from agent.marketplace.orders import CURRENCY_REASON, mark_fiscalized, order_uui
 from agent.store.models import MarketplaceAccount, MarketplaceOrder
 from agent.store.types import utcnow
 from common.errors import KassaError
+from common.inn import valid_inn
 
 UNMATCHED_REASON = N_("order {id}: lines {lines} match no product of the register: pick a product for each")
 
@@ -41,6 +42,16 @@ def buyer_contact(order: MarketplaceOrder) -> str | None:
         if isinstance(value, str) and 3 <= len(value.strip()) <= 64:
             return value.strip()
     return None
+
+
+def b2b_buyer(order: MarketplaceOrder) -> tuple[str | None, str | None]:
+    """Tags 1227/1228: the buyer's name and INN when the order names a business buyer (an INN,
+    checked when the order was stored), else neither."""
+    buyer = order.buyer or {}
+    name, inn = buyer.get("name"), buyer.get("inn")
+    if isinstance(name, str) and name.strip() and isinstance(inn, str) and valid_inn(inn):
+        return name.strip(), inn
+    return None, None
 
 
 def payment_kind(session: Session, order: MarketplaceOrder, asked: str | None) -> str:
@@ -94,6 +105,7 @@ async def fiscalize(
 
     order, kind = await _run(load)
     check_order(order, shop_currency)
+    buyer_name, buyer_inn = b2b_buyer(order)
     request = SaleRequest(
         uuid=order_uuid(order),
         lines=[
@@ -104,6 +116,8 @@ async def fiscalize(
         ],
         payments=[PaymentRequest(kind=kind)],
         buyer_contact=buyer_contact(order),
+        buyer_name=buyer_name,
+        buyer_inn=buyer_inn,
         order_id=order.id,
         cashier=cashier,
     )

@@ -148,6 +148,8 @@ class FiscalDocument(SQLModel, table=True):
     cashier_name: str | None = None
     cashier_inn: str | None = None
     buyer_contact: str | None = Field(default=None, description="tag 1008: phone or e-mail")
+    buyer_name: str | None = Field(default=None, description="tag 1227: a B2B buyer, as the FN stores it")
+    buyer_inn: str | None = Field(default=None, description="tag 1228: the B2B buyer's INN")
     tax_system: str | None = Field(default=None, description="tag 1055 the receipt was made under")
     original_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("fiscal_document.id"), index=True)

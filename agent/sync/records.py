@@ -20,6 +20,7 @@ from agent import pin_hash
 from agent.i18n import N_, Message
 from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
 from agent.terminal_text import printable
+from common.inn import valid_inn
 from drivers.fiscal_register import TAX_SYSTEMS
 
 MAX_ID = 64
@@ -70,6 +71,9 @@ OUT_OF_RANGE = N_("{field} is {value}: it must be from {min} to {max}")
 UNKNOWN_VALUE = N_("{field} {value} is not one the register knows")
 TOO_MANY = N_("{field} has {count} entries: at most {max}")
 BAD_INN = N_("{field} is not a 12-digit INN")
+BAD_BUYER_INN = N_(
+    "{field} is not an INN: 10 digits (an organisation) or 12 (a person) with matching check digits"
+)
 BAD_PIN_HASH = N_("pin_hash is not a PIN hash the register accepts (scrypt within its cost bounds)")
 BAD_QUANTITY = N_("{field} is not a quantity from 0.001 to 99999.999")
 
@@ -295,9 +299,15 @@ def check_order(item: dict) -> dict:
             ("name", text(buyer, "name", MAX_NAME, required=False)),
             ("email", text(buyer, "email", MAX_CONTACT, required=False)),
             ("phone", text(buyer, "phone", MAX_CONTACT, required=False)),
+            ("inn", text(buyer, "inn", 12, required=False)),
         )
         if value
     }
+    if "inn" in buyer:  # a B2B buyer: tags 1227 and 1228 go on the receipt together
+        if not valid_inn(buyer["inn"]):
+            raise Refused(BAD_BUYER_INN, field="buyer.inn")
+        if not buyer.get("name"):
+            raise Refused(MISSING, field="buyer.name")
     currency = text(item, "currency", 3, required=False)
     if currency is not None and not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise Refused(UNKNOWN_VALUE, field="currency", value=currency)

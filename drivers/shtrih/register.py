@@ -139,6 +139,7 @@ TEXT_FIELDS: dict[str | int, TextField] = {
     1203: TextField(v.TLV_CODEC, 12),  # cashier's INN
     1179: TextField(v.TLV_CODEC, 32),  # number of the tax service's order to correct
     1227: TextField(v.TLV_CODEC, 128),  # buyer
+    1228: TextField(v.TLV_CODEC, 12),  # buyer's INN
     2000: TextField(v.TLV_CODEC, 128, data=True),  # marking code: its GS separators are data
 }
 REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems

@@ -122,7 +122,7 @@ TAG_RULES: dict[int, tuple[str, int]] = {
     1203: ("inn", 12),  # cashier's INN: 12 digits
     1192: ("text", 16),
     1227: ("text", 128),  # buyer
-    1228: ("inn", 12),  # buyer's INN
+    1228: ("any_inn", 12),  # buyer's INN: 10 digits (an organisation) or 12 (a person)
     2108: ("byte", 1),  # unit of measure (FF4D, bound to a position)
     1173: ("byte", 1),  # correction type: 0 on the shop's own, 1 by the tax service's order
     1174: ("stlv", 292),  # correction basis: 1178 and 1179
@@ -843,8 +843,9 @@ class Device:
             if tag == 1173 and value[0] not in (0, 1):
                 raise Reject(E_BAD_TAG)
             return str(value[0])
-        if kind == "inn":
-            if len(value) != size or not value.isdigit():
+        if kind in ("inn", "any_inn"):
+            lengths = (10, size) if kind == "any_inn" else (size,)
+            if len(value) not in lengths or not value.isdigit():
                 raise Reject(E_BAD_TAG)
             return value.decode("ascii")
         if not value or len(value) > size or any(byte < 0x20 or byte == 0x7F for byte in value):

@@ -315,3 +315,50 @@ def test_a_buyer_contact_is_a_phone_or_an_e_mail(client):
     with pytest.raises(DaemonError) as caught:
         client.post("/v1/receipts", json=body)
     assert caught.value.status == 422 and "buyer_contact" in caught.value.message
+
+
+def test_a_b2b_buyer_goes_to_tags_1227_and_1228_and_onto_its_return(world, client):
+    kkt, daemon = world
+    sold = client.post(
+        "/v1/receipts",
+        json={
+            "uuid": uid("b2b-1"),
+            "lines": [{"code": "BREAD"}],
+            "buyer_name": "ООО\t«Ромашка»\x1b",
+            "buyer_inn": " 7707083893 ",
+        },
+    )
+    tags = fn_doc(kkt, sold["fd"])["tags"]
+    assert tags["1227"] == 'ООО "Ромашка"' and tags["1228"] == "7707083893"
+    assert sold["buyer"] == {"name": 'ООО "Ромашка"', "inn": "7707083893"}
+    back = client.post(f"/v1/receipts/{sold['id']}/return", json={"uuid": uid("b2b-1-back")})
+    back_tags = fn_doc(kkt, back["fd"])["tags"]
+    assert (back_tags["1227"], back_tags["1228"]) == ('ООО "Ромашка"', "7707083893")
+    person = run_kassa(
+        "sale", "--line", "BREAD", "--buyer-name", "ИП Петров", "--buyer-inn", "500100732259", "--json",
+        env=daemon.env,
+    )  # fmt: skip
+    assert person.returncode == 0, person.stderr
+    tags = fn_doc(kkt, json.loads(person.stdout)["fd"])["tags"]
+    assert (tags["1227"], tags["1228"]) == ("ИП Петров", "500100732259")
+
+
+def test_a_buyer_inn_with_wrong_check_digits_never_reaches_the_register(world, client):
+    kkt, daemon = world
+    before = len(kkt.journal())
+    body = {"uuid": uid("b2b-bad"), "lines": [{"code": "BREAD"}], "buyer_name": "ООО Ромашка"}
+    for inn in ("7707083894", "500100732258", "12345", "770708389X", "0000000000"):
+        with pytest.raises(DaemonError) as caught:
+            client.post("/v1/receipts", json={**body, "buyer_inn": inn})
+        assert caught.value.status == 422 and "check digits" in caught.value.message, (inn, caught.value)
+    with daemon.client(language="ru") as russian, pytest.raises(DaemonError) as caught:
+        russian.post("/v1/receipts", json={**body, "buyer_inn": "7707083894"})
+    assert "ИНН покупателя" in caught.value.message and "контрольными" in caught.value.message
+    with pytest.raises(DaemonError) as caught:
+        client.post("/v1/receipts", json=body)
+    assert caught.value.code == "invalid_receipt" and "1228" in caught.value.message
+    cli = run_kassa(
+        "sale", "--line", "BREAD", "--buyer-name", "ООО", "--buyer-inn", "7707083894", env=daemon.env
+    )
+    assert cli.returncode != 0 and "check digits" in cli.stderr and "Traceback" not in cli.stderr
+    assert len(kkt.journal()) == before

@@ -16,10 +16,16 @@ from tests.sync.harness import wait_register_ready
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def register(tmp_path_factory):
+    with kkt_emulator(tmp_path_factory.mktemp("register")) as kkt:
+        yield kkt
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, register):
     tmp = tmp_path_factory.mktemp("stack")
+    kkt = register
     with (
-        kkt_emulator(tmp) as kkt,
         backoffice_server(tmp, products=30, employees=2) as bo,
         running_daemon(tmp, config=kkt_config(kkt)) as daemon,
     ):
@@ -157,3 +163,24 @@ def test_orders_fiscalize_once_and_foreign_currency_refused(stack):
     assert len(sales) == 1
     listing = run_kassa("orders", env=daemon.env)
     assert listing.returncode == 0 and "fiscalized" in listing.stdout
+
+
+def test_a_relayed_order_gives_the_buyer_an_e_receipt_and_names_a_business_buyer(stack, register):
+    """Tag 1008 from the order's e-mail (else phone), and 1227/1228 when the order names an INN."""
+    _daemon, bo, client = stack
+    product = bo.products()[2]
+    line = {"code": product["code"], "name": product["name"], "quantity": "1.000", "price": product["price"]}
+    b2b = bo.add_order(
+        lines=[line],
+        buyer={"name": "ООО «Ромашка»", "email": "", "phone": "+7 999 000-00-01", "inn": "7707083893"},
+    )
+    typo = bo.add_order(
+        lines=[line], buyer={"name": "ООО Ошибка", "email": "", "phone": "", "inn": "7707083894"}
+    )
+    client.post("/v1/sync", json={"streams": ["orders"], "wait": True})
+    orders = {o["remote_id"]: o for o in client.get("/v1/orders")["items"]}
+    assert typo not in orders  # refused when stored, named in the sync's errors
+    fiscalized = client.post(f"/v1/orders/{orders[b2b]['id']}/fiscalize", json={"pay": "card"})
+    tags = next(doc for doc in register.journal() if doc["fd"] == fiscalized["receipt"]["fd"])["tags"]
+    assert tags["1008"] == "+79990000001"
+    assert (tags["1227"], tags["1228"]) == ('ООО "Ромашка"', "7707083893")
