@@ -331,6 +331,13 @@ class Cashier(Answer):
     inn: str | None = None
 
 
+class Buyer(Answer):
+    """A B2B buyer as the FN stored it: tags 1227 (name) and 1228 (INN)."""
+
+    name: str
+    inn: str
+
+
 class ReceiptLine(Answer):
     code: str | None = None
     name: str
@@ -373,6 +380,7 @@ class Document(Answer):
     change: int = 0
     cashier: Cashier | None = None
     buyer_contact: str | None = None
+    buyer: Buyer | None = Field(None, description="B2B receipts only: tags 1227/1228")
     lines: list[ReceiptLine] = Field(default_factory=list)
     payments: list[ReceiptPayment] = Field(default_factory=list)
     original_uuid: str | None = None
