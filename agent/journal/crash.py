@@ -4,7 +4,8 @@
 reaches that step (once per state dir: a marker file remembers it, so the restarted daemon
 runs on). Steps: ``before_commit`` (the pending row is not written yet), ``after_commit``
 (written, nothing sent), ``mid_receipt`` (receipt open on the register, one line in),
-``after_close`` (the register closed it, the result is not written). Unset in production,
+``after_close`` (the register closed it, the result is not written), ``after_result`` (the result
+and the outbox row committed, the client not answered yet). Unset in production,
 where this is one dictionary look-up.
 """
 
@@ -14,7 +15,7 @@ import os
 import signal
 from pathlib import Path
 
-STEPS = ("before_commit", "after_commit", "mid_receipt", "after_close")
+STEPS = ("before_commit", "after_commit", "mid_receipt", "after_close", "after_result")
 ENV = "KASSA_TEST_CRASH_AT"
 
 

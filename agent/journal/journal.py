@@ -281,7 +281,9 @@ class Journal:
                 return settled
             raise
         crash_point("after_close", self.state_dir)
-        return await self.complete(doc.id, result)
+        done = await self.complete(doc.id, result)
+        crash_point("after_result", self.state_dir)
+        return done
 
     async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument:
         now = self.ctx.clock()

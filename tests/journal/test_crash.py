@@ -3,7 +3,8 @@
 ``KASSA_TEST_CRASH_AT=<step>`` (``agent.journal.crash``) makes the daemon kill itself at that
 step of the next sale. After the restart recovery settles the row: before the commit there is
 no row and no receipt; after the commit (or mid-receipt) the row is ``failed`` and the FN has
-nothing (an open receipt is cancelled); after the close the row is completed from the FN. Then
+nothing (an open receipt is cancelled); after the close the row is completed from the FN; after
+the result was written the sale is simply done, only its answer was lost. Then
 the same uuid is sold again: in every case exactly one receipt ends up on the FN for it, and
 the agent's journal and the emulator's fiscal journal agree.
 """
@@ -25,6 +26,7 @@ EXPECTED = {  # step -> (journal row status after recovery, its error code, rece
     "after_commit": ("failed", "not_fiscalized", 0),
     "mid_receipt": ("failed", "receipt_cancelled", 0),
     "after_close": ("fiscalized", None, 1),
+    "after_result": ("fiscalized", None, 1),
 }
 
 
