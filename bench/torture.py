@@ -189,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"crash points hit/armed: {tally.windows()}; random kills: {tally.random_kills}")
     print(f"printer faults: {dict(tally.printer)}; restarts refused: {tally.restarts_failed}")
     print(f"second daemons on the same state dir refused: {tally.twins}")
-    print(f"disk full {tally.disk_full} times; a sale refused while full: {tally.refused_while_full}")
+    print(
+        f"disk full {tally.disk_full} times: refused by the store before the register "
+        f"{tally.refused_while_full} times; sales that still fit in the WAL: {tally.fit_while_full}"
+    )
     print(f"refusals seen by the clients: {dict(result['refusals'].most_common(12))}")
     print(
         f"seed={result['seed']} operations={result['operations']} syncs={result['syncs']} "
