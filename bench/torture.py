@@ -70,7 +70,8 @@ def run(
         events += ["disk"] * max(1, kills // 40) if disk else []
         rng.shuffle(events)
         span = seconds if seconds is not None else max(kills * SECONDS_PER_KILL, 10.0)
-        faults = FaultThread(world, events, span / (len(events) + 1), rng, tally, log, ledger)
+        fault_rng = random.Random(rng.randrange(1 << 30))  # its own: the threads draw side by side
+        faults = FaultThread(world, events, span / (len(events) + 1), fault_rng, tally, log, ledger)
         world.proxy.fail = NET_FAIL if net_chaos else 0.0
         started = time.monotonic()
         for worker in workers:
