@@ -48,7 +48,9 @@ MAX_SESSIONS = 64  # a login flood cannot grow the table; the longest idle sessi
 class Rule(NamedTuple):
     role: str  # the least role that may call the route
     action: str  # what it does, for the docs
-    setup: bool = False  # open to everyone while the register has no employees (nobody could log in)
+    # open to everyone while the register has no employees (nobody could log in); only what cannot
+    # change where the register reports to: pairing a fresh register is the technician's (sudo kassa tui)
+    setup: bool = False
 
 
 # Every route of the local API. A route missing here is refused for everyone (tests check the app).
@@ -87,9 +89,9 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/receipts/{receipt_id}/return": Rule(ADMINISTRATOR, "return a sale"),
     "POST /v1/corrections": Rule(ADMINISTRATOR, "make a correction receipt"),
     "POST /v1/cash/out": Rule(ADMINISTRATOR, "cash out"),
-    "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office", setup=True),
+    "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office"),
     "DELETE /v1/pairing": Rule(ADMINISTRATOR, "unpair"),
-    "PUT /v1/sync/settings": Rule(ADMINISTRATOR, "change sync settings", setup=True),
+    "PUT /v1/sync/settings": Rule(ADMINISTRATOR, "change sync settings"),
     "POST /v1/sync/confirm": Rule(ADMINISTRATOR, "confirm deleting products"),
     "POST /v1/products": Rule(ADMINISTRATOR, "add a product"),
     "PUT /v1/products/{code}": Rule(ADMINISTRATOR, "change a product"),

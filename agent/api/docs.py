@@ -65,7 +65,9 @@ what a `kassa` command exits with for that error.
 ## Roles
 
 Setup routes (marked *setup*) are open to everyone while the register has no employees at all, so
-the first connection can be made from the login screen; after that the role applies.
+the first data can be pulled and the connection tested from the login screen; after that the role
+applies. Pairing and the exchange settings are never open: on a register nobody can log in to, only
+the technician (root or the kassa user, e.g. `sudo kassa tui`) pairs it.
 
 | Route | Least role | What it does |
 |---|---|---|

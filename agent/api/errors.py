@@ -136,6 +136,9 @@ def _field_words(location: tuple | list, lang: str | None) -> str:
 
 def _problem(error: dict, lang: str | None) -> str:
     kind = error.get("type", "")
+    if kind == "kassa":  # our own validators' words (agent/journal/requests.py ``problem``)
+        context = dict(error.get("ctx") or {})
+        return translate(context.pop("msgid"), lang, **context)
     if kind not in PROBLEMS:
         return translate(N_("has a value that does not fit"), lang)
     context = {key: value for key, value in (error.get("ctx") or {}).items() if isinstance(value, str | int)}

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from common.errors import N_
 from common.inn import valid_inn
 
 MAX_MONEY = 2**40 - 1  # kopecks: the register's sums are 5 bytes on the wire
@@ -28,19 +29,27 @@ MAX_ID = 2**63 - 1  # SQLite's integer
 MAX_LINES = 500
 
 
+def problem(msgid: str, **params: Any) -> PydanticCustomError:
+    """A refusal of a field in words the API translates (the msgid travels in the error's context)."""
+    return PydanticCustomError("kassa", msgid, {"msgid": msgid, **params})
+
+
+EXAMPLE_UUID = "3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b"
+
+
 def _exact_decimal(value: Any) -> Any:
     if isinstance(value, float):
-        raise ValueError('send quantities and percentages as strings such as "1.500", not floats')
+        raise problem(N_('must be sent as a string such as "1.500", not as a float'))
     if isinstance(value, str):
         text = value.strip().replace(",", ".")
         if len(text) > 32:
-            raise ValueError("too many digits")
+            raise problem(N_("has too many digits"))
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"not a number: {value[:32]!r}") from None
+            raise problem(N_("must be a number")) from None
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
-        raise ValueError("too large")
+        raise problem(N_("is too large"))
     return value
 
 
@@ -52,7 +61,7 @@ def _canonical_uuid(value: Any) -> Any:
     try:
         return str(uuidlib.UUID(value.strip()))
     except ValueError:
-        raise ValueError("expected a UUID such as 3f2b8c1e-5d4a-4e6f-9a7b-0c1d2e3f4a5b") from None
+        raise problem(N_("must be a UUID such as {example}"), example=EXAMPLE_UUID) from None
 
 
 PHONE_SEPARATORS = re.compile(r"[\s()\-]")
@@ -76,7 +85,7 @@ def _buyer_contact(value: Any) -> Any:
         elif len(digits) == 10:
             digits = "7" + digits
         return "+" + digits
-    raise ValueError("expected the buyer's phone (+79990000000) or e-mail (name@example.ru)")
+    raise problem(N_("must be the buyer's phone (+79990000000) or e-mail (name@example.ru)"))
 
 
 BuyerContact = Annotated[str, BeforeValidator(_buyer_contact)]
@@ -132,7 +141,7 @@ class CashierRef(Body):
     @model_validator(mode="after")
     def _one_of(self) -> CashierRef:
         if self.employee_id is None and self.name is None:
-            raise ValueError("give employee_id or name")
+            raise problem(N_("needs employee_id or name"))
         return self
 
 
@@ -153,7 +162,7 @@ class LineRequest(Body):
     @model_validator(mode="after")
     def _catalog_or_free(self) -> LineRequest:
         if self.code is None and self.barcode is None and (self.name is None or self.price is None):
-            raise ValueError("give code, barcode, or name and price")
+            raise problem(N_("needs code, barcode, or name and price"))
         return self
 
 
@@ -226,7 +235,7 @@ class CorrectionRequest(Body):
         if self.type is None:
             self.type = "order" if self.document_number else "self"
         if self.type == "order" and not self.document_number:
-            raise ValueError("a correction by the tax service's order needs document_number")
+            raise problem(N_("needs document_number for a correction by the tax service's order"))
         return self
 
 

@@ -84,8 +84,8 @@ def documents(daemon) -> int:
         store.close()
 
 
-def unprivileged(daemon, routes: list[tuple[str, str]]) -> dict:
-    pins = {CASHIER: CASHIER_PIN, ADMINISTRATOR: ADMIN_PIN}
+def unprivileged(daemon, routes: list[tuple[str, str]], pins: dict | None = None) -> dict:
+    pins = {CASHIER: CASHIER_PIN, ADMINISTRATOR: ADMIN_PIN} if pins is None else pins
     drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOGROUP}", "--clear-groups"]
     result = subprocess.run(
         [*drop, sys.executable, "-c", CLIENT, str(daemon.socket), json.dumps(routes), json.dumps(pins)],
@@ -168,3 +168,18 @@ def test_every_route_declares_its_answer_model_in_the_contract():
             if not any("$ref" in schema for schema in schemas):
                 undeclared.append(f"{method.upper()} {path}")
     assert not undeclared, f"declare response_model=agent.api.schemas.<Model> on {undeclared}"
+
+
+def test_a_register_nobody_can_log_in_to_is_paired_only_by_the_technician(tmp_path):
+    """With no employees the setup routes open for everyone, but never pairing or the exchange settings:
+    otherwise anyone in the socket's group could point a register whose employees were deleted elsewhere."""
+    with running_daemon(tmp_path, config='[agent]\nsocket_group = "nogroup"\n') as fresh:
+        os.chmod(fresh.socket.parent, 0o755)
+        routes = [concrete(route) for route, rule in ROUTES.items() if rule.setup]
+        routes += [("POST", "/v1/pairing"), ("PUT", "/v1/sync/settings"), ("DELETE", "/v1/pairing")]
+        seen = unprivileged(fresh, routes, pins={})[PUBLIC]
+    for route, rule in ROUTES.items():
+        if rule.setup:
+            assert seen[" ".join(concrete(route))][0] not in (401, 403), route
+    for route in ("POST /v1/pairing", "PUT /v1/sync/settings", "DELETE /v1/pairing"):
+        assert seen[route][0] == 401, (route, seen[route])

@@ -26,7 +26,8 @@ def test_a_connection_flood_is_bounded_logged_once_and_the_daemon_answers_after_
     with running_daemon(tmp_path) as daemon:
         pid = daemon.process.pid
         # few descriptors left, so the flood also makes accept() fail with EMFILE
-        resource.prlimit(pid, resource.RLIMIT_NOFILE, (open_fds(pid) + 60, open_fds(pid) + 60))
+        limit = open_fds(pid) + 60
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, limit))
         flood = []
         try:
             for _ in range(FLOOD):
