@@ -43,3 +43,21 @@ def run_kassa(*args: str, env: dict[str, str], timeout: float = 60, **kwargs) ->
 def uid(name: str) -> str:
     """A readable test name as the UUID the journal and the back office require (stable per name)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kassa-test:{name}"))
+
+
+@pytest.fixture
+def english():
+    from agent.i18n import set_language
+
+    set_language("en")
+    yield "en"
+    set_language("en")
+
+
+@pytest.fixture
+def russian():
+    from agent.i18n import set_language
+
+    set_language("ru")
+    yield "ru"
+    set_language("en")

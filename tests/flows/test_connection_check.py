@@ -78,7 +78,7 @@ def test_back_office_down_is_named(stack):
 
 @pytest.mark.anyio
 async def test_the_tui_button_tests_the_connection(stack, russian):
-    from tests.flows.conftest import text, until
+    from tests.fixtures.pilot import text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
 

@@ -114,7 +114,7 @@ def test_documents_their_state_and_send_again(stack):
 
 @pytest.mark.anyio
 async def test_f3_shows_the_back_office_state_and_sends_again(stack, russian):
-    from tests.flows.conftest import text, until
+    from tests.fixtures.pilot import text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
     from tui.widgets.plain import PlainTable

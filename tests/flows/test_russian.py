@@ -86,7 +86,7 @@ def test_the_cli_speaks_russian_on_error_paths(stack):
 
 @pytest.mark.anyio
 async def test_the_tui_speaks_russian_on_error_paths(stack, russian):
-    from tests.flows.conftest import text, until
+    from tests.fixtures.pilot import text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
     from tui.screens.pairing import PairScreen

@@ -11,7 +11,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.flows.conftest import text, until
+from tests.fixtures.pilot import text, until
 from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
@@ -52,6 +52,8 @@ async def test_pair_set_the_exchange_and_test_the_connection(stack, russian):
         summary = text(app, "#pair-result")
         assert "Организация: ООО «Ромашка» (ИНН 7701234560)" in summary
         assert "Магазин: " in summary and f"Бэк-офис: {bo.url}" in summary
+        next_focused = lambda: app.focused is not None and app.focused.id == "yes"  # noqa: E731
+        await until(pilot, next_focused, what="«Далее» focused")
         await pilot.press("enter")  # Далее
         await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen), what="exchange settings")
         app.screen.query_one("#orders").value = "never"

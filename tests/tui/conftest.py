@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from agent.i18n import set_language
-
 
 @pytest.fixture(autouse=True)
 def fixed_zone(monkeypatch):
@@ -17,20 +15,6 @@ def fixed_zone(monkeypatch):
     yield
     monkeypatch.undo()
     time.tzset()
-
-
-@pytest.fixture
-def english():
-    set_language("en")
-    yield "en"
-    set_language("en")
-
-
-@pytest.fixture
-def russian():
-    set_language("ru")
-    yield "ru"
-    set_language("en")
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ register's day does: connect, log in, sell, send, then shift report and a market
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tests.fixtures.pilot import text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
@@ -36,23 +35,6 @@ def anyio_backend():
 
 def app_for(stack, lang: str = "en") -> KassaApp:
     return KassaApp(KassaApi(stack["daemon"].socket, language=lang), poll_seconds=1)
-
-
-async def until(pilot, check, timeout: float = 60.0, what: str = "") -> None:
-    """Let the app work until ``check()`` holds (the register and the network take their time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.1)
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-    raise AssertionError(f"timed out waiting for {what or check}")
-
-
-def text(app, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
 
 
 async def test_first_connection_from_the_login_screen_then_a_sale_reaches_the_back_office(stack, english):
