@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,15 @@ def load_state(path: Path) -> KktState:
         return KktState()
 
 
+_SAVING = threading.Lock()  # the serial loop and the control socket's thread both save
+
+
 def save_state(path: Path, state: KktState) -> None:
+    with _SAVING:
+        _save(path, state)
+
+
+def _save(path: Path, state: KktState) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temp, "w", encoding="utf-8") as handle:
         handle.write(state.to_json())

@@ -210,3 +210,27 @@ def test_the_state_before_a_command_is_not_changed_by_the_command():
     state.cash += 100
     assert before.receipt.items == [{"name": "a"}] and before.shift_tags == {}
     assert [doc["fd"] for doc in before.documents] == [2] and before.cash == 0
+
+
+def test_the_state_file_survives_saves_from_two_threads_at_once(tmp_path):
+    """A fault from the control socket saves while the serial loop saves: one temp file each time."""
+    import threading
+
+    from sim.kkt.state import KktState, load_state, save_state
+
+    path = tmp_path / "state.json"
+    errors = []
+
+    def save(cash: int) -> None:
+        try:
+            for _ in range(200):
+                save_state(path, KktState(cash=cash, documents=[{"fd": n} for n in range(50)]))
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(cash,)) for cash in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and load_state(path).cash in (1, 2)
