@@ -8,28 +8,52 @@ the automatic settling of paid orders) replays the first receipt instead of prin
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for, check_total
 from agent.api.deps import CtxDep, IdPath, LangDep
 from agent.api.errors import ApiError
+from agent.api.printing import shop_zone
 from agent.api.schemas import FiscalizeBody, PickBody, RejectBody
 from agent.daemon.context import Context
 from agent.i18n import N_, translate
 from agent.marketplace.orders import CURRENCY_REASON, unmatched
 from agent.marketplace.settle import UNMATCHED_REASON, pick_product
 from agent.marketplace.settle import fiscalize as settle_order
-from agent.store.models import MarketplaceOrder
+from agent.printing.receipt_copy import check_link
+from agent.store.models import FiscalDocument, MarketplaceOrder
 from agent.store.types import utcnow
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 
 
-def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
+def fiscal_receipts(session: Session, orders: list[MarketplaceOrder], zone: tzinfo | None) -> dict[str, dict]:
+    """The fiscalized receipts of ``orders`` by uuid: FD, fiscal sign and the check link (its QR's data)."""
+    uuids = [order.receipt_uuid for order in orders if order.receipt_uuid]
+    if not uuids:
+        return {}
+    docs = session.exec(
+        select(FiscalDocument).where(FiscalDocument.uuid.in_(uuids), FiscalDocument.status == "fiscalized")
+    ).all()
+    return {doc.uuid: receipt_view(doc, zone) for doc in docs}
+
+
+def receipt_view(doc: FiscalDocument, zone: tzinfo | None) -> dict:
+    return {
+        "uuid": doc.uuid,
+        "fd": doc.fd,
+        "fiscal_sign": doc.fiscal_sign,
+        "total": doc.total,
+        "check_link": check_link(doc, zone),
+    }
+
+
+def order_view(order: MarketplaceOrder, lang: str, shop_currency: str, receipt: dict | None = None) -> dict:
     reason = order.reason
     if order.status == "unsupported" and order.currency != shop_currency:
         reason = translate(CURRENCY_REASON, lang, currency=order.currency, shop_currency=shop_currency)
@@ -54,6 +78,7 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str) -> dict:
         "unmatched": missing,
         "reason": reason,
         "receipt_uuid": order.receipt_uuid,
+        "receipt": receipt,
         "received_at": order.received_at.isoformat(),
     }
 
@@ -71,7 +96,10 @@ def list_orders(
         if status:
             query = query.where(MarketplaceOrder.status == status)
         rows = session.exec(query.order_by(MarketplaceOrder.id.desc()).limit(limit)).all()
-        return {"items": [order_view(row, lang, currency) for row in rows]}
+        receipts = fiscal_receipts(session, rows, shop_zone(ctx.settings.config))
+        return {
+            "items": [order_view(row, lang, currency, receipts.get(row.receipt_uuid or "")) for row in rows]
+        }
 
 
 def tell_source(ctx: Context) -> None:
@@ -100,9 +128,11 @@ async def fiscalize(
         limits=lambda request: check_total(request, journal, ctx.settings.config),
     )
     tell_source(ctx)
+    receipt = receipt_view(doc, shop_zone(ctx.settings.config)) if doc.status == "fiscalized" else None
     return {
-        "order": order_view(order, lang, currency),
-        "receipt": {"uuid": doc.uuid, "fd": doc.fd, "fiscal_sign": doc.fiscal_sign, "total": doc.total},
+        "order": order_view(order, lang, currency, receipt),
+        "receipt": receipt
+        or {"uuid": doc.uuid, "fd": doc.fd, "fiscal_sign": doc.fiscal_sign, "total": doc.total},
         "replayed": replayed,
     }
 

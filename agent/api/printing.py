@@ -34,10 +34,15 @@ def receipt_printer(ctx) -> DeviceHandle:
     return handle
 
 
+def shop_zone(config) -> ZoneInfo | None:
+    """The shop's time zone (``[shop] timezone``), else the machine's: local time for people."""
+    return ZoneInfo(config.shop.timezone) if config.shop.timezone else None
+
+
 @router.post("/receipts/{receipt_id}/copy", response_model=Printed)
 async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     printer = receipt_printer(ctx)
-    zone = ZoneInfo(ctx.settings.config.shop.timezone) if ctx.settings.config.shop.timezone else None
+    zone = shop_zone(ctx.settings.config)
 
     def build():
         with ctx.store.read() as session:

@@ -485,6 +485,16 @@ class Deleted(Answer):
     deleted: str
 
 
+class OrderReceipt(Answer):
+    uuid: str
+    fd: int | None = None
+    fiscal_sign: str | None = None
+    total: int
+    check_link: str | None = Field(
+        None, description="the receipt's QR data: t=...&s=...&fn=...&i=...&fp=...&n=..."
+    )
+
+
 class Order(Answer):
     id: int
     source: str
@@ -500,18 +510,12 @@ class Order(Answer):
     unmatched: list[Any] | None = Field(None, description="lines whose SKU matches no product")
     reason: str | None = None
     receipt_uuid: str | None = None
+    receipt: OrderReceipt | None = Field(None, description="once fiscalized: FD, fiscal sign, check link")
     received_at: When
 
 
 class Orders(Answer):
     items: list[Order]
-
-
-class OrderReceipt(Answer):
-    uuid: str
-    fd: int | None = None
-    fiscal_sign: str | None = None
-    total: int
 
 
 class Fiscalized(Answer):

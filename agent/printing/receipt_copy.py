@@ -43,6 +43,12 @@ def tax_amount(code: str, amount: int) -> int:
     return int((Decimal(amount) * rate / (100 + rate)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def check_link(doc: FiscalDocument, zone: tzinfo | None = None) -> str:
+    """The receipt's check data (its QR code's text): what a buyer's app or the tax service's
+    site reads to check the receipt; the time is the shop's local time, as on paper."""
+    return qr_text(doc, doc.fiscalized_at.astimezone(zone))
+
+
 def qr_text(doc: FiscalDocument, when: datetime) -> str:
     return (
         f"t={when:%Y%m%dT%H%M}&s={format_money(doc.total)}&fn={doc.fn_serial}"

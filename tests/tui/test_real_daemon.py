@@ -107,7 +107,11 @@ async def test_x_report_and_a_marketplace_order(stack, english):
             lambda: app.screen.orders and app.screen.orders[0]["status"] == "fiscalized",
             what="fiscalized order",
         )
-    journal = stack["kkt"].receipts()
+        journal = stack["kkt"].receipts()
+        fd, sign = journal[-1]["fd"], app.screen.orders[0]["receipt"]["fiscal_sign"]
+        detail = text(app, "#order-detail")
+        assert f"Receipt: FD {fd}, fiscal sign {sign}" in detail, detail
+        assert f"&i={fd}&fp={sign}&n=1" in detail and "Check: t=" in detail, detail
     assert journal[-1]["total"] == first["total"]
 
 

@@ -54,6 +54,19 @@ def order_text(order: dict) -> Text:
     text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {currency}\n", "bold")
     if order.get("reason"):
         text.append(printable(order["reason"]) + "\n", style="bold red")
+    receipt = order.get("receipt") or {}
+    if order.get("status") == "fiscalized" and receipt.get("fd") is not None:
+        text.append(
+            _("Receipt: FD {fd}, fiscal sign {sign}").format(
+                fd=printable(str(receipt["fd"]), one_line=True),
+                sign=printable(receipt.get("fiscal_sign"), one_line=True),
+            )
+            + "\n"
+        )
+        if receipt.get("check_link"):
+            text.append(
+                _("Check: {link}").format(link=printable(receipt["check_link"], one_line=True)) + "\n"
+            )
     return text
 
 
