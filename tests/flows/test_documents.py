@@ -15,25 +15,14 @@ from sqlalchemy import delete
 
 from sim.backoffice import tables as t
 from tests.conftest import run_kassa
-from tests.fixtures.backoffice import EMULATOR_REGISTER, backoffice_server
-from tests.fixtures.daemon import running_daemon
-from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.sync.harness import wait_register_ready
+from tests.fixtures.backoffice import EMULATOR_REGISTER
+from tests.flows.conftest import paired_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("documents")
-    with (
-        kkt_emulator(tmp) as kkt,
-        backoffice_server(tmp, products=2, employees=2) as bo,
-        running_daemon(tmp, config=kkt_config(kkt)) as daemon,
-    ):
-        client = daemon.client()
-        wait_register_ready(client)
-        client.put("/v1/sync/settings", json={"products": "never", "employees": "never", "orders": "never"})
-        client.post("/v1/pairing", json={"code": bo.code(), "backoffice_url": bo.url})
-        yield daemon, bo, client
+    with paired_stack(tmp_path_factory.mktemp("documents"), products=2, employees=2) as stack:
+        yield stack
 
 
 def wait_state(client, document_uuid: str, states: set[str], timeout: float = 30) -> dict:

@@ -6,27 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_kassa
-from tests.fixtures.backoffice import backoffice_server
-from tests.fixtures.daemon import running_daemon
-from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.sync.harness import wait_register_ready
+from tests.flows.conftest import paired_stack
 
 RU = {"LANG": "ru_RU.UTF-8"}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("technician")
-    with (
-        kkt_emulator(tmp) as kkt,
-        backoffice_server(tmp, products=5, employees=1) as bo,
-        running_daemon(tmp, config=kkt_config(kkt)) as daemon,
-    ):
-        client = daemon.client()
-        wait_register_ready(client)
-        client.put("/v1/sync/settings", json={"products": "never", "employees": "never", "orders": "never"})
-        client.post("/v1/pairing", json={"code": bo.code(), "backoffice_url": bo.url})
-        yield daemon, bo, client
+    with paired_stack(tmp_path_factory.mktemp("technician"), products=5, employees=1) as stack:
+        yield stack
 
 
 def kassa(daemon, *args, lang=None, **kwargs):
