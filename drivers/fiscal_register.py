@@ -149,6 +149,10 @@ class ReceiptItem:
     payment_object: str = "commodity"
     payment_method: str = "full_payment"
     unit: str = "pcs"
+    # one marking code (GS1 DataMatrix as scanned, GS as "\x1d"), checked and accepted with
+    # ``check_mark``/``accept_mark`` before the item; the driver binds it to the position it
+    # sends for this item, so marked goods go one item per unit (a measured good: one item)
+    mark: str | None = None
 
 
 def rounded(value: Decimal) -> int:
@@ -200,6 +204,93 @@ class Payments:
         return sum(self.amounts.values())
 
 
+class MarkPlan(StrEnum):
+    """The planned status of a marked item (tag 2003) the code is checked for."""
+
+    PIECE_SOLD = "piece_sold"  # 1 "штучный товар, реализован"
+    MEASURED_SOLD = "measured_sold"  # 2 "мерный товар, в стадии реализации"
+    PIECE_RETURNED = "piece_returned"  # 3 "штучный товар, возвращен"
+    MEASURED_RETURNED = "measured_returned"  # 4 "часть товара, возвращена"
+    UNCHANGED = "unchanged"  # 255 "статус товара не изменился"
+
+    @classmethod
+    def of(cls, kind: ReceiptKind, measured: bool) -> MarkPlan:
+        """The plan for a unit of a receipt of ``kind``: sold on a sale, returned on a return."""
+        if kind == ReceiptKind.SALE:
+            return cls.MEASURED_SOLD if measured else cls.PIECE_SOLD
+        if kind == ReceiptKind.RETURN:
+            return cls.MEASURED_RETURNED if measured else cls.PIECE_RETURNED
+        return cls.UNCHANGED
+
+
+class MarkLocal(StrEnum):
+    """The FN's own check of the code's crypto tail (GS1 AIs 91/92) with its keys."""
+
+    VALID = "valid"  # checked: the code is genuine
+    INVALID = "invalid"  # checked: the crypto tail does not match, the code is forged or misread
+    NOT_CHECKED = "not_checked"  # the FN could not check it: ``MarkCheck.local_reason`` says why
+
+
+class MarkLocalReason(StrEnum):
+    """Why the FN did not check a code itself."""
+
+    NOT_CHECKABLE = "not_checkable"  # codes of this type are not checked in the FN
+    NO_KEY = "no_key"  # the FN has no key for this code's check (its keys need updating)
+    NO_CRYPTO_TAIL = "no_crypto_tail"  # AIs 91/92 are missing or malformed (a misread scan)
+    OTHER = "other"
+
+
+class MarkOnline(StrEnum):
+    """The national tracking system's answer (OISM, through the OFD; tag 2109) on the code."""
+
+    STATUS_CORRECT = "status_correct"  # the planned status is right: the item may be sold/returned
+    STATUS_INCORRECT = "status_incorrect"  # e.g. already sold, not in circulation, not a return
+    SUSPENDED = "suspended"  # the item's circulation is suspended
+    NOT_CHECKED = "not_checked"  # no answer in time (offline): the FN could not ask
+    ANSWER_INVALID = "answer_invalid"  # an answer came but the FN refused it (``online_error``)
+
+
+class MarkVerdict(StrEnum):
+    """The one outcome the cashier is told, most serious first."""
+
+    INVALID = "invalid"  # the FN found the code forged or misread
+    STATUS_INCORRECT = "status_incorrect"  # the system refused the planned status
+    SUSPENDED = "suspended"
+    NOT_CHECKED_ONLINE = "not_checked_online"  # valid or unchecked locally, no online answer
+    VALID = "valid"
+
+
+@dataclass(frozen=True)
+class MarkCheck:
+    """What the register answered for one code sent for checking.
+
+    ``result`` is tag 2106 as the FN will write it for the position: bit 0 the FN checked the
+    crypto tail, bit 1 it was genuine, bit 2 the system's status answer was received, bit 3 the
+    planned status was right ([M+] on paper when all four are set, [M] with no online answer).
+    """
+
+    code: str
+    plan: MarkPlan
+    local: MarkLocal
+    online: MarkOnline
+    result: int  # tag 2106
+    local_reason: MarkLocalReason | None = None  # with NOT_CHECKED
+    code_type: int | None = None  # tag 2100 as the register recognized the code
+    online_error: int = 0  # the FN's code for the online answer; 0 when it took it
+
+    @property
+    def verdict(self) -> MarkVerdict:
+        if self.local == MarkLocal.INVALID:
+            return MarkVerdict.INVALID
+        if self.online == MarkOnline.STATUS_INCORRECT:
+            return MarkVerdict.STATUS_INCORRECT
+        if self.online == MarkOnline.SUSPENDED:
+            return MarkVerdict.SUSPENDED
+        if self.online != MarkOnline.STATUS_CORRECT:
+            return MarkVerdict.NOT_CHECKED_ONLINE
+        return MarkVerdict.VALID
+
+
 class FiscalRegister(Protocol):
     def device_info(self) -> DeviceInfo: ...
     def status(self) -> RegisterStatus: ...
@@ -215,7 +306,16 @@ class FiscalRegister(Protocol):
 
     def open_receipt(self, kind: ReceiptKind, correction: bool = False) -> None: ...
     def add_correction(self, correction: Correction) -> None: ...  # tags 1173/1174 of an open one
-    def add_item(self, item: ReceiptItem) -> None: ...
+    def add_item(self, item: ReceiptItem) -> None: ...  # binds ``item.mark`` to its position
+
+    # Marked goods (FFD 1.2). Each code is checked, then accepted or rejected, before the
+    # receipt's item that carries it (outside a receipt or inside one, before that item);
+    # a check must be answered with accept_mark before the next check. The FN keeps the
+    # accepted codes for the next receipt: its close consumes them, a cancelled receipt or a
+    # power cycle does not, and checking the same code again replaces its earlier result.
+    # An item whose code was not accepted is refused by the register.
+    def check_mark(self, code: str, plan: MarkPlan, quantity: Decimal, unit: str) -> MarkCheck: ...
+    def accept_mark(self, accept: bool) -> None: ...
     def add_tag(self, tag: int, value: str) -> None: ...
     def close_receipt(
         self, payments: Payments, *, total: int, tax_system: str | None = None
