@@ -154,8 +154,9 @@ class KktServer:
     def _power_cycle(self) -> None:
         in_flight = self.answer_state == "preparing" and self.before_command is not None
         if in_flight and self.draw.random() < 0.5:  # the command had not reached the FN yet
-            self.device.state = self.before_command
-            save_state(self.device.state_path, self.device.state)
+            with self.faults.lock:  # a fault from the control socket lands before or after, not lost
+                self.device.state = self.device.state.rolled_back_to(self.before_command)
+                save_state(self.device.state_path, self.device.state)
         self.before_command = None
         self._close_pty()
         self.answer = None

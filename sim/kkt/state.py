@@ -25,6 +25,11 @@ class OpenReceipt:
     correction: bool = False
 
 
+# what the world does to the register, not what a command does: a power cut in the middle of a
+# command undoes the command, never a paper roll taken out, a cover opened or the OFD's answers
+OUTSIDE = ("paper", "cover_open", "clock_offset", "ofd_online", "ofd_lost_since", "fn_expires", "fn_fill")
+
+
 @dataclass
 class KktState:
     clock_offset: float = 0.0  # seconds added to the real clock (tests move time forward)
@@ -61,6 +66,10 @@ class KktState:
             shift_tags=dict(self.shift_tags),
             documents=list(self.documents),
         )
+
+    def rolled_back_to(self, before: KktState) -> KktState:
+        """``before`` (a snapshot taken as a command began) with the outside world as it is now."""
+        return replace(before, **{name: getattr(self, name) for name in OUTSIDE})
 
     def to_json(self) -> str:
         # written after every command: no deep copy of the documents, no indentation (both grow

@@ -234,3 +234,41 @@ def test_the_state_file_survives_saves_from_two_threads_at_once(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == [] and load_state(path).cash in (1, 2)
+
+
+class _AlwaysBefore:
+    """The power-cycle's draw: the command in flight had not reached the FN yet."""
+
+    def random(self) -> float:
+        return 0.0
+
+
+def test_power_cut_mid_command_undoes_the_command_not_the_paper(tmp_path):
+    """Paper taken out (or put back) while a command is carried out stays so after a power cut
+    that undoes the command: the cut takes back what the command did, not what the world did."""
+    from sim.kkt.server import KktServer
+    from sim.kkt.state import load_state
+    from sim.kkt.wire import Received
+
+    server = KktServer(tmp_path / "kkt", tmp_path / "state.json")
+    server.draw = _AlwaysBefore()
+    server._open_pty()
+    try:
+        server.faults.slow = 5.0  # the answer to the next command is still being prepared
+        server._on_frame(Received(bytes([0xE0]) + (30).to_bytes(4, "little")))  # open the shift
+        assert server.device.state.shift_open and server.answer_state == "preparing"
+        server.apply_fault("paper-out")
+        server._power_cycle()
+        for state in (server.device.state, load_state(tmp_path / "state.json")):
+            assert not state.shift_open and state.documents == []  # the command is undone
+            assert not state.paper  # the paper is still out
+
+        server.faults.slow = 5.0
+        server._on_frame(Received(bytes([0xE0]) + (30).to_bytes(4, "little")))
+        assert server.device.state.print_failed  # refused for want of paper, and remembers it
+        server.apply_fault("clear")  # the paper is put back while the refusal is on its way
+        server._power_cycle()
+        state = load_state(tmp_path / "state.json")
+        assert state.paper and not state.cover_open and not state.shift_open
+    finally:
+        server._close_pty()
