@@ -5,6 +5,8 @@ for an order line whose SKU matches none, and sees no accounts screen."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from agent.pin_hash import hash_pin
@@ -31,10 +33,10 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    base = tmp_path_factory.mktemp("tui-allegro")
-    with fake_allegro() as fake, running_daemon(base, config=allegro_config(fake)) as daemon:
+@contextlib.contextmanager
+def allegro_stack(base, **fake_options):
+    """The fake Allegro (with ``fake_options``) and `kassa run` pointed at it, with two employees."""
+    with fake_allegro(**fake_options) as fake, running_daemon(base, config=allegro_config(fake)) as daemon:
         store = open_store(daemon.state_dir, migrate=False)
         with store.write() as session:
             session.add(Employee(name="Иванова", role="administrator", pin_hash=hash_pin(ADMIN)))
@@ -42,6 +44,12 @@ def stack(tmp_path_factory):
             session.add(Product(code="KUBEK-1", name="Kubek [biały]", price=1250, tax="vat23"))
         store.close()
         yield {"fake": fake, "daemon": daemon}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with allegro_stack(tmp_path_factory.mktemp("tui-allegro")) as parts:
+        yield parts
 
 
 async def logged_in(app, pilot, pin: str) -> None:
@@ -177,3 +185,44 @@ async def test_an_expired_code_is_said_in_words_and_escape_calls_a_pending_attem
         await pilot.press("enter")  # Close: nothing is pending, nothing to call off
         await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen))
         assert sum(1 for call in daemon.calls if call[0] == "DELETE") == deletes
+
+
+async def test_a_code_the_real_fake_expires_is_said_in_russian_and_f8_starts_again(tmp_path, russian):
+    """The expiry as Allegro gives it: the fake's codes live 2 s, `kassa run` polls it over HTTP
+    until it answers ``expired_token``, and the dialog says so; a late approval connects nothing."""
+    with allegro_stack(tmp_path, device_ttl=2) as parts:
+        fake = parts["fake"]
+        app = KassaApp(KassaApi(parts["daemon"].socket, language="ru"), poll_seconds=0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await logged_in(app, pilot, ADMIN)
+            await pilot.press("f5", "ctrl+a")
+            await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen), what="accounts screen")
+            await pilot.press("f8")
+            await until(pilot, lambda: isinstance(app.screen, ConnectAccountScreen) and app.screen.flow)
+            code = app.screen.flow["user_code"]
+            expired = lambda: "Истёк срок" in text(app, "#connect-state")  # noqa: E731
+            await until(pilot, expired, what="expired", timeout=20)
+            state = text(app, "#connect-state")
+            assert "Нажмите F8, чтобы начать заново" in state
+            assert "срок действия кода истёк до подтверждения" in state
+            polls = [call for call in fake.calls if call[2].startswith("/auth/oauth/token")]
+            assert polls, "the daemon polled the fake's token endpoint"
+            fake.decide(code, True, "spozniony")  # too late: the daemon stopped waiting for this code
+            await pilot.press("enter")  # Close
+            await until(pilot, lambda: isinstance(app.screen, MarketplaceScreen))
+            await pilot.pause(0.5)
+            assert accounts(parts) == []
+
+            # F8 again, approved in time this time: connected
+            await pilot.press("f8")
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ConnectAccountScreen)
+                    and app.screen.flow
+                    and app.screen.flow["user_code"] != code
+                ),
+            )
+            assert fake.decide(app.screen.flow["user_code"], True, "sklep")
+            await until(pilot, lambda: "Разрешено" in text(app, "#connect-state"), what="approved")
+        assert [account["state"] for account in accounts(parts)] == ["connected"]
