@@ -340,6 +340,14 @@ class Cashier(Answer):
     inn: str | None = None
 
 
+class OrderLink(Answer):
+    source: str = Field(description="backoffice, allegro, ...")
+    account: str | None = Field(
+        None, description="the seller account at the source; null for the back office"
+    )
+    external_id: str = Field(description="the order's id at its source")
+
+
 class Buyer(Answer):
     """A B2B buyer as the FN stored it: tags 1227 (name) and 1228 (INN)."""
 
@@ -395,6 +403,9 @@ class Document(Answer):
     original_uuid: str | None = None
     original_id: int | None = None
     order_id: str | int | None = None
+    order: OrderLink | None = Field(
+        None, description="receipts settling an order: the order as its source knows it"
+    )
     returns: list[int] | None = Field(None, description="sales only: ids of its returns")
     error: ErrorInfo | None = None
     upload: str | None = None

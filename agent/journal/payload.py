@@ -62,13 +62,10 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
         ).all()
     )
     order_ids = {doc.order_id for doc in docs if doc.order_id is not None}
-    orders = dict(
-        session.exec(
-            select(MarketplaceOrder.id, MarketplaceOrder.remote_id).where(
-                MarketplaceOrder.id.in_(order_ids), MarketplaceOrder.source == "backoffice"
-            )
-        ).all()
-    )
+    orders = {
+        order.id: order_link(order)
+        for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
+    }
     return [
         _payload(
             doc,
@@ -80,6 +77,13 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
         )
         for doc in docs
     ]
+
+
+def order_link(order: MarketplaceOrder) -> dict[str, Any]:
+    """The order a receipt settles, as its source knows it: the source, the seller account there
+    (None for the back office's own relay) and the order's id there. Built only from the order's
+    row, which is never deleted, so a document's payload stays the same for every retry."""
+    return {"source": order.source, "account": order.account_ref, "external_id": order.remote_id}
 
 
 def _by_document(session: Session, model, ids: list[int], order) -> dict[int, list]:
@@ -97,7 +101,7 @@ def _payload(
     positions: Sequence[FnPosition],
     payments: Sequence[ReceiptPayment],
     original_uuid: str | None,
-    order_id: str | None,
+    order: dict[str, Any] | None,
 ) -> dict[str, Any]:
     payload = {
         "uuid": doc.uuid,
@@ -116,8 +120,10 @@ def _payload(
         "lines": [line_payload(line, positions) for line in lines],
         "payments": [{"kind": p.kind, "amount": p.amount, "change": p.change} for p in payments],
         "original_uuid": original_uuid,
-        "order_id": order_id,
+        "order_id": order["external_id"] if order and order["source"] == "backoffice" else None,
     }
+    if order is not None:  # only there: documents settling no order hash as they always have
+        payload["order"] = order
     if doc.buyer_inn:  # only there: receipts without a B2B buyer hash as they always have
         payload["buyer"] = {"name": doc.buyer_name, "inn": doc.buyer_inn}
     if doc.type == "correction":  # only there: the other documents hash as they always have

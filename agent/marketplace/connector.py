@@ -70,6 +70,7 @@ class Batch:
 class Connector(Protocol):
     source: str  # "backoffice", "allegro", ...
     account: int  # the marketplace account's id; 0 for the back-office relay
+    account_ref: str | None  # the account's own id at the source (a seller id), for documents' links
 
     def pull(self, cursor: str | None) -> Iterator[Batch]: ...
 

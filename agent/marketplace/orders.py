@@ -68,7 +68,13 @@ def find(session: Session, source: str, account: int, remote_id: str) -> Marketp
 
 
 def store_order(
-    session: Session, source: str, account: int, incoming: IncomingOrder, shop_currency: str, now: datetime
+    session: Session,
+    source: str,
+    account: int,
+    incoming: IncomingOrder,
+    shop_currency: str,
+    now: datetime,
+    account_ref: str | None = None,
 ) -> MarketplaceOrder | None:
     """Insert or update one order; orders not yet ready on the marketplace are not stored."""
     order = find(session, source, account, incoming.remote_id)
@@ -78,6 +84,7 @@ def store_order(
         order = MarketplaceOrder(
             source=source,
             account=account,
+            account_ref=account_ref,
             remote_id=incoming.remote_id,
             status="waiting",
             currency="",
@@ -219,7 +226,10 @@ def run_import(
         now = clock()
         with store.write() as session:
             for incoming in batch.orders:
-                if store_order(session, connector.source, connector.account, incoming, shop_currency, now):
+                if store_order(
+                    session, connector.source, connector.account, incoming, shop_currency, now,
+                    getattr(connector, "account_ref", None),
+                ):  # fmt: skip
                     run.stored += 1
             for remote_id in batch.gone:
                 run.gone += mark_gone(session, connector.source, connector.account, remote_id, now)

@@ -40,6 +40,7 @@ def read_item(remote_id: str, checked: dict, shop_currency: str) -> IncomingOrde
 class RelayConnector:
     source = "backoffice"
     account = 0
+    account_ref = None
 
     def __init__(
         self,

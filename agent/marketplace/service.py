@@ -334,7 +334,7 @@ class MarketplaceService:
             stop=self.stopping.is_set,
             transport=self.transport,
         )
-        return AllegroConnector(account.id, api), api
+        return AllegroConnector(account.id, api, seller=account.seller), api
 
     def run_account(self, account_id: int, on_batch: Callable[[int], None] = lambda count: None) -> dict:
         """One import of one account (the scheduler's and «Обновить сейчас»'s path)."""

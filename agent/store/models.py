@@ -290,9 +290,15 @@ class MarketplaceOrder(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(description="backoffice | allegro | ...")
     account: int = Field(default=0, description="the marketplace account's id; 0 for the back-office relay")
+    account_ref: str | None = Field(
+        default=None,
+        description="the account's own id at the source (Allegro's seller id); None for the relay",
+    )
     remote_id: str
     marketplace: str = Field(default="", description="allegro, ... as the source names it")
-    status: str = Field(index=True, description="waiting | fiscalized | rejected | unsupported | cancelled")
+    status: str = Field(
+        index=True, description="waiting | fiscalized | settled | rejected | unsupported | cancelled"
+    )
     currency: str
     total: int = Field(description="kopecks (minor units of the order's currency)")
     paid: bool = Field(default=False, description="the buyer has paid the marketplace in full")

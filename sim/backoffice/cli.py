@@ -145,9 +145,10 @@ def seed(
 @backoffice.command(help=_("Print the documents the back office received, as a JSON array."))
 @db_option
 @url_option
-def documents(db, url) -> None:
+@click.option("--order", metavar="EXTERNAL_ID", help=_("Only the documents settling this order."))
+def documents(db, url, order) -> None:
     with _engine(db, url).begin() as conn:
-        entries = received_documents.received(conn)
+        entries = received_documents.received(conn, order)
     json.dump(entries, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 

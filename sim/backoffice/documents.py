@@ -25,6 +25,7 @@ TYPES = ("sale", "return", "correction", "shift_open", "shift_close", "cash_in",
 WITH_LINES = ("sale", "return", "correction")
 CORRECTION_SIGNS = ("sale", "return", "expense", "expense_return")
 MAX_BATCH = 1000
+ORDER_FIELDS = {"source": 32, "account": 64, "external_id": 128}  # a document's link: field → longest
 QUANTITY = re.compile(r"^\d+(\.\d{1,3})?$")
 
 
@@ -84,6 +85,27 @@ def _correction_problem(correction: object) -> str | None:
     return None
 
 
+def _order_problem(order: object) -> str | None:
+    """The order a document settles: ``{"source", "account", "external_id"}`` (account may be null)."""
+    if not isinstance(order, dict):
+        return "order must be an object with source, account and external_id"
+    for key, limit in ORDER_FIELDS.items():
+        value = order.get(key)
+        if key == "account" and value is None:
+            continue
+        if not isinstance(value, str) or not 0 < len(value) <= limit:
+            return f"order.{key} must be a string of 1 to {limit} characters"
+    return None
+
+
+def order_link(doc: object) -> dict | None:
+    """A valid document's link to the order it settles, or None."""
+    order = doc.get("order") if isinstance(doc, dict) else None
+    if not isinstance(order, dict):
+        return None
+    return {key: order.get(key) for key in ORDER_FIELDS}
+
+
 def problem(doc: object) -> str | None:
     """Why ``doc`` is not a valid document, or None."""
     if not isinstance(doc, dict):
@@ -112,6 +134,8 @@ def problem(doc: object) -> str | None:
         if not _kopecks(payment.get("amount")) or not _kopecks(payment.get("change", 0) or 0):
             return f"payments[{index}] amount and change must be non-negative integers (kopecks)"
     if doc["type"] == "correction" and (found := _correction_problem(doc.get("correction"))):
+        return found
+    if doc.get("order") is not None and (found := _order_problem(doc["order"])):
         return found
     if doc["type"] in WITH_LINES:
         if not lines:
@@ -173,6 +197,13 @@ def receive(conn: Connection, register_id: str, docs: list, now: datetime) -> li
         row["duplicates"] = known[uuid][2]
     if new:
         conn.execute(insert(t.document), list(new.values()))
+        links = [
+            {"uuid": uuid, **link}
+            for uuid, row in new.items()
+            if (link := order_link(json.loads(row["payload"]))) is not None
+        ]
+        if links:
+            conn.execute(insert(t.document_order), links)
     for row_id, _digest, duplicates in known.values():
         if row_id is not None and duplicates:
             conn.execute(
@@ -209,11 +240,16 @@ def _iso(when: datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
 
-def received(conn: Connection) -> list[dict]:
-    """Everything received, in arrival order: accepted documents, then conflicts and rejections.
+def received(conn: Connection, order: str | None = None) -> list[dict]:
+    """Everything received, in arrival order: accepted documents, then conflicts and rejections;
+    with ``order``, only the documents settling the order of that external id.
 
-    Each entry: ``uuid, status, type, register_id, received_at, duplicates, message, document``.
+    Each entry: ``uuid, status, type, register_id, received_at, duplicates, message, order, document``.
     """
+    links = {
+        row.uuid: {"source": row.source, "account": row.account, "external_id": row.external_id}
+        for row in conn.execute(select(t.document_order))
+    }
     entries = []
     for row in conn.execute(select(t.document).order_by(t.document.c.id)):
         payload = json.loads(row.payload)
@@ -226,6 +262,7 @@ def received(conn: Connection) -> list[dict]:
                 "received_at": _iso(row.received_at),
                 "duplicates": row.duplicates,
                 "message": None,
+                "order": links.get(row.uuid),
                 "document": payload,
             }
         )
@@ -240,7 +277,10 @@ def received(conn: Connection) -> list[dict]:
                 "received_at": _iso(row.received_at),
                 "duplicates": 0,
                 "message": row.message,
+                "order": order_link(payload) if row.status == "conflict" else None,
                 "document": payload,
             }
         )
+    if order is not None:
+        entries = [entry for entry in entries if (entry["order"] or {}).get("external_id") == order]
     return entries

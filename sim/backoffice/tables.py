@@ -170,6 +170,17 @@ document = Table(
     Column("duplicates", Integer, nullable=False, default=0),
 )
 
+# the order an accepted document settles, as its source knows it (a table of its own, so a database
+# made before documents carried the link gains it by create_all)
+document_order = Table(
+    "bo_document_order",
+    metadata,
+    Column("uuid", String(64), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("account", String(64)),
+    Column("external_id", String(128), nullable=False, index=True),
+)
+
 document_issue = Table(
     "bo_document_issue",
     metadata,

@@ -106,6 +106,8 @@ def test_invalid_documents_are_rejected_with_a_reason_and_not_remembered(office,
         "add up": sale(total=100),
         "payments": sale(payments=[{"kind": "cash", "amount": 100, "change": 0}]),
         "at least one line": sale(lines=[], total=0, payments=[]),
+        "order.external_id": sale(order={"source": "allegro", "account": "1", "external_id": ""}),
+        "order must be an object": sale(order="29738e61"),
     }
     with office.client(token) as client:
         results = upload(client, *cases.values(), "not an object")
@@ -137,3 +139,17 @@ def test_kassa_backoffice_documents_lists_what_arrived(tmp_path):
         assert len(listed) == 1 and listed[0]["uuid"] == doc["uuid"] and listed[0]["status"] == "accepted"
         assert listed[0]["document"] == doc and listed[0]["duplicates"] == 1
         assert office.documents() == listed
+
+
+def test_the_order_a_document_settles_is_kept_and_listed(office, token):
+    link = {"source": "allegro", "account": "44106931", "external_id": "29738e61-7f6a-11e8-ac45-09db60ede9d6"}
+    settling, plain = sale(order=link), sale()
+    with office.client(token) as client:
+        assert [r["status"] for r in upload(client, settling, plain)] == ["accepted", "accepted"]
+        assert upload(client, settling)[0]["status"] == "duplicate"
+    with office.engine.begin() as conn:
+        assert [(e["uuid"], e["order"]) for e in received(conn)] == [
+            (settling["uuid"], link),
+            (plain["uuid"], None),
+        ]
+        assert [e["uuid"] for e in received(conn, order=link["external_id"])] == [settling["uuid"]]

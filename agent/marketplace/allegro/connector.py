@@ -37,8 +37,9 @@ FULFILLED = "PROCESSING"
 class AllegroConnector:
     source = "allegro"
 
-    def __init__(self, account: int, api: AllegroApi, *, sweep: bool = True):
+    def __init__(self, account: int, api: AllegroApi, *, sweep: bool = True, seller: str | None = None):
         self.account = account
+        self.account_ref = seller
         self.api = api
         self.sweep = sweep
 
