@@ -109,6 +109,8 @@ class Timeouts(_Section):
     x_report: float = Field(30.0, gt=0)
     z_report: float = Field(65.0, gt=0)
     open_shift: float = Field(120.0, gt=0)
+    # FF61: the FN waits for the national system's answer through the OFD before it answers
+    mark_check: float = Field(40.0, gt=0)
 
 
 class Profile(_Section):

@@ -11,6 +11,7 @@ emulate = LazyGroup(
     commands={
         "kkt": "sim.kkt.cli:kkt",
         "journal": "sim.kkt.cli:journal",
+        "marks": "sim.kkt.cli:marks_command",
         "fault": "sim.control:fault",
         "escpos": "sim.escpos.cli:escpos",
         "allegro": "sim.allegro.cli:allegro",

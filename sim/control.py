@@ -44,8 +44,8 @@ def send_fault(link: Path | str, kind: str, timeout: float = 10.0) -> str:
     "fault",
     help=_(
         "Inject a fault into a running emulator. Fiscal register: paper-out, cover-open, power-cycle, "
-        "slow=SECONDS, clear. Receipt printer: paper-end, paper-near-end, cover-open, cutter-error, "
-        "offline, xoff, clear."
+        "slow=SECONDS, mark-offline, mark-slow=SECONDS, mark-online, clear. Receipt printer: paper-end, "
+        "paper-near-end, cover-open, cutter-error, offline, xoff, clear."
     ),
 )
 @click.option(

@@ -86,6 +86,45 @@ class NotInProfile(ShtrihError):
     )
 
 
+class InvalidMarkCode(ShtrihError):
+    code = "invalid_mark_code"
+    message = N_(
+        "The marking code is not a scanned DataMatrix code: it must be 1 to {limit} printable "
+        "Latin characters with group separators, and this one has {length}. Scan it again."
+    )
+
+
+class MarkedLineSplit(ShtrihError):
+    code = "marked_line_split"
+    message = N_(
+        "The marked item {name} cannot carry its code: no unit price gives its sum in one position. "
+        "Change the discount on this line."
+    )
+
+
+class MarkSequence(ShtrihError):
+    code = "mark_sequence"
+    message = N_(
+        "The fiscal drive refused the marking code (error {device_code}): it was not checked and "
+        "accepted before the item, or the item already has it. Scan the item again."
+    )
+
+
+class MarkTableFull(ShtrihError):
+    code = "mark_table_full"
+    message = N_(
+        "The fiscal drive holds as many checked marking codes as it can (error {device_code}): "
+        "finish the receipt, which uses them up, then scan again."
+    )
+
+
+class MarkingBlocked(ShtrihError):
+    code = "marking_blocked"
+    message = N_(
+        "The fiscal drive does not take marked goods now (error {device_code}): call the service technician."
+    )
+
+
 class PaymentShort(ShtrihError):
     code = "payment_short"
     message = N_("The payments are less than the receipt total.")
@@ -242,6 +281,12 @@ DESCRIPTIONS: dict[int, str] = {
     0x73: "not supported in this mode",
     0x7E: "wrong length field",
     0x8E: "zero receipt total",
+    0xA0: "work with marked goods is forbidden",
+    0xA1: "wrong sequence of the marking commands",
+    0xA2: "work with marked goods is blocked for now",
+    0xA3: "the table of checked marking codes is full",
+    0xAA: "the TLV lacks required attributes",
+    0xAC: "the marking code was not checked in the FN",
 }
 
 ERROR_CLASSES: dict[int, type[ShtrihError]] = {
@@ -294,6 +339,12 @@ ERROR_CLASSES: dict[int, type[ShtrihError]] = {
     0x73: NotSupportedInMode,
     0x7E: BadParameters,
     0x8E: ZeroTotal,
+    0xA0: MarkingBlocked,
+    0xA1: MarkSequence,
+    0xA2: MarkingBlocked,
+    0xA3: MarkTableFull,
+    0xAA: BadParameters,
+    0xAC: MarkSequence,
 }
 
 

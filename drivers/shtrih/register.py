@@ -27,6 +27,11 @@ from drivers.fiscal_register import (
     FiscalResult,
     FnStatus,
     FoundDocument,
+    MarkCheck,
+    MarkLocal,
+    MarkLocalReason,
+    MarkOnline,
+    MarkPlan,
     OfdStatus,
     Payments,
     ReceiptItem,
@@ -44,7 +49,9 @@ from drivers.shtrih.errors import (
     DeviceTimeout,
     FnNoData,
     InvalidCashierInn,
+    InvalidMarkCode,
     LinkError,
+    MarkedLineSplit,
     NotInProfile,
     NotSupportedInMode,
     PaperOut,
@@ -112,7 +119,7 @@ QUERIES = frozenset({0xFC, 0x10, 0x11, 0x1F, 0x89, 0xFF01, 0xFF02, 0xFF03, 0xFF0
 # the protocol asks for the system administrator's password with these (classic 0x40/0x41
 # take the administrator's); FF45/FF46 take the operator's, as the vendor's JavaPOS sends them
 SYSADMIN_COMMANDS = frozenset(
-    {0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40, 0xFF41, 0xFF42, 0xFF4D}
+    {0x1F, 0xFF01, 0xFF02, 0xFF03, 0xFF08, 0xFF0A, 0xFF0C, 0xFF39, 0xFF40, 0xFF41, 0xFF42, 0xFF4D, 0xFF61}
 )
 TAG_UNIT = 2108  # FFD 1.2: every position names its unit of measure (FF4D, after the position)
 TAG_CASHIER = 1021
@@ -143,6 +150,35 @@ TEXT_FIELDS: dict[str | int, TextField] = {
     2000: TextField(v.TLV_CODEC, 128, data=True),  # marking code: its GS separators are data
 }
 REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems
+
+# Marked goods (FFD 1.2), as the vendor's JavaPOS driver sends them: FF61 hands a code to the
+# FN for its check (and the online one), FF69 accepts or rejects the checked code, FF67 binds
+# an accepted code to the position just sent (after its FF46 and FF4D)
+MARK_CHECK = 0xFF61
+MARK_ACCEPT = 0xFF69
+MARK_BIND = 0xFF67
+MARK_PLANS = {  # tag 2003
+    MarkPlan.PIECE_SOLD: 1,
+    MarkPlan.MEASURED_SOLD: 2,
+    MarkPlan.PIECE_RETURNED: 3,
+    MarkPlan.MEASURED_RETURNED: 4,
+    MarkPlan.UNCHANGED: 255,
+}
+MEASURED_PLANS = frozenset({MarkPlan.MEASURED_SOLD, MarkPlan.MEASURED_RETURNED})
+MARK_LOCAL = {0: MarkLocal.NOT_CHECKED, 1: MarkLocal.INVALID, 2: MarkLocal.VALID}
+MARK_LOCAL_REASONS = {
+    1: MarkLocalReason.NOT_CHECKABLE,
+    2: MarkLocalReason.NO_KEY,
+    3: MarkLocalReason.NO_CRYPTO_TAIL,
+    4: MarkLocalReason.OTHER,
+}
+MARK_STATUS = {1: MarkOnline.STATUS_CORRECT, 2: MarkOnline.STATUS_INCORRECT, 3: MarkOnline.SUSPENDED}  # 2109
+TAG_QUANTITY = 1023  # FVLN: a measured item's quantity the code is checked for
+TAG_OISM_STATUS = 2109
+MARK_CODE_LIMIT = 200  # one length byte, and the frame must hold the code with the check's header
+RESULT_CHECKED, RESULT_GENUINE, RESULT_STATUS_CHECKED, RESULT_STATUS_OK = 1, 2, 4, 8  # tag 2106 bits
+# tag 1212 of a position that carries a code: the marked variant of the item's own object
+MARKED_OBJECTS = {"commodity": "marked", "excise": "excise_marked"}
 
 
 def parse_short_status(data: bytes) -> dict:
@@ -354,6 +390,82 @@ def correction_basis_tlv(day: date, number: bytes | None) -> bytes:
 def unit_tlv(code: int) -> bytes:
     """Tag 2108 is a one-byte number (FFD 1.2)."""
     return v.tlv(TAG_UNIT, bytes([code]))
+
+
+def fvln(value: Decimal) -> bytes:
+    """FFD's FVLN: the number of decimal places, then the digits as a little-endian integer."""
+    places = max(0, -value.normalize().as_tuple().exponent)
+    number = int(value.scaleb(places))
+    return bytes([places]) + number.to_bytes(max(1, (number.bit_length() + 7) // 8), "little")
+
+
+def mark_code_bytes(code: str) -> bytes:
+    """A marking code as scanned: printable ASCII and GS (0x1D) separators, nothing else."""
+    if (
+        not code
+        or len(code) > MARK_CODE_LIMIT
+        or any(not (0x20 <= ord(ch) < 0x7F or ch == "\x1d") for ch in code)
+    ):
+        raise InvalidMarkCode(length=len(code), limit=MARK_CODE_LIMIT)
+    return code.encode("ascii")
+
+
+def mark_check_request(plan: int, code: bytes, tlv: bytes = b"", mode: int = 0) -> bytes:
+    """FF61 data after the password: planned status (2003), processing mode, code length, TLV
+    length, the code as scanned, the TLV (2108 and 1023 for a measured item)."""
+    return bytes([plan, mode, len(code), len(tlv)]) + code + tlv
+
+
+def parse_mark_check(data: bytes, code: str, plan: MarkPlan) -> MarkCheck:
+    """Answer of FF61 after the error byte: the FN's local check (0 not done, 1 negative,
+    2 positive), why it was not done, the code type it recognized (2100), the length of the
+    online part, then (when the online answer came) the FN's code for that answer, the 2106
+    result and the answer's tags (2109 the status)."""
+    local = MARK_LOCAL.get(data[0], MarkLocal.NOT_CHECKED)
+    reason = MARK_LOCAL_REASONS.get(data[1]) if local == MarkLocal.NOT_CHECKED else None
+    if local == MarkLocal.NOT_CHECKED and reason is None:
+        reason = MarkLocalReason.OTHER
+    local_bits = {MarkLocal.VALID: RESULT_CHECKED | RESULT_GENUINE, MarkLocal.INVALID: RESULT_CHECKED}
+    online_part = data[4 : 4 + data[3]]
+    if len(online_part) < 2:
+        online, online_error, result = MarkOnline.NOT_CHECKED, 0, local_bits.get(local, 0)
+    else:
+        online_error, result = online_part[0], online_part[1]
+        status = _tlv_byte(online_part[2:], TAG_OISM_STATUS)
+        if online_error:
+            online = MarkOnline.ANSWER_INVALID
+        elif status in MARK_STATUS:
+            online = MARK_STATUS[status]
+        elif result & RESULT_STATUS_CHECKED:
+            online = MarkOnline.STATUS_CORRECT if result & RESULT_STATUS_OK else MarkOnline.STATUS_INCORRECT
+        else:
+            online = MarkOnline.NOT_CHECKED
+    return MarkCheck(
+        code=code,
+        plan=plan,
+        local=local,
+        online=online,
+        result=result,
+        local_reason=reason,
+        code_type=data[2],
+        online_error=online_error,
+    )
+
+
+def _tlv_byte(data: bytes, wanted: int) -> int | None:
+    offset = 0
+    while offset + 4 <= len(data):
+        tag, size = v.from_le(data[offset : offset + 2]), v.from_le(data[offset + 2 : offset + 4])
+        value = data[offset + 4 : offset + 4 + size]
+        if tag == wanted and len(value) == 1:
+            return value[0]
+        offset += 4 + size
+    return None
+
+
+def mark_bind_request(code: bytes) -> bytes:
+    """FF67 data after the password: code length, the code as checked."""
+    return bytes([len(code)]) + code
 
 
 def check_cashier_inn(inn: str | None) -> None:
@@ -623,12 +735,43 @@ class ShtrihRegister:
         (``positions_of``); each followed by its unit of measure (FF4D, tag 2108)."""
         fiscal = self.fiscal
         unit = self._map(fiscal.units, item.unit, "unit")
-        for position in positions_of(item, 1 if fiscal.operation_v2 else 0):
+        code = None
+        if item.mark is not None:
+            self._needs_marking(item.name)
+            code = mark_code_bytes(item.mark)
+        positions = positions_of(item, 1 if fiscal.operation_v2 else 0)
+        if code is not None and len(positions) > 1:  # one code, one position
+            raise MarkedLineSplit(name=item.name)
+        for position in positions:
             if fiscal.operation_v2:
                 self._add_position(position)
             else:
                 self._add_item_classic(position)
             self._call(0xFF4D, unit_tlv(unit))
+        if code is not None:
+            self._call(MARK_BIND, mark_bind_request(code))
+
+    def _needs_marking(self, name: str) -> None:
+        if not self.fiscal.operation_v2:
+            raise NotInProfile(profile=self.profile.name, what="marked goods (FF61/FF67, FFD 1.2)", name=name)
+
+    def check_mark(self, code: str, plan: MarkPlan, quantity: Decimal, unit: str) -> MarkCheck:
+        """FF61: the FN checks the code's crypto tail itself and asks the national system
+        (through the OFD) about the planned status; it waits for that answer up to its own
+        timeout and then answers without it."""
+        self._needs_marking(code)
+        raw = mark_code_bytes(code)
+        tlv = b""
+        if plan in MEASURED_PLANS:
+            tlv = unit_tlv(self._map(self.fiscal.units, unit, "unit")) + v.tlv(TAG_QUANTITY, fvln(quantity))
+        request = mark_check_request(MARK_PLANS[plan], raw, tlv)
+        answer = self._call(MARK_CHECK, request, timeout=self.profile.timeouts.mark_check)
+        return parse_mark_check(answer, code, plan)
+
+    def accept_mark(self, accept: bool) -> None:
+        """FF69: keep the code just checked for the next receipt, or drop it."""
+        self._needs_marking("")
+        self._call(MARK_ACCEPT, bytes([1 if accept else 0]))
 
     def _add_position(self, item: ReceiptItem) -> None:
         fiscal = self.fiscal
@@ -641,10 +784,17 @@ class ShtrihRegister:
             tax=self._map(fiscal.taxes, item.tax, "tax"),
             department=1,
             payment_method=self._map(fiscal.payment_methods, item.payment_method, "payment method"),
-            payment_object=self._map(fiscal.payment_objects, item.payment_object, "payment object"),
+            payment_object=self._map(fiscal.payment_objects, self._object_of(item), "payment object"),
             name=self._item_name(item.name),
         )
         self._call(0xFF46, data)
+
+    @staticmethod
+    def _object_of(item: ReceiptItem) -> str:
+        """A position with a code is the marked variant of its object (1212 = 33 or 31)."""
+        if item.mark is None:
+            return item.payment_object
+        return MARKED_OBJECTS.get(item.payment_object, item.payment_object)
 
     def _add_item_classic(self, item: ReceiptItem) -> None:
         """0x80/0x82: no sum, method or object: the register computes quantity x price, so the

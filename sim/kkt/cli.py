@@ -10,6 +10,7 @@ import click
 
 from agent.cli import UserError
 from agent.i18n import _
+from sim.kkt.marks import GROUPS
 from sim.kkt.state import save_state
 
 # tag 1062 bit order: ОСН, УСН доход, УСН доход - расход, ЕНВД, ЕСХН, ПСН
@@ -97,3 +98,31 @@ def journal(state: Path) -> None:
     if not state.exists():
         raise UserError(_("no emulator state at {path}").format(path=state))
     click.echo(json.dumps(read_journal(state), ensure_ascii=False, indent=1))
+
+
+@click.command(
+    "marks",
+    help=_(
+        "Print marking codes the emulated register takes as genuine for a product's GTIN (14 digits), "
+        "one a line, GS shown as \\x1d (type it as Ctrl+]); --forged prints codes its FN refuses."
+    ),
+)
+@click.argument("gtin")
+@click.option("--count", type=click.IntRange(1, 100), default=3, show_default=True, help=_("How many codes."))
+@click.option(
+    "--group",
+    type=click.Choice(GROUPS),
+    default="dairy",
+    show_default=True,
+    help=_("The product group, which decides the code's layout."),
+)
+@click.option("--forged", is_flag=True, help=_("Spoil the crypto tail: the FN finds the code forged."))
+@click.option("--raw", is_flag=True, help=_("Write GS itself (0x1D), as a scanner sends it, for a pipe."))
+def marks_command(gtin: str, count: int, group: str, forged: bool, raw: bool) -> None:
+    from sim.kkt.marks import gtin_valid, issue
+
+    if not gtin_valid(gtin):
+        raise UserError(_("{gtin} is not a GTIN: 14 digits with a valid check digit").format(gtin=gtin), 2)
+    for _index in range(count):
+        code = issue(gtin, group, forged=forged)
+        click.echo(code if raw else code.replace("\x1d", "\\x1d"))

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sim.kkt import identity
+from sim.kkt import identity, marks
 from sim.kkt import wire as w
 from sim.kkt.state import KktState, OpenReceipt, load_state, save_state
 
@@ -30,6 +30,7 @@ from sim.kkt.state import KktState, OpenReceipt, load_state, save_state
 E_OK = 0x00
 E_FN_STATE = 0x02  # "Неверное состояние ФН": e.g. TLV with no document open in the FN
 E_FN_NO_DATA = 0x08
+E_FN_DUPLICATE = 0x0C  # "Повтор данных"
 E_FN_MISSING = 0x0D  # "Отсутствуют данные, необходимые для корректного учета в ФН"
 E_FN_TLV_SIZE = 0x10  # "Превышение размеров TLV данных"
 E_FN_EXPIRED = 0x12  # "Исчерпан ресурс КС": the FN's keys are past their date
@@ -54,6 +55,11 @@ E_DEPARTMENT_RANGE = 0x63
 E_NO_PAPER = 0x6B
 E_MODE = 0x73
 E_ZERO_TOTAL = 0x8E
+# the FN's marking errors (0xA0-0xB2), as the vendor's JavaPOS driver names them
+E_MARK_SEQUENCE = 0xA1  # "Неверная последовательность команд группы Bxh"
+E_MARK_TABLE_FULL = 0xA3  # "Переполнена таблица проверки кодов маркировки"
+E_MARK_TLV_MISSING = 0xAA  # "В блоке TLV отсутствуют необходимые реквизиты"
+E_MARK_UNCHECKED = 0xAC  # "...содержится КМ, который ранее не проверялся в ФН"
 
 SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORDS = {29, SYSADMIN_PASSWORD}
@@ -133,6 +139,23 @@ CORRECTION_TAGS = frozenset({1173, 1174})
 BASIS_TAGS = frozenset({1178, 1179})
 POSITION_TAGS = frozenset({2108})
 
+# marked goods: planned statuses (tag 2003) by what they do, the 2106 result bits, the OISM's
+# status answer (tag 2109), FF67's code type ("DM", a DataMatrix) and its Data Matrix kinds
+PLANS_SOLD = frozenset({1, 2})
+PLANS_RETURNED = frozenset({3, 4})
+PLANS_MEASURED = frozenset({2, 4})
+PLANS = PLANS_SOLD | PLANS_RETURNED | {255}
+RESULT_CHECKED, RESULT_GENUINE, RESULT_STATUS_CHECKED, RESULT_STATUS_OK = 1, 2, 4, 8
+STATUS_CORRECT, STATUS_INCORRECT, STATUS_SUSPENDED = 1, 2, 3
+LOCAL_NOT_CHECKED, LOCAL_NEGATIVE, LOCAL_POSITIVE = 0, 1, 2
+LOCAL_RESULT = {LOCAL_POSITIVE: RESULT_CHECKED | RESULT_GENUINE, LOCAL_NEGATIVE: RESULT_CHECKED}
+MARKED_OBJECTS = frozenset({31, 33})  # 1212: (excise) goods with a marking code
+DATAMATRIX = 0x444D
+DM_KIND = {marks.TYPE_88: 0, marks.TYPE_44: 3, marks.TYPE_SHORT: 2}
+MARK_TABLE_SIZE = 100  # accepted codes the FN keeps for the next receipt
+MARK_ONLINE_WAIT = 2.0  # seconds the FN waits for the national system's answer
+TAG_QUANTITY = 1023
+
 # FF39 exchange status bits
 OFD_CONNECTED = 1 << 0
 OFD_HAS_MESSAGE = 1 << 1
@@ -195,6 +218,7 @@ class Device:
         if not state_path.exists():
             self._save()
         self.operator = 30
+        self.answer_delay = 0.0  # how long the command takes beyond its answer (an online check)
         self._handlers: dict[int, Callable[[bytes], bytes]] = {
             0xFC: self._device_type,
             0x10: self._short_status,
@@ -227,6 +251,9 @@ class Device:
             0xFF45: self._close_v2,
             0xFF46: self._operation_v2,
             0xFF4D: self._position_tlv,
+            0xFF61: self._mark_check,
+            0xFF67: self._mark_bind,
+            0xFF69: self._mark_accept,
         }
 
     # the command loop
@@ -238,6 +265,7 @@ class Device:
             return bytes([body[0] if body else 0, E_BAD_PARAMS])
         head = w.head_of(command)
         handler = self._handlers.get(command)
+        self.answer_delay = 0.0
         if handler is None:
             return head + bytes([E_NOT_SUPPORTED])
         try:
@@ -603,6 +631,7 @@ class Device:
         for item in receipt.items:  # FFD 1.2: every position names its unit of measure
             if "2108" not in item["tags"]:
                 raise Reject(E_FN_MISSING)
+        self._needs_codes_bound()
         if receipt.correction:
             self._check_correction(receipt.tags)
         total = sum(item["amount"] for item in receipt.items)
@@ -643,6 +672,7 @@ class Device:
         )
         cash_moved = sums.get(1, 0) - change
         s.cash += -cash_moved if returning else cash_moved
+        self._settle_marks(receipt)
         s.receipt = None
         s.receipt_number += 1
         self._save()
@@ -911,6 +941,7 @@ class Device:
             raise Reject(E_BAD_PARAMS)
         if not line["name"]:
             raise Reject(E_BAD_PARAMS)
+        self._needs_codes_bound()
         item = self._item(
             line["name"],
             quantity,
@@ -923,6 +954,170 @@ class Device:
         )
         self._add_line(OPERATION_TO_KIND[line["operation"]], item)
         return b""
+
+    def _needs_codes_bound(self) -> None:
+        """A position sold as marked (1212 = 31/33) carries its code before anything follows it."""
+        receipt = self.state.receipt
+        if receipt is not None and receipt.items:
+            last = receipt.items[-1]
+            if last["payment_object"] in MARKED_OBJECTS and "mark" not in last:
+                raise Reject(E_FN_MISSING)
+
+    def _settle_marks(self, receipt: OpenReceipt) -> None:
+        """A receipt's close tells the national system which units left (or came back), and
+        uses up every check the FN kept for it."""
+        sold = set(self.state.marks_sold)
+        for item in receipt.items:
+            mark = item.get("mark")
+            if mark and mark.get("identity"):
+                if mark["plan"] in PLANS_SOLD:
+                    sold.add(mark["identity"])
+                elif mark["plan"] in PLANS_RETURNED:
+                    sold.discard(mark["identity"])
+        self.state.marks_sold = sorted(sold)
+        self.state.marks_accepted = []
+
+    # marked goods: FF61 check, FF69 accept or reject, FF67 bind to the last position
+
+    def _mark_check(self, data: bytes) -> bytes:
+        """FF61: planned status, mode, code length, TLV length, code, TLV. The FN checks the
+        tail when it can, then (online) asks the national system about the planned status."""
+        s = self.state
+        if len(data) < 4:
+            raise Reject(E_BAD_PARAMS)
+        plan, mode, size, tlv_size = data[0], data[1], data[2], data[3]
+        raw, tlv = data[4 : 4 + size], data[4 + size :]
+        if size == 0 or len(raw) != size or len(tlv) != tlv_size or plan not in PLANS or mode != 0:
+            raise Reject(E_BAD_PARAMS)
+        quantity = self._measured(plan, tlv)
+        if len(s.marks_accepted) >= MARK_TABLE_SIZE:
+            raise Reject(E_MARK_TABLE_FULL)
+        try:
+            code = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise Reject(E_BAD_PARAMS) from None
+        mark = marks.parse(code)
+        status, reason, code_type = self._local_check(mark)
+        result = LOCAL_RESULT.get(status, 0)
+        online = b""
+        oism = None
+        if s.mark_online and s.ofd_online and s.mark_delay <= MARK_ONLINE_WAIT:
+            oism = self._oism_status(mark, plan)
+            result |= RESULT_STATUS_CHECKED | (RESULT_STATUS_OK if oism == STATUS_CORRECT else 0)
+            online = bytes([0, result]) + w.put(2109, 2) + w.put(1, 2) + bytes([oism])
+        if s.mark_online and s.ofd_online:
+            self.answer_delay = min(s.mark_delay, MARK_ONLINE_WAIT)
+        s.mark_pending = {
+            "code": code,
+            "identity": mark.identity if mark else None,
+            "plan": plan,
+            "quantity": str(quantity) if quantity is not None else None,
+            "local": status,
+            "type": code_type,
+            "oism": oism,
+            "result": result,
+        }
+        self._save()
+        return bytes([status, reason, code_type, len(online)]) + online
+
+    def _measured(self, plan: int, tlv: bytes) -> Decimal | None:
+        """A measured plan names the unit (2108) and the quantity (1023, FVLN) checked."""
+        if plan not in PLANS_MEASURED:
+            return None
+        try:
+            tags = dict(w.tlv_entries(tlv))
+        except ValueError:
+            raise Reject(E_BAD_PARAMS) from None
+        unit, quantity = tags.get(2108), tags.get(TAG_QUANTITY)
+        if unit is None or quantity is None or len(unit) != 1 or unit[0] not in UNITS or len(quantity) < 2:
+            raise Reject(E_MARK_TLV_MISSING)
+        value = Decimal(w.uint(quantity[1:])).scaleb(-quantity[0])
+        if value <= 0:
+            raise Reject(E_BAD_PARAMS)
+        return value
+
+    @staticmethod
+    def _local_check(mark: marks.MarkCode | None) -> tuple[int, int, int]:
+        """The FN's own check: (status, reason it was not done, code type 2100)."""
+        if mark is None:
+            return LOCAL_NOT_CHECKED, marks.REASON_FORMAT, marks.TYPE_UNKNOWN
+        if not mark.fn_checkable:
+            return LOCAL_NOT_CHECKED, marks.REASON_NOT_CHECKABLE, mark.code_type
+        if mark.key_id != marks.KEY_ID:
+            return LOCAL_NOT_CHECKED, marks.REASON_NO_KEY, mark.code_type
+        status = LOCAL_POSITIVE if marks.genuine(mark) else LOCAL_NEGATIVE
+        return status, marks.REASON_CHECKED, mark.code_type
+
+    def _oism_status(self, mark: marks.MarkCode | None, plan: int) -> int:
+        """The national system's answer (2109): unknown or forged codes and a sale of a unit it
+        knows as sold (or a return of one it does not) are incorrect."""
+        if mark is None or not marks.genuine(mark):
+            return STATUS_INCORRECT
+        if mark.gtin in marks.SUSPENDED_GTINS:
+            return STATUS_SUSPENDED
+        sold = mark.identity in self.state.marks_sold
+        if (plan in PLANS_SOLD and sold) or (plan in PLANS_RETURNED and not sold):
+            return STATUS_INCORRECT
+        return STATUS_CORRECT
+
+    def _mark_accept(self, data: bytes) -> bytes:
+        """FF69: 1 keeps the checked code for the next receipt (checking it again replaced any
+        earlier result), 0 drops it; answers its 2106 result."""
+        s = self.state
+        if len(data) != 1 or data[0] not in (0, 1):
+            raise Reject(E_BAD_PARAMS)
+        pending = s.mark_pending
+        if pending is None:
+            raise Reject(E_MARK_SEQUENCE)
+        s.mark_pending = None
+        if data[0] == 1:
+            s.marks_accepted = [m for m in s.marks_accepted if m["code"] != pending["code"]] + [pending]
+        self._save()
+        return bytes([pending["result"]])
+
+    def _mark_bind(self, data: bytes) -> bytes:
+        """FF67: code length, code (and an optional flag byte): the accepted code goes to the
+        position just sent, whose calculation sign, quantity and object must fit its plan."""
+        receipt = self.state.receipt
+        if not data or len(data) not in (1 + data[0], 2 + data[0]) or data[0] == 0:
+            raise Reject(E_BAD_PARAMS)
+        code = data[1 : 1 + data[0]].decode("ascii", errors="replace")
+        if receipt is None:
+            raise Reject(E_FN_STATE)
+        if not receipt.items or "mark" in receipt.items[-1]:
+            raise Reject(E_MARK_SEQUENCE)
+        accepted = next((m for m in self.state.marks_accepted if m["code"] == code), None)
+        if accepted is None:
+            raise Reject(E_MARK_UNCHECKED)
+        if any(item.get("mark", {}).get("code") == code for item in receipt.items):
+            raise Reject(E_FN_DUPLICATE)
+        item = receipt.items[-1]
+        plan = accepted["plan"]
+        quantity = Decimal(item["quantity"])
+        if (
+            (plan in PLANS_SOLD and receipt.kind != 0)
+            or (plan in PLANS_RETURNED and receipt.kind != 2)
+            or item["payment_object"] not in MARKED_OBJECTS
+            or (plan not in PLANS_MEASURED and plan != 255 and quantity != 1)
+            or (plan in PLANS_MEASURED and quantity != Decimal(accepted["quantity"]))
+        ):
+            raise Reject(E_BAD_TAG)
+        item["mark"] = {
+            "code": code,
+            "identity": accepted["identity"],
+            "plan": plan,
+            "type": accepted["type"],
+            "result": accepted["result"],
+            "oism": accepted["oism"],
+        }
+        self._save()
+        local = accepted["local"]
+        reason = marks.REASON_CHECKED if local != LOCAL_NOT_CHECKED else marks.REASON_NOT_CHECKABLE
+        return (
+            w.put(DATAMATRIX, 2)
+            + bytes([DM_KIND.get(accepted["type"], 0xFF)])
+            + bytes([local, reason, accepted["type"], 2, 0, accepted["result"]])
+        )
 
     def _close_v2(self, data: bytes) -> bytes:
         request = parse_close_v2(data)
@@ -968,6 +1163,12 @@ class Device:
 
     def expire_fn_in(self, days: float) -> None:
         self.state.fn_expires = (self.now() + timedelta(days=days)).date().isoformat()
+        self._save()
+
+    def set_mark_online(self, online: bool, delay: float = 0.0) -> None:
+        """Whether the national system answers online checks, and how many seconds it takes."""
+        self.state.mark_online = online
+        self.state.mark_delay = delay
         self._save()
 
     def fill_fn(self, percent: float) -> None:

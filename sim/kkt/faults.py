@@ -16,6 +16,9 @@ KINDS = (
     "ofd-lost=DAYS",
     "fn-expires-in=DAYS",
     "fn-fill=PERCENT",
+    "mark-offline",
+    "mark-online",
+    "mark-slow=SECONDS",
 )
 
 
@@ -36,6 +39,8 @@ def parse_fault(text: str) -> Fault:
         "bad-lrc",
         "ofd-offline",
         "ofd-online",
+        "mark-offline",
+        "mark-online",
     ):
         return Fault(text)
     prefixes = (
@@ -44,6 +49,7 @@ def parse_fault(text: str) -> Fault:
         ("ofd-lost=", "ofd-lost"),
         ("fn-expires-in=", "fn-expires-in"),
         ("fn-fill=", "fn-fill"),
+        ("mark-slow=", "mark-slow"),
     )
     for prefix, kind in prefixes:
         if text.startswith(prefix):

@@ -120,7 +120,7 @@ class KktServer:
         self.before_command = self.device.state.snapshot()
         self.answer = frame(self.device.handle(received.body))
         self.answer_state = "preparing"
-        self.answer_ready_at = time.monotonic() + slow
+        self.answer_ready_at = time.monotonic() + slow + self.device.answer_delay
         self.repeats = 0
 
     def _on_byte(self, byte: int) -> None:
@@ -215,6 +215,12 @@ class KktServer:
                 device.expire_fn_in(fault.value)
             elif fault.kind == "fn-fill":
                 device.fill_fn(fault.value)
+            elif fault.kind == "mark-offline":  # the national system does not answer online checks
+                device.set_mark_online(False)
+            elif fault.kind == "mark-online":
+                device.set_mark_online(True)
+            elif fault.kind == "mark-slow":  # it answers after this many seconds
+                device.set_mark_online(True, fault.value)
             elif fault.kind == "clear":
                 device.set_paper(True)
                 device.set_cover(False)

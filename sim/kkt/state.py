@@ -53,6 +53,14 @@ class KktState:
     tax_systems: int = 0x02  # tag 1062 of the registration: bit 0 ОСН, 1 УСН доход, ... 5 ПСН
     fn_expires: str = "2027-07-15"  # FF03: the FN's keys are valid until this date
     fn_fill: float = 0.0  # percent of the FN archive used (a fault moves it)
+    # marked goods: the code checked (FF61) and not yet accepted or rejected (FF69), the codes
+    # accepted for the next receipt, the units the national system knows as sold (by GTIN and
+    # serial), and whether (and how slowly) it answers online checks
+    mark_pending: dict | None = None
+    marks_accepted: list[dict] = field(default_factory=list)
+    marks_sold: list[str] = field(default_factory=list)
+    mark_online: bool = True
+    mark_delay: float = 0.0  # seconds the national system takes to answer
 
     def now(self) -> datetime:
         return (datetime.now(UTC) + timedelta(seconds=self.clock_offset)).replace(microsecond=0)
@@ -64,6 +72,9 @@ class KktState:
             self,
             receipt=copy.deepcopy(self.receipt),
             shift_tags=dict(self.shift_tags),
+            mark_pending=copy.deepcopy(self.mark_pending),
+            marks_accepted=copy.deepcopy(self.marks_accepted),
+            marks_sold=list(self.marks_sold),
             documents=list(self.documents),
         )
 
