@@ -3,12 +3,13 @@
 ``python -m bench.wire --link PATH --state PATH --baud N`` runs the emulator of ``kassa emulate
 kkt --baud N``; its control socket also answers ``bytes`` with the count so far (both
 directions: every byte the throttle delays is a byte on the wire) and the time its sleeps overran
-the wire time. Its state file is written without fsync (``_state_without_fsync``).
+the wire time. Its state is written without fsync (``save_state(fsync=False)``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import select
 import signal
 import subprocess
@@ -22,19 +23,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
-def _state_without_fsync(path: Path, state) -> None:
-    """The emulator's state written as ``save_state`` does, minus its two fsyncs a command: a real
-    register's FN write is the device's own time, and the row measures kassa, not this disk."""
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(state.to_json(), encoding="utf-8")
-    temp.replace(path)
-
-
 def counting_server(link: Path, state: Path, baud: int):
     import sim.kkt.device
     from sim.kkt.server import KktServer
+    from sim.kkt.state import save_state
 
-    sim.kkt.device.save_state = _state_without_fsync
+    # a real register's FN write is the device's own time, and the row measures kassa, not this disk
+    sim.kkt.device.save_state = functools.partial(save_state, fsync=False)
 
     class CountingServer(KktServer):
         def __init__(self, *args, **kwargs):

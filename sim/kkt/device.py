@@ -273,10 +273,10 @@ class Device:
                 data = self._check_password(command, data)
             return head + bytes([E_OK]) + handler(data)
         except Reject as reject:
-            self.state = load_state(self.state_path)  # a refused command changes nothing
+            self._reload()  # a refused command changes nothing
             return head + bytes([reject.code])
         except (IndexError, ValueError):
-            self.state = load_state(self.state_path)
+            self._reload()
             return head + bytes([E_BAD_PARAMS])
 
     def _check_password(self, command: int, data: bytes) -> bytes:
@@ -296,6 +296,10 @@ class Device:
 
     def _save(self) -> None:
         save_state(self.state_path, self.state)
+
+    def _reload(self) -> None:
+        """Back to the last committed state (the archive in memory holds all it names)."""
+        self.state = load_state(self.state_path, self.state.documents)
 
     # clock and modes
 
@@ -355,21 +359,36 @@ class Device:
             raise Reject(E_RECEIPT_OPEN)
 
     def _ofd_sweep(self) -> None:
-        """An online register hands its documents to the OFD shortly after they are made."""
-        if not self.state.ofd_online:
+        """An online register hands its documents to the OFD, oldest first, shortly after they
+        are made."""
+        s = self.state
+        if not s.ofd_online:
             return
         limit = self.now() - OFD_DELAY
-        changed = False
-        for doc in self.state.documents:
-            if doc.get("fd") and not doc.get("ofd_sent") and datetime.fromisoformat(doc["datetime"]) <= limit:
-                doc["ofd_sent"] = True
-                changed = True
-        if changed:
+        sent = s.ofd_sent_fd
+        for doc in self._waiting():
+            if datetime.fromisoformat(doc["datetime"]) > limit:
+                break
+            sent = doc["fd"]
+        if sent != s.ofd_sent_fd:
+            s.ofd_sent_fd = sent
             self._save()
+
+    def _waiting(self) -> list[dict]:
+        """The documents the OFD has not confirmed, oldest first (read from the archive's end)."""
+        waiting = []
+        for doc in reversed(self.state.documents):
+            fd = doc.get("fd")
+            if fd is not None and fd <= self.state.ofd_sent_fd:
+                break
+            if fd is not None:
+                waiting.append(doc)
+        waiting.reverse()
+        return waiting
 
     def _unsent(self) -> list[dict]:
         self._ofd_sweep()
-        return [d for d in self.state.documents if d.get("fd") and not d.get("ofd_sent")]
+        return self._waiting()
 
     def _ofd_waiting_since(self) -> datetime | None:
         """When the oldest document the OFD has not confirmed was made (or the OFD was lost)."""
@@ -429,7 +448,6 @@ class Device:
             "payments": [],
             "tags": dict(tags or {}),
             "fiscal_sign": str(self._fiscal_sign(s.last_fd, total, moment)),
-            "ofd_sent": False,
         }
         doc.update(fields)
         s.documents.append(doc)
@@ -815,7 +833,7 @@ class Device:
             raise Reject(E_FN_NO_DATA)
         moment = datetime.fromisoformat(doc["datetime"])
         head = (
-            bytes([FN_DOC_TYPES[doc["type"]], 1 if doc.get("ofd_sent") else 0])
+            bytes([FN_DOC_TYPES[doc["type"]], 1 if fd <= self.state.ofd_sent_fd else 0])
             + w.fn_moment(moment)
             + w.put(doc["fd"], 4)
             + w.put(int(doc["fiscal_sign"]), 4)
@@ -1186,6 +1204,6 @@ def journal(state_path: Path) -> list[dict]:
         entry["change"] = doc.get("change", 0)
         entry["tax_system"] = doc.get("tax_system")
         entry["operation"] = doc.get("operation")  # tag 1054 of a receipt
-        entry["ofd_sent"] = bool(doc.get("ofd_sent"))
+        entry["ofd_sent"] = doc.get("fd") is not None and doc["fd"] <= state.ofd_sent_fd
         out.append(entry)
     return out

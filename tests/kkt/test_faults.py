@@ -247,7 +247,7 @@ def test_power_cut_mid_command_undoes_the_command_not_the_paper(tmp_path):
     """Paper taken out (or put back) while a command is carried out stays so after a power cut
     that undoes the command: the cut takes back what the command did, not what the world did."""
     from sim.kkt.server import KktServer
-    from sim.kkt.state import load_state
+    from sim.kkt.state import archive_path, load_state
     from sim.kkt.wire import Received
 
     server = KktServer(tmp_path / "kkt", tmp_path / "state.json")
@@ -262,6 +262,7 @@ def test_power_cut_mid_command_undoes_the_command_not_the_paper(tmp_path):
         for state in (server.device.state, load_state(tmp_path / "state.json")):
             assert not state.shift_open and state.documents == []  # the command is undone
             assert not state.paper  # the paper is still out
+        assert archive_path(tmp_path / "state.json").stat().st_size == 0  # its record is cut off
 
         server.faults.slow = 5.0
         server._on_frame(Received(bytes([0xE0]) + (30).to_bytes(4, "little")))
