@@ -43,6 +43,8 @@ OUTSIDE = (
     "ofd_sent_fd",
     "fn_expires",
     "fn_fill",
+    "mark_online",
+    "mark_delay",
 )
 
 

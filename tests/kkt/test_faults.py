@@ -258,10 +258,11 @@ def test_power_cut_mid_command_undoes_the_command_not_the_paper(tmp_path):
         server._on_frame(Received(bytes([0xE0]) + (30).to_bytes(4, "little")))  # open the shift
         assert server.device.state.shift_open and server.answer_state == "preparing"
         server.apply_fault("paper-out")
+        server.apply_fault("mark-offline")
         server._power_cycle()
         for state in (server.device.state, load_state(tmp_path / "state.json")):
             assert not state.shift_open and state.documents == []  # the command is undone
-            assert not state.paper  # the paper is still out
+            assert not state.paper and not state.mark_online  # the world is as it was made
         assert archive_path(tmp_path / "state.json").stat().st_size == 0  # its record is cut off
 
         server.faults.slow = 5.0
