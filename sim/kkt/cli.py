@@ -104,7 +104,8 @@ def journal(state: Path) -> None:
     "marks",
     help=_(
         "Print marking codes the emulated register takes as genuine for a product's GTIN (14 digits), "
-        "one a line, GS shown as \\x1d (type it as Ctrl+]); --forged prints codes its FN refuses."
+        "one a line, to paste into a sale: without the GS separators, which kassa puts back from the "
+        "group's fixed lengths (--raw keeps them); --forged prints codes its FN refuses."
     ),
 )
 @click.argument("gtin")
@@ -125,4 +126,4 @@ def marks_command(gtin: str, count: int, group: str, forged: bool, raw: bool) ->
         raise UserError(_("{gtin} is not a GTIN: 14 digits with a valid check digit").format(gtin=gtin), 2)
     for _index in range(count):
         code = issue(gtin, group, forged=forged)
-        click.echo(code if raw else code.replace("\x1d", "\\x1d"))
+        click.echo(code if raw else code.replace("\x1d", ""))
