@@ -51,6 +51,8 @@ def product_views(session, products: list[Product]) -> list[dict]:
             "tax": product.tax,
             "payment_object": product.payment_object,
             "weighted": product.weighted,
+            "marked": product.marked,
+            "marking_group": product.marking_group,
             "group": groups.get(product.group_id),
             "barcodes": sorted(barcodes.get(product.id, [])),
             "origin": product.origin,

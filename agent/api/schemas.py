@@ -481,6 +481,8 @@ class Product(Answer):
     tax: str
     payment_object: str
     weighted: bool
+    marked: bool = Field(False, description="sold only with a marking code per unit (Честный ЗНАК)")
+    marking_group: str | None = Field(None, description="the marked product's group: milk, water, shoes, ...")
     group: str | None = None
     barcodes: list[str]
     origin: str

@@ -86,6 +86,11 @@ class Product(SQLModel, table=True):
         default=None, description="tag 1055 when not the shop's (e.g. patent goods beside УСН ones)"
     )
     weighted: bool = False
+    marked: bool = Field(default=False, description="sold only with a marking code per unit (Честный ЗНАК)")
+    marking_group: str | None = Field(
+        default=None,
+        description="the marked product's group (common.marking.GROUPS): milk, water, ...",
+    )
     group_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("product_group.id", ondelete="SET NULL"), index=True),

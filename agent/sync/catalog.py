@@ -173,6 +173,8 @@ def _apply_products(session: Session, items: dict[str, dict | None], now: dateti
             },
             "search_name": search_key(checked["name"]),
             "weighted": checked["weighted"],
+            "marked": checked["marked"],
+            "marking_group": checked["marking_group"],
             "group_id": groups.get(checked["group_id"]) if checked["group_id"] else None,
             "origin": "backoffice",
             "pending_delete": False,

@@ -21,6 +21,7 @@ from agent.i18n import N_, Message
 from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
 from agent.terminal_text import printable
 from common.inn import valid_inn
+from common.marking import GROUPS as MARKING_GROUPS
 from drivers.fiscal_register import TAX_SYSTEMS
 
 MAX_ID = 64
@@ -76,6 +77,7 @@ BAD_BUYER_INN = N_(
 )
 BAD_PIN_HASH = N_("pin_hash is not a PIN hash the register accepts (scrypt within its cost bounds)")
 BAD_QUANTITY = N_("{field} is not a quantity from 0.001 to 99999.999")
+MARKING_GROUP_MISSING = N_("marking_group is missing: a marked product names its product group ({known})")
 
 
 class Refused(ValueError):
@@ -210,6 +212,20 @@ def tax_system(item: dict) -> str | None:
     return value
 
 
+def marking(item: dict) -> tuple[bool, str | None]:
+    """Whether the product is sold only with a marking code, and its product group (which tells the
+    code's shape and whether the permissive mode applies); a group on an unmarked product is dropped."""
+    marked = flag(item, "marked")
+    group = text(item, "marking_group", MAX_SHORT, required=False)
+    if not marked:
+        return False, None
+    if group is None:
+        raise Refused(MARKING_GROUP_MISSING, known=", ".join(MARKING_GROUPS))
+    if group not in MARKING_GROUPS:
+        raise Refused(UNKNOWN_VALUE, field="marking_group", value=group)
+    return True, group
+
+
 def check_product(item: dict, known: Known) -> dict:
     code = text(item, "code", MAX_CODE)
     barcodes = item.get("barcodes") or []
@@ -224,6 +240,7 @@ def check_product(item: dict, known: Known) -> dict:
         if not _WORD.fullmatch(value or ""):
             raise _wrong(field, "barcode")
         codes.append(value)
+    marked, group = marking(item)
     return {
         "code": code,
         "name": text(item, "name", MAX_NAME),
@@ -233,6 +250,8 @@ def check_product(item: dict, known: Known) -> dict:
         "payment_object": choice(item, "payment_object", known.payment_objects, "commodity"),
         "tax_system": tax_system(item),
         "weighted": flag(item, "weighted"),
+        "marked": marked,
+        "marking_group": group,
         "group_id": identifier(item, "group_id", required=False),
         "barcodes": list(dict.fromkeys(codes)),
     }

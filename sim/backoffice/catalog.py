@@ -74,11 +74,13 @@ def upsert_product(
     tax: str = "vat20",
     payment_object: str = "commodity",
     weighted: bool = False,
+    marking_group: str | None = None,
     group_id: str | None = None,
     barcodes: Iterable[str] = (),
     product_id: str | None = None,
 ) -> str:
-    """Create or change the product with this id (or, without an id, this code); returns its id."""
+    """Create or change the product with this id (or, without an id, this code); returns its id.
+    A ``marking_group`` (milk, water, shoes, ...) makes it a marked product."""
     if isinstance(price, bool) or not isinstance(price, int) or price < 0:
         raise ValueError(f"price must be a non-negative integer number of kopecks, not {price!r}")
     values = {
@@ -89,6 +91,8 @@ def upsert_product(
         "tax": tax,
         "payment_object": payment_object,
         "weighted": weighted,
+        "marked": marking_group is not None,
+        "marking_group": marking_group,
         "group_id": group_id,
         "barcodes": list(barcodes),
         **_changed(conn),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.cli import UserError
 from agent.i18n import _
+from common.marking import GROUPS as MARKING_GROUPS
 from sim.backoffice import catalog, feeds, pairing
 from sim.backoffice import documents as received_documents
 from sim.backoffice import orders as order_book
@@ -221,7 +222,14 @@ def product() -> None:
 @click.option("--group", "group_id", default=None, help=_("Group id, e.g. grp-dairy."))
 @click.option("--barcode", "barcodes", multiple=True, help=_("Barcode; repeat for more."))
 @click.option("--weighted", is_flag=True, help=_("Sold by weight."))
-def product_set(db, url, code, name, price, unit, tax, group_id, barcodes, weighted) -> None:
+@click.option(
+    "--marked",
+    "marking_group",
+    type=click.Choice(sorted(MARKING_GROUPS)),
+    default=None,
+    help=_("Marked goods of this product group (sold with a marking code per unit)."),
+)
+def product_set(db, url, code, name, price, unit, tax, group_id, barcodes, weighted, marking_group) -> None:
     with _engine(db, url).begin() as conn:
         product_id = catalog.upsert_product(
             conn,
@@ -233,6 +241,7 @@ def product_set(db, url, code, name, price, unit, tax, group_id, barcodes, weigh
             group_id=group_id,
             barcodes=barcodes,
             weighted=weighted,
+            marking_group=marking_group,
         )
     click.echo(product_id)
 

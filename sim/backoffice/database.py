@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
 from sim.backoffice import tables as t
@@ -53,8 +53,23 @@ def open_database(url: str) -> Engine:
         _sqlite_hooks(engine)
     t.metadata.create_all(engine)
     with engine.begin() as conn:
+        _add_missing_columns(conn)
         ensure_defaults(conn)
     return engine
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added to a table since a database file was made (create_all adds only tables)."""
+    for table in (t.product,):
+        have = {column["name"] for column in inspect(conn).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(conn.dialect)
+                default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+                null = "" if column.nullable or default else " NOT NULL"
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}"
+                )
 
 
 def ensure_defaults(conn: Connection) -> None:

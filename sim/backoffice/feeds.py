@@ -75,6 +75,8 @@ def product_item(row) -> dict:
         "tax": row["tax"],
         "payment_object": row["payment_object"],
         "weighted": row["weighted"],
+        "marked": bool(row["marked"]),
+        "marking_group": row["marking_group"],
         "group_id": row["group_id"],
         "barcodes": list(row["barcodes"] or []),
         "deleted": False,

@@ -1,8 +1,10 @@
 """Demo data for the reference back office: a small Russian shop, reproducible from a seed.
 
-Groups, products with valid EAN-13 barcodes, weighted goods sold by the kilogram, several tax
-rates, prices in kopecks; an administrator and cashiers with known PINs; marketplace orders to
-relay. Rows go in with bulk inserts, so a catalog of 100,000 products takes seconds.
+Groups, products with valid EAN-13 barcodes, weighted goods sold by the kilogram, marked dairy
+and water (Честный ЗНАК: their barcodes are the GTINs of their marking codes), several tax rates,
+prices in kopecks; an administrator and cashiers with known PINs; marketplace orders to relay
+(none of marked goods, whose codes an order from afar does not carry). Rows go in with bulk
+inserts, so a catalog of 100,000 products takes seconds.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ PRODUCTS = [
     ("grp-other", "Пакет-майка", 500, "pcs", "none", False),
     ("grp-other", "Открытка почтовая", 3500, "pcs", "vat0", False),
 ]
+
+# marked goods (Честный ЗНАК) of the list above, by name: their product group
+MARKED = {
+    "Молоко 3,2% 1 л": "milk",
+    "Кефир 1% 900 г": "milk",
+    "Сметана 20% 300 г": "milk",
+    "Творог 5% 200 г": "milk",
+    "Масло сливочное 82,5% 180 г": "milk",
+    "Вода питьевая 1,5 л": "water",
+}
 
 BRANDS = [
     "Домик в деревне",
@@ -167,6 +179,7 @@ def _products(rng: random.Random, count: int, first_seq: int, now) -> list[dict]
     rows = []
     for index in range(count):
         group, name, price, unit, tax, weighted = PRODUCTS[index % len(PRODUCTS)]
+        marking_group = MARKED.get(name)
         variant = index // len(PRODUCTS)
         if variant:
             name = f"{name} «{BRANDS[(variant - 1) % len(BRANDS)]}»"
@@ -184,6 +197,8 @@ def _products(rng: random.Random, count: int, first_seq: int, now) -> list[dict]
                 "tax": tax,
                 "payment_object": "commodity",
                 "weighted": weighted,
+                "marked": marking_group is not None,
+                "marking_group": marking_group,
                 "group_id": group,
                 "barcodes": [] if weighted else [ean13(f"460{index + 1:09d}")],
                 "seq": first_seq + index,
@@ -220,7 +235,8 @@ def _employees(rng: random.Random, count: int, first_seq: int, now) -> tuple[lis
 
 
 def _orders(rng: random.Random, count: int, products: list[dict], first_seq: int, now) -> list[dict]:
-    sellable = [p for p in products if not p["weighted"]] or products
+    # a marked product is sold with its codes, which an order from afar does not carry
+    sellable = [p for p in products if not p["weighted"] and not p["marked"]] or products
     rows = []
     for index in range(count):
         lines = []

@@ -118,6 +118,8 @@ product = Table(
     Column("tax", String(16), nullable=False),
     Column("payment_object", String(32), nullable=False),
     Column("weighted", Boolean, nullable=False),
+    Column("marked", Boolean, nullable=False, default=False, server_default="0"),
+    Column("marking_group", String(32)),
     Column("group_id", String(64)),
     Column("barcodes", JSON, nullable=False),
     Column("seq", BigInteger, nullable=False, index=True),

@@ -39,10 +39,15 @@ def test_the_catalog_pages_through_groups_then_products(office, token):
         "tax": "vat10",
         "payment_object": "commodity",
         "weighted": False,
+        "marked": True,
+        "marking_group": "milk",
         "group_id": "grp-dairy",
         "barcodes": ["4600000000015"],
         "deleted": False,
     }
+    marked = {p["name"]: p["marking_group"] for p in products if p["marked"]}
+    assert marked["Вода питьевая 1,5 л"] == "water" and "Хлеб Бородинский 400 г" not in marked
+    assert all(p["barcodes"] for p in products if p["marked"])  # a code's GTIN must match one
     weighted = [p for p in products if p["weighted"]]
     assert weighted and all(p["unit"] == "kg" for p in weighted)
     assert {p["tax"] for p in products} >= {"vat20", "vat10", "vat0", "none"}

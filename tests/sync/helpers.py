@@ -24,6 +24,7 @@ def register_products(store) -> list[tuple]:
                     p.tax,
                     p.payment_object,
                     p.weighted,
+                    p.marking_group,
                     group,
                     codes,
                 )
@@ -42,6 +43,7 @@ def office_products(bo) -> list[tuple]:
             p["tax"],
             p["payment_object"],
             p["weighted"],
+            p["marking_group"],
             p["group_id"],
             sorted(p["barcodes"]),
         )

@@ -122,11 +122,18 @@ def test_bad_records_are_skipped_and_named_while_the_rest_of_the_page_is_applied
         "not an object",
         good_product(9, weighted="yes"),
         good_product(10, price=True),
+        good_product(11, marked=True, marking_group="milk"),
+        good_product(12, marked=True),
+        good_product(13, marked=True, marking_group="caviar"),
+        good_product(14, marked="yes", marking_group="milk"),
+        good_product(15, marking_group="milk"),
     ]
     result = reg.engine.run("products")
     assert result.ok, result.error
     products = stored_products(reg)
-    assert set(products) == {"prd-000001", "prd-000004"}
+    assert set(products) == {"prd-000001", "prd-000004", "prd-000011", "prd-000015"}
+    assert (products["prd-000011"].marked, products["prd-000011"].marking_group) == (True, "milk")
+    assert (products["prd-000015"].marked, products["prd-000015"].marking_group) == (False, None)
     assert products["prd-000004"].name == "Сок красный"
     assert products["prd-000001"].tax_system == "patent"  # a product's own taxation system is kept
     skipped = {s.record: s.reason for s in result.skipped}
@@ -140,10 +147,15 @@ def test_bad_records_are_skipped_and_named_while_the_rest_of_the_page_is_applied
         "#9",
         "prd-000009",
         "prd-000010",
+        "prd-000012",
+        "prd-000013",
+        "prd-000014",
     }
+    assert "marking_group is missing" in skipped["prd-000012"]
+    assert "not one the register knows" in skipped["prd-000013"]
     assert "must be from" in skipped["prd-000002"] and "not one the register knows" in skipped["prd-000003"]
     status = reg.engine.status_summary()["streams"]["products"]
-    assert status["state"] == "ok" and status["skipped"] == 9
+    assert status["state"] == "ok" and status["skipped"] == 12
     assert {r["record"] for r in status["skipped_records"]} == set(skipped)
 
 
