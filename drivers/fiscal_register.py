@@ -140,6 +140,18 @@ class Cashier:
 
 
 @dataclass(frozen=True)
+class IndustryRequisite:
+    """Tag 1260 of a position: the rule a value comes under; for a marked unit sold under the
+    permissive mode, the government decree and the national system's online answer (1265
+    "UUID=<its request id>&Time=<its time, ms>")."""
+
+    foiv: str  # 1262: the federal body's id, 3 digits ("030": the Ministry of Industry and Trade)
+    document_date: date  # 1263: the day of the decree
+    document_number: str  # 1264: its number
+    value: str  # 1265
+
+
+@dataclass(frozen=True)
 class ReceiptItem:
     name: str
     quantity: Decimal
@@ -153,6 +165,7 @@ class ReceiptItem:
     # ``check_mark``/``accept_mark`` before the item; the driver binds it to the position it
     # sends for this item, so marked goods go one item per unit (a measured good: one item)
     mark: str | None = None
+    industry: IndustryRequisite | None = None  # tag 1260, sent with the position it belongs to
 
 
 def rounded(value: Decimal) -> int:

@@ -27,6 +27,7 @@ from drivers.fiscal_register import (
     FiscalResult,
     FnStatus,
     FoundDocument,
+    IndustryRequisite,
     MarkCheck,
     MarkLocal,
     MarkLocalReason,
@@ -148,7 +149,12 @@ TEXT_FIELDS: dict[str | int, TextField] = {
     1227: TextField(v.TLV_CODEC, 128),  # buyer
     1228: TextField(v.TLV_CODEC, 12),  # buyer's INN
     2000: TextField(v.TLV_CODEC, 128, data=True),  # marking code: its GS separators are data
+    1262: TextField(v.TLV_CODEC, 3),  # the industry requisite (1260): federal body's id
+    1264: TextField(v.TLV_CODEC, 32),  # its document's number
+    1265: TextField(v.TLV_CODEC, 128),  # its value (an FF4D frame holds at most 249 bytes of TLV)
 }
+TAG_INDUSTRY = 1260
+TAG_INDUSTRY_FOIV, TAG_INDUSTRY_DATE, TAG_INDUSTRY_NUMBER, TAG_INDUSTRY_VALUE = 1262, 1263, 1264, 1265
 REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems
 
 # Marked goods (FFD 1.2), as the vendor's JavaPOS driver sends them: FF61 hands a code to the
@@ -463,6 +469,17 @@ def _tlv_byte(data: bytes, wanted: int) -> int | None:
     return None
 
 
+def industry_tlv(foiv: bytes, day: date, number: bytes, value: bytes) -> bytes:
+    """Tag 1260: an STLV of 1262, 1263 (the day as DD.MM.YYYY), 1264 and 1265, all text."""
+    inner = (
+        v.tlv(TAG_INDUSTRY_FOIV, foiv)
+        + v.tlv(TAG_INDUSTRY_DATE, day.strftime("%d.%m.%Y").encode("ascii"))
+        + v.tlv(TAG_INDUSTRY_NUMBER, number)
+        + v.tlv(TAG_INDUSTRY_VALUE, value)
+    )
+    return v.tlv(TAG_INDUSTRY, inner)
+
+
 def mark_bind_request(code: bytes) -> bytes:
     """FF67 data after the password: code length, the code as checked."""
     return bytes([len(code)]) + code
@@ -748,8 +765,21 @@ class ShtrihRegister:
             else:
                 self._add_item_classic(position)
             self._call(0xFF4D, unit_tlv(unit))
+            if item.industry is not None:
+                self._call(0xFF4D, self._industry(item.industry))
         if code is not None:
             self._call(MARK_BIND, mark_bind_request(code))
+
+    def _industry(self, requisite: IndustryRequisite) -> bytes:
+        def text(tag: int, value: str) -> bytes:
+            return self.fit_text(tag, value).encode(v.TLV_CODEC)
+
+        return industry_tlv(
+            text(TAG_INDUSTRY_FOIV, requisite.foiv),
+            requisite.document_date,
+            text(TAG_INDUSTRY_NUMBER, requisite.document_number),
+            text(TAG_INDUSTRY_VALUE, requisite.value),
+        )
 
     def _needs_marking(self, name: str) -> None:
         if not self.fiscal.operation_v2:

@@ -132,12 +132,16 @@ TAG_RULES: dict[int, tuple[str, int]] = {
     2108: ("byte", 1),  # unit of measure (FF4D, bound to a position)
     1173: ("byte", 1),  # correction type: 0 on the shop's own, 1 by the tax service's order
     1174: ("stlv", 292),  # correction basis: 1178 and 1179
+    1260: ("industry", 240),  # a position's industry requisite: 1262, 1263, 1264, 1265
     1178: ("unixtime", 4),  # the day of the corrected settlement
     1179: ("text", 32),  # the order's number
 }
 CORRECTION_TAGS = frozenset({1173, 1174})
 BASIS_TAGS = frozenset({1178, 1179})
-POSITION_TAGS = frozenset({2108})
+POSITION_TAGS = frozenset({2108, 1260})
+# 1260's parts: 1262 the federal body's id (3 digits), 1263 the document's day (DD.MM.YYYY),
+# 1264 its number, 1265 the value
+INDUSTRY_PARTS = {1262: 3, 1263: 10, 1264: 32, 1265: 256}
 
 # marked goods: planned statuses (tag 2003) by what they do, the 2106 result bits, the OISM's
 # status answer (tag 2109), FF67's code type ("DM", a DataMatrix) and its Data Matrix kinds
@@ -875,12 +879,39 @@ class Device:
             seen[tag] = self._tag_value(tag, inner)
         return json.dumps({str(tag): seen[tag] for tag in sorted(seen)}, ensure_ascii=False)
 
+    @staticmethod
+    def _industry(value: bytes) -> str:
+        """1260: each of 1262-1265 once, as text of its size; 1262 digits, 1263 a real day."""
+        try:
+            entries = w.tlv_entries(value)
+        except ValueError:
+            raise Reject(E_BAD_TAG) from None
+        parts: dict[str, str] = {}
+        for tag, inner in entries:
+            size = INDUSTRY_PARTS.get(tag)
+            if size is None or str(tag) in parts or not inner or len(inner) > size:
+                raise Reject(E_BAD_TAG)
+            if any(byte < 0x20 or byte == 0x7F for byte in inner):
+                raise Reject(E_BAD_TAG)
+            parts[str(tag)] = inner.decode(w.TLV_TEXT)
+        if set(parts) != {str(tag) for tag in INDUSTRY_PARTS} or not parts["1262"].isdigit():
+            raise Reject(E_FN_MISSING)
+        try:
+            datetime.strptime(parts["1263"], "%d.%m.%Y")
+        except ValueError:
+            raise Reject(E_BAD_TAG) from None
+        return json.dumps(parts, ensure_ascii=False)
+
     def _tag_value(self, tag: int, value: bytes) -> str:
         kind, size = TAG_RULES.get(tag, ("text", 255))
         if kind == "stlv":
             if len(value) > size:
                 raise Reject(E_FN_TLV_SIZE)
             return self._basis(value)
+        if kind == "industry":
+            if len(value) > size:
+                raise Reject(E_FN_TLV_SIZE)
+            return self._industry(value)
         if kind == "unixtime":
             if len(value) != size:
                 raise Reject(E_BAD_TAG)

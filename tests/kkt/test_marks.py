@@ -14,11 +14,14 @@ from its message table (FSPrinterErrorA1...).
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from drivers.fiscal_register import (
+    IndustryRequisite,
     MarkLocal,
     MarkLocalReason,
     MarkOnline,
@@ -89,6 +92,54 @@ def test_check_accept_and_bind_frames(register):  # noqa: F811
     register.close_receipt(Payments({"cash": 9000}), total=9000, tax_system="usn_income")
     (doc,) = [d for d in register.link.device.state.documents if d["type"] == "receipt"]
     assert doc["items"][0]["mark"]["code"] == MILK and doc["items"][0]["mark"]["result"] == 0x0C
+
+
+# FF4D with tag 1260 (EC 04, 0x5D bytes): 1262 (EE 04) "030", 1263 (EF 04) "21.11.2023",
+# 1264 (F0 04) "1944", 1265 (F1 04) the online check's "UUID=...&Time=..." (60 bytes)
+PERMISSIVE_UUID = "UUID=fb3e0d6a-4f0e-4b36-b1ab-5f7c1e1c7a01&Time=1700000000000"
+INDUSTRY = bytes.fromhex(
+    "02 67 ff 4d 1e 00 00 00 ec 04 5d 00 ee 04 03 00 30 33 30 ef 04 0a 00 32 31 2e 31 31 2e 32 30 32"
+    " 33 f0 04 04 00 31 39 34 34 f1 04 3c 00 55 55 49 44 3d 66 62 33 65 30 64 36 61 2d 34 66 30 65 2d"
+    " 34 62 33 36 2d 62 31 61 62 2d 35 66 37 63 31 65 31 63 37 61 30 31 26 54 69 6d 65 3d 31 37 30 30"
+    " 30 30 30 30 30 30 30 30 30 5f"
+)
+
+
+def test_the_permissive_modes_industry_requisite_goes_with_its_position(register):  # noqa: F811
+    register.open_shift()
+    register.check_mark(MILK, MarkPlan.PIECE_SOLD, Decimal(1), "pcs")
+    register.accept_mark(True)
+    register.open_receipt(ReceiptKind.SALE)
+    requisite = IndustryRequisite("030", date(2023, 11, 21), "1944", PERMISSIVE_UUID)
+    register.add_item(ReceiptItem("Молоко", Decimal(1), 9000, 9000, "vat20", mark=MILK, industry=requisite))
+    assert register.link.sent[-2:] == [INDUSTRY, BIND_MILK]  # after the position and its unit
+    register.close_receipt(Payments({"cash": 9000}), total=9000, tax_system="usn_income")
+    (doc,) = [d for d in register.link.device.state.documents if d["type"] == "receipt"]
+    assert json.loads(doc["items"][0]["tags"]["1260"]) == {
+        "1262": "030",
+        "1263": "21.11.2023",
+        "1264": "1944",
+        "1265": PERMISSIVE_UUID,
+    }
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "ee 04 03 00 30 33 30",  # 1263, 1264, 1265 missing
+        # the 32nd of November
+        "ee 04 03 00 30 33 30 ef 04 0a 00 33 32 2e 31 31 2e 32 30 32 33 f0 04 01 00 31 f1 04 01 00 78",
+        "ee 04 03 00 30 33 30 ee 04 03 00 30 33 30",  # 1262 twice
+        "b3 04 0c 00 35 30 30 31 30 30 37 33 32 32 35 39",  # a tag that is not a part of 1260
+    ],
+)
+def test_a_malformed_industry_requisite_is_refused(device, inner):
+    value = bytes.fromhex(inner)
+    assert call(device, 0x8D, b"\x00")[0] == 0
+    assert call(device, 0xFF46, position(payment_object=1))[0] == 0
+    tlv = (1260).to_bytes(2, "little") + len(value).to_bytes(2, "little") + value
+    assert call(device, 0xFF4D, tlv)[0] in (emulated.E_BAD_TAG, emulated.E_FN_MISSING)
+    assert call(device, 0xFF0C, tlv)[0] == emulated.E_BAD_TAG  # a position's tag, not the receipt's
 
 
 def test_a_measured_unit_is_checked_with_its_unit_and_quantity(register):  # noqa: F811
