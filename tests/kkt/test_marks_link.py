@@ -60,9 +60,10 @@ def test_a_marked_sale_and_its_return_round_trip(register, emulator):
     assert all(i["payment_object"] == 33 for i in receipt["items"] + refund["items"])
 
 
-def test_the_online_check_offline_and_slow(register, emulator):
+def test_the_online_check_offline_and_slow(register, emulator, clean_env):
     milk = marks.issue(MILK_GTIN)
-    emulator.fault("mark-offline")
+    done = run_kassa("emulate", "fault", "--link", str(emulator.link), "mark-offline", env=clean_env)
+    assert done.returncode == 0 and done.stdout.strip() == "ok"
     result = register.check_mark(milk, MarkPlan.PIECE_SOLD, Decimal(1), "pcs")
     assert result.online == MarkOnline.NOT_CHECKED and result.verdict == MarkVerdict.NOT_CHECKED_ONLINE
     register.accept_mark(False)
