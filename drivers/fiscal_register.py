@@ -259,7 +259,7 @@ class MarkOnline(StrEnum):
     STATUS_CORRECT = "status_correct"  # the planned status is right: the item may be sold/returned
     STATUS_INCORRECT = "status_incorrect"  # e.g. already sold, not in circulation, not a return
     SUSPENDED = "suspended"  # the item's circulation is suspended
-    NOT_CHECKED = "not_checked"  # no answer in time (offline): the FN could not ask
+    NOT_CHECKED = "not_checked"  # no answer in time, or offline: the FN could not ask
     ANSWER_INVALID = "answer_invalid"  # an answer came but the FN refused it (``online_error``)
 
 
@@ -289,7 +289,7 @@ class MarkCheck:
     result: int  # tag 2106
     local_reason: MarkLocalReason | None = None  # with NOT_CHECKED
     code_type: int | None = None  # tag 2100 as the register recognized the code
-    online_error: int = 0  # the FN's code for the online answer; 0 when it took it
+    online_error: int = 0  # the FN's code for the online check: 0 answered, 0x20 refused, 0xFF none in time
 
     @property
     def verdict(self) -> MarkVerdict:

@@ -171,7 +171,7 @@ MARK_PLANS = {  # tag 2003
     MarkPlan.UNCHANGED: 255,
 }
 MEASURED_PLANS = frozenset({MarkPlan.MEASURED_SOLD, MarkPlan.MEASURED_RETURNED})
-MARK_LOCAL = {0: MarkLocal.NOT_CHECKED, 1: MarkLocal.INVALID, 2: MarkLocal.VALID}
+ONLINE_ANSWERED, ONLINE_NO_ANSWER = 0x00, 0xFF  # the FN's code for the online check (0x20: refused)
 MARK_LOCAL_REASONS = {
     1: MarkLocalReason.NOT_CHECKABLE,
     2: MarkLocalReason.NO_KEY,
@@ -423,29 +423,29 @@ def mark_check_request(plan: int, code: bytes, tlv: bytes = b"", mode: int = 0) 
 
 
 def parse_mark_check(data: bytes, code: str, plan: MarkPlan) -> MarkCheck:
-    """Answer of FF61 after the error byte: the FN's local check (0 not done, 1 negative,
-    2 positive), why it was not done, the code type it recognized (2100), the length of the
-    online part, then (when the online answer came) the FN's code for that answer, the 2106
-    result and the answer's tags (2109 the status)."""
-    local = MARK_LOCAL.get(data[0], MarkLocal.NOT_CHECKED)
-    reason = MARK_LOCAL_REASONS.get(data[1]) if local == MarkLocal.NOT_CHECKED else None
-    if local == MarkLocal.NOT_CHECKED and reason is None:
-        reason = MarkLocalReason.OTHER
-    local_bits = {MarkLocal.VALID: RESULT_CHECKED | RESULT_GENUINE, MarkLocal.INVALID: RESULT_CHECKED}
+    """Answer of FF61 after the error byte: the FN's local check (2106's low bits: bit 0 it
+    checked the tail with its key, bit 1 genuine), why it did not check, the code type it
+    recognized (2100), the length of the online part; then the FN's code for the online check
+    (0 answered: the 2106 result and the answer's tags, 2109 the status, follow; 0x20 it
+    refused the answer, its reason follows; 0xFF no answer in time) when there is one."""
+    checked = bool(data[0] & RESULT_CHECKED)
+    local = MarkLocal.NOT_CHECKED
+    if checked:
+        local = MarkLocal.VALID if data[0] & RESULT_GENUINE else MarkLocal.INVALID
+    reason = None if checked else MARK_LOCAL_REASONS.get(data[1], MarkLocalReason.OTHER)
     online_part = data[4 : 4 + data[3]]
-    if len(online_part) < 2:
-        online, online_error, result = MarkOnline.NOT_CHECKED, 0, local_bits.get(local, 0)
-    else:
-        online_error, result = online_part[0], online_part[1]
+    online, online_error, result = MarkOnline.NOT_CHECKED, 0, data[0] & (RESULT_CHECKED | RESULT_GENUINE)
+    if online_part:
+        online_error = online_part[0]
+    if online_error == ONLINE_ANSWERED and len(online_part) >= 2:
+        result = online_part[1]
         status = _tlv_byte(online_part[2:], TAG_OISM_STATUS)
-        if online_error:
-            online = MarkOnline.ANSWER_INVALID
-        elif status in MARK_STATUS:
+        if status in MARK_STATUS:
             online = MARK_STATUS[status]
         elif result & RESULT_STATUS_CHECKED:
             online = MarkOnline.STATUS_CORRECT if result & RESULT_STATUS_OK else MarkOnline.STATUS_INCORRECT
-        else:
-            online = MarkOnline.NOT_CHECKED
+    elif online_error not in (ONLINE_ANSWERED, ONLINE_NO_ANSWER):
+        online = MarkOnline.ANSWER_INVALID
     return MarkCheck(
         code=code,
         plan=plan,

@@ -151,8 +151,11 @@ PLANS_MEASURED = frozenset({2, 4})
 PLANS = PLANS_SOLD | PLANS_RETURNED | {255}
 RESULT_CHECKED, RESULT_GENUINE, RESULT_STATUS_CHECKED, RESULT_STATUS_OK = 1, 2, 4, 8
 STATUS_CORRECT, STATUS_INCORRECT, STATUS_SUSPENDED = 1, 2, 3
-LOCAL_NOT_CHECKED, LOCAL_NEGATIVE, LOCAL_POSITIVE = 0, 1, 2
-LOCAL_RESULT = {LOCAL_POSITIVE: RESULT_CHECKED | RESULT_GENUINE, LOCAL_NEGATIVE: RESULT_CHECKED}
+# FF61's local status is 2106's low bits: bit 0 the FN checked the tail with its key, bit 1 genuine
+LOCAL_NOT_CHECKED, LOCAL_NEGATIVE, LOCAL_POSITIVE = 0, RESULT_CHECKED, RESULT_CHECKED | RESULT_GENUINE
+# the FN's code for the online check: 0 answered (2106 and the answer's tags follow), 0xFF no
+# answer within its wait
+ONLINE_ANSWERED, ONLINE_NO_ANSWER = 0x00, 0xFF
 MARKED_OBJECTS = frozenset({31, 33})  # 1212: (excise) goods with a marking code
 DATAMATRIX = 0x444D
 DM_KIND = {marks.TYPE_88: 0, marks.TYPE_44: 3, marks.TYPE_SHORT: 2}
@@ -1047,15 +1050,16 @@ class Device:
             raise Reject(E_BAD_PARAMS) from None
         mark = marks.parse(code)
         status, reason, code_type = self._local_check(mark)
-        result = LOCAL_RESULT.get(status, 0)
-        online = b""
+        result = status
         oism = None
         if s.mark_online and s.ofd_online and s.mark_delay <= MARK_ONLINE_WAIT:
             oism = self._oism_status(mark, plan)
             result |= RESULT_STATUS_CHECKED | (RESULT_STATUS_OK if oism == STATUS_CORRECT else 0)
-            online = bytes([0, result]) + w.put(2109, 2) + w.put(1, 2) + bytes([oism])
-        if s.mark_online and s.ofd_online:
-            self.answer_delay = min(s.mark_delay, MARK_ONLINE_WAIT)
+            online = bytes([ONLINE_ANSWERED, result]) + w.put(2109, 2) + w.put(1, 2) + bytes([oism])
+            self.answer_delay = s.mark_delay
+        else:  # unreachable, or slower than the FN waits
+            online = bytes([ONLINE_NO_ANSWER])
+            self.answer_delay = MARK_ONLINE_WAIT if s.mark_online and s.ofd_online else 0.0
         s.mark_pending = {
             "code": code,
             "identity": mark.identity if mark else None,

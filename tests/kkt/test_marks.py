@@ -59,14 +59,17 @@ BIND_MILK = bytes.fromhex(
     "02 26 ff 67 1e 00 00 00 1f 30 31 30 34 36 30 37 30 33 34 39 34 30 30 32 37 32 31 35 68 59 71 67"
     " 51 1d 39 33 59 32 66 34 da"
 )
-# FF61 answers: checked positive, type 2 (88), online 7 bytes: FN code 0, 2106 = 0F, 2109 = 1
-ANSWER_VALID = bytes.fromhex("02 0e ff 61 00 02 00 02 07 00 0f 3d 08 01 00 01 ad")
+# FF61 answers: local status 03 (bit 0 checked with the key, bit 1 genuine), type 2 (88), online
+# 7 bytes: FN code 0, 2106 = 0F, 2109 = 1
+ANSWER_VALID = bytes.fromhex("02 0e ff 61 00 03 00 02 07 00 0f 3d 08 01 00 01 ac")
 # not checked (1: this type is not checked in the FN), type 5, no online part: offline
 ANSWER_OFFLINE = bytes.fromhex("02 07 ff 61 00 00 01 05 00 9d")
+# the same, online part 1 byte: FF, the national system did not answer within the FN's wait
+ANSWER_NO_ANSWER = bytes.fromhex("02 08 ff 61 00 00 01 05 01 ff 6c")
 # checked negative, online: 2106 = 05, 2109 = 2 (planned status incorrect)
 ANSWER_FORGED = bytes.fromhex("02 0e ff 61 00 01 00 02 07 00 05 3d 08 01 00 02 a7")
-# the FN refused the online answer (code 5: wrong CRC); 2106 = 0C
-ANSWER_REFUSED = bytes.fromhex("02 09 ff 61 00 00 01 05 02 05 0c 98")
+# the FN refused the online answer (0x20), the reason 5: wrong CRC of the data block
+ANSWER_REFUSED = bytes.fromhex("02 09 ff 61 00 00 01 05 02 20 05 b4")
 
 OBJECT_OFFSET = (
     33  # FF46 frame: STX LEN FF 46 password op qty(6) price(5) sum(5) tax sum(5) tax dept 1214 1212
@@ -162,8 +165,10 @@ def test_answers_read_as_the_layout_says():
     assert offline.verdict == MarkVerdict.NOT_CHECKED_ONLINE and offline.result == 0
     forged = parse_mark_check(answer_data(ANSWER_FORGED), MILK, MarkPlan.PIECE_SOLD)
     assert forged.verdict == MarkVerdict.INVALID and forged.online == MarkOnline.STATUS_INCORRECT
+    late = parse_mark_check(answer_data(ANSWER_NO_ANSWER), MILK, MarkPlan.PIECE_SOLD)
+    assert late.online == MarkOnline.NOT_CHECKED and late.online_error == 0xFF and late.result == 0
     refused = parse_mark_check(answer_data(ANSWER_REFUSED), MILK, MarkPlan.PIECE_SOLD)
-    assert refused.online == MarkOnline.ANSWER_INVALID and refused.online_error == 5
+    assert refused.online == MarkOnline.ANSWER_INVALID and refused.online_error == 0x20
 
 
 def test_codes_the_device_cannot_take_are_refused_before_it(register):  # noqa: F811
@@ -247,20 +252,18 @@ def sell(device: Device, code: str, kind: int = 0, operation: int = 1) -> int:
 
 
 def accepted(device: Device, code: str, plan: int = 1) -> bytes:
+    """Check and accept; FF69 answers the 2106 result: the online one, or the local bits alone."""
     error, answer = check(device, code, plan)
     assert error == 0
-    assert call(device, 0xFF69, b"\x01") == (0, answer[5:6] if answer[3] else bytes([answer_bits(answer)]))
+    answered = answer[3] >= 2 and answer[4] == 0
+    assert call(device, 0xFF69, b"\x01") == (0, answer[5:6] if answered else answer[0:1])
     return answer
-
-
-def answer_bits(answer: bytes) -> int:
-    return {2: 3, 1: 1}.get(answer[0], 0)
 
 
 def test_genuine_codes_of_each_layout(device):
     shoes = marks.issue(MILK_GTIN, "shoes")
     error, answer = check(device, shoes)
-    assert error == 0 and answer[:3] == bytes([2, 0, marks.TYPE_88])  # checked in the FN: genuine
+    assert error == 0 and answer[:3] == bytes([3, 0, marks.TYPE_88])  # checked in the FN: genuine
     assert answer[4:6] == bytes([0, 0x0F]) and answer[6:] == bytes.fromhex("3d 08 01 00 01")
     for group, code_type in (("textile", marks.TYPE_44), ("dairy", 5), ("water", 5), ("tobacco", 1)):
         assert call(device, 0xFF69, b"\x00")[0] == 0
@@ -377,7 +380,7 @@ def test_checked_codes_wait_for_the_next_receipt_and_its_close_uses_them_up(devi
 def test_offline_and_slow_online_checks(device):
     device.set_mark_online(False)
     error, answer = check(device, MILK)
-    assert error == 0 and answer == bytes([0, 1, 5, 0]) and device.answer_delay == 0
+    assert error == 0 and answer == bytes([0, 1, 5, 1, 0xFF]) and device.answer_delay == 0
     assert call(device, 0xFF69, b"\x01") == (0, b"\x00")  # 2106: nothing checked
     assert sell(device, MILK) == 0  # the rules let the shop sell it; the receipt says so
     doc = device.state.documents[-1]
@@ -387,11 +390,11 @@ def test_offline_and_slow_online_checks(device):
     assert check(device, other)[1][3] == 7 and device.answer_delay == 0.5
     call(device, 0xFF69, b"\x00")
     device.set_mark_online(True, delay=emulated.MARK_ONLINE_WAIT + 5)
-    assert check(device, other)[1][3] == 0 and device.answer_delay == emulated.MARK_ONLINE_WAIT
+    assert check(device, other)[1][3:] == b"\x01\xff" and device.answer_delay == emulated.MARK_ONLINE_WAIT
     call(device, 0xFF69, b"\x00")
     device.set_mark_online(True)
     device.set_ofd_online(False)  # the check goes through the OFD
-    assert check(device, other)[1][3] == 0
+    assert check(device, other)[1][3:] == b"\x01\xff"
 
 
 def test_the_journal_shows_each_lines_code_and_check(device):
