@@ -157,8 +157,10 @@ LOCAL_NOT_CHECKED, LOCAL_NEGATIVE, LOCAL_POSITIVE = 0, RESULT_CHECKED, RESULT_CH
 # answer within its wait
 ONLINE_ANSWERED, ONLINE_NO_ANSWER = 0x00, 0xFF
 MARKED_OBJECTS = frozenset({31, 33})  # 1212: (excise) goods with a marking code
-DATAMATRIX = 0x444D
-DM_KIND = {marks.TYPE_88: 0, marks.TYPE_44: 3, marks.TYPE_SHORT: 2}
+DATAMATRIX = b"DM"  # FF67's code type, 0x444D high byte first
+# FF67's Data Matrix kind: 0 a 88-character tail, 1 a symmetric (4-character) check code,
+# 2 a tobacco pack, 3 a 44-character tail, 0xFF GS1 without marking
+DM_KIND = {marks.TYPE_88: 0, marks.TYPE_4_UNCHECKED: 1, marks.TYPE_SHORT: 2, marks.TYPE_44: 3}
 MARK_TABLE_SIZE = 100  # accepted codes the FN keeps for the next receipt
 MARK_ONLINE_WAIT = 2.0  # seconds the FN waits for the national system's answer
 TAG_QUANTITY = 1023
@@ -1066,6 +1068,7 @@ class Device:
             "plan": plan,
             "quantity": str(quantity) if quantity is not None else None,
             "local": status,
+            "reason": reason,
             "type": code_type,
             "oism": oism,
             "result": result,
@@ -1164,12 +1167,14 @@ class Device:
             "oism": accepted["oism"],
         }
         self._save()
-        local = accepted["local"]
-        reason = marks.REASON_CHECKED if local != LOCAL_NOT_CHECKED else marks.REASON_NOT_CHECKABLE
+        online = bytes([ONLINE_ANSWERED, accepted["result"]])
+        if accepted["oism"] is None:
+            online = bytes([ONLINE_NO_ANSWER])
         return (
-            w.put(DATAMATRIX, 2)
+            DATAMATRIX
             + bytes([DM_KIND.get(accepted["type"], 0xFF)])
-            + bytes([local, reason, accepted["type"], 2, 0, accepted["result"]])
+            + bytes([accepted["local"], accepted["reason"], accepted["type"], len(online)])
+            + online
         )
 
     def _close_v2(self, data: bytes) -> bytes:

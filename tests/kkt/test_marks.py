@@ -9,7 +9,12 @@ measured item); its answer local status, reason, code type (2100), length of the
 the FN's code for the online answer, the 2106 result, the answer's tags; FF69 the decision, its
 answer the 2106 result; FF67 code length and code after the position's FF46 and FF4D. The 2106
 bits as that driver's checkTag2106 reads them; the FN's marking errors (0xA1, 0xA3, 0xAA, 0xAC)
-from its message table (FSPrinterErrorA1...).
+from its message table (FSPrinterErrorA1...). The local status as 2106's low bits (bit 0 checked
+with the key, bit 1 genuine), the online part's FN code (0 answered, 0x20 refused with its reason,
+0xFF no answer in time) and FF67's answer (code type 0x444D "DM" high byte first, the Data Matrix
+kind, then the check) as the vendor's DrvFR log parser reads them (VitalyKravtsov2016/logplayer,
+src/LogPlayer/Unit/CommandParser.pas: DecodeKMAnswer, DecodeKMSendAnswer, CheckItemLocalResultToStr,
+MarkingTypeToStr2; Commands/ParserCommandFF61.pas, FF67, FF69).
 """
 
 from __future__ import annotations
@@ -312,7 +317,10 @@ def test_refusals_of_the_marking_sequence(device):
     check(device, MILK)
     assert bind(device, MILK) == emulated.E_MARK_UNCHECKED  # checked, not yet accepted
     call(device, 0xFF69, b"\x01")
-    assert bind(device, MILK) == 0
+    raw = MILK.encode("ascii")
+    error, answer = call(device, 0xFF67, bytes([len(raw)]) + raw)
+    assert error == 0 and answer[:3] == b"DM\x01"  # a symmetric (93) code
+    assert answer[3:6] == bytes([0, 1, 5])  # not checked in the FN: not its type; type 5
     assert bind(device, MILK) == emulated.E_MARK_SEQUENCE  # the position has its code
     assert call(device, 0xFF46, position())[0] == 0
     assert bind(device, MILK) == emulated.E_FN_DUPLICATE  # one unit, one position
