@@ -62,6 +62,7 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/logout": Rule(PUBLIC, "end the session"),
     "GET /v1/session": Rule(CASHIER, "who is logged in and what they may do"),
     "GET /v1/products": Rule(CASHIER, "search the catalog"),
+    "POST /v1/marks/check": Rule(CASHIER, "check a scanned marking code with the FN"),
     "POST /v1/receipts": Rule(CASHIER, "sell (catalog prices; free price and discounts within limits)"),
     "GET /v1/receipts": Rule(CASHIER, "list receipts"),
     "GET /v1/receipts/{receipt_id}": Rule(CASHIER, "show a receipt"),
@@ -281,6 +282,7 @@ def cashier_for(caller: Caller, asked: CashierRef | None, config) -> CashierRef 
 def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:
     """The rule a sale's prices and discounts need beyond a cashier's, and its total (0: not priced)."""
     from agent.journal.errors import InvalidReceipt
+    from agent.journal.marks import substitutes_of
     from agent.journal.sale import _product, price_sale
 
     needs = None
@@ -294,7 +296,7 @@ def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:
             if product is not None and product.price not in (0, line.price):
                 needs = PRICE_OVERRIDE
     try:
-        priced = price_sale(session, request, codes)
+        priced = price_sale(session, request, codes, substitutes_of(config))
     except InvalidReceipt:
         return needs, 0  # the sale itself refuses it, with the same words
     gross = sum(line.gross for line in priced.lines)

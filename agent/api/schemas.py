@@ -145,6 +145,9 @@ class CashierRef(Body):
         return self
 
 
+MarkingCodeText = Annotated[str, Field(min_length=1, max_length=256, description="a marking code as scanned")]
+
+
 class LineRequest(Body):
     """A catalog line (``code`` or ``barcode``) or a free-price line (``name`` and ``price``)."""
 
@@ -158,6 +161,12 @@ class LineRequest(Body):
     tax: str | None = Field(None, min_length=1, max_length=32)
     unit: str | None = Field(None, min_length=1, max_length=16)
     payment_object: str | None = Field(None, min_length=1, max_length=32)
+    marks: list[MarkingCodeText] | None = Field(
+        None,
+        max_length=1000,
+        description="marked goods: the DataMatrix of each unit as scanned (GS as \\u001d or the configured "
+        "substitute); one per unit, one for a line sold by weight",
+    )
 
     @model_validator(mode="after")
     def _catalog_or_free(self) -> LineRequest:
@@ -184,9 +193,38 @@ class SaleRequest(Body):
     order_id: Id | None = None
 
 
+class MarkCheckRequest(Body):
+    code: MarkingCodeText
+    product: Code | None = Field(
+        None, description="the product's code (SKU); left out: found by the code's GTIN"
+    )
+    kind: Literal["sale", "return"] = Field("sale", description="checked for selling or for taking back")
+    quantity: Quantity = Field(Decimal("1.000"), description="a good sold by weight: the line's quantity")
+
+
+class MarkCheckAnswer(Answer):
+    code: str = Field(description="the code as the register gets it (GS as \\u001d)")
+    gtin: str
+    serial: str
+    product: str | None = Field(None, description="the product's code (SKU) of this GTIN")
+    name: str | None = None
+    verdict: str = Field(description="valid | not_checked_online | invalid | status_incorrect | suspended")
+    allowed: bool = Field(description="the unit may go on the receipt")
+    message: str = Field(description="what the cashier is told, in the caller's language")
+    result: int = Field(description="tag 2106")
+    local: str
+    online: str
+
+
 class ReturnLineRequest(Body):
     position: int = Field(ge=1, le=MAX_LINES, description="the line's position on the original receipt")
     quantity: Quantity | None = Field(None, description="leave out: everything not yet returned")
+    marks: list[MarkingCodeText] | None = Field(
+        None,
+        max_length=1000,
+        description="marked goods: the codes of the units returned, as scanned; leave out when the "
+        "line's every unit not yet returned comes back",
+    )
 
 
 class ReturnRequest(Body):
@@ -355,6 +393,12 @@ class Buyer(Answer):
     inn: str
 
 
+class UnitMark(Answer):
+    code: str = Field(description="the marking code as the FN got it (GS as \\u001d)")
+    verdict: str = Field(description="valid | not_checked_online | invalid | status_incorrect | suspended")
+    result: int = Field(description="tag 2106: the FN's and the marking system's check, as bits")
+
+
 class ReceiptLine(Answer):
     code: str | None = None
     name: str
@@ -366,6 +410,7 @@ class ReceiptLine(Answer):
     tax: str | None = None
     payment_object: str | None = None
     returned: str | None = Field(None, description="sales only: how much was returned")
+    marks: list[UnitMark] | None = Field(None, description="marked goods: each unit's code and its check")
 
 
 class ReceiptPayment(Answer):

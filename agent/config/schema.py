@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.i18n import N_
+from common.marking import SUBSTITUTES
 
 TaxSystem = Literal["osn", "usn_income", "usn_income_expense", "envd", "esn", "patent"]
 
@@ -131,6 +132,24 @@ class AccessSettings(Section):
     )
 
 
+class MarkingSettings(Section):
+    """Marked goods (Честный ЗНАК)."""
+
+    gs_substitute: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1,
+        description="what a keyboard-mode scanner sends for GS (0x1D), e.g. ~; GS itself always works",
+    )
+
+    @field_validator("gs_substitute")
+    @classmethod
+    def _not_in_codes(cls, value: str | None) -> str | None:
+        if value is not None and value not in SUBSTITUTES:
+            raise ValueError(N_("expected a character no marking code holds: ~ | # $ @ [ \\ ] ^ ` { }"))
+        return value
+
+
 class Config(Section):
     agent: AgentSettings = AgentSettings()
     access: AccessSettings = AccessSettings()
@@ -139,3 +158,4 @@ class Config(Section):
     receipt_printer: ReceiptPrinterSettings | None = None
     backoffice: BackofficeSettings = BackofficeSettings()
     marketplaces: MarketplaceSettings = MarketplaceSettings()
+    marking: MarkingSettings = MarkingSettings()

@@ -41,6 +41,8 @@ class CartLine:
     code: str | None = None
     discount: int = 0
     tax_system: str | None = None  # the product's own (tag 1055); None: the shop's
+    marks: tuple = ()  # common.marking.MarkingCode per unit of a marked product (one for a measured line)
+    measured: bool = False  # sold by weight or volume: a marked line is one unit of a measured plan
 
     @property
     def gross(self) -> int:
@@ -54,6 +56,7 @@ class PricedLine(CartLine):
     amount: int = 0
     position: int | None = None  # set on returns: the sale's line it gives back
     fn_positions: tuple = ()  # the ReceiptItems the FN gets for this line (``register.with_positions``)
+    mark_checks: tuple = ()  # agent.journal.marks.UnitCheck per code, in the order of ``marks``
 
 
 def check_quantity(field: str, quantity: Decimal, whole: bool = False) -> Decimal:

@@ -34,6 +34,7 @@ from agent.journal import records
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError, RecordFailed
+from agent.journal.marks import substitutes_of
 from agent.journal.protocol import Perform, T
 from agent.journal.records import FISCALIZED, NEEDS_CHECK, PENDING, Operation
 from agent.journal.recovery import reconcile
@@ -99,6 +100,10 @@ class Journal:
 
     def now(self) -> datetime:
         return self.ctx.clock()
+
+    def mark_substitutes(self) -> tuple[str, ...]:
+        """What the shop's scanners send for GS in a marking code, besides GS itself."""
+        return substitutes_of(self.ctx.settings.config)
 
     def timezone(self) -> str:
         """The zone the register's clock runs in ([printer] timezone)."""

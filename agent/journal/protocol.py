@@ -35,6 +35,10 @@ class FiscalJournal(Protocol):
 
     def timeouts(self) -> Timeouts: ...
 
+    def mark_substitutes(self) -> tuple[str, ...]:
+        """What the shop's scanners send for GS in a marking code, besides GS itself."""
+        ...
+
     def profile(self) -> Profile:
         """The fiscal register's firmware profile; a clear 503 without one."""
         ...

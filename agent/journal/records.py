@@ -15,7 +15,14 @@ from sqlmodel import Session, delete, select
 
 from agent.journal.cart import PricedLine
 from agent.journal.payments import Settled
-from agent.store.models import FiscalDocument, FnPosition, OutboxItem, ReceiptLine, ReceiptPayment
+from agent.store.models import (
+    FiscalDocument,
+    FnPosition,
+    OutboxItem,
+    ReceiptLine,
+    ReceiptMark,
+    ReceiptPayment,
+)
 from drivers.fiscal_register import Cashier, vat_of
 
 PENDING = "pending"
@@ -70,6 +77,7 @@ def write_pending(
     else:
         session.exec(delete(ReceiptLine).where(ReceiptLine.document_id == doc.id))
         session.exec(delete(FnPosition).where(FnPosition.document_id == doc.id))
+        session.exec(delete(ReceiptMark).where(ReceiptMark.document_id == doc.id))
         session.exec(delete(ReceiptPayment).where(ReceiptPayment.document_id == doc.id))
     doc.status = PENDING
     doc.fn_serial = fn_serial
@@ -102,6 +110,21 @@ def write_pending(
                     price=sent.price,
                     amount=sent.amount,
                     vat=vats[-1],
+                )
+            )
+        for unit, checked in enumerate(line.mark_checks, start=1):
+            session.add(
+                ReceiptMark(
+                    document_id=doc.id,
+                    line_position=line.position or position,
+                    unit=unit,
+                    code=checked.code,
+                    identity=checked.identity,
+                    plan=str(checked.check.plan),
+                    verdict=str(checked.verdict),
+                    result=checked.check.result,
+                    local=str(checked.check.local),
+                    online=str(checked.check.online),
                 )
             )
         session.add(

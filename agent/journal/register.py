@@ -8,6 +8,7 @@ the first line and the close lets tests kill the daemon with a receipt open.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from agent.i18n import N_
@@ -45,10 +46,35 @@ def receipt_item(line: PricedLine) -> ReceiptItem:
     )
 
 
+def unit_positions(line: PricedLine, tolerance: int) -> list[ReceiptItem]:
+    """A marked line as the FN takes it: one position per code. A piece good's units share the
+    line's amount to the kopeck (the first ones a kopeck more when it does not divide); a measured
+    good is one position with its one code."""
+    item = receipt_item(line)
+    if line.measured:
+        return [replace(position, mark=line.marks[0].code) for position in positions_of(item, tolerance)]
+    share, extra = divmod(line.amount, len(line.marks))
+    one = Decimal("1.000")
+    return [
+        replace(
+            item, quantity=one, price=share + (unit < extra), amount=share + (unit < extra), mark=code.code
+        )
+        for unit, code in enumerate(line.marks)
+    ]
+
+
 def with_positions(lines: list[PricedLine], tolerance: int) -> list[PricedLine]:
     """Each line with the FN positions it is sent as, decided once so the journal records what
     the register gets."""
-    return [replace(line, fn_positions=tuple(positions_of(receipt_item(line), tolerance))) for line in lines]
+    return [
+        replace(
+            line,
+            fn_positions=tuple(
+                unit_positions(line, tolerance) if line.marks else positions_of(receipt_item(line), tolerance)
+            ),
+        )
+        for line in lines
+    ]
 
 
 def fit_cashier(device: FiscalRegister, cashier: Cashier | None) -> Cashier | None:

@@ -17,6 +17,7 @@ from agent.i18n import N_
 from agent.journal.cart import PricedLine, check_quantity, round_kopecks
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
+from agent.journal.marks import return_marks
 from agent.journal.payments import CASH, Settled, settle
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FAILED, FISCALIZED, Operation
@@ -90,9 +91,14 @@ def _refund_payments(session: Session, sale: FiscalDocument, total: int) -> list
 
 
 def price_return(
-    session: Session, sale: FiscalDocument, request: ReturnRequest, kinds: set[str]
+    session: Session,
+    sale: FiscalDocument,
+    request: ReturnRequest,
+    kinds: set[str],
+    substitutes: tuple[str, ...] = (),
 ) -> PricedSale:
     available = {item.line.position: item for item in returnable_lines(session, sale)}
+    asked_marks: dict[int, list[str] | None] = {}
     if request.lines is None:
         wanted = [(f"lines[{i}]", item, item.quantity_left) for i, item in enumerate(available.values())]
         wanted = [entry for entry in wanted if entry[2] > 0]
@@ -130,8 +136,20 @@ def price_return(
                     name=item.line.name,
                 )
             wanted.append((field, item, quantity))
+            asked_marks[asked.position] = asked.marks
     lines = []
-    for _field, item, quantity in wanted:
+    for field, item, quantity in wanted:
+        marks, measured = return_marks(
+            session,
+            sale.id,
+            item.line.position,
+            field,
+            item.line.name,
+            quantity,
+            quantity == item.quantity_left,
+            asked_marks.get(item.line.position),
+            substitutes,
+        )
         amount = item.amount_for(quantity)
         gross = round_kopecks(quantity * item.line.price)
         lines.append(
@@ -146,6 +164,8 @@ def price_return(
                 discount=max(0, gross - amount),
                 amount=amount,
                 position=item.line.position,
+                marks=marks,
+                measured=measured,
             )
         )
     total = sum(line.amount for line in lines)
@@ -163,6 +183,7 @@ def price_return(
 async def refund(journal: FiscalJournal, sale_id: int, request: ReturnRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a return of (part of) sale ``sale_id``; returns the row and whether it is a replay."""
     kinds = set(journal.codes().payment_types)
+    substitutes = journal.mark_substitutes()
     cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
     op = Operation(
         uuid=request.uuid,
@@ -174,7 +195,7 @@ async def refund(journal: FiscalJournal, sale_id: int, request: ReturnRequest) -
 
     def price(session: Session):
         sale = original_sale(session, sale_id)
-        return sale, price_return(session, sale, request, kinds)
+        return sale, price_return(session, sale, request, kinds, substitutes)
 
     async def perform() -> FiscalDocument:
         # priced only now: a pending return of the same sale, once settled, changes what is left

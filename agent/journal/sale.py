@@ -8,6 +8,7 @@ the register's profile maps, so a new VAT rate is a data change, never a code ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -16,6 +17,7 @@ from agent.journal.cart import CartLine, PricedLine, check_quantity, percent_of,
 from agent.journal.cashier import resolve_cashier
 from agent.journal.codes import FiscalCodes
 from agent.journal.errors import InvalidReceipt
+from agent.journal.marks import check_unique, check_units, line_marks, product_gtins, refusal, with_checks
 from agent.journal.payments import Settled, Tender, settle
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
@@ -31,7 +33,7 @@ from agent.journal.register import (
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
-from drivers.fiscal_register import Correction, ReceiptKind
+from drivers.fiscal_register import Correction, MarkPlan, ReceiptKind
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def _check_code(field: str, value: str, known: tuple[str, ...], what: str) -> No
         raise InvalidReceipt(field, UNKNOWN_CODE[what], value=value, known=", ".join(known))
 
 
-def cart_line(session: Session, index: int, line: LineRequest, codes: FiscalCodes) -> CartLine:
+def cart_line(
+    session: Session, index: int, line: LineRequest, codes: FiscalCodes, substitutes: tuple[str, ...] = ()
+) -> CartLine:
     field = f"lines[{index}]"
     if line.code is not None or line.barcode is not None:
         product = _product(session, line)
@@ -73,7 +77,21 @@ def cart_line(session: Session, index: int, line: LineRequest, codes: FiscalCode
                 product=line.code or line.barcode,
             )
         quantity = check_quantity(f"{field}.quantity", line.quantity, whole=not product.weighted)
+        barcodes = session.exec(select(Barcode.code).where(Barcode.product_id == product.id)).all()
+        marks = line_marks(
+            field,
+            product.name,
+            product.marked,
+            product.marking_group,
+            product_gtins(barcodes) if product.marked else set(),
+            quantity,
+            product.weighted,
+            line.marks or (),
+            substitutes,
+        )
         cart = CartLine(
+            marks=marks,
+            measured=product.weighted,
             name=product.name,
             quantity=quantity,
             price=product.price if line.price is None else line.price,
@@ -84,6 +102,7 @@ def cart_line(session: Session, index: int, line: LineRequest, codes: FiscalCode
             tax_system=product.tax_system,
         )
     else:
+        line_marks(field, line.name or "", False, None, set(), line.quantity, False, line.marks or (), ())
         cart = CartLine(
             name=line.name or "",
             quantity=check_quantity(f"{field}.quantity", line.quantity),
@@ -102,8 +121,17 @@ def tenders(payments: list[PaymentRequest]) -> list[Tender]:
     return [Tender(payment.kind, payment.amount) for payment in payments]
 
 
-def price_sale(session: Session, request: SaleRequest, codes: FiscalCodes) -> PricedSale:
-    lines = [cart_line(session, index, line, codes) for index, line in enumerate(request.lines)]
+def price_sale(
+    session: Session, request: SaleRequest, codes: FiscalCodes, substitutes: tuple[str, ...] = ()
+) -> PricedSale:
+    lines = [cart_line(session, index, line, codes, substitutes) for index, line in enumerate(request.lines)]
+    check_unique(
+        [
+            (f"lines[{i}].marks[{j}]", code)
+            for i, line in enumerate(lines)
+            for j, code in enumerate(line.marks)
+        ]
+    )
     discount = request.discount
     if request.discount_percent is not None:
         discount += percent_of(sum(line.gross - line.discount for line in lines), request.discount_percent)
@@ -129,8 +157,9 @@ async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocu
             missing, N_("a B2B buyer takes both a name (tag 1227) and an INN (tag 1228): give both")
         )
     codes = journal.codes()
+    substitutes = journal.mark_substitutes()
     priced, cashier = await journal.read(
-        lambda s: (price_sale(s, request, codes), resolve_cashier(s, request.cashier))
+        lambda s: (price_sale(s, request, codes, substitutes), resolve_cashier(s, request.cashier))
     )
     op = Operation(
         uuid=request.uuid,
@@ -164,9 +193,29 @@ async def fiscalize_receipt(
     if not status.shift_open:
         await open_shift_now(journal, op.cashier)
         status, fn = await journal.probe()
+    if any(line.marks for line in op.lines):
+        op.lines = await check_marks(journal, op.lines, kind)
     tags = receipt_tags(op.cashier, op.buyer_contact, op.buyer_name, op.buyer_inn)
     args = (kind, op.lines, op.payments, op.total, tags, op.tax_system, correction)
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
+
+
+async def check_marks(journal: FiscalJournal, lines: list[PricedLine], kind: ReceiptKind) -> list[PricedLine]:
+    """Every code checked by the FN before the journal writes the row (the results go with it); a
+    refused code refuses the receipt, which then never reaches the journal or the register."""
+    units, fields = [], []
+    for index, line in enumerate(lines):
+        plan = MarkPlan.of(kind, line.measured)
+        for unit, code in enumerate(line.marks):
+            units.append(
+                (code.code, code.identity, plan, line.quantity if line.measured else Decimal(1), line.unit)
+            )
+            fields.append(f"lines[{index}].marks[{unit}]")
+    checks = await journal.device(check_units, units)
+    problem = refusal(list(zip(fields, checks, strict=True)), kind)
+    if problem is not None:
+        raise problem
+    return with_checks(lines, checks)
 
 
 def receipt_tags(

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from agent.journal.payload import document_payload
 from agent.journal.returns import returnable_lines
-from agent.store.models import FiscalDocument, OutboxItem
+from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptMark
 
 UPLOAD_STATES = ("queued", "sent", "accepted", "duplicate", "conflict", "rejected")
 
@@ -40,6 +40,21 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
         upload_error=(outbox.result_message or outbox.last_error) if outbox else None,
         replayed=replayed,
     )
+    marks = session.exec(
+        select(ReceiptMark).where(ReceiptMark.document_id == doc.id).order_by(ReceiptMark.id)
+    ).all()
+    if marks:
+        positions = session.exec(
+            select(ReceiptLine.position)
+            .where(ReceiptLine.document_id == doc.id)
+            .order_by(ReceiptLine.position)
+        ).all()
+        for position, line in zip(positions, view["lines"], strict=False):
+            line["marks"] = [
+                {"code": mark.code, "verdict": mark.verdict, "result": mark.result}
+                for mark in marks
+                if mark.line_position == position
+            ] or None
     if doc.type == "sale" and doc.status == "fiscalized":
         left = {item.line.position: item for item in returnable_lines(session, doc)}
         for position, line in enumerate(view["lines"], start=1):

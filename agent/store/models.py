@@ -208,6 +208,28 @@ class FnPosition(SQLModel, table=True):
     vat: int | None = Field(default=None, description="kopecks of VAT as the FN counts it")
 
 
+class ReceiptMark(SQLModel, table=True):
+    """One marked unit of a receipt line: its code as the FN got it and the FN's check of it
+    (FFD 1.2 tags 2003, 2106, 2109), written with the pending row, before the register closes."""
+
+    __tablename__ = "receipt_mark"
+    __table_args__ = (UniqueConstraint("document_id", "line_position", "unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("fiscal_document.id", ondelete="CASCADE"), index=True)
+    )
+    line_position: int = Field(description="the receipt line it belongs to")
+    unit: int = Field(description="1.. within the line: the FN position it is bound to")
+    code: str = Field(description="the marking code as sent, GS as \\x1d")
+    identity: str = Field(index=True, description="01 + GTIN + 21 + serial: the unit, whatever its tail")
+    plan: str = Field(description="drivers.fiscal_register.MarkPlan (tag 2003)")
+    verdict: str = Field(description="drivers.fiscal_register.MarkVerdict, what the cashier was told")
+    result: int = Field(description="tag 2106 as the FN writes it")
+    local: str = Field(description="the FN's own check: valid | invalid | not_checked")
+    online: str = Field(description="the national system's answer (tag 2109) or not_checked")
+
+
 class ReceiptPayment(SQLModel, table=True):
     __tablename__ = "receipt_payment"
 
