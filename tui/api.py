@@ -180,12 +180,14 @@ class KassaApi:
 
     # -- marketplace orders ---------------------------------------------------------------------
     async def orders(self) -> list[dict]:
-        """``[{"id", "source", "remote_id", "marketplace", "status": "waiting"|"fiscalized"|"rejected"|
-        "unsupported", "currency", "total", "buyer", "lines", "reason", "receipt_uuid", "received_at"}]``"""
+        """``[{"id", "source", "remote_id", "marketplace", "status": "waiting"|"fiscalized"|"settled"|
+        "rejected"|"cancelled"|"unsupported", "currency", "total", "buyer", "lines", "reason",
+        "receipt_uuid", "received_at"}]``"""
         return (await self._call(schemas.Orders, "GET", "/v1/orders"))["items"]
 
     async def fiscalize_order(self, order_id: int | str, pay: str = "card") -> dict:
-        """Never twice: the daemon derives the receipt's uuid from the order."""
+        """Never twice: the daemon derives the receipt's uuid from the order. A zero-total order is
+        settled without a receipt (``receipt`` null)."""
         path = f"/v1/orders/{order_id}/fiscalize"
         return await self._call(schemas.Fiscalized, "POST", path, json={"pay": pay}, device=True)
 
@@ -257,12 +259,14 @@ class KassaApi:
 
     async def sync_settings(self) -> dict:
         """``{"products"|"employees"|"orders": seconds|"never", "product_sync", "mass_delete_share",
+        "zero_total_orders": "settle"|"hold",
         "confirmation": null | {"mass_delete", "local_products", ...}}``"""
         return await self._call(schemas.SyncSettings, "GET", "/v1/sync/settings")
 
     async def save_sync_settings(self, settings: dict, confirm: bool = False) -> dict:
-        """Save intervals and product sync; ``confirm`` is the operator's yes to deleting local products."""
-        keys = ("products", "employees", "orders", "product_sync")
+        """Save intervals, product sync and zero-total orders; ``confirm`` is the operator's yes to
+        deleting local products."""
+        keys = ("products", "employees", "orders", "product_sync", "zero_total_orders")
         body = {key: settings[key] for key in keys if key in settings}
         return await self._call(
             schemas.SyncSettings, "PUT", "/v1/sync/settings", json={**body, "confirm": confirm}

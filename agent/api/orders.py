@@ -22,7 +22,7 @@ from agent.api.printing import shop_zone
 from agent.api.schemas import FiscalizeBody, PickBody, RejectBody
 from agent.daemon.context import Context
 from agent.i18n import N_, translate
-from agent.marketplace.orders import CURRENCY_REASON, unmatched
+from agent.marketplace.orders import CURRENCY_REASON, ZERO_TOTAL_HELD, unmatched, zero_total
 from agent.marketplace.settle import UNMATCHED_REASON, pick_product
 from agent.marketplace.settle import fiscalize as settle_order
 from agent.printing.receipt_copy import check_link
@@ -60,7 +60,9 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str, receipt: 
     elif reason:
         reason = translate(reason, lang)
     missing = unmatched(order)
-    if order.status == "waiting" and missing:  # shown before anyone tries to fiscalize it
+    if order.status == "waiting" and zero_total(order):  # held for the cashier by the exchange settings
+        reason = translate(ZERO_TOTAL_HELD, lang)
+    elif order.status == "waiting" and missing:  # shown before anyone tries to fiscalize it
         lines = ", ".join(str(position) for position in missing)
         reason = translate(UNMATCHED_REASON, lang, id=order.id, lines=lines)
     return {
@@ -128,6 +130,8 @@ async def fiscalize(
         limits=lambda request: check_total(request, journal, ctx.settings.config),
     )
     tell_source(ctx)
+    if doc is None:  # a zero-total order: settled without a receipt
+        return {"order": order_view(order, lang, currency), "receipt": None, "replayed": replayed}
     receipt = receipt_view(doc, shop_zone(ctx.settings.config)) if doc.status == "fiscalized" else None
     return {
         "order": order_view(order, lang, currency, receipt),
@@ -163,6 +167,10 @@ def reject(order_id: IdPath, body: RejectBody, ctx: CtxDep, lang: LangDep) -> di
                 "order_fiscalized",
                 N_("order {id} is already fiscalized: make a return instead"),
                 id=order_id,
+            )
+        if order.status == "settled":
+            raise ApiError(
+                409, "order_settled", N_("order {id} is already settled without a receipt"), id=order_id
             )
         if order.status != "rejected":
             order.status, order.reason = "rejected", body.reason or order.reason

@@ -344,6 +344,9 @@ class SettingsBody(Body):
     product_sync: bool | None = None
     confirm: bool = Field(False, description="with product_sync=true: delete local-only products now")
     mass_delete_share: float | None = Field(None, gt=0, le=1)
+    zero_total_orders: Literal["settle", "hold"] | None = Field(
+        None, description="settle: without a receipt, reported to the source; hold: for the cashier"
+    )
 
 
 class ConfirmBody(Body):
@@ -559,7 +562,7 @@ class Order(Answer):
     account: int | str | None = Field(None, description="the marketplace account's id")
     remote_id: str
     marketplace: str | None = None
-    status: str = Field(description="waiting | fiscalized | rejected | unsupported")
+    status: str = Field(description="waiting | fiscalized | settled | rejected | cancelled | unsupported")
     currency: str
     total: int
     paid: bool | None = None
@@ -578,7 +581,7 @@ class Orders(Answer):
 
 class Fiscalized(Answer):
     order: Order
-    receipt: OrderReceipt
+    receipt: OrderReceipt | None = Field(description="null: a zero-total order, settled without a receipt")
     replayed: bool
 
 
@@ -642,6 +645,7 @@ class SyncSettings(Answer):
     orders: int | str | None = None
     product_sync: bool
     mass_delete_share: float | None = None
+    zero_total_orders: str | None = Field(None, description="settle | hold")
     confirmation: dict[str, Any] | None = None
 
 

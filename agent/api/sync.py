@@ -9,7 +9,7 @@ from agent.api.deps import CtxDep, LangDep
 from agent.api.errors import ApiError
 from agent.api.schemas import ConfirmBody, SettingsBody, SyncBody
 from agent.i18n import N_, translate
-from agent.sync.settings import BAD_INTERVAL
+from agent.sync.settings import BAD_INTERVAL, BAD_ZERO_TOTAL
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -48,6 +48,8 @@ def put_settings(body: SettingsBody, ctx: CtxDep, lang: LangDep) -> dict:
         return _service(ctx).update_settings(body.model_dump(exclude_none=True))
     except ValueError as exc:
         stream = str(exc)
+        if stream == "zero_total_orders":
+            raise ApiError(422, "validation_error", BAD_ZERO_TOTAL) from None
         name = translate(STREAM_NAMES[stream], lang) if stream in STREAM_NAMES else stream
         raise ApiError(422, "validation_error", BAD_INTERVAL, stream=name) from None
 

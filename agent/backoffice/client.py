@@ -158,6 +158,9 @@ def _error_code(response: Answer) -> tuple[str, str]:
     return "", response.text[:200]
 
 
+ORDER_REFUSALS = ("order_unknown", "order_status_conflict", "validation_error")
+
+
 @functools.lru_cache(maxsize=1)
 def _usual_trust() -> ssl.SSLContext:
     """httpx's default trust, loaded once: reading the CA file took longer than a delta sync."""
@@ -342,8 +345,13 @@ class BackofficeClient:
         return results
 
     def order_status(self, order_id: str, status: str, receipt_uuid: str | None, reason: str | None) -> None:
+        """Report an order's outcome; OrderReportRefused names the protocol's refusal (``answer``)."""
         body = {"status": status, "receipt_uuid": receipt_uuid, "reason": reason}
-        self._json(self._request("POST", f"/api/v1/orders/{segment(order_id)}/status", json=body))
+        response = self._request("POST", f"/api/v1/orders/{segment(order_id)}/status", json=body)
+        code, message = _error_code(response)
+        if response.status in (404, 409, 422) and code in ORDER_REFUSALS:
+            raise errors.OrderReportRefused(answer=code, detail=printable(f"{code} {message}", one_line=True))
+        self._json(response)
 
     def heartbeat(self, printer: str, queue_depth: int, fn: dict | None = None) -> None:
         """``fn``: the FN's end of life, OFD days left and warnings, so the back office warns too."""

@@ -137,6 +137,13 @@ class ServerError(BackofficeError):
     retryable = True
 
 
+class OrderReportRefused(BackofficeError):
+    """The back office refused an order's outcome (``answer``: its error code)."""
+
+    code = "order_report_refused"
+    message = N_("the back office refused the order's outcome: {detail}")
+
+
 class Stopped(BackofficeError):
     code = "stopping"
     message = N_("the daemon is stopping: sync resumes where it stopped at the next start")

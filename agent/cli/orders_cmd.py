@@ -25,6 +25,7 @@ def _money(kopecks: int, currency: str) -> str:
 ORDER_STATES = {
     "waiting": N_("waiting"),
     "fiscalized": N_("fiscalized"),
+    "settled": N_("settled without a receipt"),
     "rejected": N_("rejected"),
     "cancelled": N_("cancelled"),
     "unsupported": N_("cannot fiscalize"),
@@ -65,7 +66,9 @@ def orders(ctx: click.Context, as_json: bool) -> None:
             )
 
 
-@orders.command("fiscalize", help=_("Fiscalize one order (never twice)."))
+@orders.command(
+    "fiscalize", help=_("Fiscalize one order (never twice); a zero-total one is settled without a receipt.")
+)
 @click.argument("order_id", type=int)
 @click.option(
     "--pay",
@@ -80,7 +83,13 @@ def fiscalize(order_id: int, pay: str | None) -> None:
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     receipt = answer["receipt"]
-    if answer.get("replayed"):
+    if receipt is None:
+        echo(
+            _("Order {id} has a zero total: settled without a receipt (the register prints none).").format(
+                id=order_id
+            )
+        )
+    elif answer.get("replayed"):
         echo(_("Order {id} was already fiscalized: FD {fd}").format(id=order_id, fd=receipt["fd"]))
     else:
         echo(

@@ -25,6 +25,11 @@ STREAM_NAMES = {
     "orders": N_("orders"),
 }
 PULLED = ("products", "employees", "orders")
+# what happens to an order with a zero total (a fiscal register prints no such receipt)
+ZERO_TOTAL_CHOICES = {
+    "settle": N_("settled without a receipt, and the source is told so"),
+    "hold": N_("held for the cashier on the Orders screen"),
+}
 PROGRESS_EVERY = 0.5  # seconds between progress lines while waiting
 BAR_WIDTH = 24
 
@@ -254,6 +259,9 @@ def print_settings(settings: dict) -> None:
             echo(f"{label[:1].upper()}{label[1:]}: {describe_interval(value)}")
     state = _("on") if settings.get("product_sync") else _("off")
     echo(_("Product sync: {state}").format(state=state))
+    zero = settings.get("zero_total_orders")
+    if zero in ZERO_TOTAL_CHOICES:
+        echo(_("Zero-total orders: {choice}").format(choice=_(ZERO_TOTAL_CHOICES[zero])))
     question = settings.get("confirmation")
     if question:
         echo()
@@ -270,9 +278,23 @@ def print_settings(settings: dict) -> None:
     type=click.Choice(["on", "off"]),
     help=_("on: the product list equals the back office's (local products are deleted after a confirmation)"),
 )
+@click.option(
+    "--zero-total-orders",
+    "zero_total",
+    type=click.Choice(list(ZERO_TOTAL_CHOICES)),
+    help=_(
+        "orders with a zero total (the register prints no such receipt): settle them without a receipt "
+        "and tell the source (settle), or hold them for the cashier (hold)"
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
 def settings_command(
-    products: str | None, employees: str | None, orders: str | None, product_sync: str | None, as_json: bool
+    products: str | None,
+    employees: str | None,
+    orders: str | None,
+    product_sync: str | None,
+    zero_total: str | None,
+    as_json: bool,
 ) -> None:
     changes: dict = {}
     for stream, value in (("products", products), ("employees", employees), ("orders", orders)):
@@ -283,6 +305,8 @@ def settings_command(
                 raise UserError(f"--{stream}: {exc.format_message()}", 2) from None
     if product_sync is not None:
         changes["product_sync"] = product_sync == "on"
+    if zero_total is not None:
+        changes["zero_total_orders"] = zero_total
     try:
         with _client() as client:
             answer = (

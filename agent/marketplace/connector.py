@@ -6,8 +6,9 @@ A connector turns its source's API into ``IncomingOrder`` values and back:
   the cursor to resume from once its orders are stored (the importer commits both together, so a
   crash never skips an order and never advances past one);
 - ``fetch(remote_id)`` reads one order now (``None``: the source no longer has it);
-- ``report(order)`` tells the source what became of an order at the register (fiscalized or
-  rejected), idempotently: it may be called again after a crash.
+- ``report(order)`` tells the source what became of an order at the register (fiscalized, settled
+  without a receipt because its total is zero, or rejected), idempotently: it may be called again
+  after a crash.
 
 A second marketplace (Ozon's FBS postings, Yandex Market's orders) is one new module that maps its
 API to these types; the importer, the order model, settling and the local API stay as they are.
@@ -50,7 +51,7 @@ class OrderLine:
 @dataclass(frozen=True)
 class IncomingOrder:
     remote_id: str
-    state: str  # ready | cancelled | fiscalized | rejected (the last two: decided elsewhere)
+    state: str  # ready | cancelled | fiscalized | settled | rejected (the last three: decided elsewhere)
     currency: str
     total: int  # minor units
     lines: tuple[OrderLine, ...]

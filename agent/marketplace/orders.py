@@ -5,6 +5,10 @@ or could not be read: shown with the reason, never fiscalized). Lines keep the m
 the register's product ``code``, set only when a product with exactly that code exists (or when the
 cashier picks one): a line is never matched by guessing. Once the cashier fiscalizes or rejects an
 order, the outcome goes back to its source on the next run until the source has taken it.
+
+A fiscal register prints no receipt with a zero total, so a waiting order whose lines come to zero
+is ``settled`` without a receipt (the exchange setting's default, reported to the source as such)
+or held for the cashier, who settles or rejects it.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
 
-from agent.i18n import N_
+from agent.i18n import N_, translate
 from agent.marketplace.connector import Connector, IncomingOrder
 from agent.store import Store
 from agent.store.models import FiscalDocument, MarketplaceOrder, Product, SyncCursor
 from agent.store.types import utcnow
+from agent.sync import settings as sync_settings
 
 CURRENCY_REASON = N_(
     "the order is in {currency} but the register sells in {shop_currency}: it cannot be fiscalized here"
@@ -28,7 +34,14 @@ CURRENCY_REASON = N_(
 CANCELLED_REASON = N_("cancelled on the marketplace")
 MERGED_REASON = N_("the marketplace merged this purchase into another order")
 UNREADABLE_REASON = N_("the marketplace sent an order the register cannot read")
-LOCAL_FINAL = {"fiscalized", "rejected"}
+ZERO_TOTAL_SETTLED = N_(
+    "zero total: settled without a receipt (a fiscal register prints no zero-total receipt)"
+)
+ZERO_TOTAL_HELD = N_(
+    "zero total: a fiscal register prints no receipt for it; fiscalizing settles it without a receipt, "
+    "or reject it"
+)
+LOCAL_FINAL = {"fiscalized", "settled", "rejected"}
 ORDER_NAMESPACE = uuidlib.UUID("6f1c2a52-3d0e-4c55-9a51-6b8f4f3f0a11")
 
 
@@ -146,6 +159,49 @@ def order_uuid(order: MarketplaceOrder) -> str:
     return str(uuidlib.uuid5(ORDER_NAMESPACE, key))
 
 
+def zero_total(order: MarketplaceOrder) -> bool:
+    """The order's receipt would have a zero total: every line's amount rounds to nothing."""
+    lines = order.lines or []
+    if order.total != 0 or not lines:
+        return False
+    try:
+        amounts = [
+            (Decimal(str(line.get("quantity") or "0")) * int(line.get("price") or 0)).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP
+            )
+            for line in lines
+        ]
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+    return sum(amounts) == 0
+
+
+def mark_settled(session: Session, order: MarketplaceOrder, now: datetime) -> MarketplaceOrder:
+    """A zero-total order closed without a receipt; the source hears of it on the next run."""
+    if order.status != "settled":
+        order.status, order.receipt_uuid, order.reason = "settled", None, ZERO_TOTAL_SETTLED
+        order.status_reported, order.updated_at = False, now
+        session.add(order)
+    return order
+
+
+def settle_zero_totals(session: Session, source: str, account: int, now: datetime) -> int:
+    """Settle the source's waiting zero-total orders without a receipt, unless the exchange
+    settings hold them for the cashier."""
+    if sync_settings.zero_total(session) != sync_settings.ZERO_TOTAL_SETTLE:
+        return 0
+    waiting = session.exec(
+        select(MarketplaceOrder).where(
+            MarketplaceOrder.source == source,
+            MarketplaceOrder.account == account,
+            MarketplaceOrder.status == "waiting",
+            MarketplaceOrder.total == 0,
+        )
+    ).all()
+    settled = [mark_settled(session, order, now) for order in waiting if zero_total(order)]
+    return len(settled)
+
+
 def mark_fiscalized(session: Session, order: MarketplaceOrder, receipt_uuid: str) -> MarketplaceOrder:
     if order.status != "fiscalized":
         order.status, order.receipt_uuid, order.reason = "fiscalized", receipt_uuid, None
@@ -196,7 +252,9 @@ def report_outcomes(store: Store, connector: Connector, clock: Callable[[], date
     with store.read() as session:
         todo = session.exec(_unreported(connector.source, connector.account)).all()
     for order in todo:
-        connector.report(order.remote_id, order.status, order.receipt_uuid, order.reason, order.revision)
+        # a reason of the register's own (settled) is said in the register's language; a cashier's as typed
+        reason = translate(order.reason, None) if order.status == "settled" and order.reason else order.reason
+        connector.report(order.remote_id, order.status, order.receipt_uuid, reason, order.revision)
         with store.write() as session:
             row = session.get(MarketplaceOrder, order.id)
             row.status_reported, row.updated_at = True, clock()
@@ -212,10 +270,12 @@ def run_import(
     *,
     on_batch: Callable[[int], None] = lambda count: None,
 ) -> ImportRun:
-    """Report outcomes, then store each batch together with the cursor that follows it."""
+    """Report outcomes, then store each batch together with the cursor that follows it; zero-total
+    orders are settled (per the exchange settings) before each report."""
     run = ImportRun()
     with store.write() as session:
         reconcile(session, connector.source, connector.account)
+        settle_zero_totals(session, connector.source, connector.account, clock())
     run.reported = report_outcomes(store, connector, clock)
     on_batch(run.reported)
     key = cursor_key(connector.source, connector.account)
@@ -237,4 +297,8 @@ def run_import(
             row.cursor, row.updated_at = batch.cursor, now
             session.add(row)
         on_batch(len(batch.orders) + len(batch.gone))
+    with store.write() as session:
+        settled = settle_zero_totals(session, connector.source, connector.account, clock())
+    if settled:
+        run.reported += report_outcomes(store, connector, clock)
     return run

@@ -5,6 +5,7 @@ A 410 means the back office compacted its feed: read it all again; deduplication
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -12,7 +13,15 @@ from agent.backoffice import BackofficeClient, errors
 from agent.marketplace.connector import Batch, IncomingOrder, OrderLine
 from agent.sync import records
 
-STATES = {"new": "ready", "cancelled": "cancelled", "fiscalized": "fiscalized", "rejected": "rejected"}
+log = logging.getLogger(__name__)
+
+STATES = {
+    "new": "ready",
+    "cancelled": "cancelled",
+    "fiscalized": "fiscalized",
+    "settled": "settled",
+    "rejected": "rejected",
+}
 
 
 def read_item(remote_id: str, checked: dict, shop_currency: str) -> IncomingOrder:
@@ -79,4 +88,15 @@ class RelayConnector:
 
     def report(self, remote_id: str, status: str, receipt_uuid: str | None, reason: str | None,
                revision: str | None) -> None:  # fmt: skip
-        self.client.order_status(remote_id, status, receipt_uuid, reason)
+        try:
+            self.client.order_status(remote_id, status, receipt_uuid, reason)
+        except errors.OrderReportRefused as refused:
+            answer = refused.params.get("answer")
+            if status == "settled" and answer == "validation_error":
+                # a back office from before ``settled``: the order ends there as rejected, saying why
+                self.client.order_status(remote_id, "rejected", None, reason)
+            elif answer in ("order_unknown", "order_status_conflict"):
+                # the back office forgot the order or finished it otherwise: nothing to send again
+                log.warning("the back office refused the outcome of order %s: %s", remote_id, answer)
+            else:
+                raise

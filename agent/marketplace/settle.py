@@ -15,7 +15,14 @@ from typing import Any
 from sqlmodel import Session, select
 
 from agent.i18n import N_
-from agent.marketplace.orders import CURRENCY_REASON, mark_fiscalized, order_uuid, unmatched
+from agent.marketplace.orders import (
+    CURRENCY_REASON,
+    mark_fiscalized,
+    mark_settled,
+    order_uuid,
+    unmatched,
+    zero_total,
+)
 from agent.store.models import MarketplaceAccount, MarketplaceOrder
 from agent.store.types import utcnow
 from common.errors import KassaError
@@ -82,6 +89,20 @@ def check_order(order: MarketplaceOrder, shop_currency: str) -> None:
         )
 
 
+def settle_without_receipt(store, order_id: int) -> tuple[MarketplaceOrder, bool]:
+    """A zero-total order closed without a receipt (a register prints none): (order, replayed)."""
+    with store.write() as session:
+        order = session.get(MarketplaceOrder, order_id)
+        if order is None:
+            raise OrderRefused(404, "order_not_found", N_("no order {id}"), {"id": order_id})
+        if order.status == "settled":
+            return order, True
+        if order.status != "waiting" or not zero_total(order):
+            raise OrderRefused(409, "order_not_waiting", N_("order {id} is {state}: it cannot be fiscalized"),
+                               {"id": order.id, "state": order.status})  # fmt: skip
+        return mark_settled(session, order, utcnow()), False
+
+
 async def fiscalize(
     journal,
     store,
@@ -92,7 +113,8 @@ async def fiscalize(
     cashier=None,  # agent.journal.requests.CashierRef: who signs the receipt (tags 1021/1203)
     limits: Callable[[Any], Awaitable[None]] | None = None,  # the caller's limits on the sale, if any
 ):
-    """Fiscalize one order: (order, receipt, replayed). Raises OrderRefused or JournalError."""
+    """Fiscalize one order: (order, receipt, replayed); a zero-total order is settled without a
+    receipt instead: (order, None, replayed). Raises OrderRefused or JournalError."""
     from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
     from agent.journal.sale import sell
 
@@ -104,6 +126,9 @@ async def fiscalize(
             return order, payment_kind(session, order, pay)
 
     order, kind = await _run(load)
+    if order.status == "settled" or (order.status == "waiting" and zero_total(order)):
+        order, replayed = await _run(lambda: settle_without_receipt(store, order_id))
+        return order, None, replayed
     check_order(order, shop_currency)
     buyer_name, buyer_inn = b2b_buyer(order)
     request = SaleRequest(

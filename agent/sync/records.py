@@ -51,7 +51,7 @@ FFD_TAXES = (
     "vat22_122",
 )
 ROLES = ("cashier", "administrator")
-ORDER_STATUSES = ("new", "fiscalized", "rejected", "cancelled")
+ORDER_STATUSES = ("new", "fiscalized", "settled", "rejected", "cancelled")
 
 _INN_PERSON = re.compile(r"\d{12}")
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")

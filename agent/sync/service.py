@@ -51,7 +51,8 @@ class SyncService:
             return out
 
     def update_settings(self, changes: dict) -> dict:
-        """Intervals and product sync; validated before anything is saved (ValueError names the key)."""
+        """Intervals, product sync and zero-total orders; validated before anything is saved
+        (ValueError names the key)."""
         intervals = {}
         for stream in self.engine.interval_streams():
             if stream in changes and changes[stream] is not None:
@@ -64,11 +65,16 @@ class SyncService:
             isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1
         ):
             raise ValueError("mass_delete_share")
+        zero_total = changes.get("zero_total_orders")
+        if zero_total is not None and zero_total not in sync_settings.ZERO_TOTAL_CHOICES:
+            raise ValueError("zero_total_orders")
         if intervals:
             self.engine.set_intervals(intervals)
         with self.store.write() as session:
             if share is not None:
                 sync_settings.put(session, sync_settings.MASS_DELETE_KEY, share)
+            if zero_total is not None:
+                sync_settings.put(session, sync_settings.ZERO_TOTAL_KEY, zero_total)
             if changes.get("product_sync") is not None:
                 deletions.set_product_sync(
                     session, self.engine.clock(), bool(changes["product_sync"]), bool(changes.get("confirm"))

@@ -1,7 +1,8 @@
 """Sync settings the operator changes ("Изменить настройки обновления"), kept in the Setting table.
 
 Intervals come from the register vendor's list (1, 5, 15, 30, 60 min, 4 h, 24 h) or "never";
-receipts upload continuously and are not configurable.
+receipts upload continuously and are not configurable. Zero-total orders (a fiscal register prints
+no receipt with a zero total) are settled without a receipt and reported so, or held for the cashier.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ INTERVAL_KEY = "sync.interval.{stream}"
 PRODUCT_SYNC_KEY = "sync.product_sync"
 MASS_DELETE_KEY = "sync.mass_delete_share"
 CONFIRMATION_KEY = "sync.confirmation"
+ZERO_TOTAL_KEY = "orders.zero_total"
+ZERO_TOTAL_SETTLE = "settle"  # settled without a receipt, and the source is told so
+ZERO_TOTAL_HOLD = "hold"  # waits on the Orders screen for the cashier to settle or reject it
+ZERO_TOTAL_CHOICES = (ZERO_TOTAL_SETTLE, ZERO_TOTAL_HOLD)
 
 BAD_INTERVAL = N_('interval for {stream} must be one of 60, 300, 900, 1800, 3600, 14400, 86400 or "never"')
+BAD_ZERO_TOTAL = N_('zero-total orders: "settle" (without a receipt) or "hold" (for the cashier)')
 
 
 def check_interval(value: object) -> int | str:
@@ -62,10 +68,17 @@ def mass_delete_share(session: Session) -> float:
     return float(value) if isinstance(value, int | float) and 0 < value <= 1 else DEFAULT_MASS_DELETE_SHARE
 
 
+def zero_total(session: Session) -> str:
+    """What happens to an order with a zero total: ``settle`` (the default) or ``hold``."""
+    value = get(session, ZERO_TOTAL_KEY, ZERO_TOTAL_SETTLE)
+    return value if value in ZERO_TOTAL_CHOICES else ZERO_TOTAL_SETTLE
+
+
 def snapshot(session: Session, defaults: dict[str, int | str]) -> dict:
     """The settings as GET /v1/sync/settings shows them (``defaults``: each interval stream's own)."""
     return {
         **{stream: interval(session, stream, default) for stream, default in defaults.items()},
         "product_sync": product_sync(session),
         "mass_delete_share": mass_delete_share(session),
+        "zero_total_orders": zero_total(session),
     }

@@ -77,7 +77,7 @@ class DocumentsResponse(BaseModel):
 
 
 class OrderStatusRequest(BaseModel):
-    status: Literal["fiscalized", "rejected"]
+    status: Literal["fiscalized", "settled", "rejected"]
     receipt_uuid: str | None = None
     reason: str | None = Field(default=None, max_length=1000)
 

@@ -1,7 +1,8 @@
 """Marketplace orders the back office relays to the register, and the outcomes the register reports.
 
-An order starts ``new``; the register reports ``fiscalized`` (with the receipt's uuid) or
-``rejected`` (with a reason). Reporting the same outcome again is harmless; a different outcome
+An order starts ``new``; the register reports ``fiscalized`` (with the receipt's uuid), ``settled``
+(a zero-total order closed without a receipt: a fiscal register prints none) or ``rejected`` (with
+a reason). Reporting the same outcome again is harmless; a different outcome
 for a finished order is refused. Every change takes a change number, so the register sees it.
 """
 
@@ -20,7 +21,7 @@ from sim.backoffice.database import allocate_seq
 from sim.backoffice.errors import ApiError
 from sim.backoffice.feeds import order_item
 
-STATUSES = ("new", "fiscalized", "rejected", "cancelled")
+STATUSES = ("new", "fiscalized", "settled", "rejected", "cancelled")
 THOUSANDTH = Decimal("0.001")
 
 
@@ -105,6 +106,14 @@ def report_status(
             N_("invalid request: {field}: {problem}"),
             field="receipt_uuid",
             problem="required when the status is fiscalized",
+        )
+    if status == "settled" and (receipt_uuid or row.total != 0):
+        raise ApiError(
+            422,
+            "validation_error",
+            N_("invalid request: {field}: {problem}"),
+            field="status",
+            problem="settled is for a zero-total order only, and has no receipt_uuid",
         )
     if row.status == status and row.receipt_uuid == receipt_uuid:
         return order_item(row._mapping)

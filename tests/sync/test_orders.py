@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import select
 
+from agent.backoffice import BackofficeClient
+from agent.marketplace.relay import RelayConnector
 from agent.store.models import MarketplaceOrder
+from tests.fixtures.backoffice import serving_app
 
 
 def test_relayed_orders_arrive_and_outcomes_are_reported(paired, bo):
@@ -30,3 +39,39 @@ def test_relayed_orders_arrive_and_outcomes_are_reported(paired, bo):
     assert reported[pln] == "rejected" and reported[rub] == "new"
     with paired.store.read() as session:
         assert session.get(MarketplaceOrder, orders[pln].id).status_reported
+
+
+class OutcomeV1(BaseModel):
+    """What the first back offices accepted as an order's outcome."""
+
+    status: Literal["fiscalized", "rejected"]
+    receipt_uuid: str | None = None
+    reason: str | None = None
+
+
+def test_a_back_office_from_before_settled_gets_the_zero_total_order_rejected_with_the_reason():
+    """A protocol-v1 back office that knows only fiscalized and rejected answers 422 to ``settled``:
+    the order is reported rejected with the same reason; an order it forgot or finished otherwise
+    ends the report instead of failing every exchange."""
+    app, got = FastAPI(), []
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request, _exc):  # the protocol's error shape
+        return JSONResponse({"error": {"code": "validation_error", "message": "status"}}, 422)
+
+    @app.get("/api/v1/health")
+    def health() -> dict:
+        return {"ok": True}
+
+    @app.post("/api/v1/orders/{order_id}/status")
+    def status(order_id: str, body: OutcomeV1):
+        if order_id == "gone":
+            return JSONResponse({"error": {"code": "order_unknown", "message": "no order"}}, 404)
+        got.append((order_id, body.status, body.reason))
+        return {"id": order_id, "status": body.status}
+
+    with serving_app(app) as url, BackofficeClient(url, token="t") as client:
+        relay = RelayConnector(client, "PLN")
+        relay.report("ord-1", "settled", None, "zero total: settled without a receipt", None)
+        relay.report("gone", "fiscalized", "7c3d9f52-4a61-4c7e-9e0b-1d2f3a4b5c6d", None, None)
+    assert got == [("ord-1", "rejected", "zero total: settled without a receipt")]

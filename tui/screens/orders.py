@@ -24,6 +24,7 @@ from tui.widgets.plain import PlainStatic, PlainTable
 ORDER_STATES = {
     "waiting": N_("waiting"),
     "fiscalized": N_("fiscalized"),
+    "settled": N_("settled without a receipt"),
     "rejected": N_("rejected"),
     "cancelled": N_("cancelled"),
     "unsupported": N_("cannot fiscalize"),
@@ -150,8 +151,11 @@ class OrdersScreen(KassaScreen):
             self.notify(error.message, severity="error", timeout=10)
             self.refresh_data()
 
-        def done(_answer) -> None:
-            self.notify(_("Order fiscalized."))
+        def done(answer) -> None:
+            if isinstance(answer, dict) and answer.get("receipt") is None:
+                self.notify(_("The order's total is zero: settled without a receipt."))
+            else:
+                self.notify(_("Order fiscalized."))
             self.refresh_data()
 
         # the daemon derives the receipt's uuid from the order: Continue and a second F8 are both safe

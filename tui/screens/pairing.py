@@ -11,7 +11,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Switch
 
 from agent.client import DaemonError
-from agent.i18n import _, ngettext
+from agent.i18n import N_, _, ngettext
 from tui.plain import plain, printable
 from tui.screens.dialogs import ConfirmScreen, Dialog
 from tui.widgets.plain import PlainLabel, PlainStatic
@@ -156,9 +156,17 @@ class PairScreen(Dialog):
         self.run_worker(work(), exclusive=True)
 
 
+# an order with a zero total: a fiscal register prints no such receipt
+ZERO_TOTAL_CHOICES = {
+    "settle": N_("Settle without a receipt"),
+    "hold": N_("Hold for the cashier"),
+}
+
+
 class SyncSettingsScreen(Dialog):
     """Exchange settings: products and employees on an interval (or "Никогда"), receipts automatic,
-    and whether the register's products must equal the back office's."""
+    whether the register's products must equal the back office's, and what becomes of zero-total
+    orders."""
 
     def __init__(self, settings: dict, just_paired: bool = False) -> None:
         super().__init__()
@@ -202,6 +210,15 @@ class SyncSettingsScreen(Dialog):
                 )
                 yield PlainLabel(_("Product sync"))
                 yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
+                yield PlainLabel(_("Zero-total orders"))
+                current = self.settings.get("zero_total_orders") or "settle"
+                yield Select(
+                    [(_(label), value) for value, label in ZERO_TOTAL_CHOICES.items()],
+                    value=current if current in ZERO_TOTAL_CHOICES else "settle",
+                    allow_blank=False,
+                    id="zero_total_orders",
+                    compact=True,
+                )
             yield PlainStatic("", id="settings-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="yes")
@@ -220,6 +237,7 @@ class SyncSettingsScreen(Dialog):
             "employees": value("employees"),
             "orders": value("orders"),
             "product_sync": self.query_one("#product_sync", Switch).value,
+            "zero_total_orders": str(self.query_one("#zero_total_orders", Select).value),
         }
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -13,8 +13,10 @@ One import run:
    sweep of this run has just read them; the page's last event id is the batch's cursor, stored
    with those orders and not before. A merged purchase answers 404 and is reported as gone.
 
-Reporting a fiscalized order sets its fulfillment to PROCESSING; a rejected one is left to the
-seller on Allegro.
+Reporting a fiscalized order (or a zero-total one settled without a receipt) sets its fulfillment
+to PROCESSING: the register is done with it and the seller ships it; Allegro has no fulfillment
+status for "no receipt", and a zero-total purchase needs none. A rejected one is left to the seller
+on Allegro.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ class AllegroConnector:
 
     def report(self, remote_id: str, status: str, receipt_uuid: str | None, reason: str | None,
                revision: str | None) -> None:  # fmt: skip
-        if status != "fiscalized":
+        if status not in ("fiscalized", "settled"):  # settled: a zero-total order, closed without a receipt
             return
         # without checkoutForm.revision: the register's receipt settles the order whatever changed since
         self.api.put(f"/order/checkout-forms/{remote_id}/fulfillment", {"status": FULFILLED})
