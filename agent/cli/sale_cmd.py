@@ -2,6 +2,9 @@
 
 ``--line CODE[xQTY]`` is a catalog line, ``--item NAME=KOPECKS[xQTY]`` a free-price line,
 ``--pay cash|card[:KOPECKS]`` a payment (none: exact cash; one without amount pays the rest).
+``--mark 'DATAMATRIX'`` is the marking code of one unit of a marked product (one ``--mark`` per
+unit; GS as sent by the scanner, a substitute, or none); each goes to the ``--line`` whose product
+has the code's GTIN, and a line with codes and no quantity sells one unit per code.
 ``--uuid`` makes it idempotent: after a crash or a timeout run the same command again and
 you get the first result, never a second receipt. Without ``--uuid`` one is made up and
 printed, so the sale can still be retried.
@@ -20,6 +23,7 @@ import httpx
 from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
+from common.marking import MarkingCodeError, gtin_of_barcode, parse
 from common.money import format_money
 
 SALE_TIMEOUT = 300.0  # seconds: a sale may first open the shift (the register allows 120 s for that)
@@ -92,13 +96,16 @@ def receipt_body(lines, items, payments, uuid: str | None, cashier: str | None) 
     return body
 
 
-def post_receipt(path: str, body: dict, given_uuid: str | None) -> dict:
+def post_receipt(path: str, body: dict, given_uuid: str | None, marks: tuple[str, ...] = ()) -> dict:
     """Send a receipt to the daemon; every failure says how to retry it safely (same uuid)."""
     from agent.config import load_settings
 
     settings = load_settings()
     try:
         with DaemonClient(settings.socket, timeout=SALE_TIMEOUT) as client:
+            if marks:
+                substitute = settings.config.marking.gs_substitute
+                assign_marks(client, body["lines"], marks, (substitute,) if substitute else ())
             return client.post(path, json=body)
     except DaemonNotRunning as exc:
         raise UserError(exc.message, EXIT_NOT_RUNNING) from None
@@ -107,6 +114,37 @@ def post_receipt(path: str, body: dict, given_uuid: str | None) -> dict:
     except httpx.HTTPError as exc:  # the daemon died or hung mid-sale: the receipt is settled on restart
         message = _("the daemon stopped answering during the sale ({error})").format(error=exc)
         raise UserError(message + _retry_hint(None, body["uuid"]), EXIT_FAILED) from None
+
+
+def assign_marks(client: DaemonClient, lines: list[dict], marks: tuple[str, ...], substitutes) -> None:
+    """Each code to the catalog line of its GTIN (read from the daemon's catalog)."""
+    catalog = [line for line in lines if "code" in line]
+    owners: dict[str, dict] = {}
+    for line in catalog:
+        found = client.get("/v1/products", params={"q": line["code"], "limit": 5})["items"]
+        product = next((p for p in found if p["code"] == line["code"]), None)
+        for barcode in product["barcodes"] if product else ():
+            if gtin := gtin_of_barcode(barcode):
+                owners.setdefault(gtin, line)
+    for raw in marks:
+        try:
+            code = parse(raw, substitutes)
+        except MarkingCodeError as exc:
+            raise UserError(
+                _("--mark {code}: {problem}").format(code=raw, problem=exc.render(_)), 2
+            ) from None
+        line = owners.get(code.gtin) or (catalog[0] if len(catalog) == 1 else None)
+        if line is None:
+            raise UserError(
+                _("--mark {code}: no --line is a product with the GTIN {gtin}").format(
+                    code=raw, gtin=code.gtin
+                ),
+                2,
+            )
+        line.setdefault("marks", []).append(raw)
+    for line in lines:
+        if not line.pop("quantity_given", True) and line.get("marks"):
+            line["quantity"] = str(len(line["marks"]))
 
 
 def print_json(receipt: dict) -> None:
@@ -118,6 +156,13 @@ def print_json(receipt: dict) -> None:
 @click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
 @click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
 @click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
+@click.option(
+    "--mark",
+    "marks",
+    multiple=True,
+    metavar="DATAMATRIX",
+    help=_("The marking code of one unit of a marked product, as scanned; one --mark per unit."),
+)
 @click.option("--uuid", "uuid", metavar="UUID", help=_("Idempotency key: the same uuid never sells twice."))
 @click.option("--buyer", metavar="PHONE|EMAIL", help=_("Buyer's contact (tag 1008)."))
 @click.option(
@@ -132,15 +177,17 @@ def print_json(receipt: dict) -> None:
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
-def sale(lines, items, payments, uuid, buyer, buyer_name, buyer_inn, cashier, as_json) -> None:
+def sale(lines, items, payments, marks, uuid, buyer, buyer_name, buyer_inn, cashier, as_json) -> None:
     body = receipt_body(lines, items, payments, uuid, cashier)
+    for line, text in zip(body["lines"], lines if marks else (), strict=False):  # catalog lines first
+        line["quantity_given"] = _QUANTITY.match(text.strip()) is not None
     if buyer:
         body["buyer_contact"] = buyer
     if buyer_name is not None:
         body["buyer_name"] = buyer_name
     if buyer_inn is not None:
         body["buyer_inn"] = buyer_inn
-    receipt = post_receipt("/v1/receipts", body, uuid)
+    receipt = post_receipt("/v1/receipts", body, uuid, marks)
     if as_json:
         print_json(receipt)
         return

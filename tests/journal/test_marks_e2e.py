@@ -8,6 +8,7 @@ prints); the FN checks them itself and answers for the national system, so "alre
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 
 import pytest
@@ -16,7 +17,7 @@ from agent.client import DaemonError
 from agent.store import DATABASE_NAME, Store
 from agent.store.models import Barcode, Product
 from sim.kkt.marks import issue
-from tests.conftest import uid
+from tests.conftest import run_kassa, uid
 from tests.journal.e2e import agreement, register_and_daemon
 
 pytestmark = pytest.mark.slow
@@ -183,3 +184,24 @@ def test_a_code_is_checked_at_scan_time_and_explained_in_words(world, client):
     assert error.code == "mark_of_another_product"
     error = refused(lambda: client.post("/v1/marks/check", json={"code": "4600000000015"}))
     assert error.status == 422 and "linear barcode" in error.message
+
+
+def test_kassa_sale_takes_one_mark_per_unit_and_refuses_a_marked_line_without(world):
+    kkt, daemon = world
+    codes = [issue(MILK_GTIN), issue(MILK_GTIN)]
+    # pasted without GS (as `kassa emulate marks` prints them): the line's quantity is the codes' count
+    args = ["sale", "--line", "MILK-M", "--line", "BREAD", "--json"]
+    done = run_kassa(
+        *args, "--mark", codes[0].replace(GS, ""), "--mark", codes[1], env=daemon.env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    receipt = json.loads(done.stdout)
+    items = fn_items(kkt, receipt["fd"])
+    assert [item.get("mark", {}).get("code") for item in items] == [*codes, None]
+    refused_cli = run_kassa(
+        "sale", "--line", "MILK-M", env={**daemon.env, "LANG": "ru_RU.UTF-8"}, timeout=120
+    )
+    assert refused_cli.returncode != 0 and "отсканируйте код маркировки" in refused_cli.stderr
+    stranger = run_kassa("sale", "--line", "BREAD", "--line", "MILK-M", "--mark", issue(SHOES_GTIN, "shoes"),
+                         env=daemon.env)  # fmt: skip
+    assert stranger.returncode == 2 and "GTIN 04690257528523" in stranger.stderr
