@@ -92,7 +92,7 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/cash/out": Rule(ADMINISTRATOR, "cash out"),
     "POST /v1/pairing": Rule(ADMINISTRATOR, "pair with a back office"),
     "DELETE /v1/pairing": Rule(ADMINISTRATOR, "unpair"),
-    "PUT /v1/sync/settings": Rule(ADMINISTRATOR, "change sync settings"),
+    "PUT /v1/sync/settings": Rule(ADMINISTRATOR, "change exchange settings (intervals, zero-total orders)"),
     "POST /v1/sync/confirm": Rule(ADMINISTRATOR, "confirm deleting products"),
     "POST /v1/products": Rule(ADMINISTRATOR, "add a product"),
     "PUT /v1/products/{code}": Rule(ADMINISTRATOR, "change a product"),
