@@ -109,6 +109,7 @@ ROUTES: dict[str, Rule] = {
 PRICE_OVERRIDE = Rule(ADMINISTRATOR, "sell a catalog product at another price")
 FREE_PRICE = Rule(ADMINISTRATOR, "sell a free-price line (unless [access] cashier_free_price)")
 BIG_DISCOUNT = Rule(ADMINISTRATOR, "discount beyond [access] cashier_discount_limit")
+ANY_SHIFT = Rule(ADMINISTRATOR, "close a shift another employee opened")
 
 
 def role_of(employee_role: str | None) -> str:
@@ -277,6 +278,44 @@ def cashier_for(caller: Caller, asked: CashierRef | None, config) -> CashierRef 
     if caller.technician:
         return asked or default_cashier(config)
     raise login_required()
+
+
+def shift_check(caller: Caller):
+    """What ``close_shift`` checks of the shift it closes: a cashier closes only the shift opened in
+    their own name (tags 1021/1203 of its opening); administrators and the technician close any."""
+    if caller.may(ANY_SHIFT):
+        return None
+
+    async def check(number, opener, closer) -> None:
+        if (
+            opener is not None
+            and closer is not None
+            and (opener.name, opener.inn) == (closer.name, closer.inn)
+        ):
+            return
+        details = {
+            "role": ANY_SHIFT.role,
+            "action": ANY_SHIFT.action,
+            "opened_by": opener.name if opener else None,
+        }
+        if opener is None:
+            raise ApiError(
+                403,
+                "forbidden",
+                N_("shift {number} was not opened in your name: only an administrator may close it"),
+                details=details,
+                number=number,
+            )
+        raise ApiError(
+            403,
+            "forbidden",
+            N_("shift {number} was opened by {opener}: only they or an administrator may close it"),
+            details=details,
+            number=number,
+            opener=opener.name,
+        )
+
+    return check
 
 
 def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:

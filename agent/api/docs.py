@@ -42,7 +42,10 @@ Inside a sale, a cashier sells at catalog prices: a `price` on a catalog line is
 price override (except for a product whose catalog price is 0, priced at the till); a free-price
 line (a `name` and a `price`) needs `[access] cashier_free_price = true`; discounts above
 `[access] cashier_discount_limit` percent of the receipt are an administrator's. A marketplace
-order is fiscalized at its own prices by any cashier.
+order is fiscalized at its own prices by any cashier. A cashier closes only the shift opened in
+their own name (its opening's tags 1021/1203); a shift another employee opened, or one opened in no
+employee's name, is closed by an administrator or the technician (403 `forbidden` otherwise, with
+`details.opened_by`).
 
 Numbers are bounded to what the register holds: money in kopecks up to 2**40 - 1 (5 bytes on the
 wire), quantities with 3 decimals up to 99999.999; a receipt whose total would be larger is refused

@@ -8,7 +8,8 @@ last state read from the register and the journal; no device call).
 201 ``{"document": <journal document, as in receipts.py>, "shift": <GET /v1/shift>}``;
 409 ``shift_already_open``.
 
-``POST /v1/shift/close`` (the Z report) same body → 201 the same shape; 409 ``shift_not_open``.
+``POST /v1/shift/close`` (the Z report) same body → 201 the same shape; 409 ``shift_not_open``;
+403 ``forbidden`` for a cashier closing a shift not opened in their name (an administrator may).
 
 ``POST /v1/reports/x`` (no body) → 200 ``{"shift": <GET /v1/shift>}``; 409 ``shift_not_open``.
 
@@ -26,7 +27,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agent.api import schemas
-from agent.api.access import CallerDep, cashier_for
+from agent.api.access import CallerDep, cashier_for, shift_check
 from agent.api.deps import CtxDep
 from agent.api.receipts import journal_of
 from agent.journal.requests import CashRequest, ShiftRequest
@@ -70,9 +71,8 @@ async def post_close(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(
-        journal, close_shift(journal, _signed(body or ShiftRequest(), caller, ctx)), response
-    )
+    signed = _signed(body or ShiftRequest(), caller, ctx)
+    return await _document(journal, close_shift(journal, signed, shift_check(caller)), response)
 
 
 @router.post("/reports/x", response_model=schemas.XReport)

@@ -6,6 +6,7 @@ A sale with no shift open opens one first (``open_shift_now``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -76,13 +77,38 @@ async def open_shift(journal: FiscalJournal, request: ShiftRequest) -> tuple[Fis
     return await journal.once(op, perform)
 
 
-async def close_shift(journal: FiscalJournal, request: ShiftRequest) -> tuple[FiscalDocument, bool]:
+def shift_opener(session: Session, fn_serial: str | None, number: int) -> Cashier | None:
+    """Who opened shift ``number`` (tags 1021/1203 as the FN stored them); None if not through kassa."""
+    query = select(FiscalDocument).where(
+        FiscalDocument.type == "shift_open",
+        FiscalDocument.status == FISCALIZED,
+        FiscalDocument.shift == number,
+    )
+    if fn_serial:
+        query = query.where(FiscalDocument.fn_serial == fn_serial)
+    doc = session.exec(query.order_by(FiscalDocument.id.desc())).first()
+    return Cashier(name=doc.cashier_name or "", inn=doc.cashier_inn) if doc and doc.cashier_name else None
+
+
+# may the operation's cashier close this shift: (shift number, who opened it, who closes) -> raises if not
+ShiftCheck = Callable[[int | None, Cashier | None, Cashier | None], Awaitable[None]]
+
+
+async def close_shift(
+    journal: FiscalJournal, request: ShiftRequest, check: ShiftCheck | None = None
+) -> tuple[FiscalDocument, bool]:
+    """The Z report. ``check`` runs on the shift the register reports open, inside the same turn at
+    the register as the close, so the shift it allowed is the one closed."""
     op = await _operation(journal, "shift_close", request)
 
     async def perform() -> FiscalDocument:
         status, fn = await journal.probe()
         if not status.shift_open:
             raise JournalError(409, "shift_not_open", N_("no shift is open: there is nothing to close"))
+        if check is not None:
+            number = status.shift_number
+            opener = await journal.read(lambda session: shift_opener(session, journal.fn_serial, number))
+            await check(number, opener, op.cashier)
         timeout = journal.timeouts().z_report + 10
         return await journal.fiscalize(op, _close, op.cashier, timeout=timeout, probed=(status, fn))
 
