@@ -639,6 +639,31 @@ class Documents(Answer):
     counts: dict[str, int]
 
 
+class MassDelete(Answer):
+    count: int = Field(description="products the back office no longer lists")
+    catalog_size: int
+
+
+class LocalProductRow(Answer):
+    code: str
+    name: str
+
+
+class LocalProducts(Answer):
+    count: int = Field(description="products added at the register that turning sync on deletes")
+    sample: list[LocalProductRow] = Field(default_factory=list, description="some of them, by code")
+
+
+class Confirmation(Answer):
+    """A deletion product sync waits to be told about (``POST /v1/sync/confirm``): most of the catalog
+    gone from the back office, or the register's own products when sync is turned on."""
+
+    mass_delete: MassDelete | None = None
+    local_products: LocalProducts | None = None
+    share: float | None = Field(None, description="the share of the catalog a sync deletes without asking")
+    asked_at: When | None = None
+
+
 class SyncSettings(Answer):
     products: int | str | None = None
     employees: int | str | None = None
@@ -646,7 +671,7 @@ class SyncSettings(Answer):
     product_sync: bool
     mass_delete_share: float | None = None
     zero_total_orders: str | None = Field(None, description="settle | hold")
-    confirmation: dict[str, Any] | None = None
+    confirmation: Confirmation | None = Field(None, description="a deletion waiting for an administrator")
 
 
 class SyncResult(Answer):
@@ -724,21 +749,123 @@ class Device(Answer):
     message: str | None = None
 
 
+class StoreHealth(Answer):
+    ok: bool = Field(description="SQLite's quick_check passed")
+    path: str
+
+
+class Queue(Answer):
+    depth: int | None = Field(None, description="fiscalized documents waiting for upload")
+    oldest_age_seconds: int | None = None
+
+
+class StreamError(Answer):
+    code: str | None = None
+    message_id: str | None = Field(None, description="the message in English, a gettext msgid")
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    text: str | None = None
+
+
+class SkippedRecord(Answer):
+    record: str
+    reason: str = Field(description="a gettext msgid")
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class Progress(Answer):
+    """A running attempt: done of total (total unknown at first), items a second, seconds left."""
+
+    done: int = 0
+    total: int | None = None
+    rate: float = Field(0, description="items a second")
+    seconds_left: int | None = None
+
+
+class StreamStatus(Answer):
+    label: str | None = None
+    state: str | None = Field(None, description="running | failed | ok | idle | off")
+    interval: int | str | None = Field(None, description='seconds, "never" or "continuous"')
+    last_success: When | None = None
+    next_run: When | None = None
+    items_moved: int = 0
+    last_error: str | None = None
+    error: StreamError | None = Field(None, description="the last attempt's error, when it failed")
+    skipped: int = 0
+    skipped_records: list[SkippedRecord] = Field(default_factory=list)
+    progress: Progress | None = Field(None, description="while running")
+
+
+class ProductsSummary(Answer):
+    count: int
+    product_sync: bool
+
+
+class FnWarning(Answer):
+    code: str = Field(
+        description="fn_replace_urgent | fn_replace_soon | fn_memory_low | ofd_timeout | ofd_days_left "
+        "| fn_expires"
+    )
+    days: int | None = None
+
+
+class FnSummary(Answer):
+    unsent: int = Field(0, description="documents the OFD has not confirmed")
+    oldest_unsent_at: When | None = None
+    days_left: int | None = Field(None, description="before the FN blocks for want of the OFD (30 days)")
+    clock: When | None = Field(None, description="the FN's clock, in the register's time zone")
+    expires: str | None = Field(None, description="the FN's end of life, a date")
+    expires_in_days: int | None = None
+    tax_systems: list[str] = Field(default_factory=list, description="registered on the FN (tag 1062)")
+    warnings: list[FnWarning] = Field(default_factory=list)
+
+
+class DaemonSummary(Answer):
+    pid: int
+    stopping: bool
+    profiles: list[str] = Field(default_factory=list)
+    profile_errors: dict[str, str] = Field(default_factory=dict)
+    components: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list, description="components whose status failed")
+
+
+class Attention(Answer):
+    """A document the register cannot confirm either way: the cashier counts the drawer."""
+
+    uuid: str
+    type: str
+    total: int
+    created_at: When | None = None
+    message: str | None = None
+
+
+class SyncSummary(Answer):
+    confirmation: Confirmation | None = None
+
+
+class MarketplacesSummary(Answer):
+    accounts: int = 0
+    reconnect: int = Field(0, description="accounts to connect again")
+
+
 class Status(Answer):
-    """The register at a glance; components add sections of their own (``extra`` keys)."""
+    """The register at a glance; each component adds its sections."""
 
     version: str
     paired: bool
-    pairing: dict[str, Any] | None = None
-    store: dict[str, Any] | None = None
+    pairing: Pairing | None = None
+    backoffice_url: str | None = Field(None, description="where pairing goes when no address is given")
+    store: StoreHealth | None = None
     printer: Device | None = None
     receipt_printer: Device | None = None
-    shift: dict[str, Any] | None = None
-    queue: dict[str, Any] | None = None
-    streams: dict[str, Any] = Field(default_factory=dict)
-    products: dict[str, Any] | None = None
-    fn: dict[str, Any] | None = None
-    daemon: dict[str, Any] | None = None
+    shift: Shift | None = None
+    queue: Queue | None = None
+    attention: list[Attention] = Field(default_factory=list)
+    streams: dict[str, StreamStatus] = Field(default_factory=dict)
+    products: ProductsSummary | None = None
+    sync: SyncSummary | None = None
+    fn: FnSummary | None = None
+    marketplaces: MarketplacesSummary | None = None
+    daemon: DaemonSummary | None = None
 
 
 class Check(Answer):

@@ -54,7 +54,7 @@ class HostileDaemon(FakeDaemon):
     def __init__(self) -> None:
         super().__init__()
         pairing = self.status["pairing"]
-        pairing.update(organization=NAMES["organization"], store={"name": NAMES["store"]})
+        pairing.update(organization=NAMES["organization"], store=NAMES["store"])
         pairing["backoffice_url"] = "http://[/]" + ESC
         self.status["printer"].update(model=NAMES["styled"], message=NAMES["error"])
         self.status["streams"]["products"]["last_error"] = NAMES["error"]

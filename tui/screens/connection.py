@@ -45,8 +45,6 @@ def connection_text(status: dict | None) -> Text:
         text.append("✔ " + _("Connection established"), style="bold green")
     organization = pairing.get("organization") or ""
     store = pairing.get("store") or ""
-    if isinstance(store, dict):
-        store = store.get("name", "")
     text.append(f"\n{printable(organization)}  {printable(store)}")
     if pairing.get("backoffice_url"):
         text.append("\n" + printable(pairing["backoffice_url"]), style="dim")
