@@ -151,6 +151,11 @@ class KassaApi:
         path = f"/v1/receipts/{receipt_id}/return"
         return await self._call(schemas.Document, "POST", path, json=body, device=True)
 
+    async def correct(self, body: dict, uuid: str) -> dict:
+        """A correction receipt (``POST /v1/corrections``); the same uuid again returns the first one."""
+        path = "/v1/corrections"
+        return await self._call(schemas.Document, "POST", path, json={**body, "uuid": uuid}, device=True)
+
     async def print_copy(self, receipt_id: int | str) -> Any:
         return await self._call(schemas.Printed, "POST", f"/v1/receipts/{receipt_id}/copy", device=True)
 

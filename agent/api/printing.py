@@ -47,7 +47,7 @@ async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     def build():
         with ctx.store.read() as session:
             doc = session.get(FiscalDocument, receipt_id)
-            if doc is None or doc.type not in ("sale", "return"):
+            if doc is None or doc.type not in ("sale", "return", "correction"):
                 raise ApiError(404, "receipt_not_found", N_("no receipt {id} in the journal"), id=receipt_id)
             if doc.status != "fiscalized":
                 raise ApiError(

@@ -6,8 +6,9 @@ a buyer can check it; it is marked as a copy because only the register's own pri
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
@@ -19,7 +20,14 @@ from common.money import format_money
 from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
 
 TITLES = {"sale": N_("CASH RECEIPT · SALE"), "return": N_("CASH RECEIPT · SALE RETURN")}
-QR_OPERATION = {"sale": 1, "return": 2}  # tag 1054: приход, возврат прихода
+# a correction receipt's title by the sign of the settlement it corrects (tag 1054)
+CORRECTION_TITLES = {
+    "sale": N_("CORRECTION RECEIPT · SALE"),
+    "return": N_("CORRECTION RECEIPT · SALE RETURN"),
+    "expense": N_("CORRECTION RECEIPT · EXPENSE"),
+    "expense_return": N_("CORRECTION RECEIPT · EXPENSE RETURN"),
+}
+QR_OPERATION = {"sale": 1, "return": 2, "expense": 3, "expense_return": 4}  # tag 1054
 PAYMENT_LABELS = {"cash": N_("CASH"), "card": N_("CARD")}
 VAT = re.compile(r"^vat(\d+)(?:_(\d+))?$")
 
@@ -52,12 +60,37 @@ def check_link(doc: FiscalDocument, zone: tzinfo | None = None) -> str:
 def qr_text(doc: FiscalDocument, when: datetime) -> str:
     return (
         f"t={when:%Y%m%dT%H%M}&s={format_money(doc.total)}&fn={doc.fn_serial}"
-        f"&i={doc.fd}&fp={doc.fiscal_sign}&n={QR_OPERATION[doc.type]}"
+        f"&i={doc.fd}&fp={doc.fiscal_sign}&n={QR_OPERATION[operation(doc)]}"
     )
 
 
+def operation(doc: FiscalDocument) -> str:
+    """Tag 1054 of the document: a sale or return is its own; a correction's is the corrected one's."""
+    if doc.type == "correction":
+        return (doc.correction or {}).get("sign") or "sale"
+    return doc.type
+
+
+def correction_basis(correction: dict) -> list[tuple[str, str]]:
+    """Tags 1173 (own initiative or by order) and 1174 (1178 the day corrected, 1179 the order's
+    number), and the reason, as lines of the copy."""
+    kind = N_("by order") if correction.get("type") == "order" else N_("own initiative")
+    lines = [(paper(N_("Correction type")), paper(kind))]
+    day = correction.get("date")
+    if day:
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(day).strftime("%d.%m.%Y")
+        lines.append((paper(N_("Date corrected")), day))
+    if correction.get("number"):
+        lines.append((paper(N_("Order No.")), str(correction["number"])))
+    if correction.get("reason"):
+        lines.append((paper(N_("Reason")), str(correction["reason"])))
+    return lines
+
+
 def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = None) -> PrintedReceipt:
-    """The printable copy of a fiscalized sale or return; times in the shop's zone (local time on paper)."""
+    """The printable copy of a fiscalized sale, return or correction; times in the shop's zone (local
+    time on paper)."""
     lines = session.exec(
         select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
     ).all()
@@ -78,9 +111,14 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
     ]
     if doc.cashier_name:
         fiscal.insert(0, (paper(N_("Cashier")), doc.cashier_name))
+    if doc.type == "correction":
+        title = paper(CORRECTION_TITLES[operation(doc)])
+        fiscal = correction_basis(doc.correction or {}) + fiscal
+    else:
+        title = paper(TITLES[doc.type])
     return PrintedReceipt(
         header=header,
-        title=paper(TITLES[doc.type]),
+        title=title,
         items=[
             ReceiptItem(line.name, line.quantity, line.price, line.amount, tax=tax_label(line.tax))
             for line in lines

@@ -58,3 +58,34 @@ def test_without_a_receipt_printer_printing_says_so(tmp_path):
             daemon.client().post("/v1/devices/test", json={"device": "receipt_printer"})
         assert error.value.status == 503
         assert "receipt printer" in error.value.message
+
+
+def test_a_copy_of_a_correction_carries_its_basis_and_the_corrected_operation_in_its_qr(tmp_path):
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        escpos_emulator(tmp_path) as printer,
+        running_daemon(tmp_path, config=kkt_config(kkt) + printer_config(printer)) as daemon,
+    ):
+        wait_ready(daemon)
+        client = daemon.client()
+        made = client.post(
+            "/v1/corrections",
+            json={
+                "uuid": str(uuid.uuid4()),
+                "sign": "return",
+                "reason": "возврат при неработающей кассе",
+                "document_date": "2026-11-20",
+                "document_number": "12-34/5",
+                "lines": [{"name": "Молоко", "price": 8990, "tax": "vat10"}],
+                "payments": [{"kind": "card", "amount": 8990}],
+            },
+        )
+        assert client.post(f"/v1/receipts/{made['id']}/copy")["printed"] is True
+
+        text = printer.wait_receipts(1)[0]
+        assert "КАССОВЫЙ ЧЕК КОРРЕКЦИИ · ВОЗВРАТ ПРИХОДА" in text and "КОПИЯ" in text
+        assert "Тип коррекции" in text and "по предписанию" in text  # tag 1173
+        assert "Дата расчёта" in text and "20.11.2026" in text  # tag 1178
+        assert "Предписание №" in text and "12-34/5" in text  # tag 1179
+        assert "возврат при неработающей кассе" in text and "89.90" in text
+        assert f"&i={made['fd']}&fp={made['fiscal_sign']}&n=2" in text  # 1054 of the corrected settlement

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
@@ -15,6 +17,7 @@ from agent.i18n import N_, _
 from tui.money import format_money, format_quantity, parse_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
+from tui.screens.correction import CorrectionScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
@@ -106,8 +109,11 @@ def correction_text(correction: dict) -> str:
         basis = _("by the tax service's order {number}")
     else:
         basis = _("own initiative")
+    day = correction.get("date")
+    with contextlib.suppress(TypeError, ValueError):
+        day = date.fromisoformat(day).strftime("%d.%m.%Y")  # as the cashier types it
     return _("Correction of {day} ({basis}): {reason}").format(
-        day=printable(correction.get("date"), one_line=True),
+        day=printable(day, one_line=True),
         basis=basis.format(number=printable(correction.get("number"), one_line=True)),
         reason=printable(correction.get("reason"), one_line=True),
     )
@@ -120,6 +126,7 @@ class ReceiptsScreen(KassaScreen):
         Binding("f9", "return_part", N_("Partial return")),
         Binding("f10", "copy", N_("Print copy")),
         Binding("f11", "resend", N_("Send again")),
+        Binding("ctrl+k", "correction", N_("Correction")),
         Binding("ctrl+r", "reload", N_("Refresh")),
     ]
     ACTION_ROUTES: ClassVar[dict[str, str]] = {
@@ -127,6 +134,7 @@ class ReceiptsScreen(KassaScreen):
         "return_part": "POST /v1/receipts/{receipt_id}/return",
         "copy": "POST /v1/receipts/{receipt_id}/copy",
         "resend": "POST /v1/documents/{document_id}/resend",
+        "correction": "POST /v1/corrections",
     }
 
     def __init__(self) -> None:
@@ -260,6 +268,26 @@ class ReceiptsScreen(KassaScreen):
             self.app.refresh_status()
 
         self.call(lambda: self.api.resend_document(receipt["id"]), done)
+
+    def action_correction(self) -> None:
+        """A correction receipt for a settlement the register missed or recorded wrongly."""
+        if not self.require("correction"):
+            return
+
+        def chosen(body: dict | None) -> None:
+            if not body:
+                return
+            operation = ("correction", repr(sorted(body.items())))
+            key = self.operation_key(operation)
+
+            def done(result: dict) -> None:
+                self.notify(_("Correction receipt printed: FD {fd}").format(fd=result.get("fd") or "—"))
+                self.refresh_data()
+                self.app.refresh_status()
+
+            self.run_on_register(lambda: self.api.correct(body, key), done, held=(operation, key))
+
+        self.app.push_screen(CorrectionScreen(), chosen)
 
     def action_copy(self) -> None:
         if not self.current:

@@ -1,0 +1,92 @@
+"""An administrator's actions at the register against the real parts (`kassa run`, the KKT emulator on
+a pty, the reference back office over HTTP), in Russian: a correction receipt, and a product added
+while product sync is off. A cashier is not offered either."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fixtures.backoffice import backoffice_server
+from tests.fixtures.daemon import running_daemon
+from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tests.fixtures.pilot import text, until
+from tests.sync.harness import wait_register_ready
+from tui.api import KassaApi
+from tui.app import KassaApp
+from tui.screens.correction import CorrectionScreen
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+ADMIN_PIN, CASHIER_PIN = "1111", "2222"  # the reference back office's seed
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    base = tmp_path_factory.mktemp("tui-admin")
+    with (
+        kkt_emulator(base) as kkt,
+        backoffice_server(base, products=5, employees=2) as office,
+        running_daemon(base, config=kkt_config(kkt)) as daemon,
+    ):
+        client = daemon.client(timeout=120)
+        wait_register_ready(client)
+        client.post("/v1/pairing", json={"code": office.code(), "backoffice_url": office.url})
+        client.post("/v1/sync", json={"streams": ["employees", "products"]})
+        yield {"kkt": kkt, "office": office, "daemon": daemon, "client": client}
+
+
+async def logged_in(pilot, app, pin: str) -> None:
+    await until(pilot, lambda: app.screen.query("#pin"), what="the login screen")
+    await pilot.pause(0.3)
+    await pilot.press(*pin, "enter")
+    await until(pilot, lambda: app.current_mode == "sale", what="login")
+
+
+def app_for(stack) -> KassaApp:
+    return KassaApp(KassaApi(stack["daemon"].socket, language="ru"), poll_seconds=1)
+
+
+def fill(screen, **values: str) -> None:
+    for key, value in values.items():
+        screen.query_one(f"#{key}").value = value
+
+
+async def test_an_administrator_makes_a_correction_receipt_by_order(stack, russian):
+    kkt = stack["kkt"]
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot, app, ADMIN_PIN)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.query("#receipts"), what="receipts")
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: isinstance(app.screen, CorrectionScreen), what="the correction dialog")
+        dialog = app.screen
+        fill(dialog, basis="order", date="20.11.2026", reason="продажа при неработающей кассе")
+        fill(dialog, name="Хлеб", amount="49,90")
+        await pilot.click("#yes")
+        await until(pilot, lambda: "номер предписания" in text(app, "#correction-error"), what="refusal")
+        assert isinstance(app.screen, CorrectionScreen) and not kkt.journal()[1:]
+        fill(dialog, number="12-34/5", payment="card")
+        await pilot.click("#yes")
+        await until(pilot, lambda: not isinstance(app.screen, CorrectionScreen), what="the dialog closes")
+        await until(pilot, lambda: [d for d in kkt.journal() if d["type"] == "correction"], what="the FN")
+        await until(pilot, lambda: "коррекция" in text(app, "#receipt-detail"), what="the new receipt")
+        detail = text(app, "#receipt-detail")
+        assert "Коррекция за 20.11.2026 (по предписанию налогового органа 12-34/5)" in detail, detail
+        assert "продажа при неработающей кассе" in detail and "ИТОГ: 49.90" in detail, detail
+    (on_fn,) = [doc for doc in kkt.journal() if doc["type"] == "correction"]
+    assert on_fn["total"] == 4990 and on_fn["tags"]["1173"] == "1"
+    assert json.loads(on_fn["tags"]["1174"]) == {"1178": "2026-11-20", "1179": "12-34/5"}
+
+
+async def test_a_cashier_is_not_offered_a_correction(stack, russian):
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot, app, CASHIER_PIN)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.query("#receipts"), what="receipts")
+        assert not app.screen.may("correction")
+        await pilot.press("ctrl+k")
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, CorrectionScreen)
