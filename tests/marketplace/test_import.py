@@ -211,3 +211,31 @@ def test_a_new_account_imports_what_waits_not_its_history(reg, fake):
     assert reg.service.run_account(account)["ok"]
     assert set(orders(reg)) == {waiting}
     assert cursor(reg, account) == fake.events["demo-seller"][-1]["id"]
+
+
+def test_zero_total_means_every_line_rounds_to_nothing():
+    from agent.marketplace.orders import zero_total
+
+    def order(total, *lines):
+        lines = [{"quantity": quantity, "price": price} for quantity, price in lines]
+        return MarketplaceOrder(
+            source="allegro", remote_id="x", status="waiting", currency="PLN", total=total, lines=lines
+        )
+
+    assert zero_total(order(0, ("1.000", 0), ("2.000", 0)))
+    assert zero_total(order(0, ("0.001", 1)))  # a tenth of a grosz rounds to nothing on the receipt too
+    assert not zero_total(order(0, ("1.000", 1)))  # lines with a price are fiscalized at that price
+    assert not zero_total(order(0))  # no lines: nothing to settle
+    assert not zero_total(order(100, ("1.000", 0)))
+
+
+def test_a_zero_total_allegro_order_is_settled_once_and_allegro_told(reg, fake):
+    reg.add_products("SKU-1")
+    account = reg.connect()
+    form_id = fake.add_order(lines=[("SKU-1", "Gratis", 1, "0.00")], paid=False)
+    assert reg.service.run_account(account)["ok"]
+    order = orders(reg)[form_id]
+    assert order.status == "settled" and order.receipt_uuid is None and order.status_reported
+    assert fake.fulfillments == [(form_id, "PROCESSING")]
+    assert reg.service.run_account(account)["ok"]  # nothing is reported twice
+    assert fake.fulfillments == [(form_id, "PROCESSING")]
