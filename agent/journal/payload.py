@@ -87,9 +87,12 @@ def order_link(order: MarketplaceOrder) -> dict[str, Any]:
 
 
 def _by_document(session: Session, model, ids: list[int], order) -> dict[int, list]:
+    """Plain rows (the columns' own types, attribute access), not ORM objects: building a model
+    instance per line costs more than the rest of the payload."""
+    table = model.__table__
     rows: dict[int, list] = {}
-    for row in session.exec(
-        select(model).where(model.document_id.in_(ids)).order_by(model.document_id, order)
+    for row in session.execute(
+        table.select().where(table.c.document_id.in_(ids)).order_by(table.c.document_id, order)
     ):
         rows.setdefault(row.document_id, []).append(row)
     return rows

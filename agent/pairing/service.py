@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from agent.backoffice import BackofficeClient, RegisterIdentity, errors
@@ -181,10 +182,11 @@ class PairingService:
                 for cursor in session.exec(select(SyncCursor)).all():
                     session.delete(cursor)
             # unsent documents go out to the new pairing at once, not after an old backoff
-            for item in session.exec(select(OutboxItem).where(OutboxItem.status == "pending")).all():
-                item.next_attempt_at = None
-                item.attempts = 0
-                session.add(item)
+            session.execute(
+                update(OutboxItem.__table__)
+                .where(OutboxItem.__table__.c.status == "pending")
+                .values(next_attempt_at=None, attempts=0)
+            )
         log.info("paired with %s as register %s", display_url(url), result.register_id)
         self._notify("paired")
         return self.info()  # type: ignore[return-value]

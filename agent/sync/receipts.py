@@ -97,19 +97,18 @@ class ReceiptStream:
         while not attempt.stopped():
             now = attempt.clock()
             with attempt.store.read() as session:
-                if not due(session, now):
-                    return requests
                 items = []
-                for item in head(session, self.batch):
+                for item in _head_rows(session, self.batch):
                     if item.next_attempt_at is not None and item.next_attempt_at > now:
                         break  # keep the order: nothing overtakes a document that is waiting
                     items.append(item)
+                if not items:
+                    return requests
+                table = FiscalDocument.__table__
                 by_id = {
                     doc.id: doc
-                    for doc in session.exec(
-                        select(FiscalDocument).where(
-                            FiscalDocument.id.in_([item.document_id for item in items])
-                        )
+                    for doc in session.execute(
+                        table.select().where(table.c.id.in_([item.document_id for item in items]))
                     )
                 }
                 documents = self.payload(session, [by_id[item.document_id] for item in items])
@@ -142,6 +141,20 @@ def head(session: Session, limit: int) -> list[OutboxItem]:
     return list(
         session.exec(
             select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id).limit(limit)
+        ).all()
+    )
+
+
+def _head_rows(session: Session, limit: int) -> list:
+    """The head of the queue as plain rows (id, document_id, next_attempt_at): a batch is read
+    once per request, and model instances would cost more than the upload itself."""
+    table = OutboxItem.__table__
+    return list(
+        session.execute(
+            select(table.c.id, table.c.document_id, table.c.next_attempt_at)
+            .where(table.c.status == "pending")
+            .order_by(table.c.id)
+            .limit(limit)
         ).all()
     )
 
