@@ -52,6 +52,7 @@ class KassaApi:
         self.employee: dict | None = None
         self.token: str | None = None
         self.allowed: frozenset[str] = frozenset()  # "METHOD /path" the daemon lets this session call
+        self.mark_substitutes: tuple[str, ...] = ()  # what the shop's scanners send for GS ([marking])
         self._http = httpx.AsyncClient(
             transport=httpx.AsyncHTTPTransport(uds=str(self.socket)),
             base_url="http://kassa",
@@ -130,6 +131,11 @@ class KassaApi:
             schemas.Products, "GET", "/v1/products", params={"q": query, "limit": limit}
         )
         return answer["items"]
+
+    async def check_mark(self, code: str, product: str | None = None) -> dict:
+        """The FN's check of a scanned marking code, with what the cashier is told in words."""
+        body = {"code": code, "product": product}
+        return await self._call(schemas.MarkCheckAnswer, "POST", "/v1/marks/check", json=body, device=True)
 
     # -- receipts -------------------------------------------------------------------------------
     async def sell(self, sale: dict) -> dict:

@@ -17,6 +17,8 @@ class CartLine:
     quantity: Decimal = Decimal("1.000")
     discount: int = 0
     unit: str = "pcs"
+    marked: bool = False  # one marking code per unit (a weighed good: one for the line)
+    marks: list[str] = field(default_factory=list)
 
     @property
     def amount(self) -> int:
@@ -37,11 +39,14 @@ class Cart:
     def discount(self) -> int:
         return sum(line.discount for line in self.lines)
 
-    def add(self, product: dict, quantity: Decimal = Decimal("1.000")) -> CartLine:
+    def add(
+        self, product: dict, quantity: Decimal = Decimal("1.000"), marks: tuple[str, ...] = ()
+    ) -> CartLine:
         """Add a product; the same product again adds to its line (a scanner beeps once per item)."""
         for line in self.lines:
             if line.code == product["code"] and not line.discount and not product.get("weighted"):
                 line.quantity = (line.quantity + quantity).quantize(QUANTUM)
+                line.marks.extend(marks)
                 return line
         line = CartLine(
             code=product["code"],
@@ -49,9 +54,14 @@ class Cart:
             price=int(product["price"]),
             quantity=quantity.quantize(QUANTUM),
             unit=product.get("unit", "pcs"),
+            marked=bool(product.get("marked")),
+            marks=list(marks),
         )
         self.lines.append(line)
         return line
+
+    def has_mark(self, code: str) -> bool:
+        return any(code in line.marks for line in self.lines)
 
     def remove(self, index: int) -> None:
         if 0 <= index < len(self.lines):
@@ -66,6 +76,7 @@ class Cart:
                     "code": line.code,
                     "quantity": str(line.quantity),
                     "discount": line.discount,
+                    **({"marks": line.marks} if line.marked else {}),
                 }
                 for line in self.lines
             ],

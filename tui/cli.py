@@ -55,6 +55,8 @@ def build_app(lang: str | None, pin: str | None = None, env=None):
             raise UserError(message) from None
         raise UserError(error.message) from None
     api = KassaApi(settings.socket, language=language)
+    if settings.config.marking.gs_substitute:
+        api.mark_substitutes = (settings.config.marking.gs_substitute,)
     if session:
         api.adopt(session)
     return KassaApp(api, employee=api.employee)

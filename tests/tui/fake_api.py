@@ -30,7 +30,13 @@ WHEN = "2026-11-23T09:30:00+00:00"
 
 
 def catalog_product(
-    number: int, code: str, name: str, price: int, barcodes: list[str], unit: str = "pcs"
+    number: int,
+    code: str,
+    name: str,
+    price: int,
+    barcodes: list[str],
+    unit: str = "pcs",
+    marking: str | None = None,
 ) -> dict:
     return schemas.Product(
         id=number,
@@ -41,6 +47,8 @@ def catalog_product(
         tax="vat20",
         payment_object="commodity",
         weighted=unit == "kg",
+        marked=marking is not None,
+        marking_group=marking,
         barcodes=barcodes,
         origin="backoffice",
     ).model_dump(mode="json")
@@ -184,6 +192,8 @@ class FakeDaemon:
         self.fail_after_next: list[DaemonError] = []  # done, then the answer is lost (e.g. a 507)
         self.calls: list[tuple[str, str, Any]] = []
         self.synced = 0
+        self.sold_marks: set[str] = set()
+        self.marks_offline = False
 
     def add_receipt(self, lines: list[dict], payments: list[dict], kind: str = "sale", original=None) -> dict:
         total = sum(line["amount"] for line in lines)
@@ -242,6 +252,37 @@ class FakeDaemon:
             raise self.fail_after_next.pop(0)
         return answer
 
+    def check_mark(self, body: dict) -> dict:
+        """The FN's answer as the emulated register gives it: a code with FORGED in its serial is
+        forged, one in ``sold_marks`` already sold, any other valid (offline: ``marks_offline``)."""
+        code = body["code"]
+        gtin, serial = code[2:16], code[18:].split("\x1d")[0]
+        verdict = "valid"
+        if "FORGED" in serial:
+            verdict = "invalid"
+        elif code in self.sold_marks:
+            verdict = "status_incorrect"
+        elif self.marks_offline:
+            verdict = "not_checked_online"
+        words = {
+            "valid": "the code is valid: the unit may be sold",
+            "invalid": "the code is not valid (the FN found its crypto tail false): do not sell this unit",
+            "status_incorrect": "the marking system refuses this unit's status (already sold): do not sell",
+            "not_checked_online": "the code could not be checked online: the rules let the unit be sold",
+        }
+        return {
+            "code": code,
+            "gtin": gtin,
+            "serial": serial,
+            "product": body.get("product"),
+            "verdict": verdict,
+            "allowed": verdict in ("valid", "not_checked_online"),
+            "message": words[verdict],
+            "result": 15 if verdict == "valid" else 0,
+            "local": "invalid" if verdict == "invalid" else "valid",
+            "online": "not_checked" if verdict == "not_checked_online" else "status_correct",
+        }
+
     def answer(self, method: str, path: str, body: Any, params: dict) -> Any:
         if (method, path) == ("GET", "/v1/status"):
             return copy.deepcopy(self.status)
@@ -267,6 +308,8 @@ class FakeDaemon:
                 if query in p["name"].lower() or query == p["code"].lower() or query in p["barcodes"]
             ]
             return {"items": found, "total": len(PRODUCTS), "product_sync": self.settings["product_sync"]}
+        if (method, path) == ("POST", "/v1/marks/check"):
+            return self.check_mark(body)
         if (method, path) == ("POST", "/v1/receipts"):
             known = next((r for r in self.receipts if r["uuid"] == body["uuid"]), None)
             if known is not None:  # the daemon's idempotency: the first result again

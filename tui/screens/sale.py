@@ -16,6 +16,7 @@ from textual.widgets import Input
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
+from common.marking import GS, MarkingCode, MarkingCodeError, parse
 from tui.cart import Cart
 from tui.money import format_money, format_quantity, parse_money, parse_quantity
 from tui.plain import plain
@@ -23,11 +24,23 @@ from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen
 from tui.screens.payment import PaymentScreen
 from tui.widgets.plain import PlainStatic, PlainTable
-from tui.widgets.scan_input import ScanInput
+from tui.widgets.scan_input import ScanInput, with_gs
 
 SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
 # an empty Enter this soon after a scan's Enter is the scanner's (CR LF, double suffix), not "pay"
 SCAN_ENTER_GAP = 0.1
+
+
+def marking_code(entry: str, substitutes: tuple[str, ...]) -> MarkingCode | MarkingCodeError | None:
+    """The entry read as a marking code; the refusal when it looks like one (a DataMatrix scan: a GS, or
+    AI 01 with a GTIN then AI 21) but does not read; None for a barcode, a code or a name."""
+    text = with_gs(entry)
+    try:
+        return parse(text, substitutes)
+    except MarkingCodeError as error:
+        separated = GS in text or any(s in text for s in substitutes)
+        gs1 = text[:2] == "01" and text[2:16].isdigit() and text[16:18] == "21" and len(text) > 18
+        return error if separated or gs1 else None
 
 
 def exact_match(products: list[dict], query: str) -> dict | None:
@@ -62,6 +75,7 @@ class SaleScreen(KassaScreen):
         self._looking_up = False
         self._last_entry = -1.0  # when the last non-empty Enter came
         self._pay_after_lookups = False
+        self.awaiting_mark: dict | None = None  # a marked product added without its code: scan it
 
     def body(self) -> ComposeResult:
         with Vertical(id="sale-body"):
@@ -138,6 +152,11 @@ class SaleScreen(KassaScreen):
             # a dialog on top (the weight of a product, the payment) holds the queue until it closes
             while self.scans and not self.busy and self.app.screen is self:
                 query = self.scans[0]
+                code = marking_code(query, self.api.mark_substitutes)
+                if code is not None:
+                    self.scans.popleft()
+                    await self._add_marked(code)
+                    continue
                 try:
                     products = await self.api.products(query)
                 except DaemonError as error:
@@ -152,6 +171,49 @@ class SaleScreen(KassaScreen):
         if self._pay_after_lookups and not self.scans:
             self._pay_after_lookups = False
             self.action_pay()
+
+    def say(self, text: str, style: str = "") -> None:
+        """A line under the cart for the cashier, plain text whatever it holds."""
+        self.query_one("#sale-message", PlainStatic).update(plain(text, style))
+
+    async def _add_marked(self, code: MarkingCode | MarkingCodeError) -> None:
+        """A scanned DataMatrix: the product of its GTIN, the FN's check in words, then the unit with
+        its code (or nothing, when the code may not be sold)."""
+        if isinstance(code, MarkingCodeError):
+            self.say(code.render(_), "bold red")
+            return
+        if self.cart.has_mark(code.code):
+            self.say(_("This pack is already in the cart: scan each unit once."), "bold yellow")
+            return
+        barcode = code.gtin[1:] if code.gtin.startswith("0") else code.gtin
+        try:
+            found = await self.api.products(barcode)
+            product = next((p for p in found if barcode in p["barcodes"] or code.gtin in p["barcodes"]), None)
+            if product is None:
+                missing = _("No product with the GTIN {gtin} in the catalog.").format(gtin=code.gtin)
+                self.say(missing, "bold red")
+                return
+            if not product.get("marked"):
+                self.awaiting_mark = None
+                self.add(product)
+                return
+            answer = await self.api.check_mark(code.code, product["code"])
+        except DaemonError as error:
+            if error.status == 422:
+                self.say(error.message, "bold red")
+                return
+            # the register could not check it now; the receipt checks every code again
+            later = _("The code was not checked now ({problem}); the receipt checks it.")
+            self.say(later.format(problem=error.message), "yellow")
+            answer = {"allowed": True, "message": None}
+        if not answer["allowed"]:
+            self.say(answer["message"], "bold red")
+            self.notify(answer["message"], severity="error", timeout=10)
+            return
+        self.awaiting_mark = None
+        self.add(product, marks=(code.code,))
+        if answer["message"]:
+            self.say(answer["message"], "green" if answer.get("verdict") == "valid" else "bold yellow")
 
     def _restore(self, query: str) -> None:
         """Give an entry that found nothing back to the cashier to correct, unless more was typed."""
@@ -189,21 +251,32 @@ class SaleScreen(KassaScreen):
             self.query_one("#search", ScanInput).value = ""  # the search this list answered
             self.add(self.found[event.cursor_row])
 
-    def add(self, product: dict, quantity: Decimal | None = None) -> None:
+    def add(self, product: dict, quantity: Decimal | None = None, marks: tuple[str, ...] = ()) -> None:
         if self.held():
             return
-        if quantity is None and product.get("weighted"):
-            self.ask_weight(product)
-            return
-        self.cart.add(product, quantity or Decimal("1.000"))
         search = self.query_one("#search", ScanInput)
+        if product.get("marked") and not marks:
+            self.awaiting_mark = product
+            self.say(
+                _("“{name}” is marked goods: scan the DataMatrix code on its pack (Esc: cancel).").format(
+                    name=product["name"]
+                ),
+                "bold yellow",
+            )
+            search.focus()
+            return
+        if quantity is None and product.get("weighted"):
+            self.ask_weight(product, marks)
+            return
+        self.cart.add(product, quantity or Decimal("1.000"), marks)
         search.focus()
         if not search.value:
             self.show_results([])
-        self.query_one("#sale-message", PlainStatic).update("")
+        if not marks:
+            self.query_one("#sale-message", PlainStatic).update("")
         self.show_cart(select=len(self.cart.lines) - 1)
 
-    def ask_weight(self, product: dict) -> None:
+    def ask_weight(self, product: dict, marks: tuple[str, ...] = ()) -> None:
         """Goods sold by weight: the cashier types what the scale shows."""
 
         def check(text: str) -> str | None:
@@ -211,13 +284,16 @@ class SaleScreen(KassaScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.add(product, parse_quantity(text))
+                self.add(product, parse_quantity(text), marks)
             else:
                 self.query_one("#search", Input).focus()
 
         self.app.push_screen(PromptScreen(_("Weight"), product["name"], "", check), chosen)
 
     def action_clear_search(self) -> None:
+        if self.awaiting_mark is not None:
+            self.awaiting_mark = None
+            self.query_one("#sale-message", PlainStatic).update("")
         search = self.query_one("#search", Input)
         search.value = ""
         search.focus()
@@ -262,6 +338,15 @@ class SaleScreen(KassaScreen):
         if index is None or self.held():
             return
         line = self.cart.lines[index]
+        if line.marked and line.unit == "pcs":
+            self.notify(
+                _(
+                    "The quantity of marked goods is the number of codes scanned: scan another pack, "
+                    "or remove the line."
+                ),
+                severity="warning",
+            )
+            return
 
         def check(text: str) -> str | None:
             return None if parse_quantity(text) else _("Enter a quantity, e.g. 2 or 0.350")

@@ -6,6 +6,9 @@ reports Enter only after the key has bubbled up to the app, by which time the fi
 hold the next code's digits. Here Enter is taken in the field itself, in key order: the text up to
 this Enter is handed on as one ``Entered`` message and the field is emptied at once, so whatever is
 typed after it starts a new entry and nothing typed is ever cleared by a late answer.
+
+A marking code's DataMatrix holds GS (0x1D) separators, which a keyboard-mode scanner types as
+Ctrl+]; Input drops control keys, so here GS is kept, shown as its visible symbol ``SHOWN_GS``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,15 @@ import time
 from textual import events
 from textual.message import Message
 from textual.widgets import Input
+
+GS = "\x1d"
+SHOWN_GS = "\u241d"  # ␝, SYMBOL FOR GROUP SEPARATOR: GS as the field shows it
+GS_KEYS = ("ctrl+right_square_bracket", "ctrl+]")
+
+
+def with_gs(text: str) -> str:
+    """The text as the scanner sent it: the shown symbol back to GS."""
+    return text.replace(SHOWN_GS, GS)
 
 
 class ScanInput(Input):
@@ -32,6 +44,11 @@ class ScanInput(Input):
             return self.field
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key in GS_KEYS or event.character == GS:
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor(SHOWN_GS)
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()

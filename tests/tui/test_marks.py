@@ -1,0 +1,127 @@
+"""Marked goods on the sale screen: a DataMatrix scan (GS as Ctrl+] or the configured substitute),
+a marked product added without its code asks for one, and every check result is said in words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from textual import events
+
+from tests.tui import fake_api
+from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon, catalog_product
+from tests.tui.test_scans import until_looked_up
+from tui.app import KassaApp
+
+CASHIER = EMPLOYEES["2222"]
+KEFIR_EAN = "4607009780047"
+GS = "\x1d"
+
+
+def code(serial: str = "5jX6ng", tail: str = "H2kk") -> str:
+    return f"01{KEFIR_EAN.zfill(14)}21{serial}{GS}93{tail}"
+
+
+@pytest.fixture
+def kefir(monkeypatch):
+    product = catalog_product(9, "KEFIR-M", "Кефир [b]маркированный[/b]", 7490, [KEFIR_EAN], marking="milk")
+    monkeypatch.setattr(fake_api, "PRODUCTS", [*fake_api.PRODUCTS, product])
+    return product
+
+
+def app_on(daemon: FakeDaemon, substitutes: tuple[str, ...] = ()) -> KassaApp:
+    api = FakeApi(daemon)
+    api.mark_substitutes = substitutes
+    return KassaApp(api, employee=CASHIER, poll_seconds=0)
+
+
+def scan(app: KassaApp, text: str) -> None:
+    """A keyboard-mode scanner: GS arrives as Ctrl+] (the terminal's 0x1D), then Enter."""
+    for char in text:
+        if char == GS:
+            app.post_message(events.Key("ctrl+right_square_bracket", GS))
+        else:
+            app.post_message(events.Key(char, char))
+    app.post_message(events.Key("enter", "\r"))
+
+
+def message(sale) -> str:
+    return str(sale.query_one("#sale-message").render())
+
+
+@pytest.mark.anyio
+async def test_a_datamatrix_scan_adds_its_product_with_the_code_and_says_it_is_valid(english, kefir):
+    daemon = FakeDaemon()
+    app = app_on(daemon)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        scan(app, code())
+        await until_looked_up(pilot)
+        assert [(line.code, line.quantity, line.marks) for line in sale.cart.lines] == [
+            ("KEFIR-M", Decimal("1.000"), [code()])
+        ]
+        assert "may be sold" in message(sale)
+        scan(app, code())  # the same pack again
+        await until_looked_up(pilot)
+        assert sale.cart.lines[0].quantity == Decimal("1.000") and "already in the cart" in message(sale)
+        scan(app, code("7kY2ab"))
+        await until_looked_up(pilot)
+        assert sale.cart.lines[0].quantity == Decimal("2.000") and len(sale.cart.lines[0].marks) == 2
+        await pilot.press("f10")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await until_looked_up(pilot)
+        sold = next(body for method, path, body in daemon.calls if path == "/v1/receipts")
+        assert sold["lines"][0]["marks"] == [code(), code("7kY2ab")]
+
+
+@pytest.mark.anyio
+async def test_a_marked_product_without_its_code_asks_for_the_code(english, kefir):
+    app = app_on(FakeDaemon(), substitutes=("~",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        scan(app, KEFIR_EAN)  # the linear barcode: the product, not the unit
+        await until_looked_up(pilot)
+        assert sale.cart.lines == [] and "scan the DataMatrix" in message(sale)
+        assert "[b]" in message(sale)  # the name shown as it is, never as markup
+        scan(app, code().replace(GS, "~"))  # a scanner set to send ~ for GS
+        await until_looked_up(pilot)
+        assert [line.marks for line in sale.cart.lines] == [[code()]]
+        await pilot.press("f8")  # the quantity follows the codes
+        await pilot.pause(0.1)
+        assert sale.cart.lines[0].quantity == Decimal("1.000") and app.screen is sale
+
+
+@pytest.mark.anyio
+async def test_refused_codes_are_explained_and_not_added(english, kefir):
+    daemon = FakeDaemon()
+    daemon.sold_marks.add(code("SOLD01"))
+    app = app_on(daemon)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        scan(app, code("SOLD01"))
+        await until_looked_up(pilot)
+        assert sale.cart.lines == [] and "already sold" in message(sale)
+        scan(app, code("FORGED"))
+        await until_looked_up(pilot)
+        assert sale.cart.lines == [] and "not valid" in message(sale)
+        scan(app, f"01{KEFIR_EAN.zfill(14)}21abc")  # a partial scan: no crypto tail
+        await until_looked_up(pilot)
+        assert sale.cart.lines == [] and "does not read as a GS1 DataMatrix" in message(sale)
+        daemon.marks_offline = True
+        scan(app, code("OFF001"))
+        await until_looked_up(pilot)
+        assert len(sale.cart.lines) == 1 and "could not be checked online" in message(sale)
+
+
+@pytest.mark.anyio
+async def test_the_refusal_is_in_russian(russian, kefir):
+    app = app_on(FakeDaemon())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        scan(app, KEFIR_EAN)
+        await until_looked_up(pilot)
+        assert "маркированный товар" in message(app.screen)
