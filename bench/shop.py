@@ -382,7 +382,9 @@ def cases(quick: bool) -> list[dict]:
                     "<",
                 )
             )
-            barcodes = [p["barcodes"][0] for p in products if p["barcodes"] and not p["weighted"]]
+            barcodes = [
+                p["barcodes"][0] for p in products if p["barcodes"] and not p["weighted"] and not p["marked"]
+            ]
             step = max(1, len(barcodes) // scans)
             latencies = asyncio.run(_scans(daemon, barcodes[::step][:scans]))
             yield (

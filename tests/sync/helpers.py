@@ -54,3 +54,8 @@ def office_products(bo) -> list[tuple]:
 def add_local_product(store, code: str, name: str = "Местный товар") -> None:
     with store.write() as session:
         session.add(Product(code=code, name=name, price=5000, tax="vat20", origin="local"))
+
+
+def unmarked(bo) -> list[dict]:
+    """The back office's products a sale may carry without marking codes."""
+    return [p for p in bo.products() if not p["marked"]]

@@ -13,6 +13,7 @@ from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.sync.harness import wait_register_ready
+from tests.sync.helpers import unmarked
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_login_with_a_synced_pin(stack):
 
 def test_a_sale_uploads_by_itself_and_documents_show_it(stack):
     _daemon, bo, client = stack
-    product = bo.products()[0]
+    product = unmarked(bo)[0]
     sale = client.post(
         "/v1/receipts",
         json={
@@ -137,7 +138,7 @@ def test_a_sale_uploads_by_itself_and_documents_show_it(stack):
 
 def test_orders_fiscalize_once_and_foreign_currency_refused(stack):
     daemon, bo, client = stack
-    product = bo.products()[1]
+    product = unmarked(bo)[1]
     line = {"code": product["code"], "name": product["name"], "quantity": "1.000", "price": product["price"]}
     rub = bo.add_order(lines=[line])
     eur = bo.add_order(lines=[line], currency="EUR")
@@ -168,7 +169,7 @@ def test_orders_fiscalize_once_and_foreign_currency_refused(stack):
 def test_a_relayed_order_gives_the_buyer_an_e_receipt_and_names_a_business_buyer(stack, register):
     """Tag 1008 from the order's e-mail (else phone), and 1227/1228 when the order names an INN."""
     _daemon, bo, client = stack
-    product = bo.products()[2]
+    product = unmarked(bo)[2]
     line = {"code": product["code"], "name": product["name"], "quantity": "1.000", "price": product["price"]}
     b2b = bo.add_order(
         lines=[line],

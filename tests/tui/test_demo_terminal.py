@@ -86,7 +86,7 @@ def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(tmp_path):
         (demo_dir,) = temp.glob("kassa-demo-*")
         with DaemonClient(demo_dir / "agent.sock") as client:
             products = client.get("/v1/products", params={"limit": 100})["items"]
-        pieces = [p for p in products if not p["weighted"]]
+        pieces = [p for p in products if not p["weighted"] and not p["marked"]]
         scanned = next(p for p in pieces if p["barcodes"])
         typed = next(p for p in pieces if p["code"] != scanned["code"] and not p["name"].isascii())
         word = typed["name"].split()[0].lower()
