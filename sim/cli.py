@@ -15,5 +15,6 @@ emulate = LazyGroup(
         "fault": "sim.control:fault",
         "escpos": "sim.escpos.cli:escpos",
         "allegro": "sim.allegro.cli:allegro",
+        "marking-api": "sim.marking_api.cli:marking_api",
     },
 )

@@ -400,6 +400,7 @@ class UnitMark(Answer):
     code: str = Field(description="the marking code as the FN got it (GS as \\u001d)")
     verdict: str = Field(description="valid | not_checked_online | invalid | status_incorrect | suspended")
     result: int = Field(description="tag 2106: the FN's and the marking system's check, as bits")
+    permit: str | None = Field(None, description="tag 1265 of the permissive mode's online check")
 
 
 class ReceiptLine(Answer):

@@ -31,6 +31,7 @@ SECRET_KEYS = (
     ("printer", "operator_password"),
     ("printer", "admin_password"),
     ("marketplaces", "allegro", "client_secret"),
+    ("marking", "permissive_token"),
 )
 DEFAULT_STATE_DIR = Path("/var/lib/kassa")
 DEFAULT_SOCKET = Path("/run/kassa/agent.sock")

@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.i18n import N_
-from common.marking import SUBSTITUTES
+from common.marking import GROUPS, SUBSTITUTES
+
+# the groups decree 1944 of 21.11.2023 bans selling when the online check refuses (of ours: not medicines)
+PERMISSIVE_GROUPS = ("milk", "water", "beer", "tobacco", "shoes", "clothes", "perfume", "tires")
 
 TaxSystem = Literal["osn", "usn_income", "usn_income_expense", "envd", "esn", "patent"]
 
@@ -141,6 +144,39 @@ class MarkingSettings(Section):
         max_length=1,
         description="what a keyboard-mode scanner sends for GS (0x1D), e.g. ~; GS itself always works",
     )
+
+    permissive_url: str | None = Field(
+        None,
+        max_length=500,
+        description="the national system's online check (True API codes/check); unset: no permissive mode",
+    )
+    permissive_token: str = Field("", max_length=4096, description="its access token (secrets.toml)")
+    permissive_timeout: float = Field(
+        1.5,
+        gt=0,
+        le=10,
+        description="seconds the whole online check may take before the sale goes on without it",
+    )
+    permissive_groups: tuple[str, ...] = Field(
+        PERMISSIVE_GROUPS,
+        description="the product groups under the permissive mode (decree 1944 of 21.11.2023)",
+    )
+
+    @field_validator("permissive_groups")
+    @classmethod
+    def _known_groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(group not in GROUPS for group in value):
+            raise ValueError(
+                N_("expected product groups of marked goods: milk, water, beer, tobacco, shoes, ...")
+            )
+        return value
+
+    @field_validator("permissive_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(N_("expected an http:// or https:// address"))
+        return value
 
     @field_validator("gs_substitute")
     @classmethod

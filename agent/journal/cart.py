@@ -43,6 +43,7 @@ class CartLine:
     tax_system: str | None = None  # the product's own (tag 1055); None: the shop's
     marks: tuple = ()  # common.marking.MarkingCode per unit of a marked product (one for a measured line)
     measured: bool = False  # sold by weight or volume: a marked line is one unit of a measured plan
+    marking_group: str | None = None  # a marked product's group (the permissive mode covers some)
 
     @property
     def gross(self) -> int:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from agent.config.schema import MarkingSettings
 from agent.daemon.context import Context
 from agent.daemon.devices import DeviceHandle
 from agent.i18n import N_
@@ -100,6 +101,10 @@ class Journal:
 
     def now(self) -> datetime:
         return self.ctx.clock()
+
+    def marking(self) -> MarkingSettings:
+        """[marking]: the scanners' GS substitute and the permissive mode's online check."""
+        return self.ctx.settings.config.marking
 
     def mark_substitutes(self) -> tuple[str, ...]:
         """What the shop's scanners send for GS in a marking code, besides GS itself."""

@@ -161,6 +161,7 @@ class UnitCheck:
     code: str
     identity: str
     check: MarkCheck
+    permit: str | None = None  # tag 1265 of the permissive mode's online check, when it answered
 
     @property
     def verdict(self) -> MarkVerdict:
@@ -208,13 +209,20 @@ def refusal(checks: list[tuple[str, UnitCheck]], kind: ReceiptKind) -> MarkRefus
     )
 
 
-def with_checks(lines: list, checks: list[UnitCheck]) -> list:
-    """The lines with each one's checks in unit order (``checks`` in the lines' order)."""
+def with_checks(lines: list, checks: list[UnitCheck], permit=None) -> list:
+    """The lines with each one's checks in unit order (``checks`` in the lines' order); the units the
+    permissive mode's online check answered for carry its requisite (tag 1260) on their positions."""
     out, at = [], 0
     for line in lines:
         count = len(line.marks)
-        out.append(replace(line, mark_checks=tuple(checks[at : at + count])))
+        mine = checks[at : at + count]
         at += count
+        if permit is not None and all(code.identity in permit.records for code in line.marks):
+            requisite = permit.requisite
+            mine = [replace(unit, permit=requisite.value) for unit in mine]
+            positions = tuple(replace(position, industry=requisite) for position in line.fn_positions)
+            line = replace(line, fn_positions=positions)
+        out.append(replace(line, mark_checks=tuple(mine)))
     return out
 
 

@@ -35,6 +35,10 @@ class FiscalJournal(Protocol):
 
     def timeouts(self) -> Timeouts: ...
 
+    def marking(self) -> Any:
+        """[marking] of the config (agent.config.schema.MarkingSettings)."""
+        ...
+
     def mark_substitutes(self) -> tuple[str, ...]:
         """What the shop's scanners send for GS in a marking code, besides GS itself."""
         ...

@@ -125,6 +125,7 @@ def write_pending(
                     result=checked.check.result,
                     local=str(checked.check.local),
                     online=str(checked.check.online),
+                    permit=checked.permit,
                 )
             )
         session.add(

@@ -7,6 +7,7 @@ the register's profile maps, so a new VAT rate is a data change, never a code ch
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from agent.journal.codes import FiscalCodes
 from agent.journal.errors import InvalidReceipt
 from agent.journal.marks import check_unique, check_units, line_marks, product_gtins, refusal, with_checks
 from agent.journal.payments import Settled, Tender, settle
+from agent.journal.permissive import REASONS, ask
+from agent.journal.permissive import refusal as online_refusal
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.register import (
@@ -33,6 +36,7 @@ from agent.journal.register import (
 from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
+from common.errors import Message
 from drivers.fiscal_register import Correction, MarkPlan, ReceiptKind
 
 
@@ -92,6 +96,7 @@ def cart_line(
         cart = CartLine(
             marks=marks,
             measured=product.weighted,
+            marking_group=product.marking_group,
             name=product.name,
             quantity=quantity,
             price=product.price if line.price is None else line.price,
@@ -211,11 +216,46 @@ async def check_marks(journal: FiscalJournal, lines: list[PricedLine], kind: Rec
                 (code.code, code.identity, plan, line.quantity if line.measured else Decimal(1), line.unit)
             )
             fields.append(f"lines[{index}].marks[{unit}]")
+    permit = await ask_online(journal, lines, kind)
     checks = await journal.device(check_units, units)
     problem = refusal(list(zip(fields, checks, strict=True)), kind)
     if problem is not None:
         raise problem
-    return with_checks(lines, checks)
+    return with_checks(lines, checks, permit)
+
+
+async def ask_online(journal: FiscalJournal, lines: list[PricedLine], kind: ReceiptKind):
+    """The permissive mode's online check of a sale's codes of the groups under it (in a worker
+    thread: the network never holds the port); a refused unit refuses the receipt in words. None
+    when no code needs it or the system gave no answer in time (the sale goes on without it)."""
+    settings = journal.marking()
+    if kind != ReceiptKind.SALE or not settings.permissive_url:
+        return None
+    asked = [
+        (f"lines[{index}].marks[{unit}]", code)
+        for index, line in enumerate(lines)
+        if line.marking_group in settings.permissive_groups
+        for unit, code in enumerate(line.marks)
+    ]
+    if not asked:
+        return None
+    codes = [(code.code, code.identity) for _field, code in asked]
+    answer = await asyncio.to_thread(
+        ask,
+        settings.permissive_url,
+        settings.permissive_token,
+        settings.permissive_timeout,
+        codes,
+        journal.fn_serial,
+    )
+    if answer is None:
+        return None
+    now = journal.now()
+    for field, code in asked:
+        reason = online_refusal(answer.records.get(code.identity), now)
+        if reason is not None:
+            raise InvalidReceipt(field, N_("{field}: {reason}"), reason=Message(REASONS[reason]))
+    return answer
 
 
 def receipt_tags(

@@ -51,7 +51,7 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
         ).all()
         for position, line in zip(positions, view["lines"], strict=False):
             line["marks"] = [
-                {"code": mark.code, "verdict": mark.verdict, "result": mark.result}
+                {"code": mark.code, "verdict": mark.verdict, "result": mark.result, "permit": mark.permit}
                 for mark in marks
                 if mark.line_position == position
             ] or None

@@ -228,6 +228,9 @@ class ReceiptMark(SQLModel, table=True):
     result: int = Field(description="tag 2106 as the FN writes it")
     local: str = Field(description="the FN's own check: valid | invalid | not_checked")
     online: str = Field(description="the national system's answer (tag 2109) or not_checked")
+    permit: str | None = Field(
+        default=None, description="tag 1265 of the permissive mode's online check (UUID=...&Time=...)"
+    )
 
 
 class ReceiptPayment(SQLModel, table=True):
