@@ -27,11 +27,17 @@ import click
 import httpx
 
 from agent.i18n import N_, _, set_language
+from common.marking import GS, MarkingCodeError, parse
 
 KASSA = [sys.executable, "-m", "agent"]
 START_TIMEOUT = 90.0  # seconds per part; generous for a loaded 2-core terminal
 DEMO_PRODUCTS = 40
 DEMO_ORDERS = 3
+# marked goods of the seeded catalog (their GTINs are their barcodes) and the emulator's code layout
+DEMO_MARKED = (
+    ("Молоко 3,2% 1 л", "04600000000015", "dairy"),
+    ("Вода питьевая 1,5 л", "04600000001524", "water"),
+)
 DEMO_ALLEGRO_SKUS = ("100007", "100008", "100009")  # unmarked goods of the seeded catalog: the lines match
 PR_SET_PDEATHSIG = 1
 SOCKET_PATH_MAX = 100  # a unix socket's path is limited to 108 bytes
@@ -309,6 +315,7 @@ class Demo:
         self.connect_allegro()
         for name, role, pin in self.staff:
             self.say("  " + _("{name} ({role}): PIN {pin}").format(name=name, role=_(role), pin=pin))
+        self.list_marks()
         self.step(_("Ready. Back office: {url}").format(url=self.backoffice_url))
         self.say(
             "  "
@@ -316,6 +323,17 @@ class Demo:
                 db=self.backoffice_db
             )
         )
+
+    def list_marks(self) -> None:
+        """Codes the emulated FN takes as genuine, to scan or paste one per unit of marked goods."""
+        self.say("  " + _("Marked goods: paste one code per unit (kassa emulate marks GTIN prints more):"))
+        for name, gtin, group in DEMO_MARKED:
+            args = ["emulate", "marks", gtin, "--count", "3", "--group", group, "--raw"]
+            for code in self.run_once(N_("Marking codes"), args).split("\n"):  # splitlines() splits at GS
+                pasted = code.replace(GS, "")  # a terminal's paste loses GS: the code must read without it
+                with contextlib.suppress(MarkingCodeError):
+                    if parse(pasted).code == code:
+                        self.say(f"    {name}: {pasted}")
 
     def broken_part(self) -> Part | None:
         return next((part for part in self.parts if not part.alive()), None)

@@ -303,7 +303,7 @@ def test_a_sold_code_is_already_sold_on_a_sale_and_fine_on_a_return(device):
 
 
 def test_the_circulation_of_the_catalogs_suspended_goods_is_suspended(device):
-    code = marks.issue("04600000000015", "dairy")
+    code = marks.issue("04619999999996", "dairy")
     assert check(device, code)[1][-1] == emulated.STATUS_SUSPENDED
 
 
@@ -413,7 +413,7 @@ def test_the_journal_shows_each_lines_code_and_check(device):
     assert (mark["code"], mark["plan"], mark["result"], mark["oism"]) == (MILK, 1, 0x0C, 1)
 
 
-SHOES, SUSPENDED = "04690257528523", "04600000000015"
+SHOES, SUSPENDED = "04690257528523", "04619999999996"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from agent.client import DaemonClient
+from sim.kkt.marks import issue
 from tests.conftest import REPO
 
 pytestmark = [
@@ -110,6 +111,24 @@ def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(tmp_path):
         screen = terminal.wait_for("Чек пробит", f"СДАЧА: {change:,.2f}".replace(",", " "), timeout=90)
         assert "ФД" in screen
 
+        # marked goods: the scanner types the DataMatrix with GS as Ctrl+] through the real terminal
+        milk = next(p for p in products if p["marked"] and p["barcodes"])
+        head, tail = issue(milk["barcodes"][0].zfill(14), "dairy").split("\x1d")
+        terminal.type(milk["barcodes"][0])
+        terminal.keys("Enter")
+        terminal.wait_for("маркированный товар: отсканируйте код DataMatrix")
+        terminal.type(head)
+        terminal.keys("C-]")
+        terminal.type(tail)
+        terminal.keys("Enter")
+        terminal.wait_for(
+            "код действителен: товар можно продать", f"ИТОГ: {milk['price'] / 100:,.2f}".replace(",", " ")
+        )
+        terminal.keys("Enter")
+        terminal.wait_for("Оплата", "К оплате")
+        terminal.keys("Enter")
+        terminal.wait_for("Чек пробит", timeout=90)
+
         terminal.keys("F6")
         terminal.wait_for("Подключение к кабинету", "Соединение установлено", "Обновить сейчас")
         terminal.keys("F8")
@@ -125,9 +144,10 @@ def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(tmp_path):
             check=True,
         )
         sales = [doc for doc in json.loads(documents.stdout) if doc["type"] == "sale"]
-        assert len(sales) == 1
+        assert len(sales) == 2
         assert sales[0]["document"]["total"] == scanned["price"] + typed["price"]
         assert {line["code"] for line in sales[0]["document"]["lines"]} == {scanned["code"], typed["code"]}
+        assert [line["code"] for line in sales[1]["document"]["lines"]] == [milk["code"]]
 
         terminal.keys("C-q")
         deadline = time.monotonic() + 60
