@@ -137,6 +137,10 @@ class KassaApi:
         body = {"code": code, "product": product}
         return await self._call(schemas.MarkCheckAnswer, "POST", "/v1/marks/check", json=body, device=True)
 
+    async def add_product(self, product: dict) -> dict:
+        """A product of the register's own (only while product sync is off; 409 says why otherwise)."""
+        return await self._call(schemas.Product, "POST", "/v1/products", json=product)
+
     # -- receipts -------------------------------------------------------------------------------
     async def sell(self, sale: dict) -> dict:
         """Fiscalize a sale; the same uuid again returns the first result (safe to retry)."""

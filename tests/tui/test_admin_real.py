@@ -16,6 +16,7 @@ from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.correction import CorrectionScreen
+from tui.screens.product import ProductScreen
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 ADMIN_PIN, CASHIER_PIN = "1111", "2222"  # the reference back office's seed
@@ -90,3 +91,47 @@ async def test_a_cashier_is_not_offered_a_correction(stack, russian):
         await pilot.press("ctrl+k")
         await pilot.pause(0.5)
         assert not isinstance(app.screen, CorrectionScreen)
+
+
+async def test_a_product_is_added_only_while_product_sync_is_off(stack, russian):
+    client = stack["client"]
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await logged_in(pilot, app, ADMIN_PIN)
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen.query("#add_product"), what="the connection screen")
+        await until(pilot, lambda: app.screen.settings, what="the sync settings")
+        await pilot.press("ctrl+n")  # sync is on: the manual's reason, no dialog
+        await until(pilot, lambda: "Синхронизация товаров включена" in text(app, "#sync-result"))
+        assert not isinstance(app.screen, ProductScreen)
+    client.put("/v1/sync/settings", json={"product_sync": False})
+
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await logged_in(pilot, app, ADMIN_PIN)
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen.settings.get("product_sync") is False, what="sync off")
+        await pilot.click("#add_product")
+        await until(pilot, lambda: isinstance(app.screen, ProductScreen), what="the product dialog")
+        fill(app.screen, code="LOCAL-7", name="Пирожок с капустой", price="45,50", barcode="4600000099993")
+        await pilot.click("#yes")
+        await until(pilot, lambda: "ставку НДС" in text(app, "#product-error"), what="the VAT refusal")
+        fill(app.screen, tax="none")
+        await pilot.click("#yes")
+        await until(pilot, lambda: not isinstance(app.screen, ProductScreen), what="the dialog closes")
+        await until(pilot, lambda: "Товар добавлен: Пирожок с капустой" in text(app, "#sync-result"))
+    (product,) = client.get("/v1/products", params={"q": "LOCAL-7"})["items"]
+    assert product["origin"] == "local" and product["price"] == 4550 and product["tax"] == "none"
+    assert product["barcodes"] == ["4600000099993"]
+
+
+async def test_a_cashier_is_not_offered_adding_a_product(stack, russian):
+    app = app_for(stack)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await logged_in(pilot, app, CASHIER_PIN)
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen.query("#add_product"), what="the connection screen")
+        assert not app.screen.query_one("#add_product").display
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, ProductScreen)

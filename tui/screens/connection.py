@@ -15,18 +15,15 @@ from textual.widgets import Button
 
 from agent.i18n import N_, _
 from tui.plain import plain, printable
+from tui.progress import STREAM_NAMES, progress_text
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen
 from tui.screens.pairing import PairScreen, SyncSettingsScreen, interval_label
+from tui.screens.product import ProductScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
 
-STREAMS = {
-    "receipts": N_("Receipts"),
-    "products": N_("Products"),
-    "employees": N_("Employees"),
-    "orders": N_("Orders"),
-}
+STREAMS = STREAM_NAMES
 
 
 def connection_text(status: dict | None) -> Text:
@@ -76,6 +73,7 @@ class ConnectionScreen(KassaScreen):
         Binding("f9", "settings", N_("Update settings")),
         Binding("f10", "connect", N_("Set up the connection")),
         Binding("f11", "check", N_("Test the connection")),
+        Binding("ctrl+n", "add_product", N_("Add a product")),
     ]
     ACTION_ROUTES: ClassVar[dict[str, str]] = {
         "sync_now": "POST /v1/sync",
@@ -83,6 +81,7 @@ class ConnectionScreen(KassaScreen):
         "connect": "POST /v1/pairing",
         "unpair": "DELETE /v1/pairing",
         "answer": "POST /v1/sync/confirm",
+        "add_product": "POST /v1/products",
     }
 
     def __init__(self) -> None:
@@ -102,10 +101,11 @@ class ConnectionScreen(KassaScreen):
             yield PlainStatic("", id="sync-result")
             with Horizontal(classes="buttons"):
                 yield Button(_("Test the connection"), id="check")
+                yield Button(_("Add a product"), id="add_product")
                 yield Button(_("Disconnect the register"), id="unpair", variant="error")
             yield PlainStatic("", id="check-result")
             streams = PlainTable(id="streams", cursor_type="row")
-            streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("Error"))
+            streams.add_columns(_("Exchange"), _("Interval"), _("Last sync"), _("Next run"), _("State"))
             yield streams
             yield PlainStatic("", id="conflicts-title")
             conflicts = PlainTable(id="conflicts", cursor_type="row")
@@ -180,12 +180,15 @@ class ConnectionScreen(KassaScreen):
             else:
                 interval = interval_label(self.settings.get(name, stream.get("interval")))
             error = stream.get("last_error") or ""
+            progress = progress_text(stream.get("progress"))
+            # running now: how far, how fast and how long still; else the last attempt's error
+            note = plain("↻ " + progress, "bold cyan") if progress else plain(error, "red") if error else ""
             table.add_row(
                 _(title),
                 interval,
                 local_time(stream.get("last_success")) or "—",
                 local_time(stream.get("next_run")) if name != "receipts" else "",
-                plain(error, "red") if error else "",
+                note,
             )
 
     def _conflicts(self, documents: list[dict]) -> None:
@@ -215,6 +218,7 @@ class ConnectionScreen(KassaScreen):
             "sync_now": self.action_sync_now,
             "check": self.action_check,
             "unpair": self.action_unpair,
+            "add_product": self.action_add_product,
         }[event.button.id]()
 
     def action_unpair(self) -> None:
@@ -235,6 +239,30 @@ class ConnectionScreen(KassaScreen):
         self.app.push_screen(
             ConfirmScreen(_("Disconnect the register"), question, _("Disconnect"), _("Cancel")), decided
         )
+
+    def action_add_product(self) -> None:
+        """A product of the register's own: only while product sync is off (the manual's OFF rule)."""
+        if not self.require("add_product"):
+            return
+        if self.settings.get("product_sync", True):
+            self.query_one("#sync-result", PlainStatic).update(
+                plain(
+                    _(
+                        "Product sync is on: the register's products equal the back office's. Add the "
+                        "product in the back office, or turn product sync off first (F9)."
+                    ),
+                    "bold yellow",
+                )
+            )
+            return
+
+        def added(product: dict | None) -> None:
+            if product:
+                self.query_one("#sync-result", PlainStatic).update(
+                    plain(_("Product added: {name}").format(name=product.get("name", "")), "bold green")
+                )
+
+        self.app.push_screen(ProductScreen(), added)
 
     def _unpaired(self) -> None:
         self.notify(_("The register is disconnected from the back office."))

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from agent.i18n import _, ngettext
 from tui.plain import printable
+from tui.progress import running
 from tui.widgets.plain import PlainStatic
 
 
@@ -25,6 +26,9 @@ def describe(status: dict | None) -> Text:
     else:
         text.append("● ", style="bold green")
         text.append(_("Online"))
+    for title, progress in running(status):  # a long sync: right after the link it runs over
+        text.append("  │  ")
+        text.append(f"↻ {printable(title, one_line=True)}: {progress}", style="bold cyan")
     depth = (status.get("queue") or {}).get("depth") or 0
     text.append("  │  ")
     text.append(ngettext("{n} unsent", "{n} unsent", depth).format(n=depth), style="bold" if depth else "")
