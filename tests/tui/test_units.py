@@ -132,4 +132,4 @@ def test_a_correction_receipt_shows_its_kind_basis_and_reason():
     }
     text = receipt_text(receipt).plain
     assert "correction" in text.splitlines()[0]
-    assert "Correction of 2026-11-20 (by the tax service's order 12-34/5): [b]x" in text
+    assert "Correction of 20.11.2026 (by the tax service's order 12-34/5): [b]x" in text
