@@ -16,6 +16,7 @@ from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.correction import CorrectionScreen
+from tui.screens.dialogs import ConfirmScreen
 from tui.screens.product import ProductScreen
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -135,3 +136,21 @@ async def test_a_cashier_is_not_offered_adding_a_product(stack, russian):
         await pilot.press("ctrl+n")
         await pilot.pause(0.5)
         assert not isinstance(app.screen, ProductScreen)
+
+
+async def test_a_cashier_is_told_who_may_close_a_shift_another_employee_opened(stack, russian):
+    client, kkt = stack["client"], stack["kkt"]
+    if not client.get("/v1/shift")["open"]:
+        client.post("/v1/shift/open", json={"cashier": {"name": "Иванова Анна"}})
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot, app, CASHIER_PIN)
+        await pilot.press("f4")
+        await until(pilot, lambda: "открыта" in text(app, "#shift-info"), what="the open shift")
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Z question")
+        await pilot.click("#yes")
+        await until(pilot, lambda: "закрыть её может только" in text(app, "#shift-message"), what="refusal")
+        assert "открыл(а) Иванова Анна" in text(app, "#shift-message")
+    assert client.get("/v1/shift")["open"]
+    assert not [doc for doc in kkt.journal() if doc["type"] == "shift_close"]
