@@ -5,7 +5,8 @@ reaches that step (once per state dir: a marker file remembers it, so the restar
 runs on). Steps: ``before_commit`` (the pending row is not written yet), ``after_commit``
 (written, nothing sent), ``mid_receipt`` (receipt open on the register, one line in),
 ``after_close`` (the register closed it, the result is not written), ``after_result`` (the result
-and the outbox row committed, the client not answered yet). Unset in production,
+and the outbox row committed, the client not answered yet); for marked goods also ``after_marks``
+(the FN checked and accepted the codes, nothing is written). Unset in production,
 where this is one dictionary look-up.
 """
 

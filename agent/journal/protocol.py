@@ -26,6 +26,7 @@ Perform = Callable[..., FiscalResult | None]
 
 class FiscalJournal(Protocol):
     fn_serial: str | None
+    state_dir: Any  # the daemon's state dir (crash-test markers)
 
     def now(self) -> datetime: ...
 

@@ -17,6 +17,7 @@ from agent.i18n import N_
 from agent.journal.cart import CartLine, PricedLine, check_quantity, percent_of, price_lines, with_discount
 from agent.journal.cashier import resolve_cashier
 from agent.journal.codes import FiscalCodes
+from agent.journal.crash import crash_point
 from agent.journal.errors import InvalidReceipt
 from agent.journal.marks import check_unique, check_units, line_marks, product_gtins, refusal, with_checks
 from agent.journal.payments import Settled, Tender, settle
@@ -221,6 +222,7 @@ async def check_marks(journal: FiscalJournal, lines: list[PricedLine], kind: Rec
     problem = refusal(list(zip(fields, checks, strict=True)), kind)
     if problem is not None:
         raise problem
+    crash_point("after_marks", journal.state_dir)
     return with_checks(lines, checks, permit)
 
 
