@@ -15,6 +15,13 @@ import httpx
 
 from agent.i18n import _, current_language
 
+# The daemon closes a kept-alive connection after this many idle seconds; a client gives one up
+# well before that, or a request sent just as the daemon closes it fails with no answer at all.
+DAEMON_KEEP_ALIVE = 5.0
+CLIENT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=DAEMON_KEEP_ALIVE / 2
+)
+
 
 class DaemonError(Exception):
     """An error answer of the daemon: its code, message and flags (see agent/api/errors.py)."""
@@ -134,7 +141,7 @@ class DaemonClient:
     def __init__(self, socket: Path | str, timeout: float = 30.0, language: str | None = None):
         self.socket = Path(socket)
         self._http = httpx.Client(
-            transport=httpx.HTTPTransport(uds=str(self.socket)),
+            transport=httpx.HTTPTransport(uds=str(self.socket), limits=CLIENT_LIMITS),
             base_url="http://kassa",
             timeout=timeout,
             headers={"Accept-Language": language or current_language()},

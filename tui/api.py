@@ -16,7 +16,14 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from agent.api import schemas
-from agent.client import DaemonError, DaemonNotRunning, answer, transport_error, unexpected_answer
+from agent.client import (
+    CLIENT_LIMITS,
+    DaemonError,
+    DaemonNotRunning,
+    answer,
+    transport_error,
+    unexpected_answer,
+)
 
 __all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "parsed"]
 
@@ -54,7 +61,7 @@ class KassaApi:
         self.allowed: frozenset[str] = frozenset()  # "METHOD /path" the daemon lets this session call
         self.mark_substitutes: tuple[str, ...] = ()  # what the shop's scanners send for GS ([marking])
         self._http = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(self.socket)),
+            transport=httpx.AsyncHTTPTransport(uds=str(self.socket), limits=CLIENT_LIMITS),
             base_url="http://kassa",
             timeout=timeout,
             headers={"Accept-Language": language},

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent.client import DAEMON_KEEP_ALIVE
 from agent.config import (
     DEFAULT_CONFIG,
     SECRETS_NAME,
@@ -182,7 +183,7 @@ class Daemon:
             server_header=False,
             timeout_graceful_shutdown=REQUEST_DRAIN_TIMEOUT,
             limit_concurrency=MAX_CONNECTIONS,
-            timeout_keep_alive=5,
+            timeout_keep_alive=DAEMON_KEEP_ALIVE,
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
         config.load()

@@ -444,6 +444,9 @@ class FakeApi(KassaApi):
         super().__init__("/nonexistent/agent.sock", language=language)
         self.daemon = daemon or FakeDaemon()
         self.lookup_delay = lookup_delay
+        # lookups (by their 1-based number) that fail as a connection the daemon closed does
+        self.dropped_lookups: set[int] = set()
+        self.lookups: list[str] = []  # the queries of every product lookup, in order
 
     def may(self, route: str) -> bool:
         """An app started with an employee (no login) gets that employee's role's routes."""
@@ -452,6 +455,14 @@ class FakeApi(KassaApi):
         return super().may(route)
 
     async def _request(self, method: str, path: str, *, device: bool = False, **kwargs) -> Any:
-        if path == "/v1/products" and self.lookup_delay:
-            await asyncio.sleep(self.lookup_delay)
+        if path == "/v1/products":
+            self.lookups.append((kwargs.get("params") or {}).get("q", ""))
+            if self.lookup_delay:
+                await asyncio.sleep(self.lookup_delay)
+            if len(self.lookups) in self.dropped_lookups:
+                raise DaemonError(
+                    "daemon_disconnected",
+                    "the kassa daemon closed the connection: Server disconnected",
+                    outcome_unknown=True,
+                )
         return copy.deepcopy(self.daemon.handle(method, path, kwargs.get("json"), kwargs.get("params") or {}))

@@ -88,6 +88,27 @@ async def test_scans_pressed_through_the_pilot_each_count_once(english, gap):
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("dropped", [{1}, {2, 3}, {4, 5, 6}], ids=["first", "twice", "thrice-last"])
+async def test_a_lookup_the_daemon_drops_is_looked_up_again_not_lost(english, dropped):
+    """A kept-alive connection the daemon closes as a lookup goes out (its idle timeout) fails that
+    lookup; the scan stays first in the queue and counts once, with the scans behind it."""
+    app = app_on()
+    app.api.dropped_lookups = dropped
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        post(app, MILK + "\r" + BREAD + "\r" + TEA + "\r" + MILK + "\r" + "4600")
+        await until_looked_up(pilot, timeout=10)
+        assert cart(sale) == [
+            ("MILK-1L", Decimal("2.000")),
+            ("BREAD-W", Decimal("1.000")),
+            ("TEA-100", Decimal("1.000")),
+        ]
+        assert sale.query_one("#search").value == "4600"
+        assert len(app.api.lookups) >= max(dropped) + 1  # every dropped lookup happened, then more
+
+
+@pytest.mark.anyio
 async def test_text_typed_after_an_enter_is_never_cleared_by_its_answer(english):
     app = app_on()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import deque
 from decimal import Decimal
@@ -12,9 +13,10 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import Input
 
-from agent.client import DaemonError
+from agent.client import DaemonError, DaemonNotRunning
 from agent.i18n import N_, _
 from common.marking import GS, MarkingCode, MarkingCodeError, parse
 from tui.cart import Cart
@@ -29,6 +31,13 @@ from tui.widgets.scan_input import ScanInput, with_gs
 SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
 # an empty Enter this soon after a scan's Enter is the scanner's (CR LF, double suffix), not "pay"
 SCAN_ENTER_GAP = 0.1
+RETRY_FIRST, RETRY_CAP = 0.05, 5.0  # seconds between lookups of a scan the daemon did not answer
+
+
+def _passing(error: DaemonError) -> bool:
+    """An error that says nothing about the query (no answer, a dropped connection, a service not
+    there now): a lookup reads only, so it is simply asked again."""
+    return error.outcome_unknown or error.unavailable or isinstance(error, DaemonNotRunning)
 
 
 def marking_code(entry: str, substitutes: tuple[str, ...]) -> MarkingCode | MarkingCodeError | None:
@@ -148,6 +157,7 @@ class SaleScreen(KassaScreen):
         self.run_worker(self._look_up(), group="scan")
 
     async def _look_up(self) -> None:
+        failures = 0
         try:
             # a dialog on top (the weight of a product, the payment) holds the queue until it closes
             while self.scans and not self.busy and self.app.screen is self:
@@ -160,10 +170,18 @@ class SaleScreen(KassaScreen):
                 try:
                     products = await self.api.products(query)
                 except DaemonError as error:
+                    if _passing(error):
+                        # the scan stays first in the queue and is looked up again: never dropped
+                        failures += 1
+                        if failures == 2:  # the first is most often a kept-alive connection closing
+                            self.notify(error.message, severity="error", timeout=8)
+                        await asyncio.sleep(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1)))
+                        continue
                     self.scans.popleft()
                     self.notify(error.message, severity="error", timeout=8)
                     self._restore(query)
                     continue
+                failures = 0
                 self.scans.popleft()
                 self._add_found(query, products)
         finally:
@@ -268,13 +286,13 @@ class SaleScreen(KassaScreen):
         if quantity is None and product.get("weighted"):
             self.ask_weight(product, marks)
             return
-        self.cart.add(product, quantity or Decimal("1.000"), marks)
+        line = self.cart.add(product, quantity or Decimal("1.000"), marks)
         search.focus()
         if not search.value:
             self.show_results([])
         if not marks:
             self.query_one("#sale-message", PlainStatic).update("")
-        self.show_cart(select=len(self.cart.lines) - 1)
+        self.show_line(self.cart.lines.index(line))
 
     def ask_weight(self, product: dict, marks: tuple[str, ...] = ()) -> None:
         """Goods sold by weight: the cashier types what the scale shows."""
@@ -299,20 +317,43 @@ class SaleScreen(KassaScreen):
         search.focus()
 
     # -- cart -----------------------------------------------------------------------------------
+    @staticmethod
+    def _cells(number: int, line) -> tuple:
+        return (
+            str(number),
+            line.name,
+            Text(format_quantity(line.quantity), justify="right"),
+            Text(format_money(line.price), justify="right"),
+            Text(format_money(line.discount) if line.discount else "", justify="right"),
+            Text(format_money(line.amount), justify="right"),
+        )
+
     def show_cart(self, select: int | None = None) -> None:
+        """The whole cart again: after a line was removed or the cart was sold."""
         table = self.query_one("#cart", PlainTable)
         table.clear()
         for number, line in enumerate(self.cart.lines, 1):
-            table.add_row(
-                str(number),
-                line.name,
-                Text(format_quantity(line.quantity), justify="right"),
-                Text(format_money(line.price), justify="right"),
-                Text(format_money(line.discount) if line.discount else "", justify="right"),
-                Text(format_money(line.amount), justify="right"),
-            )
+            table.add_row(*self._cells(number, line))
         if select is not None and self.cart.lines:
             table.move_cursor(row=select)
+        self.show_totals()
+
+    def show_line(self, index: int) -> None:
+        """One line added or changed: only its row is written (a scan must not redraw the cart)."""
+        table = self.query_one("#cart", PlainTable)
+        cells = self._cells(index + 1, self.cart.lines[index])
+        if index == table.row_count:
+            table.add_row(*cells)
+        elif index < table.row_count:
+            for column, cell in enumerate(cells[2:], 2):
+                table.update_cell_at(Coordinate(index, column), cell, update_width=True)
+        else:  # the table is behind the cart (cannot happen through this screen): redraw it
+            self.show_cart(select=index)
+            return
+        table.move_cursor(row=index)
+        self.show_totals()
+
+    def show_totals(self) -> None:
         totals = Text()
         totals.append(_("Items: {count}").format(count=len(self.cart.lines)))
         if self.cart.discount:
@@ -354,7 +395,7 @@ class SaleScreen(KassaScreen):
         def chosen(text: str | None) -> None:
             if text:
                 line.quantity = parse_quantity(text)
-                self.show_cart(select=index)
+                self.show_line(index)
             self.query_one("#search", Input).focus()
 
         self.app.push_screen(
@@ -377,7 +418,7 @@ class SaleScreen(KassaScreen):
         def chosen(text: str | None) -> None:
             if text is not None:
                 line.discount = parse_money(text) or 0
-                self.show_cart(select=index)
+                self.show_line(index)
             self.query_one("#search", Input).focus()
 
         self.app.push_screen(
