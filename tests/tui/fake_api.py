@@ -327,6 +327,10 @@ class FakeDaemon:
                         "price": product["price"],
                         "discount": line["discount"],
                         "amount": amount,
+                        "marks": [
+                            {"code": c, "verdict": "valid", "result": 15} for c in line.get("marks") or []
+                        ]
+                        or None,
                     }
                 )
             self.status["queue"]["depth"] += 1

@@ -125,3 +125,32 @@ async def test_the_refusal_is_in_russian(russian, kefir):
         scan(app, KEFIR_EAN)
         await until_looked_up(pilot)
         assert "маркированный товар" in message(app.screen)
+
+
+@pytest.mark.anyio
+async def test_a_partial_return_of_marked_goods_asks_for_the_returned_units_codes(english, kefir):
+    daemon = FakeDaemon()
+    sold = [code(), code("7kY2ab")]
+    line = {"code": "KEFIR-M", "quantity": "2.000", "discount": 0, "marks": sold}
+    daemon.answer("POST", "/v1/receipts", {"uuid": "u-1", "lines": [line], "payments": []}, {})
+    app = KassaApp(FakeApi(daemon), employee=EMPLOYEES["1111"], poll_seconds=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        await pilot.press("f9")
+        await pilot.pause(0.2)
+        await pilot.press(*"1=1", "enter")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert "scan the code of each unit returned (0 of 1)" in str(
+            dialog.query_one("#mark-progress").render()
+        )
+        scan(app, code("OTHER1"))
+        await pilot.pause(0.2)
+        assert "not sold on this receipt" in str(dialog.query_one("#prompt-error").render())
+        scan(app, sold[1])
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        returned = next(body for method, path, body in daemon.calls if path.endswith("/return"))
+        assert returned["lines"] == [{"position": 1, "quantity": "1.000", "marks": [sold[1]]}]

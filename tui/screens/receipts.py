@@ -19,6 +19,7 @@ from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.screens.correction import CorrectionScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
+from tui.screens.mark_scan import MarkScanScreen
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainStatic, PlainTable
 
@@ -231,7 +232,7 @@ class ReceiptsScreen(KassaScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.do_return(receipt, parse_return(text, lines))
+                self.return_with_marks(receipt, parse_return(text, lines))
 
         self.app.push_screen(
             PromptScreen(
@@ -239,6 +240,36 @@ class ReceiptsScreen(KassaScreen):
             ),
             chosen,
         )
+
+    def return_with_marks(self, receipt: dict, wanted: list[dict]) -> None:
+        """A part of a marked line comes back with the codes of its units, scanned one by one; all that
+        is left of a line needs no scan (the daemon takes its remaining codes)."""
+        lines = receipt.get("lines") or []
+        pending = []
+        for entry in wanted:
+            line = lines[entry["position"] - 1]
+            left = Decimal(str(line.get("quantity", "1"))) - Decimal(str(line.get("returned") or "0"))
+            if line.get("marks") and Decimal(entry["quantity"]) < left:
+                pending.append((entry, line))
+
+        def collect(index: int) -> None:
+            if index == len(pending):
+                self.do_return(receipt, wanted)
+                return
+            entry, line = pending[index]
+
+            def scanned(codes: list[str] | None) -> None:
+                if codes:
+                    entry["marks"] = codes
+                    collect(index + 1)
+
+            sold = [mark["code"] for mark in line["marks"]]
+            count = int(Decimal(entry["quantity"]))
+            self.app.push_screen(
+                MarkScanScreen(line["name"], count, sold, self.api.mark_substitutes), scanned
+            )
+
+        collect(0)
 
     def do_return(self, receipt: dict, lines: list[dict] | None) -> None:
         operation = ("return", receipt["id"], repr(lines))
