@@ -1,4 +1,5 @@
-"""``POST /v1/marks/check``: a marking code checked by the FN when it is scanned.
+"""``POST /v1/marks/check``: a marking code checked by the FN when it is scanned (and, for goods
+under the permissive mode, by the national system online).
 
 The cashier learns at once whether the unit may be sold (and why not, in words); the receipt checks
 each code again when it is made and binds it to its position.
@@ -6,6 +7,7 @@ each code again when it is made and binds it to its position.
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,8 @@ from agent.api.errors import ApiError
 from agent.api.receipts import journal_of
 from agent.i18n import N_, translate
 from agent.journal.marks import allowed, check_now, product_gtins, read_code, verdict_words
+from agent.journal.permissive import REASONS, ask
+from agent.journal.permissive import refusal as online_refusal
 from agent.store.models import Barcode, Product
 from drivers.fiscal_register import MarkPlan, ReceiptKind
 
@@ -74,6 +78,22 @@ async def check_mark(body: schemas.MarkCheckRequest, ctx: CtxDep, request: Reque
         return await journal.device(check_now, code.code, plan, quantity, unit)
 
     check, _replayed = await journal.once(None, perform)
+    message = translate(verdict_words(check.verdict, kind), lang)
+    may = allowed(check.verdict)
+    settings = journal.marking()
+    permissive = product is not None and product.marking_group in settings.permissive_groups
+    if may and kind == ReceiptKind.SALE and settings.permissive_url and permissive:
+        online = await asyncio.to_thread(
+            ask,
+            settings.permissive_url,
+            settings.permissive_token,
+            settings.permissive_timeout,
+            [(code.code, code.identity)],
+            journal.fn_serial,
+        )
+        reason = online_refusal(online.records.get(code.identity), journal.now()) if online else None
+        if reason is not None:  # the permissive mode's answer: the sale would be refused
+            may, message = False, translate(REASONS[reason], lang)
     return {
         "code": code.code,
         "gtin": code.gtin,
@@ -81,8 +101,8 @@ async def check_mark(body: schemas.MarkCheckRequest, ctx: CtxDep, request: Reque
         "product": product.code if product else None,
         "name": product.name if product else None,
         "verdict": str(check.verdict),
-        "allowed": allowed(check.verdict),
-        "message": translate(verdict_words(check.verdict, kind), lang),
+        "allowed": may,
+        "message": message,
         "result": check.result,
         "local": str(check.local),
         "online": str(check.online),

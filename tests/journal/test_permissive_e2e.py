@@ -123,3 +123,12 @@ def test_without_an_answer_in_time_the_sale_goes_on_without_the_requisite(world,
     assert receipt["status"] == "fiscalized" and receipt["lines"][0]["marks"][0]["permit"] is None
     assert industry(kkt, receipt["fd"]) == [None]
     assert time.monotonic() - started < 4.5  # the whole check stopped at its 1 s deadline
+
+
+def test_a_scan_time_check_asks_the_system_too_and_says_why_not(world, client):
+    system, _kkt, _daemon = world
+    code = issue(MILK_GTIN)
+    assert client.post("/v1/marks/check", json={"code": code})["allowed"]
+    system.sold.add(code[:16] + code[16:].split("\x1d")[0])
+    refused = client.post("/v1/marks/check", json={"code": code}, headers={"Accept-Language": "ru"})
+    assert not refused["allowed"] and "уже продан" in refused["message"]
