@@ -476,6 +476,9 @@ class Shift(Answer):
     opened_at: When | None = None
     hours_left: int | None = None
     expired: bool | None = None
+    opened_by: str | None = Field(
+        None, description="the cashier its opening names (tag 1021), when it was opened through kassa"
+    )
     totals: dict[str, Totals] | None = None
 
 

@@ -162,9 +162,11 @@ def shift_totals(session: Session, fn_serial: str | None, number: int | None) ->
 async def shift_view(journal: FiscalJournal, now: datetime | None = None) -> dict[str, Any]:
     fn_serial = journal.fn_serial
 
-    def read(session: Session) -> tuple[Any, dict[str, Any]]:
+    def read(session: Session) -> tuple[Any, dict[str, Any], Cashier | None]:
         shift = journal.shift_now(session)
-        return shift, shift_totals(session, fn_serial, shift.number)
+        opener = shift_opener(session, fn_serial, shift.number) if shift.open and shift.number else None
+        return shift, shift_totals(session, fn_serial, shift.number), opener
 
-    shift, totals = await journal.read(read)
-    return {**shift.view(now or journal.now()), "totals": totals}
+    shift, totals, opener = await journal.read(read)
+    opened_by = opener.name if opener else None
+    return {**shift.view(now or journal.now()), "opened_by": opened_by, "totals": totals}

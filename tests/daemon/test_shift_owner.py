@@ -54,6 +54,8 @@ def test_a_cashier_closes_only_their_own_shift(stack):
     opened = http.post("/v1/shift/open", json={"uuid": fresh()}, headers=petrov)
     assert opened.status_code == 201, opened.text
     number = opened.json()["shift"]["number"]
+    assert opened.json()["shift"]["opened_by"] == "Петров"
+    assert http.get("/v1/shift", headers=sidorova).json()["opened_by"] == "Петров"
 
     refused = close(http, sidorova)
     assert refused.status_code == 403, refused.text

@@ -147,6 +147,7 @@ async def test_a_cashier_is_told_who_may_close_a_shift_another_employee_opened(s
         await logged_in(pilot, app, CASHIER_PIN)
         await pilot.press("f4")
         await until(pilot, lambda: "открыта" in text(app, "#shift-info"), what="the open shift")
+        await until(pilot, lambda: "Открыл(а): Иванова Анна" in text(app, "#shift-totals"), what="opener")
         await pilot.press("f10")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Z question")
         await pilot.click("#yes")

@@ -13,7 +13,7 @@ from textual.widgets import Button
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.money import format_money, parse_money
-from tui.plain import plain
+from tui.plain import plain, printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.timefmt import local_time
@@ -84,6 +84,9 @@ class ShiftScreen(KassaScreen):
     def _totals(self, shift: dict) -> None:
         totals = shift.get("totals") or {}
         text = Text(_("This shift") + "\n", style="bold")
+        opener = shift.get("opened_by")
+        if shift.get("open") and opener:  # a cashier closes only the shift opened in their name
+            text.append(_("Opened by: {name}").format(name=printable(opener, one_line=True)) + "\n")
         for kind, title in TOTALS.items():
             row = totals.get(kind) or {}
             text.append(f"{_(title)}: {row.get('count', 0)} / {format_money(row.get('total', 0))}\n")
