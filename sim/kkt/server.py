@@ -37,7 +37,9 @@ INTER_BYTE_TIMEOUT = 0.5
 
 
 class Faults:
-    """Switches set from the control thread and read by the link loop."""
+    """Switches set from the control thread and read by the link loop; its lock also gives the
+    two threads turns on the device (a refused command reloads the committed state, which
+    would drop a fault set in the middle of it)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -117,11 +119,16 @@ class KktServer:
             slow = self.faults.slow
         if not drop:
             self._write(bytes([ACK]))
-        self.before_command = self.device.state.snapshot()
-        self.answer = frame(self.device.handle(received.body))
+        self.answer = frame(self.execute(received.body))
         self.answer_state = "preparing"
         self.answer_ready_at = time.monotonic() + slow + self.device.answer_delay
         self.repeats = 0
+
+    def execute(self, body: bytes) -> bytes:
+        """Carry out one command, remembering the state before it for a power cut."""
+        with self.faults.lock:  # a fault lands before or after the command, never inside it
+            self.before_command = self.device.state.snapshot()
+            return self.device.handle(body)
 
     def _on_byte(self, byte: int) -> None:
         if byte == ENQ:

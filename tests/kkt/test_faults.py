@@ -274,3 +274,30 @@ def test_power_cut_mid_command_undoes_the_command_not_the_paper(tmp_path):
         assert state.paper and not state.cover_open and not state.shift_open
     finally:
         server._close_pty()
+
+
+def test_paper_put_back_while_a_command_is_refused_for_want_of_it_stays_put_back(tmp_path):
+    """The control socket's thread and the serial loop take turns on the register: a refused
+    command reloads the committed state, and a fault cleared meanwhile is not lost to it."""
+    from sim.kkt.server import KktServer
+    from sim.kkt.state import load_state
+
+    server = KktServer(tmp_path / "kkt", tmp_path / "state.json")
+    print_line = bytes([0x17]) + (30).to_bytes(4, "little") + bytes([2]) + b"x" * 40
+    stop = threading.Event()
+
+    def cashier() -> None:
+        while not stop.is_set():
+            server.execute(print_line)
+
+    thread = threading.Thread(target=cashier)
+    thread.start()
+    try:
+        for _ in range(150):
+            assert server.apply_fault("paper-out") == "ok"
+            assert server.apply_fault("clear") == "ok"
+            time.sleep(0.001)
+            assert server.device.state.paper and load_state(tmp_path / "state.json").paper
+    finally:
+        stop.set()
+        thread.join()
