@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 MILK_GTIN = "04607009780047"  # (04600000000015 is the emulated system's suspended one)
 SHOES_GTIN = "04690257528523"
+CHEESE_GTIN = "04650065600453"
 GS = "\x1d"
 
 
@@ -34,9 +35,18 @@ def world(tmp_path_factory):
             for code, name, price, group, barcode in (
                 ("MILK-M", "Молоко маркированное", 8990, "milk", MILK_GTIN[1:]),
                 ("SHOES-M", "Кеды", 499000, "shoes", SHOES_GTIN[1:]),
+                ("CHEESE-M", "Сыр весовой", 89900, "milk", CHEESE_GTIN[1:]),
             ):
+                weighed = code == "CHEESE-M"
                 product = Product(
-                    code=code, name=name, price=price, tax="vat10", marked=True, marking_group=group
+                    code=code,
+                    name=name,
+                    price=price,
+                    tax="vat10",
+                    marked=True,
+                    marking_group=group,
+                    weighted=weighed,
+                    unit="kg" if weighed else "pcs",
                 )
                 session.add(product)
                 session.flush()
@@ -205,3 +215,24 @@ def test_kassa_sale_takes_one_mark_per_unit_and_refuses_a_marked_line_without(wo
     stranger = run_kassa("sale", "--line", "BREAD", "--line", "MILK-M", "--mark", issue(SHOES_GTIN, "shoes"),
                          env=daemon.env)  # fmt: skip
     assert stranger.returncode == 2 and "GTIN 04690257528523" in stranger.stderr
+
+
+def test_a_weighed_marked_good_is_one_position_with_one_code_and_the_measured_plan(world):
+    kkt, daemon = world
+    one = issue(CHEESE_GTIN)
+    with daemon.client(timeout=120) as client:
+        error = refused(
+            lambda: sale(client, "m-cheese-2", [one, issue(CHEESE_GTIN)], code="CHEESE-M", quantity=1)
+        )
+        assert "one code for the line" in error.message
+        receipt = client.post(
+            "/v1/receipts",
+            json={
+                "uuid": uid("m-cheese"),
+                "lines": [{"code": "CHEESE-M", "quantity": "0.350", "marks": [one]}],
+            },
+        )
+    assert receipt["status"] == "fiscalized" and receipt["total"] == 31465
+    (item,) = fn_items(kkt, receipt["fd"])
+    assert item["mark"]["code"] == one, item
+    assert [row[3] for row in stored_marks(daemon, receipt["id"])] == ["measured_sold"]
