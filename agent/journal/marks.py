@@ -24,7 +24,7 @@ from common.errors import Message
 from common.marking import MarkingCode, MarkingCodeError, gtin_of_barcode, parse
 from drivers.fiscal_register import FiscalRegister, MarkCheck, MarkPlan, MarkVerdict, ReceiptKind
 
-MAX_MARKS = 1000  # codes in one receipt: what the FN's table of checked codes can be asked to hold
+MAX_MARKS = 100  # codes in one receipt: the FN keeps at most this many checked codes for a receipt
 
 # what the cashier is told for each verdict, and what they may do
 VERDICT_WORDS = {
@@ -151,7 +151,14 @@ def check_unique(codes: Sequence[tuple[str, MarkingCode]]) -> None:
             )
         seen[code.identity] = field
     if len(codes) > MAX_MARKS:
-        raise InvalidReceipt("lines", N_("{field}: at most {max} marked units on one receipt"), max=MAX_MARKS)
+        raise InvalidReceipt(
+            "lines",
+            N_(
+                "{field}: at most {max} marked units on one receipt (what the FN keeps checked): "
+                "split the sale"
+            ),
+            max=MAX_MARKS,
+        )
 
 
 @dataclass(frozen=True)

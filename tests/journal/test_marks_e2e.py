@@ -236,3 +236,8 @@ def test_a_weighed_marked_good_is_one_position_with_one_code_and_the_measured_pl
     (item,) = fn_items(kkt, receipt["fd"])
     assert item["mark"]["code"] == one, item
     assert [row[3] for row in stored_marks(daemon, receipt["id"])] == ["measured_sold"]
+
+
+def test_more_units_than_the_fn_keeps_checked_are_refused_before_the_register(client):
+    error = refused(lambda: sale(client, "m-101", [issue(MILK_GTIN) for _ in range(101)]))
+    assert error.status == 422 and "at most 100 marked units" in error.message
