@@ -17,6 +17,7 @@ Targets: RSS and p99 growth under 10 %, no growth in fds and threads, the WAL ch
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -47,6 +48,7 @@ class Sample:
     wal_bytes: int
     p50_ms: float
     p99_ms: float
+    cpu_ms: float  # the daemon's CPU time per receipt in the window: what machine load does not inflate
 
 
 def proc_status(pid: int) -> tuple[int, int, int]:
@@ -57,6 +59,12 @@ def proc_status(pid: int) -> tuple[int, int, int]:
         fields[key] = value.split()
     fds = sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
     return int(fields["VmRSS"][0]), fds, int(fields["Threads"][0])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def size(path: Path) -> int:
@@ -87,6 +95,7 @@ def soak(receipts: int, every: int, seed: int = 0, log=print) -> list[Sample]:
         wal = db.with_name(db.name + "-wal")
         away_since = None
         window: list[float] = []
+        cpu_before = cpu_seconds(daemon.process.pid)
         with daemon.client(timeout=120) as client:
             for number in range(1, receipts + 1):
                 started = time.perf_counter()
@@ -104,6 +113,7 @@ def soak(receipts: int, every: int, seed: int = 0, log=print) -> list[Sample]:
                     away_since = None
                 if number % every == 0:
                     rss, fds, threads = proc_status(daemon.process.pid)
+                    cpu = cpu_seconds(daemon.process.pid)
                     samples.append(
                         Sample(
                             number,
@@ -114,14 +124,16 @@ def soak(receipts: int, every: int, seed: int = 0, log=print) -> list[Sample]:
                             size(wal),
                             statistics.median(window) * 1000,
                             percentile(window, 0.99) * 1000,
+                            (cpu - cpu_before) / len(window) * 1000,
                         )
                     )
                     window = []
+                    cpu_before = cpu
                     last = samples[-1]
                     log(
                         f"{number:>6} rss={last.rss_kib} KiB fds={last.fds} threads={last.threads} "
                         f"journal={last.journal_bytes // 1024} KiB wal={last.wal_bytes // 1024} KiB "
-                        f"p50={last.p50_ms:.1f} ms p99={last.p99_ms:.1f} ms"
+                        f"p50={last.p50_ms:.1f} ms p99={last.p99_ms:.1f} ms cpu={last.cpu_ms:.1f} ms"
                     )
             if away_since is not None:
                 office.start()
@@ -150,6 +162,7 @@ def report(samples: list[Sample], receipts: int) -> list[str]:
         ("wal_bytes", "B"),
         ("p50_ms", "ms"),
         ("p99_ms", "ms"),
+        ("cpu_ms", "ms"),
     ):
         first, last = tenth_medians(samples, field)
         lines.append(f"{field}: start {first:.1f} {unit} end {last:.1f} {unit}".replace("  ", " "))
