@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from collections import deque
 from decimal import Decimal
@@ -31,6 +32,7 @@ from tui.widgets.scan_input import ScanInput, with_gs
 SEARCH_DELAY = 0.15  # seconds of quiet typing before a search; a scanner's Enter searches at once
 # an empty Enter this soon after a scan's Enter is the scanner's (CR LF, double suffix), not "pay"
 SCAN_ENTER_GAP = 0.1
+LOOKUP_BATCH = 16  # queued entries looked up together
 RETRY_FIRST, RETRY_CAP = 0.05, 5.0  # seconds between lookups of a scan the daemon did not answer
 
 
@@ -125,6 +127,8 @@ class SaleScreen(KassaScreen):
     def show_results(self, products: list[dict]) -> None:
         self.found = products
         table = self.query_one("#results", PlainTable)
+        if not products and not table.row_count:
+            return  # already empty: clearing it again would redraw the screen
         table.clear()
         for product in products:
             table.add_row(
@@ -161,29 +165,40 @@ class SaleScreen(KassaScreen):
         try:
             # a dialog on top (the weight of a product, the payment) holds the queue until it closes
             while self.scans and not self.busy and self.app.screen is self:
-                query = self.scans[0]
-                code = marking_code(query, self.api.mark_substitutes)
+                code = marking_code(self.scans[0], self.api.mark_substitutes)
                 if code is not None:
                     self.scans.popleft()
                     await self._add_marked(code)
                     continue
-                try:
-                    products = await self.api.products(query)
-                except DaemonError as error:
-                    if _passing(error):
+                # the entries queued behind it are looked up at once and added in order, so a
+                # backlog costs one redraw of the cart, not one per scan
+                batch = list(itertools.islice(self.scans, LOOKUP_BATCH))
+                batch = batch[
+                    : next(
+                        (i for i, q in enumerate(batch) if marking_code(q, self.api.mark_substitutes)),
+                        len(batch),
+                    )
+                ]
+                answers = await asyncio.gather(*(self.api.products(q) for q in batch), return_exceptions=True)
+                for query, answer in zip(batch, answers, strict=True):
+                    if self.busy or self.app.screen is not self or not self.scans or self.scans[0] != query:
+                        break  # a dialog opened: the rest is looked up again when it closes
+                    if isinstance(answer, DaemonError) and _passing(answer):
                         # the scan stays first in the queue and is looked up again: never dropped
                         failures += 1
                         if failures == 2:  # the first is most often a kept-alive connection closing
-                            self.notify(error.message, severity="error", timeout=8)
+                            self.notify(answer.message, severity="error", timeout=8)
                         await asyncio.sleep(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1)))
-                        continue
+                        break
+                    if isinstance(answer, BaseException) and not isinstance(answer, DaemonError):
+                        raise answer
                     self.scans.popleft()
-                    self.notify(error.message, severity="error", timeout=8)
-                    self._restore(query)
-                    continue
-                failures = 0
-                self.scans.popleft()
-                self._add_found(query, products)
+                    if isinstance(answer, DaemonError):
+                        self.notify(answer.message, severity="error", timeout=8)
+                        self._restore(query)
+                        continue
+                    failures = 0
+                    self._add_found(query, answer)
         finally:
             self._looking_up = False
         if self._pay_after_lookups and not self.scans:
@@ -290,8 +305,9 @@ class SaleScreen(KassaScreen):
         search.focus()
         if not search.value:
             self.show_results([])
-        if not marks:
-            self.query_one("#sale-message", PlainStatic).update("")
+        message = self.query_one("#sale-message", PlainStatic)
+        if not marks and message.content:
+            message.update("")
         self.show_line(self.cart.lines.index(line))
 
     def ask_weight(self, product: dict, marks: tuple[str, ...] = ()) -> None:
@@ -360,7 +376,7 @@ class SaleScreen(KassaScreen):
             totals.append("   " + _("Discount: {amount}").format(amount=format_money(self.cart.discount)))
         totals.append("   " + _("TOTAL: "), style="bold")
         totals.append(format_money(self.cart.total), style="bold reverse")
-        self.query_one("#totals", PlainStatic).update(totals)
+        self.query_one("#totals", PlainStatic).update(totals, layout=False)  # one line, always
 
     def selected_line(self) -> int | None:
         if not self.cart.lines:
