@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from agent.journal.records import order_link
 from agent.store.models import FiscalDocument, FnPosition, MarketplaceOrder, ReceiptLine, ReceiptPayment
 
 
@@ -65,7 +66,7 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
     orders = {
         order.id: order_link(order)
         for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
-    }
+    }  # order_id names a relayed order as it always has; the new link is the document's own
     return [
         _payload(
             doc,
@@ -77,13 +78,6 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
         )
         for doc in docs
     ]
-
-
-def order_link(order: MarketplaceOrder) -> dict[str, Any]:
-    """The order a receipt settles, as its source knows it: the source, the seller account there
-    (None for the back office's own relay) and the order's id there. Built only from the order's
-    row, which is never deleted, so a document's payload stays the same for every retry."""
-    return {"source": order.source, "account": order.account_ref, "external_id": order.remote_id}
 
 
 def _by_document(session: Session, model, ids: list[int], order) -> dict[int, list]:
@@ -125,8 +119,8 @@ def _payload(
         "original_uuid": original_uuid,
         "order_id": order["external_id"] if order and order["source"] == "backoffice" else None,
     }
-    if order is not None:  # only there: documents settling no order hash as they always have
-        payload["order"] = order
+    if doc.order_link is not None:  # only there: documents written without it hash as they always have
+        payload["order"] = doc.order_link
     if doc.buyer_inn:  # only there: receipts without a B2B buyer hash as they always have
         payload["buyer"] = {"name": doc.buyer_name, "inn": doc.buyer_inn}
     if doc.type == "correction":  # only there: the other documents hash as they always have

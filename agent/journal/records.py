@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
@@ -18,6 +19,7 @@ from agent.journal.payments import Settled
 from agent.store.models import (
     FiscalDocument,
     FnPosition,
+    MarketplaceOrder,
     OutboxItem,
     ReceiptLine,
     ReceiptMark,
@@ -67,6 +69,13 @@ def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
     return session.exec(select(FiscalDocument).where(FiscalDocument.uuid == uuid)).first()
 
 
+def order_link(order: MarketplaceOrder) -> dict[str, Any]:
+    """The order a receipt settles, as its source knows it: the source, the seller account there
+    (None for the back office's own relay) and the order's id there. Stored on the document when
+    it is written, so its upload stays the same for every retry, across upgrades too."""
+    return {"source": order.source, "account": order.account_ref, "external_id": order.remote_id}
+
+
 def write_pending(
     session: Session, op: Operation, fn_serial: str, expected_fd: int, now: datetime
 ) -> FiscalDocument:
@@ -92,6 +101,9 @@ def write_pending(
     doc.tax_system = op.tax_system
     doc.original_id = op.original_id
     doc.order_id = op.order_id
+    doc.order_link = (
+        order_link(session.get(MarketplaceOrder, op.order_id)) if op.order_id is not None else None
+    )
     doc.correction = op.correction
     doc.error_code = doc.error_message = None
     session.add(doc)

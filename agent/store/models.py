@@ -160,6 +160,9 @@ class FiscalDocument(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("fiscal_document.id"), index=True)
     )
     order_id: int | None = Field(default=None, description="the marketplace order this receipt fiscalized")
+    order_link: dict | None = _json(
+        default=None, description="the order it settles as uploaded (source, account, external id)"
+    )
     correction: dict | None = _json(
         default=None, description="a correction receipt's type, sign, date, number (1173/1174) and reason"
     )
