@@ -22,6 +22,7 @@ that line). ``--seed`` repeats the plan and the clients' choices (the timing is 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
@@ -35,7 +36,7 @@ if str(REPO) not in sys.path:
 
 from bench.invariant import NEEDS_PERSON, backoffice_documents, check, fn_journal, journal_tables  # noqa: E402
 from bench.torture_faults import FaultThread, Tally, kill_loop, kill_plan, start_daemon  # noqa: E402
-from bench.torture_mix import Client, Ledger, retry_all, sample_replays  # noqa: E402
+from bench.torture_mix import Client, Ledger, kassa, retry_all, sample_replays  # noqa: E402
 from bench.torture_stack import Stack, stack  # noqa: E402
 from sim.kkt.state import load_state  # noqa: E402
 
@@ -136,6 +137,7 @@ def drain(world: Stack) -> list[str]:
 
 
 def verify(world: Stack, ledger: Ledger):
+    shown = shown_needing_a_person(world)
     world.daemon.stop()  # a clean stop: the journal file is read as it lies on disk
     rows, outbox, payments = journal_tables(world.daemon.state_dir)
     drawer = load_state(world.kkt.state).cash
@@ -154,7 +156,28 @@ def verify(world: Stack, ledger: Ledger):
         verdict.mismatched.append(
             f"the log named {sorted(said)} as needing a person, the journal marks {sorted(marked)}"
         )
+    current = since_last_close(rows, marked)
+    if shown != current:
+        verdict.mismatched.append(
+            f"kassa status shows {sorted(shown)} as needing a person, the journal marks {sorted(current)} "
+            "since the last Z report"
+        )
     return verdict
+
+
+def shown_needing_a_person(world: Stack) -> set[str]:
+    """The uuids ``kassa status --json`` lists under attention (what the TUI's devices screen shows)."""
+    result = kassa(world.daemon, ["status", "--json"])
+    if result.returncode != 0:
+        return {f"kassa status failed: {result.stderr.strip()}"}
+    return {item["uuid"] for item in json.loads(result.stdout).get("attention") or ()}
+
+
+def since_last_close(rows: list[dict], marked: set[str]) -> set[str]:
+    """The marked rows made after the last Z report (which counts the drawer, settling the rest)."""
+    closes = [row["fiscalized_at"] for row in rows if row["type"] == "shift_close" and row["fiscalized_at"]]
+    last = max(closes, default="")
+    return {row["uuid"] for row in rows if row["uuid"] in marked and row["created_at"] > last}
 
 
 def said_needing_a_person(log: str) -> set[str]:
