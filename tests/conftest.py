@@ -61,3 +61,10 @@ def russian():
     set_language("ru")
     yield "ru"
     set_language("en")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files with slow tests first: the workers take whole files in this order, and a long file
+    taken last would run alone at the end."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -71,9 +72,15 @@ class Terminal:
         self.tmux("kill-server")
 
 
-def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(tmp_path):
-    temp = tmp_path / "t"
-    temp.mkdir()
+@pytest.fixture
+def temp():
+    """The demo's $TMPDIR, short enough for its socket path (a longer one makes the demo use /tmp)."""
+    directory = Path(tempfile.mkdtemp(prefix="kassa-test-", dir="/tmp"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(temp):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("KASSA_", "TMUX"))}
     env.update(TMPDIR=str(temp), LANG="C.UTF-8", TERM="xterm-256color")
     command = f"cd {REPO} && {sys.executable} -m agent demo --lang ru"
@@ -160,9 +167,7 @@ def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(tmp_path):
         terminal.close()
 
 
-def test_ctrl_c_while_the_demo_starts_stops_every_part_and_removes_the_temp_dir(tmp_path):
-    temp = tmp_path / "t"
-    temp.mkdir()
+def test_ctrl_c_while_the_demo_starts_stops_every_part_and_removes_the_temp_dir(temp):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("KASSA_", "TMUX"))}
     env.update(TMPDIR=str(temp), LANG="C.UTF-8", TERM="xterm-256color")
     terminal = Terminal(f"cd {REPO} && {sys.executable} -m agent demo --lang en", env)
