@@ -181,6 +181,8 @@ class FaultThread(threading.Thread):
         except subprocess.TimeoutExpired:
             twin.kill()
             output, _ = twin.communicate()
+        with self.world.daemon.log_path.open("a", encoding="utf-8") as log:
+            log.write(output)  # one journal for both, as under systemd: a twin that ran said what it did
         refused = twin.returncode not in (0, -9) and "already running" in output
         if not refused and first.poll() is None:  # the first ran all along: the twin had to lose
             raise AssertionError(f"a second daemon on the same state dir was not refused: {output[-500:]}")
