@@ -46,13 +46,27 @@ def receipt_item(line: PricedLine) -> ReceiptItem:
     )
 
 
-def unit_positions(line: PricedLine, tolerance: int) -> list[ReceiptItem]:
+def unit_positions(line: PricedLine, tolerance: int, field: str = "lines") -> list[ReceiptItem]:
     """A marked line as the FN takes it: one position per code. A piece good's units share the
     line's amount to the kopeck (the first ones a kopeck more when it does not divide); a measured
-    good is one position with its one code."""
+    good is one position with its one code, so its discounted unit price must fit its sum within
+    ``tolerance`` (two positions would carry the same code, which the FN refuses to bind)."""
     item = receipt_item(line)
     if line.measured:
-        return [replace(position, mark=line.marks[0].code) for position in positions_of(item, tolerance)]
+        positions = positions_of(item, tolerance)
+        if len(positions) > 1:
+            raise InvalidReceipt(
+                field,
+                N_(
+                    "{field}: a weighed marked good goes as one position, and no unit price of "
+                    "\u201c{name}\u201d gives its sum {amount} kopecks for {quantity}; change the "
+                    "line's discount by a kopeck or two"
+                ),
+                name=line.name,
+                amount=line.amount,
+                quantity=line.quantity,
+            )
+        return [replace(positions[0], mark=line.marks[0].code)]
     share, extra = divmod(line.amount, len(line.marks))
     one = Decimal("1.000")
     return [
@@ -70,10 +84,12 @@ def with_positions(lines: list[PricedLine], tolerance: int) -> list[PricedLine]:
         replace(
             line,
             fn_positions=tuple(
-                unit_positions(line, tolerance) if line.marks else positions_of(receipt_item(line), tolerance)
+                unit_positions(line, tolerance, f"lines[{index}]")
+                if line.marks
+                else positions_of(receipt_item(line), tolerance)
             ),
         )
-        for line in lines
+        for index, line in enumerate(lines)
     ]
 
 

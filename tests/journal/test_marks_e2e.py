@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 MILK_GTIN = "04607009780047"  # (04600000000015 is the emulated system's suspended one)
 SHOES_GTIN = "04690257528523"
 CHEESE_GTIN = "04650065600453"
+KEFIR_GTIN = "04607009780115"
 GS = "\x1d"
 
 
@@ -36,8 +37,9 @@ def world(tmp_path_factory):
                 ("MILK-M", "Молоко маркированное", 8990, "milk", MILK_GTIN[1:]),
                 ("SHOES-M", "Кеды", 499000, "shoes", SHOES_GTIN[1:]),
                 ("CHEESE-M", "Сыр весовой", 89900, "milk", CHEESE_GTIN[1:]),
+                ("KEFIR-M", "Кефир на розлив", 201, "milk", KEFIR_GTIN[1:]),
             ):
-                weighed = code == "CHEESE-M"
+                weighed = code in ("CHEESE-M", "KEFIR-M")
                 product = Product(
                     code=code,
                     name=name,
@@ -46,7 +48,7 @@ def world(tmp_path_factory):
                     marked=True,
                     marking_group=group,
                     weighted=weighed,
-                    unit="kg" if weighed else "pcs",
+                    unit={"CHEESE-M": "kg", "KEFIR-M": "l"}.get(code, "pcs"),
                 )
                 session.add(product)
                 session.flush()
@@ -241,3 +243,23 @@ def test_a_weighed_marked_good_is_one_position_with_one_code_and_the_measured_pl
 def test_more_units_than_the_fn_keeps_checked_are_refused_before_the_register(client):
     error = refused(lambda: sale(client, "m-101", [issue(MILK_GTIN) for _ in range(101)]))
     assert error.status == 422 and "at most 100 marked units" in error.message
+
+
+def test_a_discounted_weighed_marked_good_is_one_position_or_refused_in_words(world, client):
+    kkt, _daemon = world
+    before = len(kkt.receipts())
+
+    def kefir(name: str, discount: int, code: str) -> dict:
+        line = {"code": "KEFIR-M", "quantity": "5.000", "discount": discount, "marks": [code]}
+        return client.post("/v1/receipts", json={"uuid": uid(name), "lines": [line]})
+
+    # 1002 for 5 l: 200 gives 1000 and 201 gives 1005, both beyond the FN's kopeck
+    error = refused(lambda: kefir("m-kefir-1002", 3, issue(KEFIR_GTIN)))
+    assert error.status == 422 and "one position" in error.message and "discount" in error.message
+    assert "Кефир на розлив" in error.message
+    assert len(kkt.receipts()) == before
+    one = issue(KEFIR_GTIN)
+    receipt = kefir("m-kefir-1001", 4, one)  # 1001: 200 x 5 is a kopeck off, within the tolerance
+    assert receipt["status"] == "fiscalized" and receipt["total"] == 1001
+    (item,) = fn_items(kkt, receipt["fd"])
+    assert item["mark"]["code"] == one and item["price"] == 200, item
