@@ -7,7 +7,6 @@ each code again when it is made and binds it to its position.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +19,7 @@ from agent.api.errors import ApiError
 from agent.api.receipts import journal_of
 from agent.i18n import N_, translate
 from agent.journal.marks import allowed, check_now, product_gtins, read_code, verdict_words
-from agent.journal.permissive import REASONS, ask
-from agent.journal.permissive import refusal as online_refusal
+from agent.journal.permissive import REASONS, check_online
 from agent.store.models import Barcode, Product
 from drivers.fiscal_register import MarkPlan, ReceiptKind
 
@@ -83,15 +81,9 @@ async def check_mark(body: schemas.MarkCheckRequest, ctx: CtxDep, request: Reque
     settings = journal.marking()
     permissive = product is not None and product.marking_group in settings.permissive_groups
     if may and kind == ReceiptKind.SALE and settings.permissive_url and permissive:
-        online = await asyncio.to_thread(
-            ask,
-            settings.permissive_url,
-            settings.permissive_token,
-            settings.permissive_timeout,
-            [(code.code, code.identity)],
-            journal.fn_serial,
+        _answer, (reason,) = await check_online(
+            settings, [(code.code, code.identity)], journal.fn_serial, journal.now
         )
-        reason = online_refusal(online.records.get(code.identity), journal.now()) if online else None
         if reason is not None:  # the permissive mode's answer: the sale would be refused
             may, message = False, translate(REASONS[reason], lang)
     return {

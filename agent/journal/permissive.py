@@ -11,14 +11,17 @@ still runs) and the positions carry no 1260: the system is down, not the goods r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import httpx
 
+from agent.config.schema import MarkingSettings
 from agent.http_exchange import Broken, DeadlinePassed, TooLarge, exchange
 from agent.i18n import N_
 from common.marking import GS
@@ -70,14 +73,22 @@ def refusal(record: dict | None, now: datetime) -> str | None:
         return "blocked"
     if record.get("utilised") is False or record.get("realizable") is False:
         return "not_realizable"
-    expires = record.get("expireDate")
-    if isinstance(expires, str):
-        try:
-            if datetime.fromisoformat(expires.replace("Z", "+00:00")) < now:
-                return "expired"
-        except ValueError:
-            pass
+    expires = expiry(record.get("expireDate"))
+    if expires is not None and expires < now:
+        return "expired"
     return None
+
+
+def expiry(value: object) -> datetime | None:
+    """An ``expireDate`` as an aware time (one without a zone, or a bare date, is UTC); None when
+    absent or unreadable (``_read`` refuses the answer that carries an unreadable one)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _read(body: bytes, identities: list[str]) -> OnlineAnswer | None:
@@ -101,6 +112,8 @@ def _read(body: bytes, identities: list[str]) -> OnlineAnswer | None:
         cis = record.get("cis")
         if isinstance(cis, str) and not cis.split(GS)[0].startswith(identity):
             return None  # an answer about another code
+        if record.get("expireDate") is not None and expiry(record["expireDate"]) is None:
+            return None
         records[identity] = record
     return OnlineAnswer(req_id, req_time, records)
 
@@ -126,6 +139,25 @@ def ask(
     if read is None:
         log.warning("the marking system's online check answered something unreadable: selling without it")
     return read
+
+
+async def check_online(
+    settings: MarkingSettings,
+    codes: list[tuple[str, str]],
+    fn_serial: str | None,
+    now: Callable[[], datetime],
+) -> tuple[OnlineAnswer | None, list[str | None]]:
+    """The system's answer on ``codes`` ((code, identity) pairs), asked in a worker thread (the
+    network never holds the port or the event loop), and per code the key in ``REASONS`` of why
+    the decree bans its sale (None: it may be sold). No answer in time: (None, all None), and the
+    sale goes on without tag 1260."""
+    answer = await asyncio.to_thread(
+        ask, settings.permissive_url, settings.permissive_token, settings.permissive_timeout, codes, fn_serial
+    )
+    if answer is None:
+        return None, [None] * len(codes)
+    moment = now()
+    return answer, [refusal(answer.records.get(identity), moment) for _code, identity in codes]
 
 
 def now_utc() -> datetime:

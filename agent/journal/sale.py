@@ -7,7 +7,6 @@ the register's profile maps, so a new VAT rate is a data change, never a code ch
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,8 +20,7 @@ from agent.journal.crash import crash_point
 from agent.journal.errors import InvalidReceipt
 from agent.journal.marks import check_unique, check_units, line_marks, product_gtins, refusal, with_checks
 from agent.journal.payments import Settled, Tender, settle
-from agent.journal.permissive import REASONS, ask
-from agent.journal.permissive import refusal as online_refusal
+from agent.journal.permissive import REASONS, check_online
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.register import (
@@ -242,19 +240,8 @@ async def ask_online(journal: FiscalJournal, lines: list[PricedLine], kind: Rece
     if not asked:
         return None
     codes = [(code.code, code.identity) for _field, code in asked]
-    answer = await asyncio.to_thread(
-        ask,
-        settings.permissive_url,
-        settings.permissive_token,
-        settings.permissive_timeout,
-        codes,
-        journal.fn_serial,
-    )
-    if answer is None:
-        return None
-    now = journal.now()
-    for field, code in asked:
-        reason = online_refusal(answer.records.get(code.identity), now)
+    answer, reasons = await check_online(settings, codes, journal.fn_serial, journal.now)
+    for (field, _code), reason in zip(asked, reasons, strict=True):
         if reason is not None:
             raise InvalidReceipt(field, N_("{field}: {reason}"), reason=Message(REASONS[reason]))
     return answer

@@ -30,6 +30,7 @@ class FakeMarkingSystem:
     down: bool = False  # answer 503
     sold: set[str] = field(default_factory=set)  # identities (01 GTIN 21 serial) sold already
     blocked: set[str] = field(default_factory=set)  # GTINs whose sale is stopped
+    expire_date: str = "2099-12-31T00:00:00.000Z"  # every code's ``expireDate``, as the system writes it
     requests: int = 0
 
     def answer(self, code: str) -> dict:
@@ -49,7 +50,7 @@ class FakeMarkingSystem:
             "realizable": True,
             "sold": parsed.identity in self.sold,
             "isBlocked": parsed.gtin in self.blocked,
-            "expireDate": "2099-12-31T00:00:00.000Z",
+            "expireDate": self.expire_date,
             "errorCode": 0,
         }
 

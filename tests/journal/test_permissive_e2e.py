@@ -59,6 +59,7 @@ def journals_agree(world):
     system, kkt, daemon = world
     yield
     system.delay, system.down = 0.0, False
+    system.expire_date = "2099-12-31T00:00:00.000Z"
     assert agreement(kkt, daemon) == []
 
 
@@ -132,3 +133,25 @@ def test_a_scan_time_check_asks_the_system_too_and_says_why_not(world, client):
     system.sold.add(code[:16] + code[16:].split("\x1d")[0])
     refused = client.post("/v1/marks/check", json={"code": code}, headers={"Accept-Language": "ru"})
     assert not refused["allowed"] and "уже продан" in refused["message"]
+
+
+@pytest.mark.parametrize("written", ["2020-01-01", "2020-01-01T00:00:00.000"])
+def test_an_expiry_date_without_a_zone_is_read_as_utc(world, client, written):
+    system, kkt, _daemon = world
+    before = len(kkt.receipts())
+    system.expire_date = written
+    with pytest.raises(DaemonError) as caught:
+        sale(client, f"p-expired-{written}", [issue(MILK_GTIN)])
+    assert caught.value.status == 422 and "past their expiry date" in caught.value.message
+    assert len(kkt.receipts()) == before
+    system.expire_date = written.replace("2020", "2099")
+    receipt = sale(client, f"p-fresh-{written}", [issue(MILK_GTIN)])
+    assert PERMIT.match(receipt["lines"][0]["marks"][0]["permit"])
+
+
+def test_an_unreadable_expiry_date_is_no_answer_and_the_sale_goes_on_without_the_requisite(world, client):
+    system, kkt, _daemon = world
+    system.expire_date = "soon"
+    receipt = sale(client, "p-unreadable", [issue(MILK_GTIN)])
+    assert receipt["status"] == "fiscalized" and receipt["lines"][0]["marks"][0]["permit"] is None
+    assert industry(kkt, receipt["fd"]) == [None]
