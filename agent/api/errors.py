@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.api.deps import request_language
 from agent.i18n import N_, translate, translations
+from agent.journal.fields import words
 from common.errors import KassaError
 
 log = logging.getLogger("kassa.api")
@@ -98,40 +99,11 @@ PROBLEMS = {
         "is not an INN: 10 digits (an organisation) or 12 (a person) with matching check digits"
     ),
 }
-# field names of the requests -> words; a name not listed is shown as it is
-FIELDS = {
-    "code": N_("code"),
-    "name": N_("name"),
-    "price": N_("price"),
-    "quantity": N_("quantity"),
-    "tax": N_("tax rate"),
-    "unit": N_("unit"),
-    "barcodes": N_("barcodes"),
-    "lines": N_("lines"),
-    "payments": N_("payments"),
-    "amount": N_("amount"),
-    "kind": N_("kind"),
-    "reason": N_("reason"),
-    "pin": N_("PIN"),
-    "uuid": N_("request key (uuid)"),
-    "discount": N_("discount"),
-    "buyer": N_("buyer"),
-    "buyer_name": N_("buyer's name"),
-    "buyer_inn": N_("buyer's INN"),
-}
 
 
 def _field_words(location: tuple | list, lang: str | None) -> str:
     """``("body", "lines", 0, "code")`` -> "строка 1, код": the request's path in a person's words."""
-    words = []
-    for part in location:
-        if part in ("body", "query", "path", "header"):
-            continue
-        if isinstance(part, int):
-            words.append(translate(N_("item {n}"), lang, n=part + 1))
-        else:
-            words.append(translate(FIELDS[part], lang) if part in FIELDS else str(part))
-    return ", ".join(words) or "?"
+    return words(location, translations(lang).gettext)
 
 
 def _problem(error: dict, lang: str | None) -> str:

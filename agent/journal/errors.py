@@ -6,15 +6,23 @@ The journal knows nothing of FastAPI; the local API answers these like every ``K
 from __future__ import annotations
 
 from agent.i18n import N_
-from common.errors import KassaError
+from agent.journal.fields import FieldWords
+from common.errors import Gettext, KassaError, Message, untranslated
 
 
 class JournalError(KassaError):
-    """A fiscal operation refused or failed, with a message for the operator."""
+    """A fiscal operation refused or failed, with a message for the operator. A ``field``
+    parameter is the request's path (``lines[0].marks[1]``), said in words in the message."""
 
     def __init__(self, status: int, code: str, message: str, /, **params: object):
         self.code = code
         super().__init__(message, status=status, **params)
+
+    def render(self, gettext: Gettext = untranslated) -> str:
+        params = dict(self.params)
+        if isinstance(params.get("field"), str):
+            params["field"] = FieldWords(params["field"])
+        return Message(self.message, params).render(gettext)
 
 
 class RecordFailed(JournalError):
@@ -36,7 +44,9 @@ class RecordFailed(JournalError):
 
 
 class InvalidReceipt(JournalError):
-    """The request itself is wrong (422): the message names the field."""
+    """The request itself is wrong (422): the message names the field in words, the details
+    carry its path."""
 
     def __init__(self, field: str, message: str, /, **params: object):
         super().__init__(422, "invalid_receipt", message, field=field, **params)
+        self.details = {"field": field}

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from agent.i18n import N_
 from agent.journal.errors import InvalidReceipt, JournalError
+from agent.journal.fields import FieldWords
 from agent.store.models import FiscalDocument, ReceiptMark
 from common.errors import Message
 from common.marking import MarkingCode, MarkingCodeError, gtin_of_barcode, parse
@@ -147,7 +148,7 @@ def check_unique(codes: Sequence[tuple[str, MarkingCode]]) -> None:
             raise InvalidReceipt(
                 field,
                 N_("{field}: the same pack was scanned twice (also in {other}): scan each unit once"),
-                other=seen[code.identity],
+                other=FieldWords(seen[code.identity]),
             )
         seen[code.identity] = field
     if len(codes) > MAX_MARKS:

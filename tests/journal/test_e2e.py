@@ -100,13 +100,14 @@ def test_validation_errors_name_the_field(world, client):
         client.post(
             "/v1/receipts", json={"uuid": uid("bad-1"), "lines": [{"code": "BREAD", "quantity": 1.5}]}
         )
-    assert caught.value.status == 422 and "lines, item 1, quantity" in caught.value.message
+    assert caught.value.status == 422 and "line 1, quantity" in caught.value.message
     with pytest.raises(DaemonError) as caught:  # the back office dedups on real UUIDs only
         client.post("/v1/receipts", json={"uuid": "sale-1", "lines": [{"code": "BREAD"}]})
     assert caught.value.status == 422 and "uuid" in caught.value.message and "UUID" in caught.value.message
     with pytest.raises(DaemonError) as caught:
         client.post("/v1/receipts", json={"uuid": uid("bad-2"), "lines": [{"code": "NOPE"}]})
-    assert caught.value.code == "invalid_receipt" and "lines[0].code" in caught.value.message
+    assert caught.value.code == "invalid_receipt" and "line 1, code: " in caught.value.message
+    assert caught.value.details == {"field": "lines[0].code"}
     with pytest.raises(DaemonError) as caught:
         client.post(
             "/v1/receipts",
@@ -119,7 +120,7 @@ def test_validation_errors_name_the_field(world, client):
     assert "only cash gives change" in caught.value.message
     with daemon.client(language="ru") as russian, pytest.raises(DaemonError) as caught:
         russian.post("/v1/receipts", json={"uuid": uid("bad-4"), "lines": [{"code": "NOPE"}]})
-    assert caught.value.message == "lines[0].code: товара NOPE нет в каталоге"
+    assert caught.value.message == "строка 1, код: товара NOPE нет в каталоге"
     assert len(kkt.journal()) == before
 
 
@@ -299,7 +300,7 @@ def test_the_journal_keeps_exactly_the_name_the_fn_stored(world, client, name):
     try:
         receipt = client.post("/v1/receipts", json=body)
     except DaemonError as exc:  # nothing printable left: refused before the register
-        assert exc.code == "invalid_receipt" and "lines[0].name" in exc.message, exc.message
+        assert exc.code == "invalid_receipt" and "line 1, name" in exc.message, exc.message
         return
     doc = fn_doc(kkt, receipt["fd"])
     (item,) = doc["items"]

@@ -263,3 +263,24 @@ def test_a_discounted_weighed_marked_good_is_one_position_or_refused_in_words(wo
     assert receipt["status"] == "fiscalized" and receipt["total"] == 1001
     (item,) = fn_items(kkt, receipt["fd"])
     assert item["mark"]["code"] == one and item["price"] == 200, item
+
+
+def test_refusals_name_the_line_and_the_code_in_words_and_keep_the_path_in_the_details(client):
+    russian = {"Accept-Language": "ru"}
+
+    def post(name: str, line: dict, path: str = "/v1/receipts") -> DaemonError:
+        body = {"uuid": uid(name), "lines": [{"code": "BREAD"}, line]} if path == "/v1/receipts" else line
+        return refused(lambda: client.post(path, json=body, headers=russian))
+
+    forged = issue(SHOES_GTIN, "shoes", forged=True)
+    error = post("m-words-forged", {"code": "SHOES-M", "marks": [forged]})
+    assert error.message.startswith("строка 2, код 1: "), error.message
+    assert error.details[0]["field"] == "lines[1].marks[0]"
+    one = issue(MILK_GTIN)
+    error = post("m-words-twice", {"code": "MILK-M", "quantity": 2, "marks": [one, one]})
+    assert error.message.startswith("строка 2, код 2: ") and "(первый раз: строка 2, код 1)" in error.message
+    assert error.details == {"field": "lines[1].marks[1]"}
+    error = post("m-words-type", {"code": "MILK-M", "quantity": 3, "marks": [one, one, 5]})
+    assert "строка 2, код 3" in error.message and "marks" not in error.message, error.message
+    error = post("m-words-check", {"code": "01garbage"}, "/v1/marks/check")
+    assert error.message.startswith("код: ") and error.details == {"field": "code"}, error.message
