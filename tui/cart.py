@@ -18,6 +18,7 @@ class CartLine:
     discount: int = 0
     unit: str = "pcs"
     marked: bool = False  # one marking code per unit (a weighed good: one for the line)
+    weighted: bool = False  # sold by weight or volume: any quantity, one code
     marks: list[str] = field(default_factory=list)
 
     @property
@@ -55,6 +56,7 @@ class Cart:
             quantity=quantity.quantize(QUANTUM),
             unit=product.get("unit", "pcs"),
             marked=bool(product.get("marked")),
+            weighted=bool(product.get("weighted")),
             marks=list(marks),
         )
         self.lines.append(line)

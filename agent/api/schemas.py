@@ -415,6 +415,10 @@ class ReceiptLine(Answer):
     payment_object: str | None = None
     returned: str | None = Field(None, description="sales only: how much was returned")
     marks: list[UnitMark] | None = Field(None, description="marked goods: each unit's code and its check")
+    measured: bool | None = Field(
+        None,
+        description="marked goods: sold by weight or volume (one code for the line; a return needs no scan)",
+    )
 
 
 class ReceiptPayment(Answer):

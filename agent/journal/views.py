@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 from agent.journal.payload import document_payload
 from agent.journal.returns import returnable_lines
 from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptMark
+from drivers.fiscal_register import MarkPlan
 
+MEASURED = (MarkPlan.MEASURED_SOLD, MarkPlan.MEASURED_RETURNED)
 UPLOAD_STATES = ("queued", "sent", "accepted", "duplicate", "conflict", "rejected")
 
 
@@ -50,11 +52,13 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
             .order_by(ReceiptLine.position)
         ).all()
         for position, line in zip(positions, view["lines"], strict=False):
+            own = [mark for mark in marks if mark.line_position == position]
             line["marks"] = [
                 {"code": mark.code, "verdict": mark.verdict, "result": mark.result, "permit": mark.permit}
-                for mark in marks
-                if mark.line_position == position
+                for mark in own
             ] or None
+            if own:  # a measured line's one code covers any part of it: a return needs no scan
+                line["measured"] = own[0].plan in MEASURED
     if doc.type == "sale" and doc.status == "fiscalized":
         left = {item.line.position: item for item in returnable_lines(session, doc)}
         for position, line in enumerate(view["lines"], start=1):

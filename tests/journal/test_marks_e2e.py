@@ -120,6 +120,7 @@ def test_a_sale_and_a_return_carry_each_units_code_into_the_fn(world, client):
     assert receipt["status"] == "fiscalized" and receipt["total"] == 2 * 8990
     assert [m["code"] for m in receipt["lines"][0]["marks"]] == codes
     assert {m["verdict"] for m in receipt["lines"][0]["marks"]} == {"valid"}
+    assert receipt["lines"][0]["measured"] is False
     items = fn_items(kkt, receipt["fd"])
     assert [item["mark"]["code"] for item in items] == codes
     assert [item["quantity"] for item in items] == ["1.000", "1.000"] or len(items) == 2
@@ -235,6 +236,7 @@ def test_a_weighed_marked_good_is_one_position_with_one_code_and_the_measured_pl
             },
         )
     assert receipt["status"] == "fiscalized" and receipt["total"] == 31465
+    assert receipt["lines"][0]["measured"] is True  # a return of part of it needs no scan
     (item,) = fn_items(kkt, receipt["fd"])
     assert item["mark"]["code"] == one, item
     assert [row[3] for row in stored_marks(daemon, receipt["id"])] == ["measured_sold"]

@@ -333,6 +333,8 @@ class FakeDaemon:
                         or None,
                     }
                 )
+                if line.get("marks"):  # as the daemon: a marked line says whether it was measured
+                    lines[-1]["measured"] = bool(product["weighted"])
             self.status["queue"]["depth"] += 1
             receipt = self.add_receipt(lines, body["payments"])
             receipt["uuid"] = body["uuid"]

@@ -154,3 +154,46 @@ async def test_a_partial_return_of_marked_goods_asks_for_the_returned_units_code
         await app.workers.wait_for_complete()
         returned = next(body for method, path, body in daemon.calls if path.endswith("/return"))
         assert returned["lines"] == [{"position": 1, "quantity": "1.000", "marks": [sold[1]]}]
+
+
+@pytest.mark.anyio
+async def test_a_partial_return_of_a_weighed_marked_good_needs_no_scan(english, monkeypatch):
+    cheese = catalog_product(
+        10, "CHEESE-M", "Сыр весовой", 89900, ["4650065600453"], unit="kg", marking="milk"
+    )
+    monkeypatch.setattr(fake_api, "PRODUCTS", [*fake_api.PRODUCTS, cheese])
+    daemon = FakeDaemon()
+    one = f"0104650065600453215jX6ng{GS}93H2kk"
+    line = {"code": "CHEESE-M", "quantity": "1.000", "discount": 0, "marks": [one]}
+    daemon.answer("POST", "/v1/receipts", {"uuid": "u-1", "lines": [line], "payments": []}, {})
+    app = KassaApp(FakeApi(daemon), employee=EMPLOYEES["1111"], poll_seconds=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        await pilot.press("f9")
+        await pilot.pause(0.2)
+        await pilot.press(*"1=0.5", "enter")
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        assert not app.screen.query("#mark-progress")  # no scan dialog: the sale's one code goes back
+        returned = next(body for method, path, body in daemon.calls if path.endswith("/return"))
+        assert returned["lines"] == [{"position": 1, "quantity": "0.500"}]
+
+
+@pytest.mark.anyio
+async def test_piece_or_weighed_is_the_products_weighted_not_its_unit(english, monkeypatch):
+    water = catalog_product(11, "WATER-M", "Вода 1,5 л", 6990, ["4607009780116"], unit="l", marking="water")
+    monkeypatch.setattr(fake_api, "PRODUCTS", [*fake_api.PRODUCTS, water])
+    app = app_on(FakeDaemon())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        water_code = f"0104607009780116215jX6ng{GS}93H2kk"
+        sale.cart.add(water, marks=(water_code,))
+        sale.show_cart()
+        await pilot.pause(0.1)
+        await pilot.press("f8")
+        await pilot.pause(0.2)
+        assert app.screen is sale and sale.cart.lines[0].quantity == Decimal("1.000")
+        assert not sale.cart.lines[0].weighted

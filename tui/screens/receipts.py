@@ -243,13 +243,14 @@ class ReceiptsScreen(KassaScreen):
 
     def return_with_marks(self, receipt: dict, wanted: list[dict]) -> None:
         """A part of a marked line comes back with the codes of its units, scanned one by one; all that
-        is left of a line needs no scan (the daemon takes its remaining codes)."""
+        is left of a line, or any part of a measured one (its one code), needs no scan (the daemon
+        takes the codes)."""
         lines = receipt.get("lines") or []
         pending = []
         for entry in wanted:
             line = lines[entry["position"] - 1]
             left = Decimal(str(line.get("quantity", "1"))) - Decimal(str(line.get("returned") or "0"))
-            if line.get("marks") and Decimal(entry["quantity"]) < left:
+            if line.get("marks") and not line.get("measured") and Decimal(entry["quantity"]) < left:
                 pending.append((entry, line))
 
         def collect(index: int) -> None:

@@ -395,7 +395,7 @@ class SaleScreen(KassaScreen):
         if index is None or self.held():
             return
         line = self.cart.lines[index]
-        if line.marked and line.unit == "pcs":
+        if line.marked and not line.weighted:
             self.notify(
                 _(
                     "The quantity of marked goods is the number of codes scanned: scan another pack, "
