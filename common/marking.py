@@ -102,11 +102,25 @@ def gtin_valid(gtin: str) -> bool:
     return (10 - total % 10) % 10 == int(gtin[-1])
 
 
+BARCODE_LENGTHS = (13, 12, 14, 8)  # EAN-13, UPC-A, GTIN-14, EAN-8: the most common first
+
+
 def gtin_of_barcode(barcode: str) -> str | None:
     """The GTIN-14 a retail barcode (EAN-8, UPC-A, EAN-13, GTIN-14) stands for; None otherwise."""
-    if barcode.isascii() and barcode.isdigit() and len(barcode) in (8, 12, 13, 14):
+    if barcode.isascii() and barcode.isdigit() and len(barcode) in BARCODE_LENGTHS:
         return barcode.zfill(14)
     return None
+
+
+def product_gtins(barcodes: Iterable[str]) -> set[str]:
+    """The GTINs of a product's barcodes: a marking code whose GTIN is among them is the product's."""
+    return {gtin for gtin in map(gtin_of_barcode, barcodes) if gtin}
+
+
+def barcodes_of_gtin(gtin: str) -> list[str]:
+    """The barcodes a catalog may keep a GTIN-14 as (those ``gtin_of_barcode`` reads back as it),
+    the most common first."""
+    return [gtin[14 - length :] for length in BARCODE_LENGTHS if gtin.startswith("0" * (14 - length))]
 
 
 def normalize(raw: str, substitutes: Iterable[str] = ()) -> str:

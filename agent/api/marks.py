@@ -18,9 +18,10 @@ from agent.api.deps import CtxDep, request_language
 from agent.api.errors import ApiError
 from agent.api.receipts import journal_of
 from agent.i18n import N_, translate
-from agent.journal.marks import allowed, check_now, product_gtins, read_code, verdict_words
+from agent.journal.marks import allowed, check_now, read_code, verdict_words
 from agent.journal.permissive import REASONS, check_online
 from agent.store.models import Barcode, Product
+from common.marking import barcodes_of_gtin, product_gtins
 from drivers.fiscal_register import MarkPlan, ReceiptKind
 
 router = APIRouter(prefix="/v1/marks", tags=["marked goods"])
@@ -34,7 +35,7 @@ def _product_of(session, body: schemas.MarkCheckRequest, gtin: str) -> tuple[Pro
                 404, "product_not_found", N_("no product {code} in the catalog"), code=body.product
             )
     else:
-        barcodes = [gtin, gtin[1:]] if gtin.startswith("0") else [gtin]
+        barcodes = barcodes_of_gtin(gtin)
         owner = session.exec(select(Barcode.product_id).where(Barcode.code.in_(barcodes))).first()
         product = session.get(Product, owner) if owner else None
     if product is None:

@@ -23,7 +23,7 @@ import httpx
 from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
-from common.marking import MarkingCodeError, gtin_of_barcode, parse
+from common.marking import MarkingCodeError, parse, product_gtins
 from common.money import format_money
 
 SALE_TIMEOUT = 300.0  # seconds: a sale may first open the shift (the register allows 120 s for that)
@@ -123,9 +123,8 @@ def assign_marks(client: DaemonClient, lines: list[dict], marks: tuple[str, ...]
     for line in catalog:
         found = client.get("/v1/products", params={"q": line["code"], "limit": 5})["items"]
         product = next((p for p in found if p["code"] == line["code"]), None)
-        for barcode in product["barcodes"] if product else ():
-            if gtin := gtin_of_barcode(barcode):
-                owners.setdefault(gtin, line)
+        for gtin in product_gtins(product["barcodes"]) if product else ():
+            owners.setdefault(gtin, line)
     for raw in marks:
         try:
             code = parse(raw, substitutes)

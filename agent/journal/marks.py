@@ -22,7 +22,7 @@ from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.fields import FieldWords
 from agent.store.models import FiscalDocument, ReceiptMark
 from common.errors import Message
-from common.marking import MarkingCode, MarkingCodeError, gtin_of_barcode, parse
+from common.marking import MarkingCode, MarkingCodeError, parse
 from drivers.fiscal_register import FiscalRegister, MarkCheck, MarkPlan, MarkVerdict, ReceiptKind
 
 MAX_MARKS = 100  # codes in one receipt: the FN keeps at most this many checked codes for a receipt
@@ -69,10 +69,6 @@ def verdict_words(verdict: MarkVerdict, kind: ReceiptKind = ReceiptKind.SALE) ->
     if kind == ReceiptKind.RETURN and verdict in RETURN_WORDS:
         return RETURN_WORDS[verdict]
     return VERDICT_WORDS[verdict]
-
-
-def product_gtins(barcodes: Sequence[str]) -> set[str]:
-    return {gtin for gtin in map(gtin_of_barcode, barcodes) if gtin}
 
 
 def read_code(field: str, raw: str, substitutes: Sequence[str], group: str | None) -> MarkingCode:

@@ -18,7 +18,7 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import InvalidReceipt
-from agent.journal.marks import check_unique, check_units, line_marks, product_gtins, refusal, with_checks
+from agent.journal.marks import check_unique, check_units, line_marks, refusal, with_checks
 from agent.journal.payments import Settled, Tender, settle
 from agent.journal.permissive import REASONS, check_online
 from agent.journal.protocol import FiscalJournal
@@ -36,6 +36,7 @@ from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, req
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
 from common.errors import Message
+from common.marking import product_gtins
 from drivers.fiscal_register import Correction, MarkPlan, ReceiptKind
 
 

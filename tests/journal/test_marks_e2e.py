@@ -26,6 +26,7 @@ MILK_GTIN = "04607009780047"  # (04600000000015 is the emulated system's suspend
 SHOES_GTIN = "04690257528523"
 CHEESE_GTIN = "04650065600453"
 KEFIR_GTIN = "04607009780115"
+JUICE_GTIN = "00061234567899"  # a UPC-A barcode: 061234567899
 GS = "\x1d"
 
 
@@ -38,6 +39,7 @@ def world(tmp_path_factory):
                 ("SHOES-M", "Кеды", 499000, "shoes", SHOES_GTIN[1:]),
                 ("CHEESE-M", "Сыр весовой", 89900, "milk", CHEESE_GTIN[1:]),
                 ("KEFIR-M", "Кефир на розлив", 201, "milk", KEFIR_GTIN[1:]),
+                ("JUICE-M", "Сок", 15900, "water", JUICE_GTIN[2:]),
             ):
                 weighed = code in ("CHEESE-M", "KEFIR-M")
                 product = Product(
@@ -286,3 +288,11 @@ def test_refusals_name_the_line_and_the_code_in_words_and_keep_the_path_in_the_d
     assert "строка 2, код 3" in error.message and "marks" not in error.message, error.message
     error = post("m-words-check", {"code": "01garbage"}, "/v1/marks/check")
     assert error.message.startswith("код: ") and error.details == {"field": "code"}, error.message
+
+
+def test_a_product_with_a_upc_a_barcode_owns_its_codes(client):
+    code = issue(JUICE_GTIN, "water")
+    answer = client.post("/v1/marks/check", json={"code": code})
+    assert answer["product"] == "JUICE-M" and answer["allowed"], answer
+    receipt = sale(client, "m-upc-a", [code], code="JUICE-M")
+    assert receipt["status"] == "fiscalized"

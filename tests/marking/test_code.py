@@ -11,9 +11,11 @@ from common.marking import (
     GS,
     SET_82,
     MarkingCodeError,
+    barcodes_of_gtin,
     gtin_of_barcode,
     gtin_valid,
     parse,
+    product_gtins,
 )
 
 # shaped like the codes on real packs (check digits right, lengths per group)
@@ -103,6 +105,13 @@ def test_gtin_check_digits_and_barcodes():
     assert not gtin_valid("04607009780044")
     assert gtin_of_barcode("4607009780047") == "04607009780047"
     assert gtin_of_barcode("abc") is None
+    upc_a = "061234567899"
+    assert product_gtins([upc_a, "4607009780047", "x"]) == {"00061234567899", "04607009780047"}
+    assert barcodes_of_gtin("00061234567899") == ["0061234567899", upc_a, "00061234567899"]
+    assert barcodes_of_gtin("04607009780047") == ["4607009780047", "04607009780047"]
+    assert barcodes_of_gtin("00000012345670")[-1] == "12345670"  # EAN-8
+    for gtin in ("00061234567899", "04607009780047", "00000012345670"):
+        assert {gtin_of_barcode(barcode) for barcode in barcodes_of_gtin(gtin)} == {gtin}
 
 
 def _gtin(body: str) -> str:

@@ -197,3 +197,19 @@ async def test_piece_or_weighed_is_the_products_weighted_not_its_unit(english, m
         await pilot.pause(0.2)
         assert app.screen is sale and sale.cart.lines[0].quantity == Decimal("1.000")
         assert not sale.cart.lines[0].weighted
+
+
+@pytest.mark.anyio
+async def test_a_scan_finds_the_product_of_a_upc_a_barcode(english, monkeypatch):
+    juice = catalog_product(12, "JUICE-M", "Сок", 15900, ["061234567899"], marking="water")
+    monkeypatch.setattr(fake_api, "PRODUCTS", [*fake_api.PRODUCTS, juice])
+    app = app_on(FakeDaemon())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        sale = app.screen
+        scanned = f"010006123456789921Ab3xYzQ{GS}93H2kk"
+        scan(app, scanned)
+        await until_looked_up(pilot)
+        assert [(line.code, line.marks) for line in sale.cart.lines] == [("JUICE-M", [scanned])], message(
+            sale
+        )

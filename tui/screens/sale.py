@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from agent.client import DaemonError, DaemonNotRunning
 from agent.i18n import N_, _
-from common.marking import GS, MarkingCode, MarkingCodeError, parse
+from common.marking import GS, MarkingCode, MarkingCodeError, barcodes_of_gtin, parse, product_gtins
 from tui.cart import Cart
 from tui.money import format_money, format_quantity, parse_money, parse_quantity
 from tui.plain import plain
@@ -218,10 +218,13 @@ class SaleScreen(KassaScreen):
         if self.cart.has_mark(code.code):
             self.say(_("This pack is already in the cart: scan each unit once."), "bold yellow")
             return
-        barcode = code.gtin[1:] if code.gtin.startswith("0") else code.gtin
         try:
-            found = await self.api.products(barcode)
-            product = next((p for p in found if barcode in p["barcodes"] or code.gtin in p["barcodes"]), None)
+            product = None
+            for barcode in barcodes_of_gtin(code.gtin):
+                found = await self.api.products(barcode)
+                product = next((p for p in found if code.gtin in product_gtins(p["barcodes"])), None)
+                if product is not None:
+                    break
             if product is None:
                 missing = _("No product with the GTIN {gtin} in the catalog.").format(gtin=code.gtin)
                 self.say(missing, "bold red")
