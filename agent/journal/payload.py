@@ -13,7 +13,14 @@ from typing import Any
 from sqlmodel import Session, select
 
 from agent.journal.records import order_link
-from agent.store.models import FiscalDocument, FnPosition, MarketplaceOrder, ReceiptLine, ReceiptPayment
+from agent.store.models import (
+    FiscalDocument,
+    FnPosition,
+    MarketplaceOrder,
+    ReceiptLine,
+    ReceiptMark,
+    ReceiptPayment,
+)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -30,8 +37,10 @@ def position_payload(position: FnPosition) -> dict[str, Any]:
     }
 
 
-def line_payload(line: ReceiptLine, positions: Sequence[FnPosition] = ()) -> dict[str, Any]:
-    return {
+def line_payload(
+    line: ReceiptLine, positions: Sequence[FnPosition] = (), marks: Sequence[ReceiptMark] = ()
+) -> dict[str, Any]:
+    payload = {
         "code": line.product_code,
         "name": line.name,
         "quantity": f"{line.quantity:.3f}",
@@ -44,6 +53,10 @@ def line_payload(line: ReceiptLine, positions: Sequence[FnPosition] = ()) -> dic
         "vat": line.vat,
         "fn_positions": [position_payload(p) for p in positions if p.line_position == line.position],
     }
+    codes = [mark.code for mark in marks if mark.line_position == line.position]
+    if codes:  # only there: lines without codes hash as they always have
+        payload["marks"] = codes
+    return payload
 
 
 def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
@@ -56,6 +69,7 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
     lines = _by_document(session, ReceiptLine, ids, ReceiptLine.position)
     positions = _by_document(session, FnPosition, ids, FnPosition.id)
     payments = _by_document(session, ReceiptPayment, ids, ReceiptPayment.id)
+    marks = _by_document(session, ReceiptMark, ids, ReceiptMark.id)
     original_ids = {doc.original_id for doc in docs if doc.original_id}
     originals = dict(
         session.exec(
@@ -73,6 +87,7 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
             lines.get(doc.id, []),
             positions.get(doc.id, []),
             payments.get(doc.id, []),
+            marks.get(doc.id, []),
             originals.get(doc.original_id) if doc.original_id else None,
             orders.get(doc.order_id) if doc.order_id is not None else None,
         )
@@ -97,6 +112,7 @@ def _payload(
     lines: Sequence[ReceiptLine],
     positions: Sequence[FnPosition],
     payments: Sequence[ReceiptPayment],
+    marks: Sequence[ReceiptMark],
     original_uuid: str | None,
     order: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -114,7 +130,7 @@ def _payload(
         "cashier": {"name": doc.cashier_name, "inn": doc.cashier_inn} if doc.cashier_name else None,
         "buyer_contact": doc.buyer_contact,
         "tax_system": doc.tax_system,
-        "lines": [line_payload(line, positions) for line in lines],
+        "lines": [line_payload(line, positions, marks) for line in lines],
         "payments": [{"kind": p.kind, "amount": p.amount, "change": p.change} for p in payments],
         "original_uuid": original_uuid,
         "order_id": order["external_id"] if order and order["source"] == "backoffice" else None,

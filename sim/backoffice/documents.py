@@ -27,6 +27,8 @@ CORRECTION_SIGNS = ("sale", "return", "expense", "expense_return")
 MAX_BATCH = 1000
 ORDER_FIELDS = {"source": 32, "account": 64, "external_id": 128}  # a document's link: field → longest
 QUANTITY = re.compile(r"^\d+(\.\d{1,3})?$")
+MAX_MARKS = 1000  # marking codes on one line (one per unit)
+MAX_MARK_LENGTH = 512
 
 
 def canonical(doc: object) -> str:
@@ -64,7 +66,14 @@ def _line_problem(index: int, line: object) -> str | None:
             return f"lines[{index}].{key} must be a non-negative integer (kopecks)"
     if "discount" in line and line["discount"] is not None and not _kopecks(line["discount"]):
         return f"lines[{index}].discount must be a non-negative integer (kopecks)"
+    marks = line.get("marks", [])
+    if not isinstance(marks, list) or len(marks) > MAX_MARKS or not all(_mark(code) for code in marks):
+        return f"lines[{index}].marks must be a list of at most {MAX_MARKS} marking codes (text)"
     return None
+
+
+def _mark(code: object) -> bool:
+    return isinstance(code, str) and 0 < len(code) <= MAX_MARK_LENGTH
 
 
 def _correction_problem(correction: object) -> str | None:

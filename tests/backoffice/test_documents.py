@@ -108,6 +108,7 @@ def test_invalid_documents_are_rejected_with_a_reason_and_not_remembered(office,
         "at least one line": sale(lines=[], total=0, payments=[]),
         "order.external_id": sale(order={"source": "allegro", "account": "1", "external_id": ""}),
         "order must be an object": sale(order="29738e61"),
+        "marks": sale(lines=[good["lines"][0] | {"marks": ["", 5]}, good["lines"][1]]),
     }
     with office.client(token) as client:
         results = upload(client, *cases.values(), "not an object")
@@ -153,3 +154,14 @@ def test_the_order_a_document_settles_is_kept_and_listed(office, token):
             (plain["uuid"], None),
         ]
         assert [e["uuid"] for e in received(conn, order=link["external_id"])] == [settling["uuid"]]
+
+
+def test_a_line_with_its_units_marking_codes_is_accepted_and_kept_as_sent(office, token):
+    codes = ["0104607009780047215jX6ng\x1d93H2kk", "0104607009780047217kY2ab\x1d93H2kk"]
+    doc = sale()
+    doc["lines"][0]["marks"] = codes
+    with office.client(token) as client:
+        assert [r["status"] for r in upload(client, doc, doc)] == ["accepted", "duplicate"]
+    with office.engine.begin() as conn:
+        (kept,) = [e for e in received(conn) if e["uuid"] == doc["uuid"]]
+    assert kept["document"]["lines"][0]["marks"] == codes and "marks" not in kept["document"]["lines"][1]

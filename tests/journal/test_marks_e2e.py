@@ -12,10 +12,12 @@ import json
 import sqlite3
 
 import pytest
+from sqlmodel import select
 
 from agent.client import DaemonError
+from agent.journal.payload import document_payloads
 from agent.store import DATABASE_NAME, Store
-from agent.store.models import Barcode, Product
+from agent.store.models import Barcode, FiscalDocument, Product
 from sim.kkt.marks import issue
 from tests.conftest import run_kassa, uid
 from tests.journal.e2e import agreement, register_and_daemon
@@ -213,6 +215,11 @@ def test_kassa_sale_takes_one_mark_per_unit_and_refuses_a_marked_line_without(wo
     receipt = json.loads(done.stdout)
     items = fn_items(kkt, receipt["fd"])
     assert [item.get("mark", {}).get("code") for item in items] == [*codes, None]
+    with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.read() as session:
+        doc = session.exec(select(FiscalDocument).where(FiscalDocument.fd == receipt["fd"])).one()
+        uploaded = document_payloads(session, [doc])[0]
+    milk, bread = uploaded["lines"]
+    assert milk["marks"] == codes and "marks" not in bread  # a line without codes uploads as it did
     refused_cli = run_kassa(
         "sale", "--line", "MILK-M", env={**daemon.env, "LANG": "ru_RU.UTF-8"}, timeout=120
     )
