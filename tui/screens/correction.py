@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Select
 
 from agent.i18n import N_, _
 from tui.money import parse_money
-from tui.screens.dialogs import Dialog
+from tui.screens.dialogs import FormDialog, choices
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 SIGNS = {
@@ -70,7 +70,7 @@ def correction_body(values: dict[str, str], today: date) -> tuple[dict | None, s
     return body, ""
 
 
-class CorrectionScreen(Dialog):
+class CorrectionScreen(FormDialog):
     """The fields of a correction receipt; answers the request body, or None when cancelled."""
 
     def __init__(self, today: date | None = None) -> None:
@@ -83,7 +83,7 @@ class CorrectionScreen(Dialog):
             with Grid(id="correction-grid"):
                 yield PlainLabel(_("Settlement"))
                 yield Select(
-                    [(_(title), key) for key, title in SIGNS.items()],
+                    choices(SIGNS),
                     value="sale",
                     allow_blank=False,
                     id="sign",
@@ -91,7 +91,7 @@ class CorrectionScreen(Dialog):
                 )
                 yield PlainLabel(_("Basis"))
                 yield Select(
-                    [(_(title), key) for key, title in BASES.items()],
+                    choices(BASES),
                     value="self",
                     allow_blank=False,
                     id="basis",
@@ -109,7 +109,7 @@ class CorrectionScreen(Dialog):
                 yield Input(id="amount", max_length=16, compact=True, placeholder="1000.50")
                 yield PlainLabel(_("Payment"))
                 yield Select(
-                    [(_(title), key) for key, title in PAYMENTS.items()],
+                    choices(PAYMENTS),
                     value="cash",
                     allow_blank=False,
                     id="payment",
@@ -129,19 +129,9 @@ class CorrectionScreen(Dialog):
             out[key] = self.query_one(f"#{key}", Input).value
         return out
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         body, problem = correction_body(self.values(), self.today)
         if body is None:
             self.query_one("#correction-error", PlainStatic).update(problem)
             return
         self.dismiss(body)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "yes":
-            self._submit()
-        else:
-            self.dismiss(None)

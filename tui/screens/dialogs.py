@@ -26,6 +26,28 @@ class Dialog(ModalScreen):
         self.dismiss(None)
 
 
+class FormDialog(Dialog):
+    """A form whose Enter in a field and whose "yes" button both submit; "no" closes it with None."""
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+
+def choices(titles: dict[str, str]) -> list[tuple[str, str]]:
+    """A Select's options from {value: untranslated title}."""
+    return [(_(title), key) for key, title in titles.items()]
+
+
 class ConfirmScreen(Dialog):
     """A yes/no question whose yes button names the action (as the vendor's manual does)."""
 
@@ -71,7 +93,7 @@ class RegisterProblemScreen(Dialog):
         self.dismiss(event.button.id == "yes")
 
 
-class PromptScreen(Dialog):
+class PromptScreen(FormDialog):
     """Ask for one value; the check function returns an error to show, or None when it is fine."""
 
     def __init__(self, title: str, label: str, value: str = "", check=None, password: bool = False) -> None:
@@ -92,20 +114,10 @@ class PromptScreen(Dialog):
     def on_mount(self) -> None:
         self.query_one("#value", Input).focus()
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         value = self.query_one("#value", Input).value
         problem = self.check(value) if self.check else None
         if problem:
             self.query_one("#prompt-error", PlainStatic).update(problem)
             return
         self.dismiss(value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "yes":
-            self._submit()
-        else:
-            self.dismiss(None)

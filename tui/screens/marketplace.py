@@ -20,7 +20,7 @@ from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.plain import plain, printable
 from tui.screens.base import KassaScreen
-from tui.screens.dialogs import ConfirmScreen, Dialog
+from tui.screens.dialogs import ConfirmScreen, Dialog, FormDialog
 from tui.screens.pairing import interval_label
 from tui.timefmt import local_time
 from tui.widgets.plain import PlainLabel, PlainStatic, PlainTable
@@ -303,7 +303,7 @@ class ConnectAccountScreen(Dialog):
         self.action_cancel()
 
 
-class AccountSettingsScreen(Dialog):
+class AccountSettingsScreen(FormDialog):
     """One account's settings: active, import interval, automatic fiscalization, payment kind.
     Dismissed with the changed keys only (as the daemon's PATCH takes them), or None."""
 
@@ -361,17 +361,7 @@ class AccountSettingsScreen(Dialog):
             wanted["interval"] = self.account.get("interval")  # unchanged, kept to the second
         return {key: value for key, value in wanted.items() if value != self.account.get(key)}
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         changes = self.changes()
         if changes is not None:
             self.dismiss(changes)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "yes":
-            self._submit()
-        else:
-            self.dismiss(None)

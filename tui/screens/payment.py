@@ -15,13 +15,13 @@ from textual.widgets import Button, Input
 from agent.i18n import N_, _
 from tui.cart import split_payment
 from tui.money import format_money, parse_money
-from tui.screens.dialogs import Dialog
+from tui.screens.dialogs import FormDialog
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 CONTACT = re.compile(r"^(\+?[0-9][0-9 ()-]{9,17}|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 
-class PaymentScreen(Dialog):
+class PaymentScreen(FormDialog):
     BINDINGS: ClassVar[list] = [
         Binding("f5", "all_cash", N_("All cash")),
         Binding("f6", "all_card", N_("All by card")),
@@ -101,13 +101,3 @@ class PaymentScreen(Dialog):
         result, _problem = self.outcome()
         if result is not None:
             self.dismiss(result)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "yes":
-            self.submit()
-        else:
-            self.dismiss(None)

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Select, Switch
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.money import parse_money
-from tui.screens.dialogs import Dialog
+from tui.screens.dialogs import FormDialog, choices
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 # the tax codes of the register's profiles (tag 1199); the register refuses one it does not know
@@ -50,7 +50,7 @@ def product_body(values: dict) -> tuple[dict | None, str]:
     return body, ""
 
 
-class ProductScreen(Dialog):
+class ProductScreen(FormDialog):
     """The fields of a new product; saves it through the API and answers the product, or None."""
 
     def compose(self) -> ComposeResult:
@@ -65,14 +65,14 @@ class ProductScreen(Dialog):
                 yield Input(id="price", max_length=16, compact=True, placeholder="0.00")
                 yield PlainLabel(_("VAT"))
                 yield Select(
-                    [(_(title), key) for key, title in TAXES.items()],
+                    choices(TAXES),
                     prompt=_("Choose the VAT rate"),
                     id="tax",
                     compact=True,
                 )
                 yield PlainLabel(_("Unit"))
                 yield Select(
-                    [(_(title), key) for key, title in UNITS.items()],
+                    choices(UNITS),
                     value="pcs",
                     allow_blank=False,
                     id="unit",
@@ -98,7 +98,7 @@ class ProductScreen(Dialog):
         out["weighted"] = self.query_one("#weighted", Switch).value
         return out
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         body, problem = product_body(self.values())
         if body is None:
             self.query_one("#product-error", PlainStatic).update(problem)
@@ -114,13 +114,3 @@ class ProductScreen(Dialog):
             self.dismiss(added)
 
         self.run_worker(save(), exclusive=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "yes":
-            self._submit()
-        else:
-            self.dismiss(None)
