@@ -564,6 +564,21 @@ class OrderReceipt(Answer):
     )
 
 
+class OrderBuyer(Answer):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    inn: str | None = Field(None, description="a B2B buyer's INN (tag 1228)")
+
+
+class OrderLine(Answer):
+    sku: str | None = Field(None, description="the seller's product code at the source")
+    name: str
+    quantity: str = Field(description="a decimal with 3 places, as text")
+    price: int = Field(description="minor units per unit, in the order's currency")
+    code: str | None = Field(None, description="the register's product it maps to; null: none matches")
+
+
 class Order(Answer):
     id: int
     source: str
@@ -574,9 +589,11 @@ class Order(Answer):
     currency: str
     total: int
     paid: bool | None = None
-    buyer: dict[str, Any] | None = None
-    lines: list[dict[str, Any]]
-    unmatched: list[Any] | None = Field(None, description="lines whose SKU matches no product")
+    buyer: OrderBuyer | None = None
+    lines: list[OrderLine]
+    unmatched: list[int] | None = Field(
+        None, description="positions (from 1) of lines whose SKU matches no product"
+    )
     reason: str | None = None
     receipt_uuid: str | None = None
     receipt: OrderReceipt | None = Field(None, description="once fiscalized: FD, fiscal sign, check link")
