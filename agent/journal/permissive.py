@@ -123,7 +123,7 @@ def ask(
 ) -> OnlineAnswer | None:
     """The system's answer on ``codes`` ((code, identity) pairs), or None when it gave none in time.
     Blocking: run it in a worker thread, never the port's or the event loop's."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"X-API-KEY": token} if token else {}  # the register's key from the system's account
     body = {"codes": [code for code, _identity in codes], "fiscalDriveNumber": fn_serial}
     with httpx.Client(follow_redirects=False) as http:
         request = http.build_request("POST", url, json=body, headers=headers)

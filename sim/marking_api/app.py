@@ -32,6 +32,7 @@ class FakeMarkingSystem:
     blocked: set[str] = field(default_factory=set)  # GTINs whose sale is stopped
     expire_date: str = "2099-12-31T00:00:00.000Z"  # every code's ``expireDate``, as the system writes it
     requests: int = 0
+    api_key: str | None = None  # when set, a request must carry it in X-API-KEY (else 401)
 
     def answer(self, code: str) -> dict:
         try:
@@ -61,6 +62,8 @@ def create_app(fake: FakeMarkingSystem) -> FastAPI:
     @app.post(CHECK_PATH)
     async def check(request: Request) -> JSONResponse:
         fake.requests += 1
+        if fake.api_key is not None and request.headers.get("X-API-KEY") != fake.api_key:
+            return JSONResponse({"code": 401, "description": "X-API-KEY: unknown key"}, status_code=401)
         if fake.delay:
             await asyncio.sleep(fake.delay)
         if fake.down:
