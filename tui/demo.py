@@ -35,7 +35,7 @@ DEMO_PRODUCTS = 40
 DEMO_ORDERS = 3
 # marked goods of the seeded catalog (their GTINs are their barcodes) and the emulator's code layout
 DEMO_MARKED = (
-    ("Молоко 3,2% 1 л", "04600000000015", "dairy"),
+    ("Молоко 3,2% 1 л", "04600000000015", "milk"),
     ("Вода питьевая 1,5 л", "04600000001524", "water"),
 )
 DEMO_ALLEGRO_SKUS = ("100007", "100008", "100009")  # unmarked goods of the seeded catalog: the lines match

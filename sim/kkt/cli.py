@@ -113,7 +113,7 @@ def journal(state: Path) -> None:
 @click.option(
     "--group",
     type=click.Choice(GROUPS),
-    default="dairy",
+    default="milk",
     show_default=True,
     help=_("The product group, which decides the code's layout."),
 )

@@ -34,7 +34,7 @@ GS1_82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$")
 TYPE_UNKNOWN, TYPE_SHORT, TYPE_88, TYPE_44_UNCHECKED, TYPE_44, TYPE_4_UNCHECKED = 0, 1, 2, 3, 4, 5
 REASON_CHECKED, REASON_NOT_CHECKABLE, REASON_NO_KEY, REASON_FORMAT = 0, 1, 2, 3
 
-GROUPS = ("dairy", "water", "shoes", "textile", "tobacco")
+GROUPS = ("milk", "water", "shoes", "clothes", "tobacco")  # as the catalog names them
 # the test catalog: GTINs whose circulation the national system has suspended
 SUSPENDED_GTINS = frozenset({"04619999999996"})  # outside the reference back office's seed (0460...)
 
@@ -116,13 +116,13 @@ def genuine(mark: MarkCode) -> bool:
     return mark.check == _derived("93", mark.gtin, mark.serial, 4)
 
 
-def issue(gtin: str, group: str = "dairy", serial: str | None = None, forged: bool = False) -> str:
+def issue(gtin: str, group: str = "milk", serial: str | None = None, forged: bool = False) -> str:
     """A code for one unit of ``gtin`` in the layout of its product group; ``forged`` spoils the tail."""
     if not gtin_valid(gtin):
         raise ValueError(f"{gtin} is not a GTIN-14 with a valid check digit")
     if group not in GROUPS:
         raise ValueError(f"unknown product group {group}")
-    size = {"dairy": 6, "tobacco": 7}.get(group, 13)
+    size = {"milk": 6, "tobacco": 7}.get(group, 13)
     serial = serial or "".join(secrets.choice(SERIAL_CHARS) for _ in range(size))
 
     def tail(kind: str, length: int) -> str:
@@ -132,6 +132,6 @@ def issue(gtin: str, group: str = "dairy", serial: str | None = None, forged: bo
     if group == "tobacco":
         return gtin + serial + "0150" + tail("93", 4)
     head = f"01{gtin}21{serial}"
-    if group in ("shoes", "textile"):
+    if group in ("shoes", "clothes"):
         return f"{head}{GS}91{KEY_ID}{GS}92{tail('92', 88 if group == 'shoes' else 44)}"
     return f"{head}{GS}93{tail('93', 4)}"

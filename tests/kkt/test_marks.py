@@ -270,7 +270,7 @@ def test_genuine_codes_of_each_layout(device):
     error, answer = check(device, shoes)
     assert error == 0 and answer[:3] == bytes([3, 0, marks.TYPE_88])  # checked in the FN: genuine
     assert answer[4:6] == bytes([0, 0x0F]) and answer[6:] == bytes.fromhex("3d 08 01 00 01")
-    for group, code_type in (("textile", marks.TYPE_44), ("dairy", 5), ("water", 5), ("tobacco", 1)):
+    for group, code_type in (("clothes", marks.TYPE_44), ("milk", 5), ("water", 5), ("tobacco", 1)):
         assert call(device, 0xFF69, b"\x00")[0] == 0
         error, answer = check(device, marks.issue(MILK_GTIN, group))
         assert error == 0 and answer[2] == code_type and answer[5] & 0x0C == 0x0C, group
@@ -303,7 +303,7 @@ def test_a_sold_code_is_already_sold_on_a_sale_and_fine_on_a_return(device):
 
 
 def test_the_circulation_of_the_catalogs_suspended_goods_is_suspended(device):
-    code = marks.issue("04619999999996", "dairy")
+    code = marks.issue("04619999999996", "milk")
     assert check(device, code)[1][-1] == emulated.STATUS_SUSPENDED
 
 

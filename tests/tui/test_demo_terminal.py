@@ -125,7 +125,7 @@ def test_demo_sells_two_items_and_the_receipt_reaches_the_back_office(temp):
 
         # marked goods: the scanner types the DataMatrix with GS as Ctrl+] through the real terminal
         milk = next(p for p in products if p["marked"] and p["barcodes"])
-        head, tail = issue(milk["barcodes"][0].zfill(14), "dairy").split("\x1d")
+        head, tail = issue(milk["barcodes"][0].zfill(14), "milk").split("\x1d")
         terminal.type(milk["barcodes"][0])
         terminal.keys("Enter")
         terminal.wait_for("маркированный товар: отсканируйте код DataMatrix")
