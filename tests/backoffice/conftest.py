@@ -12,7 +12,8 @@ from sim.backoffice import pairing
 from sim.backoffice import seed as demo
 from sim.backoffice.app import create_app
 from sim.backoffice.database import database_url
-from tests.fixtures.backoffice import EMULATOR_REGISTER, serving_app
+from tests.fixtures.backoffice import EMULATOR_REGISTER
+from tests.fixtures.serving import serving_app
 
 
 class FakeClock:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from agent.backoffice import BackofficeClient
 from agent.marketplace.relay import RelayConnector
 from agent.store.models import MarketplaceOrder
-from tests.fixtures.backoffice import serving_app
+from tests.fixtures.serving import serving_app
 
 
 def test_relayed_orders_arrive_and_outcomes_are_reported(paired, bo):
