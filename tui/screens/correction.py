@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Select
 
 from agent.i18n import N_, _
 from tui.money import parse_money
-from tui.screens.dialogs import FormDialog, choices
+from tui.screens.dialogs import FormDialog, choices, picker
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 SIGNS = {
@@ -82,21 +82,9 @@ class CorrectionScreen(FormDialog):
             yield PlainLabel(_("Correction receipt"), classes="dialog-title")
             with Grid(id="correction-grid"):
                 yield PlainLabel(_("Settlement"))
-                yield Select(
-                    choices(SIGNS),
-                    value="sale",
-                    allow_blank=False,
-                    id="sign",
-                    compact=True,
-                )
+                yield picker(choices(SIGNS), "sale", "sign")
                 yield PlainLabel(_("Basis"))
-                yield Select(
-                    choices(BASES),
-                    value="self",
-                    allow_blank=False,
-                    id="basis",
-                    compact=True,
-                )
+                yield picker(choices(BASES), "self", "basis")
                 yield PlainLabel(_("Date of the settlement"))
                 yield Input(self.today.strftime(DATE_FORMAT), id="date", max_length=10, compact=True)
                 yield PlainLabel(_("Order number"))
@@ -108,13 +96,7 @@ class CorrectionScreen(FormDialog):
                 yield PlainLabel(_("Sum"))
                 yield Input(id="amount", max_length=16, compact=True, placeholder="1000.50")
                 yield PlainLabel(_("Payment"))
-                yield Select(
-                    choices(PAYMENTS),
-                    value="cash",
-                    allow_blank=False,
-                    id="payment",
-                    compact=True,
-                )
+                yield picker(choices(PAYMENTS), "cash", "payment")
             yield PlainStatic("", id="correction-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Make the correction"), variant="primary", id="yes")

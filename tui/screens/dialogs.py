@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select
 
 from agent.i18n import _
 from tui.bindings import localize_bindings
@@ -41,6 +41,11 @@ class FormDialog(Dialog):
             self.submit()
         else:
             self.dismiss(None)
+
+
+def picker(options: list[tuple[str, str]], value: str, id: str) -> Select:
+    """A compact Select that always holds one of its options."""
+    return Select(options, value=value, allow_blank=False, id=id, compact=True)
 
 
 def choices(titles: dict[str, str]) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Select, Switch
 from agent.client import DaemonError
 from agent.i18n import N_, _, ngettext
 from tui.plain import plain, printable
-from tui.screens.dialogs import ConfirmScreen, Dialog
+from tui.screens.dialogs import ConfirmScreen, Dialog, choices, picker
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 # seconds, as the daemon stores them; "never": no automatic run, "Обновить сейчас" still works
@@ -183,42 +183,19 @@ class SyncSettingsScreen(Dialog):
                 yield PlainLabel(_("automatically"))
                 yield PlainLabel(_("Products export"))
                 current = self.settings.get("products", 900)
-                yield Select(
-                    interval_options(current),
-                    value=str(current),
-                    allow_blank=False,
-                    id="products",
-                    compact=True,
-                )
+                yield picker(interval_options(current), str(current), "products")
                 yield PlainLabel(_("Employees export"))
                 current = self.settings.get("employees", 900)
-                yield Select(
-                    interval_options(current),
-                    value=str(current),
-                    allow_blank=False,
-                    id="employees",
-                    compact=True,
-                )
+                yield picker(interval_options(current), str(current), "employees")
                 yield PlainLabel(_("Orders import"))
                 current = self.settings.get("orders", 60)
-                yield Select(
-                    interval_options(current),
-                    value=str(current),
-                    allow_blank=False,
-                    id="orders",
-                    compact=True,
-                )
+                yield picker(interval_options(current), str(current), "orders")
                 yield PlainLabel(_("Product sync"))
                 yield Switch(value=bool(self.settings.get("product_sync", True)), id="product_sync")
                 yield PlainLabel(_("Zero-total orders"))
                 current = self.settings.get("zero_total_orders") or "settle"
-                yield Select(
-                    [(_(label), value) for value, label in ZERO_TOTAL_CHOICES.items()],
-                    value=current if current in ZERO_TOTAL_CHOICES else "settle",
-                    allow_blank=False,
-                    id="zero_total_orders",
-                    compact=True,
-                )
+                choice = current if current in ZERO_TOTAL_CHOICES else "settle"
+                yield picker(choices(ZERO_TOTAL_CHOICES), choice, "zero_total_orders")
             yield PlainStatic("", id="settings-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), variant="primary", id="yes")

@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Select, Switch
 from agent.client import DaemonError
 from agent.i18n import N_, _
 from tui.money import parse_money
-from tui.screens.dialogs import FormDialog, choices
+from tui.screens.dialogs import FormDialog, choices, picker
 from tui.widgets.plain import PlainLabel, PlainStatic
 
 # the tax codes of the register's profiles (tag 1199); the register refuses one it does not know
@@ -71,13 +71,7 @@ class ProductScreen(FormDialog):
                     compact=True,
                 )
                 yield PlainLabel(_("Unit"))
-                yield Select(
-                    choices(UNITS),
-                    value="pcs",
-                    allow_blank=False,
-                    id="unit",
-                    compact=True,
-                )
+                yield picker(choices(UNITS), "pcs", "unit")
                 yield PlainLabel(_("Barcode"))
                 yield Input(id="barcode", max_length=MAX_BARCODE, compact=True)
                 yield PlainLabel(_("Sold by weight"))
