@@ -78,7 +78,7 @@ def test_back_office_down_is_named(stack):
 
 @pytest.mark.anyio
 async def test_the_tui_button_tests_the_connection(stack, russian):
-    from tests.fixtures.pilot import text, until
+    from tests.fixtures.pilot import click, text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
 
@@ -90,14 +90,14 @@ async def test_the_tui_button_tests_the_connection(stack, russian):
         await until(pilot, lambda: app.current_mode == "sale", what="login")
         await pilot.press("f6")
         await until(pilot, lambda: "Соединение установлено" in text(app, "#connection-state"))
-        await pilot.click("#check")
+        await click(pilot, "#check")
         await until(pilot, lambda: "мс" in text(app, "#check-result"), what="check result")
         shown = text(app, "#check-result")
         assert re.search(rf"✔ бэк-офис \({re.escape(bo.url)}\): \d+ мс — ответил", shown), shown
         assert re.search(r"✔ фискальный регистратор \(\S+\): \d+ мс — ответил", shown), shown
         bo.stop()
         try:
-            await pilot.click("#check")
+            await click(pilot, "#check")
             await until(pilot, lambda: "✘ бэк-офис" in text(app, "#check-result"), what="a failed check")
         finally:
             bo.start()

@@ -16,7 +16,7 @@ from tests.fixtures.allegro import allegro_config, fake_allegro
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import text, until
+from tests.fixtures.pilot import click, text, until
 from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
@@ -239,7 +239,7 @@ async def test_an_administrator_holds_zero_total_orders_in_the_tui_and_the_cashi
         current = choice.query_one("SelectCurrent").label
         assert choice.value == "settle" and "Закрывать без чека" in str(current)
         dialog.query_one("#zero_total_orders").value = "hold"
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: not isinstance(app.screen, SyncSettingsScreen), what="saved")
         with daemon.client() as client:
             assert client.get("/v1/sync/settings")["zero_total_orders"] == "hold"

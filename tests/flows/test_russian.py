@@ -86,7 +86,7 @@ def test_the_cli_speaks_russian_on_error_paths(stack):
 
 @pytest.mark.anyio
 async def test_the_tui_speaks_russian_on_error_paths(stack, russian):
-    from tests.fixtures.pilot import text, until
+    from tests.fixtures.pilot import click, text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
     from tui.screens.pairing import PairScreen
@@ -105,7 +105,7 @@ async def test_the_tui_speaks_russian_on_error_paths(stack, russian):
         await until(pilot, lambda: app.current_mode == "sale", what="login")
         await pilot.press("f6")
         await until(pilot, lambda: "Соединение установлено" in text(app, "#connection-state"))
-        await pilot.click("#reconnect")
+        await click(pilot, "#reconnect")
         await until(pilot, lambda: isinstance(app.screen, PairScreen), what="the connection dialog")
         await pilot.pause(0.3)
         await pilot.press(*"ABCD-EFGH-J", "enter")
@@ -116,17 +116,17 @@ async def test_the_tui_speaks_russian_on_error_paths(stack, russian):
         await until(pilot, lambda: not isinstance(app.screen, PairScreen), what="dialog closed")
         bo.stop()
         try:
-            await pilot.click("#check")
+            await click(pilot, "#check")
             await until(pilot, lambda: "✘" in text(app, "#check-result"), what="back office down")
             seen["down: check"] = text(app, "#check-result")
-            await pilot.click("#sync_now")
+            await click(pilot, "#sync_now")
             await until(pilot, lambda: "недоступен" in text(app, "#sync-result"), what="sync failed")
             seen["down: sync"] = text(app, "#sync-result")
         finally:
             bo.start()
         kkt.fault("paper-out")
         try:
-            await pilot.click("#check")
+            await click(pilot, "#check")
             await until(pilot, lambda: "бумага" in text(app, "#check-result"), what="device fault")
             seen["device"] = text(app, "#check-result")
         finally:

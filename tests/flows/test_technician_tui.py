@@ -11,7 +11,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import text, until
+from tests.fixtures.pilot import click, text, until
 from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
@@ -47,7 +47,7 @@ async def test_pair_set_the_exchange_and_test_the_connection(stack, russian):
         await pilot.press(*"http://backoffice.example", "enter", *bo.code(), "enter")
         await until(pilot, lambda: "https://" in text(app, "#pair-result"), what="https required")
         app.screen.query_one("#url").value = bo.url
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: "Соединение установлено" in text(app, "#pair-result"), what="paired")
         summary = text(app, "#pair-result")
         assert "Организация: ООО «Ромашка» (ИНН 7701234560)" in summary
@@ -58,7 +58,7 @@ async def test_pair_set_the_exchange_and_test_the_connection(stack, russian):
         await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen), what="exchange settings")
         app.screen.query_one("#orders").value = "never"
         app.screen.query_one("#products").value = "3600"
-        await pilot.click("#yes")  # Сохранить
+        await click(pilot, "#yes")  # Сохранить
         await until(pilot, lambda: "Сотрудники загружены" in text(app, "#login-error"), what="employees")
         settings = daemon.client().get("/v1/sync/settings")
         assert settings["orders"] == "never" and settings["products"] == 3600
@@ -67,7 +67,7 @@ async def test_pair_set_the_exchange_and_test_the_connection(stack, russian):
         await until(pilot, lambda: app.current_mode == "sale", what="login")
         await pilot.press("f6")
         await until(pilot, lambda: "Соединение установлено" in text(app, "#connection-state"))
-        await pilot.click("#check")
+        await click(pilot, "#check")
         await until(pilot, lambda: "мс" in text(app, "#check-result"), what="connection check")
         assert re.search(r"✔ бэк-офис \(\S+\): \d+ мс — ответил", text(app, "#check-result"))
 
@@ -95,7 +95,7 @@ async def test_the_deletion_question_in_the_status_bar_answered_by_an_administra
         await until(pilot, lambda: admin.current_mode == "sale", what="administrator login")
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(admin.screen, ConfirmScreen), what="the question")
-        await pilot.click("#yes")  # Синхронизировать товары
+        await click(pilot, "#yes")  # Синхронизировать товары
         await until(pilot, lambda: client.get("/v1/sync/settings")["confirmation"] is None, what="answered")
         await until(pilot, lambda: "Товары к удалению" not in text(admin, "StatusBar"), what="bar cleared")
     assert not client.get("/v1/products", params={"q": "OWN-7"})["items"]
@@ -109,9 +109,9 @@ async def test_an_administrator_unpairs_and_the_address_stays(stack, russian):
         await until(pilot, lambda: admin.current_mode == "sale", what="administrator login")
         await pilot.press("f6")
         await until(pilot, lambda: admin.screen.query_one("#unpair").display, what="the unpair button")
-        await pilot.click("#unpair")
+        await click(pilot, "#unpair")
         await until(pilot, lambda: isinstance(admin.screen, ConfirmScreen), what="the question")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: not daemon.client().get("/v1/status")["paired"], what="unpaired")
     status = daemon.client().get("/v1/status")
     assert status["backoffice_url"] == bo.url

@@ -11,7 +11,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import text, until
+from tests.fixtures.pilot import click, text, until
 from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
@@ -66,11 +66,11 @@ async def test_an_administrator_makes_a_correction_receipt_by_order(stack, russi
         dialog = app.screen
         fill(dialog, basis="order", date="20.11.2026", reason="продажа при неработающей кассе")
         fill(dialog, name="Хлеб", amount="49,90")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: "номер предписания" in text(app, "#correction-error"), what="refusal")
         assert isinstance(app.screen, CorrectionScreen) and not kkt.journal()[1:]
         fill(dialog, number="12-34/5", payment="card")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: not isinstance(app.screen, CorrectionScreen), what="the dialog closes")
         await until(pilot, lambda: [d for d in kkt.journal() if d["type"] == "correction"], what="the FN")
         await until(pilot, lambda: "коррекция" in text(app, "#receipt-detail"), what="the new receipt")
@@ -112,13 +112,13 @@ async def test_a_product_is_added_only_while_product_sync_is_off(stack, russian)
         await logged_in(pilot, app, ADMIN_PIN)
         await pilot.press("f6")
         await until(pilot, lambda: app.screen.settings.get("product_sync") is False, what="sync off")
-        await pilot.click("#add_product")
+        await click(pilot, "#add_product")
         await until(pilot, lambda: isinstance(app.screen, ProductScreen), what="the product dialog")
         fill(app.screen, code="LOCAL-7", name="Пирожок с капустой", price="45,50", barcode="4600000099993")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: "ставку НДС" in text(app, "#product-error"), what="the VAT refusal")
         fill(app.screen, tax="none")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: not isinstance(app.screen, ProductScreen), what="the dialog closes")
         await until(pilot, lambda: "Товар добавлен: Пирожок с капустой" in text(app, "#sync-result"))
     (product,) = client.get("/v1/products", params={"q": "LOCAL-7"})["items"]
@@ -150,7 +150,7 @@ async def test_a_cashier_is_told_who_may_close_a_shift_another_employee_opened(s
         await until(pilot, lambda: "Открыл(а): Иванова Анна" in text(app, "#shift-totals"), what="opener")
         await pilot.press("f10")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Z question")
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: "закрыть её может только" in text(app, "#shift-message"), what="refusal")
         assert "открыл(а) Иванова Анна" in text(app, "#shift-message")
     assert client.get("/v1/shift")["open"]

@@ -14,7 +14,7 @@ from agent.store import open_store
 from agent.store.models import Employee, Product
 from tests.fixtures.allegro import allegro_config, fake_allegro
 from tests.fixtures.daemon import running_daemon
-from tests.tui.test_real_daemon import text, until
+from tests.fixtures.pilot import click, text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.dialogs import ConfirmScreen
@@ -102,10 +102,10 @@ async def test_an_administrator_connects_changes_and_removes_an_account(stack, e
         # settings: never import by the clock, fiscalize automatically, cash
         await pilot.press("f9")
         await until(pilot, lambda: isinstance(app.screen, AccountSettingsScreen))
-        await pilot.click("#auto")
-        await pilot.click("#pay-cash")
+        await click(pilot, "#auto")
+        await click(pilot, "#pay-cash")
         app.screen.query_one("#interval").value = "0"
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: accounts(stack)[0]["interval"] == "never", what="settings saved")
         saved = accounts(stack)[0]
         assert saved["auto_fiscalize"] is True and saved["payment_kind"] == "cash" and saved["active"] is True

@@ -9,7 +9,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import text, until
+from tests.fixtures.pilot import click, text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
@@ -53,7 +53,7 @@ async def test_first_connection_from_the_login_screen_then_a_sale_reaches_the_ba
         await until(pilot, lambda: "Connection established" in text(app, "#pair-result"), what="pairing")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen))
-        await pilot.click("#yes")
+        await click(pilot, "#yes")
         await until(pilot, lambda: "Employees loaded" in text(app, "#login-error"), what="employees")
         await pilot.press(*"2222", "enter")
         await until(pilot, lambda: app.current_mode == "sale", what="login")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agent.client import DaemonError
+from tests.fixtures.pilot import click
 from tests.tui.fake_api import EMPLOYEES, WHEN, FakeApi, FakeDaemon
 from tui.app import KassaApp
 from tui.screens.dialogs import ConfirmScreen, PromptScreen, RegisterProblemScreen
@@ -233,7 +234,7 @@ async def test_first_connection_pairs_then_saves_settings_with_confirmation(russ
         screen = app.screen
         assert screen.query_one("#connect").display and not screen.query_one("#settings").display
         assert "Подключить ККТ" in str(screen.query_one("#connect").label)
-        await pilot.click("#connect")
+        await click(pilot, "#connect")
         await settle(pilot)
         assert isinstance(app.screen, PairScreen)
         await pilot.press(*"http://backoffice.example", "enter", *"ABCD-EFGH-J", "enter")
@@ -252,7 +253,7 @@ async def test_first_connection_pairs_then_saves_settings_with_confirmation(russ
         assert isinstance(app.screen, SyncSettingsScreen)
         app.screen.query_one("#products").value = "never"
         app.screen.query_one("#product_sync").value = False
-        await pilot.click("#yes")  # Сохранить
+        await click(pilot, "#yes")  # Сохранить
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert str(app.screen.query_one("#yes").label) == "Отключить синхронизацию"
