@@ -198,4 +198,4 @@ def print_receipt(
 
 def probe(device: FiscalRegister):
     """The register's state and its FN's, read together before an operation."""
-    return device.status(), device.fn_status()
+    return device.status_with_fn()

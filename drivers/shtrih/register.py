@@ -117,6 +117,9 @@ MODE_SHIFT_EXPIRED = 3
 
 # commands that only read: safe to ask again when an answer was lost
 QUERIES = frozenset({0xFC, 0x10, 0x11, 0x1F, 0x89, 0xFF01, 0xFF02, 0xFF03, 0xFF0A, 0xFF39, 0xFF40})
+# commands that make no FN document and neither open nor close a shift: after them the FN's last
+# FD and shift number are still what FF01/FF40 last said (a receipt's open, positions and tags)
+KEEPS_COUNTERS = QUERIES | {0x8D, 0x80, 0x82, 0xFF0C, 0xFF46, 0xFF4D, 0xFF61, 0xFF67, 0xFF69}
 # the protocol asks for the system administrator's password with these (classic 0x40/0x41
 # take the administrator's); FF45/FF46 take the operator's, as the vendor's JavaPOS sends them
 SYSADMIN_COMMANDS = frozenset(
@@ -517,6 +520,10 @@ class ShtrihRegister:
         self._receipt_kind: ReceiptKind | None = None
         self._tax_systems: tuple[str, ...] | None = None
         self._expiry: dict[str, date | None] = {}
+        # the FN's last FD and shift number as last read, while no command since can have changed
+        # them (``KEEPS_COUNTERS``): a receipt's close needs both without asking again
+        self._last_fd: int | None = None
+        self._shift: int | None = None
 
     # plumbing
 
@@ -532,6 +539,8 @@ class ShtrihRegister:
             password = self.admin_password if command in SYSADMIN_COMMANDS else self.operator_password
         pwd = b"" if command == 0xFC else v.le(password, 4)
         wait = timeout or self.profile.timeouts.default
+        if command not in KEEPS_COUNTERS:  # forgotten before it goes out: it may act without answering
+            self._last_fd = self._shift = None
         try:
             frame = self.link.transact(command, pwd + data, wait)
         except AnswerLost:
@@ -609,9 +618,14 @@ class ShtrihRegister:
         return v.parse_text(self._call(0xFF02, timeout=self.profile.timeouts.status))
 
     def status(self) -> RegisterStatus:
-        state = self._short_status()
-        fn = self._fn_raw()
-        shift = self._shift_params()
+        return self._status(self._short_status(), self._fn_raw(), self._shift_params())
+
+    def status_with_fn(self) -> tuple[RegisterStatus, FnStatus]:
+        """``status()`` and ``fn_status()`` from one read each of 0x10, FF01 and FF40."""
+        state, fn, shift = self._short_status(), self._fn_raw(), self._shift_params()
+        return self._status(state, fn, shift), self._fn_status(fn, shift)
+
+    def _status(self, state: dict, fn: dict, shift: dict) -> RegisterStatus:
         mode = state["mode"] & 0x0F
         submode = state["submode"]
         return RegisterStatus(
@@ -628,15 +642,26 @@ class ShtrihRegister:
         )
 
     def _fn_raw(self) -> dict:
-        return parse_fn_status(self._call(0xFF01, timeout=self.profile.timeouts.status), self.zone)
+        fn = parse_fn_status(self._call(0xFF01, timeout=self.profile.timeouts.status), self.zone)
+        self._last_fd = fn["last_fd"]
+        return fn
 
     def _shift_params(self) -> dict:
         data = self._call(0xFF40, timeout=self.profile.timeouts.status)
-        return {"open": bool(data[0]), "number": v.from_le(data[1:3]), "receipt": v.from_le(data[3:5])}
+        shift = {"open": bool(data[0]), "number": v.from_le(data[1:3]), "receipt": v.from_le(data[3:5])}
+        self._shift = shift["number"]
+        return shift
+
+    def _known_last_fd(self) -> int:
+        return self._last_fd if self._last_fd is not None else self._fn_raw()["last_fd"]
+
+    def _known_shift(self) -> int:
+        return self._shift if self._shift is not None else self._shift_params()["number"]
 
     def fn_status(self) -> FnStatus:
-        fn = self._fn_raw()
-        shift = self._shift_params()
+        return self._fn_status(self._fn_raw(), self._shift_params())
+
+    def _fn_status(self, fn: dict, shift: dict) -> FnStatus:
         return FnStatus(
             fn_serial=fn["fn_serial"],
             last_fd=fn["last_fd"],
@@ -869,7 +894,7 @@ class ShtrihRegister:
         on_device = v.from_le(self._call(0x89)[1:6])
         if on_device != total:
             raise TotalMismatch(device_total=on_device, expected_total=total)
-        return self._fn_raw()["last_fd"]
+        return self._known_last_fd()
 
     def _tax_system(self, name: str | None) -> int:
         """The receipt's taxation system (tag 1055): the one asked for, which the FN must be
@@ -889,17 +914,22 @@ class ShtrihRegister:
         # tax sums stay 0: in tax mode 0 the register computes them and ignores these
         data = close_v2_request(sums, tax_system=system)
         before = self._check_total(total)
+        shift = self._known_shift()  # a receipt closes in the shift it was opened in
         try:
             answer = self._call(0xFF45, data, timeout=self.profile.timeouts.default)
         except (AnswerLost, DeviceTimeout) as lost:
             return self._recover_close(before, lost)
         self._receipt_kind = None
         closed = parse_close_v2(answer, self.zone)
+        if closed["fd"] != before + 1:  # another document came between (a shift opened by the register)
+            shift = self._shift_params()["number"]
+        fiscalized_at = closed["datetime"] or self._fn_raw()["datetime"]
+        self._last_fd, self._shift = closed["fd"], shift
         return FiscalResult(
             fd=closed["fd"],
             fiscal_sign=str(closed["fiscal_sign"]),
-            shift=self._shift_params()["number"],
-            fiscalized_at=closed["datetime"] or self._fn_raw()["datetime"],
+            shift=shift,
+            fiscalized_at=fiscalized_at,
         )
 
     def _close_classic(self, payments: Payments, total: int) -> FiscalResult:

@@ -93,6 +93,9 @@ class FakeRegister:
             FN_SERIAL, self.last_fd, self.shift_open, self.shift_number, self.open_doc is not None
         )
 
+    def status_with_fn(self) -> tuple[RegisterStatus, FnStatus]:
+        return self.status(), self.fn_status()
+
     def ofd_status(self) -> OfdStatus:
         return OfdStatus(0, None, None)
 

@@ -75,7 +75,7 @@ def test_cover_open_is_told_apart_from_paper_out(register, emulator):
 
 def _close_cut_by_power(register, emulator, total):
     emulator.fault("slow=1.5")
-    cycler = threading.Timer(3.75, send_fault, args=(emulator.link, "power-cycle"))
+    cycler = threading.Timer(2.25, send_fault, args=(emulator.link, "power-cycle"))
     cycler.start()
     try:
         return register.close_receipt(Payments({"cash": total}), total=total)
@@ -98,10 +98,11 @@ def test_power_cycle_before_the_close_reached_the_fn_leaves_the_receipt_open(tmp
 
 def test_power_cycle_during_close_recovers_through_the_fn(register, emulator, caplog):
     total = sale_in_progress(register)
-    # every answer now takes 1.5 s: the subtotal and FN status read before the close end
-    # at ~1.5 and ~3 s, the close itself at ~4.5 s; the power goes at 3.75 s, mid-close
+    # every answer now takes 1.5 s: the subtotal before the close ends at ~1.5 s (the FD
+    # before it is known from the shift's opening), the close itself at ~3 s; the power goes
+    # at 2.25 s, mid-close
     emulator.fault("slow=1.5")
-    cycler = threading.Timer(3.75, send_fault, args=(emulator.link, "power-cycle"))
+    cycler = threading.Timer(2.25, send_fault, args=(emulator.link, "power-cycle"))
     cycler.start()
     try:
         result = register.close_receipt(Payments({"cash": total}), total=total)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from drivers.fiscal_register import DocumentType, ReceiptKind
+from drivers.fiscal_register import DocumentType, Payments, ReceiptKind
 from drivers.profile import PROFILE_DIR, load_directory, load_profile
 from drivers.shtrih import values as v
 from drivers.shtrih.detect import matching_profile
@@ -366,3 +366,34 @@ def test_profiles_match_the_names_registers_give_in_fc():
     # v1.17's table of models: the name each register returns in 0xFC
     assert matching_profile("ШТРИХ-М-01Ф", profiles) == "shtrih-m-01f"
     assert matching_profile("ШТРИХ-ЛАЙТ-01Ф", profiles) == "shtrih-light-01f"
+
+
+def commands(link: DeviceLink) -> list[int]:
+    return [decode(raw).command for raw in link.sent]
+
+
+def test_a_receipt_after_the_probe_asks_nothing_twice(register):
+    register.open_shift()
+    register.status_with_fn()  # FF03 and FF0A: read once per FN
+    register.link.sent.clear()
+    status, fn = register.status_with_fn()
+    register.open_receipt(ReceiptKind.SALE)
+    register.add_item(item(1))
+    result = register.close_receipt(Payments({"cash": 10000}), total=10000)
+    # the close needs the FD before it and the shift: the probe read both, and nothing since
+    # could have changed them
+    assert commands(register.link) == [0x10, 0xFF01, 0xFF40, 0x8D, 0xFF46, 0xFF4D, 0x89, 0xFF45]
+    assert status.last_fd == fn.last_fd and result.fd == fn.last_fd + 1
+    assert result.shift == status.shift_number == fn.shift_number
+
+
+def test_the_close_asks_again_after_a_command_that_may_have_made_a_document(register):
+    register.open_shift()
+    register.status_with_fn()
+    register.cash_in(5000)  # not known to leave the FN's counters alone
+    register.link.sent.clear()
+    register.open_receipt(ReceiptKind.SALE)
+    register.add_item(item(1))
+    result = register.close_receipt(Payments({"cash": 10000}), total=10000)
+    assert commands(register.link) == [0x8D, 0xFF46, 0xFF4D, 0x89, 0xFF01, 0xFF40, 0xFF45]
+    assert result.shift == register.status().shift_number
