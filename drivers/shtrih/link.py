@@ -89,7 +89,9 @@ class Link:
         if self._serial is None:
             raise _Dropped()
         try:
-            self._serial.timeout = max(0.02, wait + self._byte_time(count))
+            # bytes already here need no wait; setting one reconfigures the port (syscalls)
+            if self._serial.in_waiting < count:
+                self._serial.timeout = max(0.02, wait + self._byte_time(count))
             return self._serial.read(count)
         except (serial.SerialException, OSError) as exc:
             raise _Dropped() from exc
