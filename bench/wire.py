@@ -2,8 +2,10 @@
 
 ``python -m bench.wire --link PATH --state PATH --baud N`` runs the emulator of ``kassa emulate
 kkt --baud N``; its control socket also answers ``bytes`` with the count so far (both
-directions: every byte the throttle delays is a byte on the wire) and the time its sleeps overran
-the wire time. Its state is written without fsync (``save_state(fsync=False)``).
+directions: every byte the throttle delays is a byte on the wire), the time its sleeps overran
+the wire time, and the time it spent carrying out commands (between a command's ACK and its
+answer: the device's own work, which the host can only wait for). Its state is written without
+fsync (``save_state(fsync=False)``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def counting_server(link: Path, state: Path, baud: int):
             super().__init__(*args, **kwargs)
             self.wire_bytes = 0
             self.overslept = 0.0  # seconds the throttle's sleeps ran past the wire time
+            self.processing = 0.0  # seconds spent carrying out commands
             self.count_lock = threading.Lock()
 
         def _wire_delay(self, count: int) -> None:
@@ -46,22 +49,32 @@ def counting_server(link: Path, state: Path, baud: int):
                 self.wire_bytes += count
                 self.overslept += over
 
+        def execute(self, body: bytes) -> bytes:
+            started = time.perf_counter()
+            try:
+                return super().execute(body)
+            finally:
+                spent = time.perf_counter() - started
+                with self.count_lock:
+                    self.processing += spent
+
         def apply_fault(self, text: str) -> str:
             if text.strip() == "bytes":
                 with self.count_lock:
-                    return f"{self.wire_bytes} {self.overslept:.6f}"
+                    return f"{self.wire_bytes} {self.overslept:.6f} {self.processing:.6f}"
             return super().apply_fault(text)
 
     return CountingServer(link, state, baud=baud, seed=0)
 
 
-def wire_counts(link: Path) -> tuple[int, float]:
-    """Bytes on the link so far, and the seconds the throttle overslept them (a sleep wakes late
-    on a busy machine: that lateness is neither the wire's nor kassa's)."""
+def wire_counts(link: Path) -> tuple[int, float, float]:
+    """Bytes on the link so far, the seconds the throttle overslept them (a sleep wakes late on a
+    busy machine: that lateness is neither the wire's nor kassa's), and the seconds the emulator
+    spent carrying out commands (the device's own time)."""
     from sim.control import send_fault
 
-    count, overslept = send_fault(link, "bytes").split()
-    return int(count), float(overslept)
+    count, overslept, processing = send_fault(link, "bytes").split()
+    return int(count), float(overslept), float(processing)
 
 
 def spawn(base: Path, baud: int):
