@@ -2,7 +2,8 @@
 
 httpx's timeouts are per phase and per read, so a server that sends a byte every few seconds would
 never time out. Here a watchdog shuts the request's socket down when the whole-request deadline
-passes, which wakes a blocked read at once; the body is read in chunks up to a size cap. A
+passes, which wakes a blocked read at once; the body is read in chunks up to a size cap. One
+thread (``deadlines``) watches every request's deadline, so requests start no threads of their own. A
 ``Breaker`` lets another thread break the request in flight the same way (shutdown of the daemon).
 The back office and the marketplaces both go through ``exchange``; each maps the exceptions below
 to its own errors.
@@ -11,13 +12,19 @@ to its own errors.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,62 @@ class Breaker:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked read at once
 
 
+class Deadlines:
+    """Runs an action when its deadline passes, unless cancelled first; one thread for them all.
+
+    The actions are short (an event set, sockets shut down) and run in that thread.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[list[Any]] = []  # heap of [when, order, action]; a cancelled one has no action
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._changed:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kassa-deadlines", daemon=True)
+                self._thread.start()
+
+    def arm(self, seconds: float, action: Callable[[], None]) -> list[Any]:
+        """Run ``action`` in ``seconds``; returns the handle for ``cancel``."""
+        self.start()
+        entry = [time.monotonic() + seconds, next(self._order), action]
+        with self._changed:
+            heapq.heappush(self._due, entry)
+            self._changed.notify()
+        return entry
+
+    def cancel(self, entry: list[Any]) -> None:
+        with self._changed:
+            entry[2] = None
+
+    def pending(self) -> int:
+        with self._changed:
+            return sum(1 for entry in self._due if entry[2] is not None)
+
+    def _next(self) -> Callable[[], None]:
+        with self._changed:
+            while True:
+                while self._due and self._due[0][2] is None:
+                    heapq.heappop(self._due)
+                if self._due and self._due[0][0] <= time.monotonic():
+                    return heapq.heappop(self._due)[2]
+                self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+
+    def _run(self) -> None:
+        while True:
+            action = self._next()
+            try:
+                action()
+            except Exception:
+                log.exception("a request's deadline action failed")
+
+
+deadlines = Deadlines()
+
+
 def exchange(
     http: httpx.Client,
     request: httpx.Request,
@@ -101,9 +164,7 @@ def exchange(
     request.extensions["trace"] = breaker.trace
     request.extensions["timeout"] = httpx.Timeout(deadline).as_dict()
     started = time.monotonic()
-    watchdog = threading.Timer(deadline, expire)
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog = deadlines.arm(deadline, expire)
     try:
         response = http.send(request, stream=True)
         try:
@@ -126,7 +187,7 @@ def exchange(
             raise DeadlinePassed() from None
         raise
     finally:
-        watchdog.cancel()
+        deadlines.cancel(watchdog)
     if breaker.tripped:
         raise Broken()
     return Answer(response.status_code, response.headers, bytes(body))

@@ -42,6 +42,7 @@ from agent.daemon.context import COMPONENTS, Component, Context, FollowsConfig
 from agent.daemon.devices import DeviceManager
 from agent.daemon.notify import notify, watchdog, watchdog_interval
 from agent.daemon.profiles import ProfileRegistry
+from agent.daemon.threads import start_threads
 from agent.i18n import _, set_language
 from agent.logging import set_level
 from agent.state_lock import StateDirLock, StateDirLocked
@@ -113,6 +114,7 @@ class Daemon:
             ) from None
         from agent.store import open_store
 
+        await start_threads()
         try:
             store = await asyncio.to_thread(open_store, settings.state_dir)
         except Exception as exc:

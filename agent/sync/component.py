@@ -55,6 +55,7 @@ class SyncComponent:
         )
         self.engine = engine
         self.scheduler = Scheduler(engine)
+        self.scheduler.start_workers()
         service = SyncService(engine, self.scheduler)
         pairing.listeners.append(self._pairing_changed)
         self._loop = asyncio.get_running_loop()

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from agent.sync.engine import SyncEngine
 from agent.sync.stream import RunResult
+from agent.thread_pool import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,13 @@ class Scheduler:
         self.engine = engine
         self.poll = poll
         self.running: dict[str, asyncio.Task] = {}
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kassa-sync")
+        self._executor = WarmPool(workers, "kassa-sync")
         self._wake = asyncio.Event()
         self._stopping = False
+
+    def start_workers(self) -> None:
+        """Start all of sync's threads now (the daemon does, before READY)."""
+        self._executor.start_all()
 
     def wake(self) -> None:
         self._wake.set()
