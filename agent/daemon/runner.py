@@ -40,6 +40,7 @@ from agent.daemon.api_socket import (
 )
 from agent.daemon.context import COMPONENTS, Component, Context, FollowsConfig
 from agent.daemon.devices import DeviceManager
+from agent.daemon.heap import trim_at_rest
 from agent.daemon.notify import notify, watchdog, watchdog_interval
 from agent.daemon.profiles import ProfileRegistry
 from agent.daemon.threads import start_threads
@@ -95,6 +96,7 @@ class Daemon:
         self._socket_inode: int | None = None
         self._watcher: Any = None
         self._watchdog_task: asyncio.Task | None = None
+        self._heap_task: asyncio.Task | None = None
 
     # ---- start ---------------------------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class Daemon:
         interval = watchdog_interval(self.env)
         if interval:
             self._watchdog_task = asyncio.create_task(watchdog(self._healthy, interval), name="watchdog")
+        self._heap_task = asyncio.create_task(trim_at_rest(), name="heap")
 
     async def _start_api(self) -> None:
         import uvicorn
@@ -274,8 +277,9 @@ class Daemon:
         notify("STOPPING=1")
         if self.ctx is not None:
             self.ctx.stopping = True
-        if self._watchdog_task is not None:
-            self._watchdog_task.cancel()
+        for task in (self._watchdog_task, self._heap_task):
+            if task is not None:
+                task.cancel()
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
         if self._server is not None:
