@@ -322,18 +322,16 @@ def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:
     """The rule a sale's prices and discounts need beyond a cashier's, and its total (0: not priced)."""
     from agent.journal.errors import InvalidReceipt
     from agent.journal.marks import substitutes_of
-    from agent.journal.sale import _product, price_sale
+    from agent.journal.sale import price_sale, sale_products
 
     needs = None
-    for line in request.lines:
+    for line, product in zip(request.lines, sale_products(session, request.lines), strict=True):
         if line.code is None and line.barcode is None:
             if not config.access.cashier_free_price:
                 needs = FREE_PRICE
-        elif line.price is not None:
-            product = _product(session, line)
-            # a catalog price of zero is the product's way of saying "priced at the till"
-            if product is not None and product.price not in (0, line.price):
-                needs = PRICE_OVERRIDE
+        # a catalog price of zero is the product's way of saying "priced at the till"
+        elif line.price is not None and product is not None and product.price not in (0, line.price):
+            needs = PRICE_OVERRIDE
     try:
         priced = price_sale(session, request, codes, substitutes_of(config))
     except InvalidReceipt:

@@ -47,11 +47,28 @@ class PricedSale:
     total: int
 
 
-def _product(session: Session, line: LineRequest) -> Product | None:
-    if line.code is not None:
-        return session.exec(select(Product).where(Product.code == line.code)).first()
-    barcode = session.get(Barcode, line.barcode)
-    return session.get(Product, barcode.product_id) if barcode else None
+def sale_products(session: Session, lines: list[LineRequest]) -> list[Product | None]:
+    """Each line's catalog product, by code or else by barcode (None for a free-price line or a
+    code the catalog lacks): one query for the codes and one for the barcodes, not one a line."""
+    codes = {line.code for line in lines if line.code is not None}
+    barcodes = {line.barcode for line in lines if line.code is None and line.barcode is not None}
+    by_code: dict[str, Product] = {}
+    by_barcode: dict[str, Product] = {}
+    if codes:
+        by_code = {
+            product.code: product for product in session.exec(select(Product).where(Product.code.in_(codes)))
+        }
+    if barcodes:
+        found = session.exec(
+            select(Barcode.code, Product)
+            .join(Product, Product.id == Barcode.product_id)
+            .where(Barcode.code.in_(barcodes))
+        )
+        by_barcode = dict(found.all())
+    return [
+        by_code.get(line.code) if line.code is not None else by_barcode.get(line.barcode or "")
+        for line in lines
+    ]
 
 
 UNKNOWN_CODE = {
@@ -69,11 +86,16 @@ def _check_code(field: str, value: str, known: tuple[str, ...], what: str) -> No
 
 
 def cart_line(
-    session: Session, index: int, line: LineRequest, codes: FiscalCodes, substitutes: tuple[str, ...] = ()
+    session: Session,
+    index: int,
+    line: LineRequest,
+    product: Product | None,
+    codes: FiscalCodes,
+    substitutes: tuple[str, ...] = (),
 ) -> CartLine:
+    """``product``: the line's from ``sale_products``."""
     field = f"lines[{index}]"
     if line.code is not None or line.barcode is not None:
-        product = _product(session, line)
         if product is None:
             raise InvalidReceipt(
                 f"{field}.code",
@@ -81,13 +103,17 @@ def cart_line(
                 product=line.code or line.barcode,
             )
         quantity = check_quantity(f"{field}.quantity", line.quantity, whole=not product.weighted)
-        barcodes = session.exec(select(Barcode.code).where(Barcode.product_id == product.id)).all()
+        gtins: set[str] = set()
+        if product.marked:  # a code's GTIN must be one of the product's barcodes
+            gtins = product_gtins(
+                session.exec(select(Barcode.code).where(Barcode.product_id == product.id)).all()
+            )
         marks = line_marks(
             field,
             product.name,
             product.marked,
             product.marking_group,
-            product_gtins(barcodes) if product.marked else set(),
+            gtins,
             quantity,
             product.weighted,
             line.marks or (),
@@ -129,7 +155,11 @@ def tenders(payments: list[PaymentRequest]) -> list[Tender]:
 def price_sale(
     session: Session, request: SaleRequest, codes: FiscalCodes, substitutes: tuple[str, ...] = ()
 ) -> PricedSale:
-    lines = [cart_line(session, index, line, codes, substitutes) for index, line in enumerate(request.lines)]
+    products = sale_products(session, request.lines)
+    lines = [
+        cart_line(session, index, line, product, codes, substitutes)
+        for index, (line, product) in enumerate(zip(request.lines, products, strict=True))
+    ]
     check_unique(
         [
             (f"lines[{i}].marks[{j}]", code)
