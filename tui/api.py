@@ -207,11 +207,15 @@ class KassaApi:
         "receipt_uuid", "received_at"}]``"""
         return (await self._call(schemas.Orders, "GET", "/v1/orders"))["items"]
 
-    async def fiscalize_order(self, order_id: int | str, pay: str = "card") -> dict:
+    async def fiscalize_order(
+        self, order_id: int | str, pay: str = "card", marks: list[dict] | None = None
+    ) -> dict:
         """Never twice: the daemon derives the receipt's uuid from the order. A zero-total order is
-        settled without a receipt (``receipt`` null)."""
+        settled without a receipt (``receipt`` null). ``marks``: the codes of the order's marked
+        goods, ``[{"position", "codes"}]``."""
         path = f"/v1/orders/{order_id}/fiscalize"
-        return await self._call(schemas.Fiscalized, "POST", path, json={"pay": pay}, device=True)
+        body = {"pay": pay, **({"marks": marks} if marks else {})}
+        return await self._call(schemas.Fiscalized, "POST", path, json=body, device=True)
 
     async def reject_order(self, order_id: int | str, reason: str) -> dict:
         return await self._call(

@@ -74,7 +74,9 @@ ROUTES: dict[str, Rule] = {
     "POST /v1/reports/x": Rule(CASHIER, "X report"),
     "POST /v1/cash/in": Rule(CASHIER, "cash in"),
     "GET /v1/orders": Rule(CASHIER, "list marketplace orders"),
-    "POST /v1/orders/{order_id}/fiscalize": Rule(CASHIER, "fiscalize an order at its price"),
+    "POST /v1/orders/{order_id}/fiscalize": Rule(
+        CASHIER, "fiscalize an order at its price, with the marking codes of its marked goods"
+    ),
     "POST /v1/orders/{order_id}/reject": Rule(CASHIER, "reject an order"),
     "POST /v1/orders/{order_id}/lines/{position}": Rule(
         CASHIER, "pick the product for an unmatched order line"

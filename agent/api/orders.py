@@ -23,7 +23,7 @@ from agent.api.schemas import FiscalizeBody, PickBody, RejectBody
 from agent.daemon.context import Context
 from agent.i18n import N_, translate
 from agent.marketplace.orders import CURRENCY_REASON, ZERO_TOTAL_HELD, unmatched, zero_total
-from agent.marketplace.settle import UNMATCHED_REASON, pick_product
+from agent.marketplace.settle import MARKS_REASON, UNMATCHED_REASON, marks_needed, pick_product
 from agent.marketplace.settle import fiscalize as settle_order
 from agent.printing.receipt_copy import check_link
 from agent.store.models import FiscalDocument, MarketplaceOrder
@@ -53,7 +53,13 @@ def receipt_view(doc: FiscalDocument, zone: tzinfo | None) -> dict:
     }
 
 
-def order_view(order: MarketplaceOrder, lang: str, shop_currency: str, receipt: dict | None = None) -> dict:
+def order_view(
+    order: MarketplaceOrder,
+    lang: str,
+    shop_currency: str,
+    receipt: dict | None = None,
+    needed: list[dict] | None = None,  # ``marks_needed`` of the order
+) -> dict:
     reason = order.reason
     if order.status == "unsupported" and order.currency != shop_currency:
         reason = translate(CURRENCY_REASON, lang, currency=order.currency, shop_currency=shop_currency)
@@ -65,6 +71,9 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str, receipt: 
     elif order.status == "waiting" and missing:  # shown before anyone tries to fiscalize it
         lines = ", ".join(str(position) for position in missing)
         reason = translate(UNMATCHED_REASON, lang, id=order.id, lines=lines)
+    elif order.status == "waiting" and needed:  # why it waits for the cashier, not fiscalized by itself
+        count = sum(need["count"] for need in needed)
+        reason = translate(MARKS_REASON, lang, id=order.id, count=count)
     return {
         "id": order.id,
         "source": order.source,
@@ -78,6 +87,7 @@ def order_view(order: MarketplaceOrder, lang: str, shop_currency: str, receipt: 
         "buyer": order.buyer,
         "lines": order.lines,
         "unmatched": missing,
+        "marks_needed": needed if order.status == "waiting" else [],
         "reason": reason,
         "receipt_uuid": order.receipt_uuid,
         "receipt": receipt,
@@ -100,8 +110,15 @@ def list_orders(
         rows = session.exec(query.order_by(MarketplaceOrder.id.desc()).limit(limit)).all()
         receipts = fiscal_receipts(session, rows, shop_zone(ctx.settings.config))
         return {
-            "items": [order_view(row, lang, currency, receipts.get(row.receipt_uuid or "")) for row in rows]
+            "items": [
+                order_view(row, lang, currency, receipts.get(row.receipt_uuid or ""), needed(session, row))
+                for row in rows
+            ]
         }
+
+
+def needed(session: Session, order: MarketplaceOrder) -> list[dict]:
+    return marks_needed(session, order) if order.status == "waiting" else []
 
 
 def tell_source(ctx: Context) -> None:
@@ -128,6 +145,7 @@ async def fiscalize(
         body.pay,
         cashier=cashier_for(caller, None, ctx.settings.config),
         limits=lambda request: check_total(request, journal, ctx.settings.config),
+        marks={entry.position: list(entry.codes) for entry in body.marks or ()},
     )
     tell_source(ctx)
     if doc is None:  # a zero-total order: settled without a receipt
@@ -152,7 +170,8 @@ def pick(
     """The cashier picks the register's product for a line the marketplace's SKU does not match."""
     with ctx.store.write() as session:
         order = pick_product(session, order_id, position, body.code)
-    return {"order": order_view(order, lang, ctx.settings.config.shop.currency)}
+        currency = ctx.settings.config.shop.currency
+        return {"order": order_view(order, lang, currency, None, needed(session, order))}
 
 
 @router.post("/orders/{order_id}/reject", response_model=schemas.OrderAnswer)

@@ -295,8 +295,30 @@ class LoginBody(Body):
     )
 
 
+class OrderLineMarks(Body):
+    position: int = Field(ge=1, le=MAX_LINES, description="the order's line, from 1")
+    codes: list[MarkingCodeText] = Field(
+        min_length=1,
+        max_length=1000,
+        description="the DataMatrix of each unit as scanned (GS as \\u001d or the configured substitute); "
+        "one per unit, one for a line sold by weight",
+    )
+
+
 class FiscalizeBody(Body):
     pay: Literal["card", "cash"] | None = Field(None, description="leave out: the account's payment kind")
+    marks: list[OrderLineMarks] | None = Field(
+        None,
+        max_length=MAX_LINES,
+        description="the marking codes of the order's marked goods (``marks_needed``), checked as in a sale",
+    )
+
+    @model_validator(mode="after")
+    def _one_entry_per_line(self) -> FiscalizeBody:
+        positions = [entry.position for entry in self.marks or ()]
+        if len(positions) != len(set(positions)):
+            raise problem(N_("one entry of marks per order line"))
+        return self
 
 
 class PickBody(Body):
@@ -579,6 +601,13 @@ class OrderLine(Answer):
     code: str | None = Field(None, description="the register's product it maps to; null: none matches")
 
 
+class OrderMarksNeeded(Answer):
+    position: int = Field(description="the order's line, from 1")
+    code: str = Field(description="the register's product")
+    name: str
+    count: int = Field(description="codes to scan: one per unit, one for a line sold by weight")
+
+
 class Order(Answer):
     id: int
     source: str
@@ -593,6 +622,9 @@ class Order(Answer):
     lines: list[OrderLine]
     unmatched: list[int] | None = Field(
         None, description="positions (from 1) of lines whose SKU matches no product"
+    )
+    marks_needed: list[OrderMarksNeeded] | None = Field(
+        None, description="lines of marked goods: the cashier scans this many codes before fiscalizing"
     )
     reason: str | None = None
     receipt_uuid: str | None = None

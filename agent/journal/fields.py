@@ -32,6 +32,8 @@ NAMES = {
     "buyer_name": N_("buyer's name"),
     "buyer_inn": N_("buyer's INN"),
     "marks": N_("marking codes"),
+    "codes": N_("marking codes"),
+    "position": N_("order line"),
     "product": N_("product"),
     "zero_total_orders": N_("orders with a zero total"),
 }
@@ -39,6 +41,7 @@ NAMES = {
 ITEMS = {
     "lines": N_("line {n}"),
     "marks": N_("code {n}"),
+    "codes": N_("code {n}"),
     "payments": N_("payment {n}"),
     "barcodes": N_("barcode {n}"),
 }

@@ -71,6 +71,11 @@ def verdict_words(verdict: MarkVerdict, kind: ReceiptKind = ReceiptKind.SALE) ->
     return VERDICT_WORDS[verdict]
 
 
+def codes_wanted(quantity: Decimal, measured: bool) -> int:
+    """How many codes a line of a marked product carries: one per piece, one for a measured line."""
+    return 1 if measured else int(quantity)
+
+
 def read_code(field: str, raw: str, substitutes: Sequence[str], group: str | None) -> MarkingCode:
     """A code as typed, read; a code that does not read is refused naming the field."""
     try:
@@ -109,8 +114,7 @@ def line_marks(
             name=name,
         )
     codes = tuple(read_code(f"{field}.marks[{i}]", text, substitutes, group) for i, text in enumerate(raw))
-    wanted = 1 if measured else quantity
-    if len(codes) != wanted:
+    if len(codes) != codes_wanted(quantity, measured):  # a piece line's quantity is whole by now
         raise InvalidReceipt(
             f"{field}.marks",
             N_(

@@ -10,11 +10,14 @@ receipt is fiscalized but whose row was not yet marked (a crash in between) is m
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
 
 from agent.i18n import N_
+from agent.journal import records
+from agent.journal.marks import codes_wanted
 from agent.marketplace.orders import (
     CURRENCY_REASON,
     mark_fiscalized,
@@ -29,6 +32,10 @@ from common.errors import KassaError
 from common.inn import valid_inn
 
 UNMATCHED_REASON = N_("order {id}: lines {lines} match no product of the register: pick a product for each")
+MARKS_REASON = N_(
+    "order {id}: marked goods: scan the marking codes of {count} items at the register (the order's "
+    "screen, F8 or F9), then it is fiscalized with them"
+)
 
 
 class OrderRefused(KassaError):
@@ -71,7 +78,39 @@ def payment_kind(session: Session, order: MarketplaceOrder, asked: str | None) -
     return "card"
 
 
-def check_order(order: MarketplaceOrder, shop_currency: str) -> None:
+def marks_needed(session: Session, order: MarketplaceOrder) -> list[dict]:
+    """The order's lines of marked products, each with how many codes the cashier scans for it
+    (``agent.journal.marks.codes_wanted``): a marked unit is never fiscalized without its code."""
+    from agent.store.models import Product
+
+    codes = {line.get("code") for line in order.lines or [] if line.get("code")}
+    if not codes:
+        return []
+    products = {
+        product.code: product
+        for product in session.exec(select(Product).where(Product.code.in_(codes), Product.marked.is_(True)))
+    }
+    needed = []
+    for position, line in enumerate(order.lines or [], start=1):
+        product = products.get(line.get("code"))
+        if product is None:
+            continue
+        try:
+            quantity = Decimal(str(line.get("quantity") or "1"))
+        except ArithmeticError:
+            continue  # the sale refuses the quantity in words
+        needed.append(
+            {
+                "position": position,
+                "code": product.code,
+                "name": product.name,
+                "count": codes_wanted(quantity, product.weighted),
+            }
+        )
+    return needed
+
+
+def check_order(order: MarketplaceOrder, shop_currency: str, needed: list[dict] = (), marks=None) -> None:
     if order.currency != shop_currency:
         raise OrderRefused(409, "order_currency", CURRENCY_REASON,
                            {"currency": order.currency, "shop_currency": shop_currency})  # fmt: skip
@@ -87,6 +126,19 @@ def check_order(order: MarketplaceOrder, shop_currency: str) -> None:
             {"id": order.id, "lines": ", ".join(str(n) for n in missing)},
             details={"lines": missing},
         )
+    unscanned = [need for need in needed if not (marks or {}).get(need["position"])]
+    if unscanned and order.status == "waiting":
+        raise OrderRefused(
+            409,
+            "order_needs_marks",
+            MARKS_REASON,
+            {"id": order.id, "count": sum(need["count"] for need in unscanned)},
+            details={"lines": [need["position"] for need in unscanned]},
+        )
+    for position in marks or {}:
+        if not 1 <= position <= len(order.lines or []):
+            raise OrderRefused(422, "order_line_not_found", N_("order {id} has no line {position}"),
+                               {"id": order.id, "position": position})  # fmt: skip
 
 
 def settle_without_receipt(store, order_id: int) -> tuple[MarketplaceOrder, bool]:
@@ -112,9 +164,14 @@ async def fiscalize(
     *,
     cashier=None,  # agent.journal.requests.CashierRef: who signs the receipt (tags 1021/1203)
     limits: Callable[[Any], Awaitable[None]] | None = None,  # the caller's limits on the sale, if any
+    marks: dict[int, list[str]] | None = None,
 ):
     """Fiscalize one order: (order, receipt, replayed); a zero-total order is settled without a
-    receipt instead: (order, None, replayed). Raises OrderRefused or JournalError."""
+    receipt instead: (order, None, replayed). Raises OrderRefused or JournalError.
+
+    ``marks`` are the codes the cashier scanned, by line position (from 1): a line of marked goods
+    is sold with them, checked as in any sale (``agent.journal.marks``); without them an order of
+    marked goods waits for the cashier (the automatic settling passes none)."""
     from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest
     from agent.journal.sale import sell
 
@@ -123,21 +180,27 @@ async def fiscalize(
             order = session.get(MarketplaceOrder, order_id)
             if order is None:
                 raise OrderRefused(404, "order_not_found", N_("no order {id}"), {"id": order_id})
-            return order, payment_kind(session, order, pay)
+            known = records.by_uuid(session, order.receipt_uuid) if order.receipt_uuid else None
+            return order, payment_kind(session, order, pay), marks_needed(session, order), known
 
-    order, kind = await _run(load)
+    order, kind, needed, known = await _run(load)
     if order.status == "settled" or (order.status == "waiting" and zero_total(order)):
         order, replayed = await _run(lambda: settle_without_receipt(store, order_id))
         return order, None, replayed
-    check_order(order, shop_currency)
+    if order.status == "fiscalized" and known is not None and known.status == "fiscalized":
+        return order, known, True  # its receipt, whatever codes a repeated request names
+    check_order(order, shop_currency, needed, marks)
     buyer_name, buyer_inn = b2b_buyer(order)
     request = SaleRequest(
         uuid=order_uuid(order),
         lines=[
             LineRequest(
-                code=str(line["code"]), quantity=str(line.get("quantity") or "1"), price=int(line["price"])
+                code=str(line["code"]),
+                quantity=str(line.get("quantity") or "1"),
+                price=int(line["price"]),
+                marks=(marks or {}).get(position) or None,
             )
-            for line in order.lines
+            for position, line in enumerate(order.lines, start=1)
         ],
         payments=[PaymentRequest(kind=kind)],
         buyer_contact=buyer_contact(order),

@@ -16,6 +16,7 @@ from tui.money import format_money, format_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen
+from tui.screens.mark_scan import OrderMarkScanScreen
 from tui.screens.marketplace import MarketplaceScreen
 from tui.screens.order_lines import PickProductScreen
 from tui.timefmt import local_time
@@ -40,6 +41,7 @@ def order_text(order: dict) -> Text:
     if who:
         text.append(who + "\n")
     unmatched = set(order.get("unmatched") or ())
+    marked = {need["position"]: need["count"] for need in order.get("marks_needed") or ()}
     for position, line in enumerate(order.get("lines") or [], start=1):
         code = printable(line.get("code"), one_line=True)
         if position in unmatched:
@@ -51,6 +53,9 @@ def order_text(order: dict) -> Text:
             f" × {format_money(line.get('price', 0))}\n",
             "bold red" if position in unmatched else "",
         )
+        if position in marked:
+            to_scan = _("marked goods: {count} codes to scan").format(count=marked[position])
+            text.append(f"  {to_scan}\n", "yellow")
     currency = printable(order.get("currency"), one_line=True)
     text.append(_("TOTAL: ") + f"{format_money(order.get('total', 0))} {currency}\n", "bold")
     if order.get("reason"):
@@ -143,10 +148,34 @@ class OrdersScreen(KassaScreen):
         return order
 
     def action_fiscalize(self, pay: str) -> None:
+        """Marked goods first: the code of each unit, scanned and checked one by one (Esc calls the
+        whole fiscalizing off; the order keeps waiting), then the order goes with its codes."""
         order = self.selected()
         if not order:
             return
+        needed = order.get("marks_needed") or []
+        marks: list[dict] = []
+        taken: set[str] = set()
 
+        def collect(index: int) -> None:
+            if index == len(needed):
+                self.fiscalize(order, pay, marks or None)
+                return
+            need = needed[index]
+
+            def scanned(codes: list[str] | None) -> None:
+                if not codes:
+                    called_off = _("Not fiscalized: the order waits for its marking codes.")
+                    self.notify(called_off, severity="warning")
+                    return
+                marks.append({"position": need["position"], "codes": codes})
+                collect(index + 1)
+
+            self.app.push_screen(OrderMarkScanScreen(self.api, need, taken), scanned)
+
+        collect(0)
+
+    def fiscalize(self, order: dict, pay: str, marks: list[dict] | None) -> None:
         def failed(error: DaemonError) -> None:
             self.notify(error.message, severity="error", timeout=10)
             self.refresh_data()
@@ -159,7 +188,7 @@ class OrdersScreen(KassaScreen):
             self.refresh_data()
 
         # the daemon derives the receipt's uuid from the order: Continue and a second F8 are both safe
-        self.run_on_register(lambda: self.api.fiscalize_order(order["id"], pay), done, failed=failed)
+        self.run_on_register(lambda: self.api.fiscalize_order(order["id"], pay, marks), done, failed=failed)
 
     def action_reject(self) -> None:
         order = self.selected()
