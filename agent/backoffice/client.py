@@ -336,9 +336,11 @@ class BackofficeClient:
                 return
             since = page.next
 
-    def send_documents(self, documents: list[dict]) -> list[dict]:
-        """Upload fiscal documents; one result per uuid: accepted | duplicate | conflict | rejected."""
-        data = self._json(self._request("POST", "/api/v1/documents", json={"documents": documents}))
+    def send_documents(self, body: bytes) -> list[dict]:
+        """Upload fiscal documents (a body from ``encode_documents``); one result per uuid:
+        accepted | duplicate | conflict | rejected."""
+        headers = {"Content-Type": "application/json"}
+        data = self._json(self._request("POST", "/api/v1/documents", content=body, headers=headers))
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
             raise errors.ServerError(MALFORMED_DOCUMENTS, url=self.shown_url)
@@ -357,6 +359,11 @@ class BackofficeClient:
         """``fn``: the FN's end of life, OFD days left and warnings, so the back office warns too."""
         body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__, "fn": fn}
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
+
+
+def encode_documents(documents: list[dict]) -> bytes:
+    """The body of a documents upload, encoded apart from the request so it can be made ahead."""
+    return json.dumps({"documents": documents}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _outside_text(value: object, limit: int = 256) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +19,9 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from agent.backoffice import BackofficeClient, errors
+from agent.backoffice.client import encode_documents
 from agent.i18n import N_
+from agent.journal.payload import plain_rows
 from agent.journal.records import outbox_queue
 from agent.store import Store
 from agent.store.models import FiscalDocument, OutboxItem, SyncStatus
@@ -92,39 +95,56 @@ class ReceiptStream:
 
     def _upload(self, attempt: Attempt, client: BackofficeClient) -> int:
         """Send batches while the head of the queue is due; stops at the first failed request.
-        Returns how many requests went out."""
+        Returns how many requests went out.
+
+        While a full batch is in flight, the next one is read and encoded in a thread of its own,
+        so the back office's work and the register's no longer add up. Requests still go one at
+        a time and a batch's verdicts are written only from its answer; the batch read ahead is
+        sent only if it is still the head of the queue once those are written (a document of the
+        batch before that got no verdict, or any older one pending again, goes first)."""
         requests = 0
-        while not attempt.stopped():
-            now = attempt.clock()
-            with attempt.store.read() as session:
-                items = []
-                for item in _head_rows(session, self.batch):
-                    if item.next_attempt_at is not None and item.next_attempt_at > now:
-                        break  # keep the order: nothing overtakes a document that is waiting
-                    items.append(item)
-                if not items:
-                    return requests
-                table = FiscalDocument.__table__
-                by_id = {
-                    doc.id: doc
-                    for doc in session.execute(
-                        table.select().where(table.c.id.in_([item.document_id for item in items]))
-                    )
-                }
-                documents = self.payload(session, [by_id[item.document_id] for item in items])
-            ids = [item.id for item in items]
-            requests += 1
-            try:
-                results = client.send_documents(documents)
-            except (errors.Stopped, errors.Unauthorized):
-                raise  # nothing was sent (or nothing may be): no backoff
-            except errors.BackofficeError as exc:
-                _retry_later(attempt.store, ids, attempt.clock(), exc, self.backoff)
-                raise
-            uuids = [d["uuid"] for d in documents]
-            sent, kept = _apply_results(attempt.store, ids, uuids, results, attempt.clock(), self.backoff)
-            attempt.moved(sent + kept)
+        batch = self._read(attempt, after=None)
+        with _Ahead() as ahead:
+            while batch is not None and not attempt.stopped():
+                following = ahead.start(self._read, attempt, batch.ids[-1]) if batch.full else None
+                requests += 1
+                try:
+                    results = client.send_documents(batch.body)
+                except (errors.Stopped, errors.Unauthorized):
+                    raise  # nothing was sent (or nothing may be): no backoff
+                except errors.BackofficeError as exc:
+                    _retry_later(attempt.store, batch.ids, attempt.clock(), exc, self.backoff)
+                    raise
+                sent, kept = _apply_results(
+                    attempt.store, batch.ids, batch.uuids, results, attempt.clock(), self.backoff
+                )
+                attempt.moved(sent + kept)
+                batch = following.result() if following is not None else None
+                if batch is None or _head_id(attempt.store) != batch.ids[0]:
+                    batch = self._read(attempt, after=None)
         return requests
+
+    def _read(self, attempt: Attempt, after: int | None) -> _Batch | None:
+        """The due head of the queue (after outbox id ``after``) as one encoded request body."""
+        now = attempt.clock()
+        with attempt.store.read() as session:
+            items = []
+            for item in _head_rows(session, self.batch, after):
+                if item.next_attempt_at is not None and item.next_attempt_at > now:
+                    break  # keep the order: nothing overtakes a document that is waiting
+                items.append(item)
+            if not items:
+                return None
+            table = FiscalDocument.__table__
+            query = table.select().where(table.c.id.in_([item.document_id for item in items]))
+            by_id = {doc.id: doc for doc in plain_rows(session.execute(query))}
+            documents = self.payload(session, [by_id[item.document_id] for item in items])
+        return _Batch(
+            ids=[item.id for item in items],
+            uuids=[d["uuid"] for d in documents],
+            body=encode_documents(documents),
+            full=len(items) == self.batch,
+        )
 
     def _heartbeat(self, attempt: Attempt, client: BackofficeClient) -> None:
         """Tell the back office the register is alive. It is also the attempt's round trip when no
@@ -145,18 +165,55 @@ def head(session: Session, limit: int) -> list[OutboxItem]:
     )
 
 
-def _head_rows(session: Session, limit: int) -> list:
-    """The head of the queue as plain rows (id, document_id, next_attempt_at): a batch is read
-    once per request, and model instances would cost more than the upload itself."""
+def _head_rows(session: Session, limit: int, after: int | None = None) -> list:
+    """The head of the queue (past outbox id ``after``) as plain rows (id, document_id,
+    next_attempt_at): a batch is read once per request, and model instances would cost more than
+    the upload itself."""
     table = OutboxItem.__table__
-    return list(
-        session.execute(
-            select(table.c.id, table.c.document_id, table.c.next_attempt_at)
-            .where(table.c.status == "pending")
-            .order_by(table.c.id)
-            .limit(limit)
-        ).all()
-    )
+    query = select(table.c.id, table.c.document_id, table.c.next_attempt_at)
+    query = query.where(table.c.status == "pending")
+    if after is not None:
+        query = query.where(table.c.id > after)
+    return list(session.execute(query.order_by(table.c.id).limit(limit)).all())
+
+
+def _head_id(store: Store) -> int | None:
+    """The outbox id of the oldest pending document, due or not."""
+    table = OutboxItem.__table__
+    with store.read() as session:
+        return session.execute(
+            select(table.c.id).where(table.c.status == "pending").order_by(table.c.id).limit(1)
+        ).scalar()
+
+
+@dataclass
+class _Batch:
+    """One request's worth of the queue: the outbox ids, their documents' uuids, the body to send."""
+
+    ids: list[int]
+    uuids: list[str]
+    body: bytes
+    full: bool  # as many as a request takes: more may wait behind it
+
+
+class _Ahead:
+    """At most one batch read ahead, in a thread of its own (started only when a batch is full),
+    so sync takes no thread from the pool the journal and the local API use."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+
+    def start(self, read: Callable, *args) -> Future:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kassa-sync-ahead")
+        return self._executor.submit(read, *args)
+
+    def __enter__(self) -> _Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._executor is not None:  # a read still running ends on its own (a bounded read)
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def due(session: Session, now: datetime) -> bool:
