@@ -20,7 +20,8 @@ from sqlmodel import select
 from agent.i18n import N_
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.fields import FieldWords
-from agent.store.models import FiscalDocument, ReceiptMark
+from agent.journal.records import returns_of
+from agent.store.models import ReceiptMark
 from common.errors import Message
 from common.marking import MarkingCode, MarkingCodeError, parse
 from drivers.fiscal_register import FiscalRegister, MarkCheck, MarkPlan, MarkVerdict, ReceiptKind
@@ -243,11 +244,7 @@ def returnable_marks(session, sale_id: int, position: int) -> tuple[list[Receipt
             .order_by(ReceiptMark.unit)
         )
     )
-    returns = select(FiscalDocument.id).where(
-        FiscalDocument.original_id == sale_id,
-        FiscalDocument.type == "return",
-        FiscalDocument.status != "failed",
-    )
+    returns = returns_of(session, sale_id)
     taken = set(
         session.exec(
             select(ReceiptMark.identity).where(

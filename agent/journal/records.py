@@ -204,6 +204,21 @@ def pending_documents(session: Session) -> list[FiscalDocument]:
     )
 
 
+def made_against(session: Session, sale_id: int) -> list:
+    """The documents that name a sale as their original (its returns): id, type and status.
+
+    Found by ``original_id`` alone and filtered by the caller: with ``status`` or ``type`` in the
+    query too, SQLite's planner (it keeps no statistics) may walk that index instead, over every
+    fiscalized document of the journal, on every sale."""
+    query = select(FiscalDocument.id, FiscalDocument.type, FiscalDocument.status)
+    return list(session.exec(query.where(FiscalDocument.original_id == sale_id).order_by(FiscalDocument.id)))
+
+
+def returns_of(session: Session, sale_id: int) -> list[int]:
+    """The ids of a sale's returns that took goods back or may still do so (not ``failed``)."""
+    return [doc.id for doc in made_against(session, sale_id) if doc.type == "return" and doc.status != FAILED]
+
+
 def fd_taken(session: Session, fn_serial: str, fd: int, other_than: int) -> bool:
     """Another journal row already holds this FD (so it is not the one a pending row waits for)."""
     query = select(FiscalDocument.id).where(

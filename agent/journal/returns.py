@@ -20,7 +20,7 @@ from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.marks import return_marks
 from agent.journal.payments import CASH, Settled, settle
 from agent.journal.protocol import FiscalJournal
-from agent.journal.records import FAILED, FISCALIZED, Operation
+from agent.journal.records import FISCALIZED, Operation, returns_of
 from agent.journal.requests import ReturnRequest, request_hash
 from agent.journal.sale import PricedSale, fiscalize_receipt, tenders
 from agent.store.models import FiscalDocument, ReceiptLine, ReceiptPayment
@@ -49,11 +49,7 @@ def returnable_lines(session: Session, sale: FiscalDocument) -> list[Returnable]
     lines = session.exec(
         select(ReceiptLine).where(ReceiptLine.document_id == sale.id).order_by(ReceiptLine.position)
     ).all()
-    returns = select(FiscalDocument.id).where(
-        FiscalDocument.original_id == sale.id,
-        FiscalDocument.type == "return",
-        FiscalDocument.status != FAILED,
-    )
+    returns = returns_of(session, sale.id)
     taken: dict[int, tuple[Decimal, int]] = {}
     for line in session.exec(select(ReceiptLine).where(ReceiptLine.document_id.in_(returns))):
         quantity, amount = taken.get(line.position, (Decimal(0), 0))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from agent.journal.payload import document_payload
+from agent.journal.records import FISCALIZED, made_against
 from agent.journal.returns import returnable_lines
 from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptMark
 from drivers.fiscal_register import MarkPlan
@@ -64,11 +65,5 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
         for position, line in enumerate(view["lines"], start=1):
             item = left.get(position)
             line["returned"] = f"{item.returned_quantity:.3f}" if item else "0.000"
-        view["returns"] = list(
-            session.exec(
-                select(FiscalDocument.id).where(
-                    FiscalDocument.original_id == doc.id, FiscalDocument.status == "fiscalized"
-                )
-            )
-        )
+        view["returns"] = [row.id for row in made_against(session, doc.id) if row.status == FISCALIZED]
     return view
