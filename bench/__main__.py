@@ -87,6 +87,8 @@ def select(only: list[str] | None) -> tuple[list[str], set[str]]:
     for name in only:
         if name in modules or name in SKIP:
             chosen.append(name)
+            if name in modules:  # all of its cases, also beside case ids of the same module
+                ids.update(getattr(_load(name), "IDS", ()))
             continue
         owner = next((m for m in modules if name in getattr(_load(m), "IDS", ())), None)
         if owner is None:
