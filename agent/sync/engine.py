@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -49,6 +50,7 @@ class SyncEngine:
         self._locks: dict[str, threading.Lock] = {}
         self.running: dict[str, Attempt] = {}  # attempts in progress, for status and shutdown
         self.stopping = threading.Event()  # set at shutdown: runs end between pages and batches
+        self.pool: Executor | None = None  # the scheduler's threads, which streams may also use
         for stream in builtin(StreamOptions(**options)) if streams is None else streams:
             self.add_stream(stream)
 
@@ -74,7 +76,7 @@ class SyncEngine:
         stream = self.stream(name)
         with self._locks[name]:
             opener = self._backoffice if stream.remote == "backoffice" else None
-            attempt = Attempt(name, self.store, self.clock, self.stopping, backoffice=opener)
+            attempt = Attempt(name, self.store, self.clock, self.stopping, backoffice=opener, pool=self.pool)
             self.running[name] = attempt
             try:
                 stream.run(attempt)

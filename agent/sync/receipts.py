@@ -9,9 +9,10 @@ Backoff (exponential with jitter) lives in ``OutboxItem.next_attempt_at``, so it
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -104,7 +105,7 @@ class ReceiptStream:
         batch before that got no verdict, or any older one pending again, goes first)."""
         requests = 0
         batch = self._read(attempt, after=None)
-        with _Ahead() as ahead:
+        with _Ahead(attempt.pool) as ahead:
             while batch is not None and not attempt.stopped():
                 following = ahead.start(self._read, attempt, batch.ids[-1]) if batch.full else None
                 requests += 1
@@ -119,7 +120,7 @@ class ReceiptStream:
                     attempt.store, batch.ids, batch.uuids, results, attempt.clock(), self.backoff
                 )
                 attempt.moved(sent + kept)
-                batch = following.result() if following is not None else None
+                batch = ahead.take(following) if following is not None else None
                 if batch is None or _head_id(attempt.store) != batch.ids[0]:
                     batch = self._read(attempt, after=None)
         return requests
@@ -197,23 +198,36 @@ class _Batch:
 
 
 class _Ahead:
-    """At most one batch read ahead, in a thread of its own (started only when a batch is full),
-    so sync takes no thread from the pool the journal and the local API use."""
+    """Where the next batch is read while one is in flight: a worker of sync's own pool in the
+    daemon (it starts no thread of its own: docs/architecture.md, "Threads"); elsewhere (``kassa
+    sync`` without a daemon, tests) one thread for this run."""
 
-    def __init__(self) -> None:
-        self._executor: ThreadPoolExecutor | None = None
+    def __init__(self, pool: Executor | None) -> None:
+        self._pool = pool
+        self._own: ThreadPoolExecutor | None = None
+        self._last: Future | None = None
 
     def start(self, read: Callable, *args) -> Future:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kassa-sync-ahead")
-        return self._executor.submit(read, *args)
+        if self._pool is None:
+            self._own = self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kassa-sync-ahead")
+        self._last = self._pool.submit(read, *args)
+        return self._last
+
+    @staticmethod
+    def take(future: Future) -> _Batch | None:
+        """The batch read ahead; None when no worker had started on it (every one busy): the
+        caller reads the head itself then."""
+        return None if future.cancel() else future.result()
 
     def __enter__(self) -> _Ahead:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._executor is not None:  # a read still running ends on its own (a bounded read)
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._last is not None and not self._last.cancel():
+            with contextlib.suppress(Exception):  # a read ahead that failed goes with the run
+                self._last.result()  # a bounded read: the run ends after it, not beside it
+        if self._own is not None:
+            self._own.shutdown(wait=True)
 
 
 def due(session: Session, now: datetime) -> bool:

@@ -21,7 +21,7 @@ from agent.thread_pool import WarmPool
 
 log = logging.getLogger(__name__)
 
-WORKERS = 8  # sync's threads: every stream at once plus the due check; more streams queue here
+WORKERS = 8  # sync's threads: every stream at once, the due check, the outbox's read ahead; more queue
 STOP_GRACE = 5.0  # seconds shutdown waits for runs to notice; a request in flight is broken at once
 
 
@@ -31,6 +31,7 @@ class Scheduler:
         self.poll = poll
         self.running: dict[str, asyncio.Task] = {}
         self._executor = WarmPool(workers, "kassa-sync")
+        engine.pool = self._executor
         self._wake = asyncio.Event()
         self._stopping = False
 

@@ -20,6 +20,8 @@ A stream is an object with
   record it refused, ``details``. It raises a ``common.errors.KassaError`` for a failed attempt;
   it ends early with ``errors.Stopped`` when ``attempt.stopped()`` turns true (shutdown); a stream
   with its own remote breaks its request in flight at shutdown itself (``agent.http_exchange``);
+  work it does beside its requests goes to ``attempt.pool`` (sync's own threads; None outside
+  the daemon), never to a thread of its own;
 - ``next_run(session, now, ok) -> datetime | None`` — when it is due next after an attempt that
   ended ``ok`` or not (None: only when asked);
 - ``status(session) -> dict`` — extra fields for its entry in ``/v1/status`` (may be ``{}``); the
@@ -41,6 +43,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -151,8 +154,10 @@ class Attempt:
         clock: Callable[[], datetime],
         stop: threading.Event,
         backoffice: Callable[[], BackofficeClient] | None = None,
+        pool: Executor | None = None,
     ):
         self.stream = stream
+        self.pool = pool  # sync's own threads, for work a stream does beside its requests (or None)
         self.store = store
         self.clock = clock
         self.result = RunResult(stream)

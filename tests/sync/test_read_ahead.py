@@ -15,6 +15,7 @@ from sqlmodel import select
 from agent.backoffice import BackofficeClient
 from agent.store.models import OutboxItem
 from agent.sync.receipts import Backoff
+from agent.thread_pool import WarmPool
 from tests.sync.harness import Register, register
 
 BATCH = 5
@@ -31,12 +32,14 @@ class Watch:
         self.events: list[tuple[str, list[str]]] = []
         self.requests: list[list[str]] = []
         self.changed = threading.Condition()
+        self.threads: list[str] = []  # where each batch was read
         stream = reg.engine.streams["receipts"]
         stream.batch = BATCH
         build = stream.payload
 
         def payload(session, docs):
             built = build(session, docs)
+            self.threads.append(threading.current_thread().name)
             self._note("read", [d["uuid"] for d in built])
             return built
 
@@ -174,3 +177,37 @@ def test_a_crash_between_overlapping_batches_resends_only_what_was_not_acknowled
     received = bo.documents()
     assert [d["uuid"] for d in received] == uuids  # each once, in order
     assert [d["uuid"] for d in received if d["duplicates"]] == (uuids[5:10] if acknowledged else [])
+
+
+def test_in_the_daemon_the_read_ahead_runs_on_syncs_own_threads(paired, bo, monkeypatch):
+    pool = WarmPool(2, "test-sync")
+    pool.start_all()
+    paired.engine.pool = pool  # as the scheduler gives it
+    try:
+        uuids = paired.add_documents(12)
+        watch = Watch(paired, monkeypatch)
+        before = threading.active_count()
+        assert paired.engine.run("receipts").moved == 12
+        assert threading.active_count() == before
+        assert len(watch.threads) == 3 and set(watch.threads[1:]) <= {"test-sync_0", "test-sync_1"}
+        assert watch.requests == [uuids[0:5], uuids[5:10], uuids[10:12]]
+    finally:
+        pool.shutdown()
+
+
+def test_with_every_worker_busy_the_next_batch_is_read_in_turn(paired, bo, monkeypatch):
+    pool = WarmPool(1, "test-busy")
+    pool.start_all()
+    release = threading.Event()
+    pool.submit(release.wait, 30)  # another stream holds the only worker
+    paired.engine.pool = pool
+    try:
+        uuids = paired.add_documents(12)
+        watch = Watch(paired, monkeypatch)
+        assert paired.engine.run("receipts").moved == 12
+        assert "test-busy_0" not in watch.threads  # never waited for the busy worker
+        assert watch.requests == [uuids[0:5], uuids[5:10], uuids[10:12]]
+        assert [d["uuid"] for d in bo.documents()] == uuids
+    finally:
+        release.set()
+        pool.shutdown()
