@@ -103,9 +103,10 @@ def plan_receipt(
     lines: list[PricedLine],
     cashier: Cashier | None,
     buyer_contact: str | None,
+    buyer_name: str | None,
     tolerance: int,
     tax_system: str | None,
-) -> tuple[list[PricedLine], Cashier | None, str | None, str]:
+) -> tuple[list[PricedLine], Cashier | None, str | None, str | None, str]:
     """Everything as the FN will store it, decided before the journal writes the row: names and
     tags made safe for the register's code pages and fields, each line's FN positions, and the
     receipt's one taxation system (``tax_system``: the shop's or the sale's)."""
@@ -117,7 +118,8 @@ def plan_receipt(
                 f"lines[{index}].name", N_("{field}: the name has nothing the register can print")
             )
     contact = device.fit_text(TAG_BUYER_CONTACT, buyer_contact) if buyer_contact else None
-    return with_positions(lines, tolerance), fit_cashier(device, cashier), contact, system
+    buyer = fit_buyer(device, buyer_name)
+    return with_positions(lines, tolerance), fit_cashier(device, cashier), contact, buyer, system
 
 
 def fit_buyer(device: FiscalRegister, name: str | None) -> str | None:

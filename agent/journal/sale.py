@@ -28,7 +28,6 @@ from agent.journal.register import (
     TAG_BUYER_CONTACT,
     TAG_BUYER_INN,
     cashier_tags,
-    fit_buyer,
     plan_receipt,
     print_receipt,
 )
@@ -219,10 +218,15 @@ async def fiscalize_receipt(
     checked (and opened if closed), then the journal's pending → register → fiscalized steps."""
     tolerance = journal.codes().sum_tolerance
     planned = await journal.device(
-        plan_receipt, op.lines, op.cashier, op.buyer_contact, tolerance, op.tax_system or journal.tax_system()
+        plan_receipt,
+        op.lines,
+        op.cashier,
+        op.buyer_contact,
+        op.buyer_name,
+        tolerance,
+        op.tax_system or journal.tax_system(),
     )
-    op.lines, op.cashier, op.buyer_contact, op.tax_system = planned
-    op.buyer_name = await journal.device(fit_buyer, op.buyer_name)
+    op.lines, op.cashier, op.buyer_contact, op.buyer_name, op.tax_system = planned
     status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:
