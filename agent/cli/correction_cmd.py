@@ -1,6 +1,7 @@
 """`kassa correction`: a correction receipt (чек коррекции) from the shell, through the daemon's journal.
 
-Lines and payments are given as for ``kassa sale`` (one parser for both). ``--reason`` says why;
+Lines, payments and the marking codes of marked goods (``--mark``) are given as for ``kassa sale``
+(one parser for both). ``--reason`` says why;
 ``--document-date`` is the day of the settlement being corrected (tag 1178, default today) and
 ``--document-number`` the tax service's order (tag 1179): with it the correction is made by order
 (tag 1173 = 1), without it on the shop's own initiative. ``--uuid`` makes it idempotent.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import click
 
 from agent.cli import echo
-from agent.cli.sale_cmd import post_receipt, print_json, receipt_body
+from agent.cli.sale_cmd import post_receipt, print_json, quantities_from_marks, receipt_body
 from agent.i18n import _
 from common.money import format_money
 
@@ -22,6 +23,13 @@ SIGNS = ("sale", "return", "expense", "expense_return")
 @click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
 @click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
 @click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
+@click.option(
+    "--mark",
+    "marks",
+    multiple=True,
+    metavar="DATAMATRIX",
+    help=_("The marking code of one unit of a marked product, as scanned; one --mark per unit."),
+)
 @click.option("--reason", required=True, metavar="TEXT", help=_("Why the correction is made."))
 @click.option(
     "--sign",
@@ -51,15 +59,16 @@ SIGNS = ("sale", "return", "expense", "expense_return")
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
 def correction(
-    lines, items, payments, reason, sign, document_date, document_number, uuid, cashier, as_json
+    lines, items, payments, marks, reason, sign, document_date, document_number, uuid, cashier, as_json
 ) -> None:
     body = receipt_body(lines, items, payments, uuid, cashier)
+    quantities_from_marks(body, lines, marks)
     body.update(sign=sign, reason=reason)
     if document_date is not None:
         body["document_date"] = document_date.date().isoformat()
     if document_number:
         body["document_number"] = document_number
-    receipt = post_receipt("/v1/corrections", body, uuid)
+    receipt = post_receipt("/v1/corrections", body, uuid, marks)
     if as_json:
         print_json(receipt)
         return

@@ -146,6 +146,12 @@ def assign_marks(client: DaemonClient, lines: list[dict], marks: tuple[str, ...]
             line["quantity"] = str(len(line["marks"]))
 
 
+def quantities_from_marks(body: dict, lines, marks) -> None:
+    """A ``--line`` without a quantity sells as many units as it gets ``--mark``s."""
+    for line, text in zip(body["lines"], lines if marks else (), strict=False):  # catalog lines first
+        line["quantity_given"] = _QUANTITY.match(text.strip()) is not None
+
+
 def print_json(receipt: dict) -> None:
     keys = ("uuid", "fd", "fiscal_sign", "total", "change", "shift", "status", "replayed")
     click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
@@ -178,8 +184,7 @@ def print_json(receipt: dict) -> None:
 @click.option("--json", "as_json", is_flag=True, help=_("Print uuid, fd, fiscal_sign and total as JSON."))
 def sale(lines, items, payments, marks, uuid, buyer, buyer_name, buyer_inn, cashier, as_json) -> None:
     body = receipt_body(lines, items, payments, uuid, cashier)
-    for line, text in zip(body["lines"], lines if marks else (), strict=False):  # catalog lines first
-        line["quantity_given"] = _QUANTITY.match(text.strip()) is not None
+    quantities_from_marks(body, lines, marks)
     if buyer:
         body["buyer_contact"] = buyer
     if buyer_name is not None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from agent.i18n import N_
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.requests import CorrectionRequest, request_hash
-from agent.journal.sale import fiscalize_receipt, price_sale
+from agent.journal.sale import fiscalize_receipt, price_sale, sale_products
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Correction, ReceiptKind
 
@@ -38,6 +40,27 @@ def correction_of(request: CorrectionRequest, today: date) -> Correction:
     return Correction(by_order=request.type == "order", date=day, number=request.document_number)
 
 
+def check_marked(session: Session, request: CorrectionRequest, kind: ReceiptKind) -> None:
+    """Marked goods are corrected as a sale or a return of a sale, each unit with its code, checked
+    and bound by the FN like a sale's (FFD 1.2 gives a correction receipt's positions the same
+    marking requisites, 1163 and 2106, and the marking system takes a correction's codes out of
+    circulation when no receipt did). The FN's planned statuses of a unit (tag 2003) are a sale's
+    and a return's, so an expense of marked goods is refused before any code is asked for."""
+    if kind in (ReceiptKind.SALE, ReceiptKind.RETURN):
+        return
+    for index, product in enumerate(sale_products(session, request.lines)):
+        if product is not None and product.marked:
+            raise InvalidReceipt(
+                f"lines[{index}]",
+                N_(
+                    "{field}: \u201c{name}\u201d is marked goods, which a correction receipt carries only "
+                    "as a sale or a return of a sale (the FN's planned statuses of a marked unit): an "
+                    "expense of marked goods cannot be corrected on this register"
+                ),
+                name=product.name,
+            )
+
+
 async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[FiscalDocument, bool]:
     """Fiscalize a correction receipt; returns the row and whether it is a replay."""
     codes = journal.codes()
@@ -54,9 +77,13 @@ async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[F
         )
     kind = ReceiptKind(request.sign)
     correction = correction_of(request, register_today(journal))
-    priced, cashier = await journal.read(
-        lambda s: (price_sale(s, request, codes), resolve_cashier(s, request.cashier))
-    )
+    substitutes = journal.mark_substitutes()
+
+    def price(session: Session):
+        check_marked(session, request, kind)
+        return price_sale(session, request, codes, substitutes), resolve_cashier(session, request.cashier)
+
+    priced, cashier = await journal.read(price)
     if kind != ReceiptKind.SALE and any(payment.change for payment in priced.payments):
         raise InvalidReceipt("payments", N_("{field}: a refund must add up to exactly the return's total"))
     op = Operation(
