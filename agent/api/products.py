@@ -125,7 +125,7 @@ def search(
         if text:
             rows = _matches(session, text, offset, limit)
         else:
-            query = select(Product).order_by(Product.name, Product.id).offset(offset).limit(limit)
+            query = select(Product).order_by(Product.search_name, Product.id).offset(offset).limit(limit)
             rows = list(session.exec(query))
         total = _product_count(session)
         return {

@@ -3,6 +3,12 @@
 A commit returns only after SQLite has fsynced the WAL, so a row written `pending` before
 the first byte goes to the register survives a power cut. Writes take the lock when they
 begin, not half-way through, so two writers never deadlock into SQLITE_BUSY mid-transaction.
+
+Data that can be fetched again (a catalog page with the cursor after it) may be written with
+``write(durable=False)``: its own connections, synchronous=NORMAL, so the commit does not wait
+for an fsync. A power cut can then lose the last such commits whole, never half of one (the
+WAL's frames are checksummed in order), and the next durable commit of any writer fsyncs the
+WAL with them in it, so a sale's own durability never depends on what came before it.
 """
 
 from __future__ import annotations
@@ -30,18 +36,20 @@ class Store:
         if not self.path.exists():
             # the store holds PIN hashes and buyer contacts: readable by the daemon's user only
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.engine: Engine = create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-        )
-        event.listen(self.engine, "connect", _on_connect)
-        event.listen(self.engine, "begin", _on_begin)
+        self.engine: Engine = _engine(self.path, synchronous="FULL")
         self._writer = self.engine.execution_options(kassa_write=True)
+        # write(durable=False) has an engine of its own, so a connection with synchronous=NORMAL
+        # never serves a durable write (it opens no connection until the first such write)
+        self._refetchable = _engine(self.path, synchronous="NORMAL").execution_options(kassa_write=True)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction (BEGIN IMMEDIATE), committed and fsynced on a clean exit."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE), committed and fsynced on a clean exit.
+
+        ``durable=False``: committed without waiting for the fsync (see the module's docstring);
+        only for what the register can fetch again, never for the journal."""
+        writer = self._writer if durable else self._refetchable
+        with Session(writer, expire_on_commit=False) as session, session.begin():
             session.connection()  # BEGIN IMMEDIATE now, not at the first statement
             yield session
 
@@ -57,17 +65,27 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._refetchable.engine.dispose()
 
 
-def _on_connect(dbapi_connection, _record) -> None:
-    # pysqlite's own transaction handling would BEGIN lazily and deferred; we issue BEGIN ourselves
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _engine(path: Path, synchronous: str) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    )
+
+    def on_connect(dbapi_connection, _record) -> None:
+        # pysqlite's own transaction handling would BEGIN lazily and deferred; we issue BEGIN ourselves
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
 
 
 def _on_begin(connection) -> None:

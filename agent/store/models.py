@@ -74,9 +74,11 @@ class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     remote_id: str | None = Field(default=None, unique=True, index=True)
     code: str = Field(unique=True, index=True, description="the SKU; marketplace orders match on it")
-    name: str = Field(index=True)
+    name: str
     search_name: str = Field(
-        default="", index=True, description="search_key(name), kept by the writers: a prefix is a range scan"
+        default="",
+        index=True,
+        description="search_key(name), kept by the writers: a prefix is a range scan, and the list's order",
     )
     price: int = Field(ge=0, description="kopecks")
     unit: str = Field(default="pcs", description="measure code from data (pcs, kg, l, ...)")

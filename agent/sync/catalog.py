@@ -8,20 +8,26 @@ correctly.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
-from agent.store.models import Barcode, Product, ProductGroup, search_key
+from agent.store.models import Product, ProductGroup, search_key
 from agent.sync import cursor, deletions, records
+from agent.sync.read_ahead import read_ahead
 from agent.sync.records import Known
 from agent.sync.stream import Attempt, IntervalStream
 
 STREAM = "products"
 DUPLICATE_CODE = N_("code {code} is on another product of the same page")
+# updated_at as the column's own type stores it (the rows below bypass the ORM)
+_STAMP = Product.__table__.c.updated_at.type.dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
 
 
 class ProductStream(IntervalStream):
@@ -56,18 +62,28 @@ class ProductStream(IntervalStream):
 def _pull_pages(
     attempt: Attempt, client: BackofficeClient, since: str | None, limit: int, known: Known
 ) -> None:
+    """Each page with its cursor in one transaction, the next page read meanwhile.
+
+    A page is written without waiting for its fsync (``Store.write(durable=False)``): a power cut
+    loses at most the last pages together with their cursor, which the next run reads again. The
+    last page is written durably."""
     full = since is None
-    for page in client.pages("catalog", since, limit):
-        now = attempt.clock()
-        with attempt.store.write() as session:
-            if full:
-                # from the beginning: whatever the back office does not list again is gone
-                _mark_all_backoffice_rows(session)
-                full = False
-            apply_page(session, page.items, now, known, attempt)
-            since = page.next if page.next is not None else since
-            cursor.save(session, STREAM, since, now)
-        attempt.page_done(len(page.items), page)
+    with contextlib.closing(read_ahead(client.pages("catalog", since, limit), attempt.pool)) as pages:
+        for page in pages:
+            now = attempt.clock()
+            groups, products = _checked(page.items, known, attempt)  # before taking the write lock
+            with attempt.store.write(durable=not page.more) as session:
+                if full:
+                    # from the beginning: whatever the back office does not list again is gone
+                    _mark_all_backoffice_rows(session)
+                    full = False
+                for remote_id, values in groups.items():
+                    _apply_group(session, remote_id, values, now)
+                if products:
+                    _apply_products(session, products, now, attempt)
+                since = page.next if page.next is not None else since
+                cursor.save(session, STREAM, since, now)
+            attempt.page_done(len(page.items), page)
 
 
 def _mark_all_backoffice_rows(session: Session) -> None:
@@ -77,13 +93,11 @@ def _mark_all_backoffice_rows(session: Session) -> None:
     )
 
 
-def apply_page(session: Session, items: list, now: datetime, known: Known, attempt: Attempt) -> None:
-    """Groups first (products point at them), then products with their barcodes; bulk statements.
-
-    Each record is checked first (``agent.sync.records``); a refused one is reported and skipped.
-    """
+def _checked(items: list, known: Known, attempt: Attempt) -> tuple[dict, dict]:
+    """A page's groups and products by remote id, checked (``agent.sync.records``); a tombstone is
+    None. A refused record is reported and left out."""
     groups: dict[str, dict | None] = {}
-    products: dict[str, dict | None] = {}  # remote id -> values, None for a tombstone
+    products: dict[str, dict | None] = {}
     for index, item in enumerate(items):
         try:
             remote_id, gone = records.deleted(item)
@@ -96,10 +110,7 @@ def apply_page(session: Session, items: list, now: datetime, known: Known, attem
                 raise records.Refused(records.UNKNOWN_VALUE, field="type", value=str(kind)[:32])
         except records.Refused as refused:
             attempt.skip(records.label(item, index), refused.reason, **refused.params)
-    for remote_id, values in groups.items():
-        _apply_group(session, remote_id, values, now)
-    if products:
-        _apply_products(session, products, now, attempt)
+    return groups, products
 
 
 def _group_id(session: Session, remote_id: str | None) -> int | None:
@@ -130,34 +141,39 @@ def _apply_group(session: Session, remote_id: str, checked: dict | None, now: da
         session.execute(insert(ProductGroup).values(remote_id=remote_id, **values))
 
 
+_COLUMNS = (
+    "remote_id", "code", "name", "search_name", "price", "unit", "tax", "payment_object", "tax_system",
+    "weighted", "marked", "marking_group", "group_id", "origin", "pending_delete", "updated_at",
+)  # fmt: skip
+_INSERT = f"INSERT INTO product ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_UPDATE = f"UPDATE product SET {', '.join(f'{c} = ?' for c in _COLUMNS)} WHERE id = ?"
+_IN = "IN (SELECT value FROM json_each(?))"  # one parameter for any number of values
+
+
 def _apply_products(session: Session, items: dict[str, dict | None], now: datetime, attempt: Attempt) -> None:
-    """One page of products in a handful of statements (executemany), not one statement per item."""
+    """One page of products as plain rows in a handful of statements (executemany), not one per item."""
+    db = session.connection().connection.dbapi_connection
     live = {remote_id: checked for remote_id, checked in items.items() if checked is not None}
     gone = [remote_id for remote_id, checked in items.items() if checked is None]
     if gone:
-        session.execute(update(Product).where(Product.remote_id.in_(gone)).values(pending_delete=True))
+        db.execute(f"UPDATE product SET pending_delete = 1 WHERE remote_id {_IN}", (json.dumps(gone),))
     if not live:
         return
-    table = Product.__table__
-    remote_ids = list(live)
-    codes = [checked["code"] for checked in live.values()]
     by_remote = dict(
-        session.execute(select(table.c.remote_id, table.c.id).where(table.c.remote_id.in_(remote_ids))).all()
+        db.execute(f"SELECT remote_id, id FROM product WHERE remote_id {_IN}", (json.dumps(list(live)),))
     )
+    codes = json.dumps([checked["code"] for checked in live.values()])
     by_code = {
         code: (pid, rid)
-        for code, pid, rid in session.execute(
-            select(table.c.code, table.c.id, table.c.remote_id).where(table.c.code.in_(codes))
-        ).all()
+        for code, pid, rid in db.execute(
+            f"SELECT code, id, remote_id FROM product WHERE code {_IN}", (codes,)
+        )
     }
-    group_refs = {checked["group_id"] for checked in live.values() if checked["group_id"]}
-    groups = dict(
-        session.execute(
-            select(ProductGroup.remote_id, ProductGroup.id).where(ProductGroup.remote_id.in_(group_refs))
-        ).all()
-    )
-    inserts: list[dict] = []
-    updates: list[dict] = []
+    group_refs = json.dumps(list({checked["group_id"] for checked in live.values() if checked["group_id"]}))
+    groups = dict(db.execute(f"SELECT remote_id, id FROM product_group WHERE remote_id {_IN}", (group_refs,)))
+    stamp = _STAMP(now)
+    inserts: list[tuple] = []
+    updates: list[tuple] = []
     barcodes: dict[str, list[str]] = {}
     on_page: dict[str, str] = {}  # SKU -> the product of this page that has it
     for remote_id, checked in live.items():
@@ -166,20 +182,25 @@ def _apply_products(session: Session, items: dict[str, dict | None], now: dateti
             attempt.skip(remote_id, DUPLICATE_CODE, code=code)
             continue
         on_page[code] = remote_id
-        values = {
-            **{
-                key: checked[key]
-                for key in ("code", "name", "price", "unit", "tax", "payment_object", "tax_system")
-            },
-            "search_name": search_key(checked["name"]),
-            "weighted": checked["weighted"],
-            "marked": checked["marked"],
-            "marking_group": checked["marking_group"],
-            "group_id": groups.get(checked["group_id"]) if checked["group_id"] else None,
-            "origin": "backoffice",
-            "pending_delete": False,
-            "updated_at": now,
-        }
+        group = checked["group_id"]
+        row = (
+            remote_id,
+            code,
+            checked["name"],
+            search_key(checked["name"]),
+            checked["price"],
+            checked["unit"],
+            checked["tax"],
+            checked["payment_object"],
+            checked["tax_system"],
+            checked["weighted"],
+            checked["marked"],
+            checked["marking_group"],
+            groups.get(group) if group else None,
+            "backoffice",
+            False,
+            stamp,
+        )
         target = by_remote.get(remote_id)
         holder = by_code.get(code)
         if holder and holder[0] != target:
@@ -187,31 +208,22 @@ def _apply_products(session: Session, items: dict[str, dict | None], now: dateti
                 target = holder[0]  # a local product with the same SKU becomes the back office's
             else:
                 # another row holds this SKU until its own change arrives: park it under a unique code
-                parked = f"{code}~{holder[0]}"
-                session.execute(update(table).where(table.c.id == holder[0]).values(code=parked))
+                db.execute("UPDATE product SET code = ? WHERE id = ?", (f"{code}~{holder[0]}", holder[0]))
         if target is None:
-            inserts.append({"remote_id": remote_id, **values})
+            inserts.append(row)
         else:
-            updates.append({"_id": target, "remote_id": remote_id, **values})
+            updates.append((*row, target))
         by_code[code] = (target, remote_id)
         barcodes[remote_id] = checked["barcodes"]
     if updates:
-        columns = [key for key in updates[0] if key != "_id"]
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        )
-        session.execute(statement, [{"_id": u["_id"], **{f"v_{c}": u[c] for c in columns}} for u in updates])
+        db.executemany(_UPDATE, updates)
     if inserts:
-        session.execute(insert(table), inserts)
+        db.executemany(_INSERT, inserts)
     ids = dict(
-        session.execute(
-            select(table.c.remote_id, table.c.id).where(table.c.remote_id.in_(list(barcodes)))
-        ).all()
+        db.execute(f"SELECT remote_id, id FROM product WHERE remote_id {_IN}", (json.dumps(list(barcodes)),))
     )
-    session.execute(delete(Barcode).where(Barcode.product_id.in_(list(ids.values()))))
+    db.execute(f"DELETE FROM barcode WHERE product_id {_IN}", (json.dumps(list(ids.values())),))
     wanted = {code: ids[rid] for rid, codes in barcodes.items() for code in codes}
     if wanted:
-        session.execute(delete(Barcode).where(Barcode.code.in_(list(wanted))))
-        session.execute(insert(Barcode.__table__), [{"code": c, "product_id": p} for c, p in wanted.items()])
+        db.execute(f"DELETE FROM barcode WHERE code {_IN}", (json.dumps(list(wanted)),))
+        db.executemany("INSERT INTO barcode (code, product_id) VALUES (?, ?)", wanted.items())

@@ -1,0 +1,46 @@
+"""Reading the next page of a feed while the current one is stored: one page ahead, never more.
+
+The remote takes time to produce a page and the register takes time to store one; done one after
+the other they add up, done at once the slower of the two sets the pace. Only the reading moves to
+another of sync's threads (never one the journal or the API use); storing, and so the cursor, stays
+with the caller, so a page is never counted as read before it is committed. Memory stays bounded:
+the page being stored and the one read ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(pages: Iterable[T], reader: Executor | None = None) -> Iterator[T]:
+    """``pages`` in order, the next one read in ``reader`` while the caller works on this one:
+    sync's own pool in the daemon (``attempt.pool``: it starts no thread of its own,
+    docs/architecture.md, "Threads"); elsewhere (``kassa sync`` without a daemon, tests) one thread
+    for this run.
+
+    A page that failed to arrive raises its error where it would have been yielded. Close the
+    iterator (``contextlib.closing``) when stopping early: that waits for the read in flight, which
+    ends by its own deadline or at once when the client is aborted.
+    """
+    source = iter(pages)
+    own = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kassa-sync-read") if reader is None else None
+    reader = reader or own
+    pending = reader.submit(next, source, _END)
+    try:
+        while True:
+            # no worker free to start it (every one busy with other streams): read it here
+            page = next(source, _END) if pending.cancel() else pending.result()
+            if page is _END:
+                return
+            pending = reader.submit(next, source, _END)
+            yield page  # type: ignore[misc]
+    finally:
+        pending.cancel()
+        wait([pending])  # the source is never read by two threads, nor after this returns
+        if own is not None:
+            own.shutdown()
