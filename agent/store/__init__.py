@@ -26,6 +26,10 @@ from agent.store import models  # noqa: F401  (registers the tables)
 
 DATABASE_NAME = "kassa.db"
 BUSY_TIMEOUT_MS = 5000
+# the page cache of write(durable=False)'s connection: a catalog page's inserts land all over the
+# search index, and SQLite's default 2 MiB would spill dirty pages and read them back (a 100,000-
+# product sync: a fifth less CPU); ``release()`` gives it back when the sync is over
+REFETCHABLE_CACHE_KIB = 8192
 
 
 class Store:
@@ -40,7 +44,9 @@ class Store:
         self._writer = self.engine.execution_options(kassa_write=True)
         # write(durable=False) has an engine of its own, so a connection with synchronous=NORMAL
         # never serves a durable write (it opens no connection until the first such write)
-        self._refetchable = _engine(self.path, synchronous="NORMAL").execution_options(kassa_write=True)
+        self._refetchable = _engine(
+            self.path, synchronous="NORMAL", cache_kib=REFETCHABLE_CACHE_KIB
+        ).execution_options(kassa_write=True)
 
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Session]:
@@ -59,6 +65,10 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def release(self) -> None:
+        """Close write(durable=False)'s connections and their page cache until the next such write."""
+        self._refetchable.engine.dispose()
+
     def pragma(self, name: str):
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
@@ -68,7 +78,7 @@ class Store:
         self._refetchable.engine.dispose()
 
 
-def _engine(path: Path, synchronous: str) -> Engine:
+def _engine(path: Path, synchronous: str, cache_kib: int | None = None) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
     )
@@ -81,6 +91,8 @@ def _engine(path: Path, synchronous: str) -> Engine:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if cache_kib:
+            cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
         cursor.close()
 
     event.listen(engine, "connect", on_connect)

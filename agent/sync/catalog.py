@@ -38,7 +38,7 @@ class ProductStream(IntervalStream):
     interval = 900
 
     def __init__(self, options):
-        self.page_limit = options.page_limit
+        self.page_limit = options.catalog_page_limit
         self.known = options.known
 
     def run(self, attempt: Attempt) -> None:
@@ -52,6 +52,8 @@ class ProductStream(IntervalStream):
         except errors.CursorExpired:
             attempt.details["resynced"] = True
             _pull_pages(attempt, client, None, self.page_limit, known)
+        finally:
+            attempt.store.release()  # the pages' connection and its cache, until the next run
         with attempt.store.write() as session:
             attempt.details["deleted"] = deletions.finish(session, attempt.clock)
             question = deletions.describe(session)

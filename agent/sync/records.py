@@ -122,6 +122,15 @@ def _get(item: dict, field: str, kinds: type | tuple[type, ...], expected: str, 
 
 
 def text(item: dict, field: str, limit: int, *, required: bool = True, empty: bool = False) -> str | None:
+    value = item.get(field)
+    # the usual case, what the checks below would return unchanged: printable, trimmed, in bounds
+    if (
+        type(value) is str
+        and 0 < len(value) <= limit
+        and value.isprintable()
+        and value[0] != " " != value[-1]
+    ):
+        return value
     value = _get(item, field, str, "text", required=required)
     if value is None:
         return None
@@ -235,6 +244,9 @@ def check_product(item: dict, known: Known) -> dict:
         raise Refused(TOO_MANY, field="barcodes", count=len(barcodes), max=MAX_BARCODES)
     codes = []
     for index, barcode in enumerate(barcodes):
+        if type(barcode) is str and len(barcode) <= MAX_BARCODE and _WORD.fullmatch(barcode):
+            codes.append(barcode)  # what the checks below would keep unchanged
+            continue
         field = f"barcodes[{index}]"
         value = text({field: barcode}, field, MAX_BARCODE)
         if not _WORD.fullmatch(value or ""):

@@ -26,6 +26,7 @@ class StreamOptions:
     """What built-in streams take from the daemon's configuration."""
 
     page_limit: int = 500
+    catalog_page_limit: int = 1000  # the protocol's most: half the requests and commits of 500
     batch: int = 500  # documents per upload request (the protocol takes up to 1,000)
     backoff: Any = None  # agent.sync.receipts.Backoff
     payload: Callable | None = None  # how fiscal documents become their upload bodies (tests replace it)

@@ -109,6 +109,7 @@ class Register:
             clock=self.clock,
             backoff=backoff or Backoff(base=0.0, cap=0.0),
             page_limit=page_limit,
+            catalog_page_limit=page_limit,
             timeout=timeout,
         )
         self._fd = 0
