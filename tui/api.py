@@ -139,9 +139,10 @@ class KassaApi:
         )
         return answer["items"]
 
-    async def check_mark(self, code: str, product: str | None = None) -> dict:
-        """The FN's check of a scanned marking code, with what the cashier is told in words."""
-        body = {"code": code, "product": product}
+    async def check_mark(self, code: str, product: str | None = None, kind: str = "sale") -> dict:
+        """The FN's check of a scanned marking code (for a ``sale`` or a ``return``), with what the
+        cashier is told in words."""
+        body = {"code": code, "product": product, "kind": kind}
         return await self._call(schemas.MarkCheckAnswer, "POST", "/v1/marks/check", json=body, device=True)
 
     async def add_product(self, product: dict) -> dict:

@@ -4,15 +4,21 @@ while product sync is off. A cashier is not offered either."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 
+from agent.store import DATABASE_NAME, Store
+from agent.store.models import Barcode, Product
+from sim.kkt.marks import issue
+from tests.conftest import uid
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.fixtures.pilot import click, text, until
 from tests.sync.harness import wait_register_ready
+from tests.tui.test_marks import scan
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.correction import CorrectionScreen
@@ -155,3 +161,48 @@ async def test_a_cashier_is_told_who_may_close_a_shift_another_employee_opened(s
         assert "открыл(а) Иванова Анна" in text(app, "#shift-message")
     assert client.get("/v1/shift")["open"]
     assert not [doc for doc in kkt.journal() if doc["type"] == "shift_close"]
+
+
+async def test_a_correction_of_a_marked_unit_carries_its_scanned_code(stack, russian):
+    """The DataMatrix scanned into the dialog names the product, is checked as a sale's scan, and goes
+    into the FN on the correction's position; a code of a unit sold already is refused in words."""
+    kkt, daemon = stack["kkt"], stack["daemon"]
+    with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
+        product = Product(code="MILK-CM", name="Молоко маркированное", price=8990, tax="vat10",
+                          marked=True, marking_group="milk")  # fmt: skip
+        session.add(product)
+        session.flush()
+        session.add(Barcode(code="4607009780047", product_id=product.id))
+    code, sold = issue("04607009780047"), issue("04607009780047")
+    with daemon.client(timeout=120) as client:
+        client.post(
+            "/v1/receipts", json={"uuid": uid("tui-cm-sold"), "lines": [{"code": "MILK-CM", "marks": [sold]}]}
+        )
+    before = len([doc for doc in kkt.journal() if doc["type"] == "correction"])
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in(pilot, app, ADMIN_PIN)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.query("#receipts"), what="receipts")
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: isinstance(app.screen, CorrectionScreen), what="the correction dialog")
+        dialog = app.screen
+        fill(dialog, reason="продажа при неработающей кассе", amount="89,90")
+        dialog.query_one("#mark").focus()
+        scan(app, sold)
+        await until(pilot, lambda: dialog.query_one("#mark").value, what="the scanned code kept")
+        await click(pilot, "#yes")
+        await until(pilot, lambda: "уже продан" in text(app, "#correction-error"), what="a sold unit refused")
+        dialog.query_one("#mark").value = ""
+        dialog.query_one("#mark").focus()
+        scan(app, code)
+        await until(pilot, lambda: dialog.query_one("#mark").value, what="the scanned code kept")
+        await click(pilot, "#yes")
+        await until(pilot, lambda: not isinstance(app.screen, CorrectionScreen), what="the dialog closes")
+        await until(
+            pilot,
+            lambda: len([d for d in kkt.journal() if d["type"] == "correction"]) > before,
+            what="the correction on the FN",
+        )
+    on_fn = [doc for doc in kkt.journal() if doc["type"] == "correction"][-1]
+    assert on_fn["total"] == 8990 and [item["mark"]["code"] for item in on_fn["items"]] == [code]

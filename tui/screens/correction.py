@@ -1,7 +1,8 @@
 """A correction receipt (чек коррекции): a settlement the register did not record, or recorded wrongly,
 made now with its basis (tags 1173/1174: own initiative or the tax service's order, its date and
 number). One line and one payment: what a cashier's notebook from a day the register was down holds;
-more lines go through ``kassa correction``."""
+more lines go through ``kassa correction``. A unit of marked goods is corrected with its code: the
+DataMatrix scanned into the dialog names the catalog's product and is checked as a sale's scan."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
+from agent.client import DaemonError
 from agent.i18n import N_, _
+from common.marking import MarkingCodeError, barcodes_of_gtin, parse, product_gtins
 from tui.money import parse_money
 from tui.screens.dialogs import FormDialog, choices, picker
 from tui.widgets.plain import PlainLabel, PlainStatic
+from tui.widgets.scan_input import ScanInput, with_gs
 
 SIGNS = {
     "sale": N_("Sale (income)"),
@@ -52,7 +56,7 @@ def correction_body(values: dict[str, str], today: date) -> tuple[dict | None, s
     if not reason:
         return None, _("Say why the correction is made")
     name = values["name"].strip()
-    if not name:
+    if not name and not values.get("mark", "").strip():  # a marked unit is named by its product
         return None, _("Type what was sold (the line's name)")
     amount = parse_money(values["amount"])
     if not amount:
@@ -70,12 +74,40 @@ def correction_body(values: dict[str, str], today: date) -> tuple[dict | None, s
     return body, ""
 
 
+async def marked_line(api, raw: str, sign: str, substitutes: tuple[str, ...]) -> tuple[dict | None, str]:
+    """The catalog product of a scanned marking code, checked by the daemon as a sale's scan is:
+    ``{"code", "name", "marks"}`` for the line, or what is wrong."""
+    try:
+        code = parse(with_gs(raw), substitutes)
+    except MarkingCodeError as error:
+        return None, error.render(_)
+    try:
+        product = None
+        for barcode in barcodes_of_gtin(code.gtin):
+            found = await api.products(barcode)
+            product = next((p for p in found if code.gtin in product_gtins(p["barcodes"])), None)
+            if product is not None:
+                break
+        if product is None:
+            return None, _("No product with the GTIN {gtin} in the catalog.").format(gtin=code.gtin)
+        kind = "return" if sign == "return" else "sale"
+        answer = await api.check_mark(code.code, product["code"], kind=kind)
+    except DaemonError as error:
+        if error.status in (404, 409, 422):
+            return None, error.message
+        answer = {"allowed": True}  # not checked now: the correction checks it again with the FN
+    if not answer["allowed"]:
+        return None, answer["message"]
+    return {"code": product["code"], "name": product["name"], "marks": [code.code]}, ""
+
+
 class CorrectionScreen(FormDialog):
     """The fields of a correction receipt; answers the request body, or None when cancelled."""
 
-    def __init__(self, today: date | None = None) -> None:
+    def __init__(self, today: date | None = None, api=None) -> None:
         super().__init__()
         self.today = today or date.today()
+        self.api = api  # for a marked unit's product and check (tui.api.KassaApi)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="correction"):
@@ -93,6 +125,8 @@ class CorrectionScreen(FormDialog):
                 yield Input(id="reason", max_length=MAX_REASON, compact=True)
                 yield PlainLabel(_("What was sold"))
                 yield Input(id="name", max_length=MAX_NAME, compact=True)
+                yield PlainLabel(_("Marking code"))
+                yield ScanInput(id="mark", compact=True, placeholder=_("marked goods: scan the DataMatrix"))
                 yield PlainLabel(_("Sum"))
                 yield Input(id="amount", max_length=16, compact=True, placeholder="1000.50")
                 yield PlainLabel(_("Payment"))
@@ -107,13 +141,31 @@ class CorrectionScreen(FormDialog):
 
     def values(self) -> dict[str, str]:
         out = {key: str(self.query_one(f"#{key}", Select).value) for key in ("sign", "basis", "payment")}
-        for key in ("date", "number", "reason", "name", "amount"):
+        for key in ("date", "number", "reason", "name", "amount", "mark"):
             out[key] = self.query_one(f"#{key}", Input).value
         return out
+
+    def on_scan_input_entered(self, event: ScanInput.Entered) -> None:
+        """A scanner's Enter in the marking code's field keeps the code for the form's own submit."""
+        event.stop()
+        event.control.value = event.value
 
     def submit(self) -> None:
         body, problem = correction_body(self.values(), self.today)
         if body is None:
             self.query_one("#correction-error", PlainStatic).update(problem)
             return
+        mark = self.query_one("#mark", ScanInput).value.strip()
+        if not mark or self.api is None:
+            self.dismiss(body)
+            return
+        self.run_worker(self._with_mark(body, mark), group="mark", exclusive=True)
+
+    async def _with_mark(self, body: dict, mark: str) -> None:
+        line, problem = await marked_line(self.api, mark, body["sign"], self.api.mark_substitutes)
+        if line is None:
+            self.query_one("#correction-error", PlainStatic).update(problem)
+            return
+        self.query_one("#name", Input).value = line.pop("name")
+        body["lines"] = [{**line, "price": body["lines"][0]["price"]}]
         self.dismiss(body)

@@ -319,7 +319,7 @@ class ReceiptsScreen(KassaScreen):
 
             self.run_on_register(lambda: self.api.correct(body, key), done, held=(operation, key))
 
-        self.app.push_screen(CorrectionScreen(), chosen)
+        self.app.push_screen(CorrectionScreen(api=self.api), chosen)
 
     def action_copy(self) -> None:
         if not self.current:
