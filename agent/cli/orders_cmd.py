@@ -1,4 +1,5 @@
-"""`kassa orders [--json]` and `kassa orders fiscalize ID [--pay card|cash]` (the TUI's path; never twice)."""
+"""`kassa orders [--json]` and `kassa orders fiscalize ID [--pay card|cash] [--mark POSITION=DATAMATRIX]`
+(the TUI's path; never twice): marked goods go with the code of each unit, one ``--mark`` per unit."""
 
 from __future__ import annotations
 
@@ -64,6 +65,25 @@ def orders(ctx: click.Context, as_json: bool) -> None:
                     "line {position}: {name} (SKU {sku}) matches no product: kassa orders match {id} {position} CODE"  # noqa: E501
                 ).format(position=position, name=item.get("name"), sku=item.get("sku") or "-", id=order["id"])
             )
+        for need in order.get("marks_needed") or []:
+            echo(
+                "       "
+                + _(
+                    "line {position}: {name} is marked goods: {count} codes, kassa orders fiscalize {id} --mark {position}=DATAMATRIX"  # noqa: E501
+                ).format(position=need["position"], name=need["name"], count=need["count"], id=order["id"])
+            )
+
+
+def order_marks(marks: tuple[str, ...]) -> list[dict]:
+    """``--mark 1=CODE --mark 1=CODE2`` -> ``[{"position": 1, "codes": [CODE, CODE2]}]``."""
+    by_line: dict[int, list[str]] = {}
+    for text in marks:
+        position, sep, code = text.partition("=")
+        if not sep or not position.strip().isdigit() or not code or int(position) < 1:
+            problem = _("--mark {text}: expected POSITION=DATAMATRIX, e.g. 1=0104607...").format(text=text)
+            raise UserError(problem, 2)
+        by_line.setdefault(int(position), []).append(code)
+    return [{"position": position, "codes": codes} for position, codes in sorted(by_line.items())]
 
 
 @orders.command(
@@ -76,10 +96,20 @@ def orders(ctx: click.Context, as_json: bool) -> None:
     default=None,
     help=_("Payment kind (default: the marketplace account's, else card)."),
 )
-def fiscalize(order_id: int, pay: str | None) -> None:
+@click.option(
+    "--mark",
+    "marks",
+    multiple=True,
+    metavar="POSITION=DATAMATRIX",
+    help=_("The marking code of one unit of the order's line POSITION (from 1); one --mark per unit."),
+)
+def fiscalize(order_id: int, pay: str | None, marks: tuple[str, ...]) -> None:
+    body: dict = {"pay": pay} if pay else {}
+    if marks:
+        body["marks"] = order_marks(marks)
     try:
         with _client() as client:
-            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json={"pay": pay} if pay else {})
+            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json=body)
     except DaemonError as exc:
         raise UserError(exc.message, 1) from None
     receipt = answer["receipt"]

@@ -14,6 +14,7 @@ from agent.client import DaemonError
 from agent.store import DATABASE_NAME, Store
 from agent.store.models import Barcode, Product
 from sim.kkt.marks import issue
+from tests.conftest import run_kassa
 from tests.fixtures.allegro import allegro_config, fake_allegro
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
@@ -180,3 +181,26 @@ def test_a_paid_order_of_marked_goods_waits_for_the_cashiers_codes_and_goes_with
         reported(fake, form)
         assert len(kkt.receipts()) == receipts + 2
     assert agreement(kkt, daemon) == []
+
+
+def test_the_cli_lists_what_a_marked_order_needs_and_fiscalizes_it_with_mark(stack):
+    fake, kkt, daemon = stack["fake"], stack["kkt"], stack["daemon"]
+    with daemon.client(timeout=120) as client:
+        connect(client, fake, "sklep-cli")
+        form = fake.add_order("sklep-cli", lines=[("MILK-M", "Mleko", 1, "4.50")])
+        imported(client, form)
+        order = order_of(client, form)
+    listed = run_kassa("orders", env=daemon.env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"kassa orders fiscalize {order['id']} --mark 1=DATAMATRIX" in listed.stdout
+    refused_cli = run_kassa("orders", "fiscalize", str(order["id"]), env=daemon.env)
+    assert refused_cli.returncode != 0 and "scan the marking codes of 1 items" in refused_cli.stderr
+    bad = run_kassa("orders", "fiscalize", str(order["id"]), "--mark", "x", env=daemon.env)
+    assert bad.returncode == 2 and "POSITION=DATAMATRIX" in bad.stderr
+    code = issue(MILK_GTIN)
+    args = ("orders", "fiscalize", str(order["id"]), "--mark", f"1={code}")
+    done = run_kassa(*args, env=daemon.env, timeout=120)
+    assert done.returncode == 0 and "fiscalized: FD" in done.stdout, done.stderr
+    fd = int(done.stdout.split("FD ")[1].split(",")[0])
+    items = next(doc for doc in kkt.journal() if doc["fd"] == fd)["items"]
+    assert [item["mark"]["code"] for item in items] == [code]
