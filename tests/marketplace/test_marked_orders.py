@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import time
 
+import httpx
 import pytest
 
 from agent.client import DaemonError
+from agent.journal.crash import ENV
 from agent.store import DATABASE_NAME, Store
 from agent.store.models import Barcode, Product
 from sim.kkt.marks import issue
@@ -19,7 +21,7 @@ from tests.fixtures.allegro import allegro_config, fake_allegro
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.fixtures.marking_api import fake_marking_system
-from tests.journal.e2e import agreement, wait_ready
+from tests.journal.e2e import agreement, restart_after_kill, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +206,36 @@ def test_the_cli_lists_what_a_marked_order_needs_and_fiscalizes_it_with_mark(sta
     fd = int(done.stdout.split("FD ")[1].split(",")[0])
     items = next(doc for doc in kkt.journal() if doc["fd"] == fd)["items"]
     assert [item["mark"]["code"] for item in items] == [code]
+
+
+@pytest.mark.parametrize("step", ["after_marks", "after_close"])
+def test_a_kill_while_a_marked_order_is_fiscalized_ends_with_one_receipt_with_its_codes(stack, step):
+    """Killed after the FN checked the codes (nothing written) or after the register closed the
+    receipt (nothing recorded): after the restart the same request makes or finds exactly one receipt
+    with the codes, and the order is marked fiscalized."""
+    fake, kkt, daemon = stack["fake"], stack["kkt"], stack["daemon"]
+    with daemon.client(timeout=120) as client:
+        connect(client, fake, f"sklep-{step}")
+        form = fake.add_order(f"sklep-{step}", lines=[("MILK-M", "Mleko", 2, "4.50")])
+        imported(client, form)
+        order = order_of(client, form)
+        if not client.get("/v1/shift")["open"]:
+            client.post("/v1/shift/open", json={})  # so the kill hits the order's receipt
+    codes = [issue(MILK_GTIN), issue(MILK_GTIN)]
+    body = {"marks": [{"position": 1, "codes": codes}]}
+    path = f"/v1/orders/{order['id']}/fiscalize"
+    receipts = len(kkt.receipts())
+    restart_after_kill(daemon, {ENV: step})
+    with daemon.client(timeout=60) as client, pytest.raises((DaemonError, httpx.HTTPError)):
+        client.post(path, json=body)  # the daemon dies under it
+    assert daemon.process.wait(30) == -9
+    restart_after_kill(daemon, {ENV: None})
+    assert len(kkt.receipts()) == receipts + (1 if step == "after_close" else 0)
+
+    with daemon.client(timeout=120) as client:
+        again = client.post(path, json=body)
+        assert again["order"]["status"] == "fiscalized" and again["replayed"] == (step == "after_close")
+    assert len(kkt.receipts()) == receipts + 1
+    fn_items = next(doc for doc in kkt.journal() if doc["fd"] == again["receipt"]["fd"])["items"]
+    assert [item["mark"]["code"] for item in fn_items] == codes
+    assert agreement(kkt, daemon) == []
