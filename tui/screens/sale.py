@@ -14,7 +14,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.coordinate import Coordinate
 from textual.widgets import Input
 
 from agent.client import DaemonError, DaemonNotRunning
@@ -26,6 +25,7 @@ from tui.plain import plain
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import PromptScreen
 from tui.screens.payment import PaymentScreen
+from tui.widgets.cart_table import CartTable
 from tui.widgets.plain import PlainStatic, PlainTable
 from tui.widgets.scan_input import ScanInput, with_gs
 
@@ -96,7 +96,7 @@ class SaleScreen(KassaScreen):
                 results.add_columns(_("Code"), _("Name"), _("Price"))
                 yield results
             with Vertical(id="cart-pane"):
-                cart = PlainTable(id="cart", cursor_type="row")
+                cart = CartTable(id="cart")
                 cart.add_columns("#", _("Name"), _("Qty"), _("Price"), _("Disc."), _("Amount"))
                 yield cart
                 yield PlainStatic("", id="totals")
@@ -349,7 +349,7 @@ class SaleScreen(KassaScreen):
 
     def show_cart(self, select: int | None = None) -> None:
         """The whole cart again: after a line was removed or the cart was sold."""
-        table = self.query_one("#cart", PlainTable)
+        table = self.query_one("#cart", CartTable)
         table.clear()
         for number, line in enumerate(self.cart.lines, 1):
             table.add_row(*self._cells(number, line))
@@ -359,13 +359,12 @@ class SaleScreen(KassaScreen):
 
     def show_line(self, index: int) -> None:
         """One line added or changed: only its row is written (a scan must not redraw the cart)."""
-        table = self.query_one("#cart", PlainTable)
+        table = self.query_one("#cart", CartTable)
         cells = self._cells(index + 1, self.cart.lines[index])
         if index == table.row_count:
             table.add_row(*cells)
         elif index < table.row_count:
-            for column, cell in enumerate(cells[2:], 2):
-                table.update_cell_at(Coordinate(index, column), cell, update_width=True)
+            table.update_row(index, *cells)
         else:  # the table is behind the cart (cannot happen through this screen): redraw it
             self.show_cart(select=index)
             return
@@ -384,7 +383,7 @@ class SaleScreen(KassaScreen):
     def selected_line(self) -> int | None:
         if not self.cart.lines:
             return None
-        row = self.query_one("#cart", PlainTable).cursor_row
+        row = self.query_one("#cart", CartTable).cursor_row
         return row if 0 <= row < len(self.cart.lines) else len(self.cart.lines) - 1
 
     def action_remove(self) -> None:

@@ -43,19 +43,21 @@ class PlainLabel(Label):
         super().update(_safe(content), **kwargs)
 
 
+def one_line_cell(cell: Any) -> Any:
+    """A table cell shown as written, on one line: a string as plain text, a Text without control
+    characters or line breaks."""
+    if isinstance(cell, str):
+        return plain(cell, one_line=True)
+    if isinstance(cell, Text) and printable(cell.plain, one_line=True) != cell.plain:
+        return plain(cell.plain, cell.style, justify=cell.justify, one_line=True)
+    return cell
+
+
 class PlainTable(DataTable):
     """A DataTable whose string cells are shown as written, on one line."""
 
     def add_row(self, *cells: Any, **kwargs: Any):
-        return super().add_row(*(self._cell(cell) for cell in cells), **kwargs)
+        return super().add_row(*(one_line_cell(cell) for cell in cells), **kwargs)
 
     def update_cell(self, row_key, column_key, value: Any, **kwargs: Any) -> None:
-        super().update_cell(row_key, column_key, self._cell(value), **kwargs)
-
-    @staticmethod
-    def _cell(cell: Any) -> Any:
-        if isinstance(cell, str):
-            return plain(cell, one_line=True)
-        if isinstance(cell, Text) and printable(cell.plain, one_line=True) != cell.plain:
-            return plain(cell.plain, cell.style, justify=cell.justify, one_line=True)
-        return cell
+        super().update_cell(row_key, column_key, one_line_cell(value), **kwargs)
