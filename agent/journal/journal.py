@@ -37,7 +37,7 @@ from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError, RecordFailed
 from agent.journal.marks import substitutes_of
 from agent.journal.protocol import Perform, T
-from agent.journal.records import FISCALIZED, NEEDS_CHECK, PENDING, Operation
+from agent.journal.records import FAILED, FISCALIZED, NEEDS_CHECK, PENDING, Operation
 from agent.journal.recovery import reconcile
 from agent.journal.register import probe
 from agent.journal.shift_state import ShiftState
@@ -227,7 +227,7 @@ class Journal:
         doc = await self.read(lambda s: records.by_uuid(s, op.uuid))
         if doc is None:
             return None
-        if doc.request_hash != op.request_hash:
+        if doc.request_hash != op.request_hash and not _order_retold(doc, op):
             raise JournalError(
                 409,
                 "uuid_conflict",
@@ -394,6 +394,13 @@ class Journal:
             except (DriverError, JournalError) as exc:
                 log.warning("recovery incomplete: %s", exc)
             return len(await self.read(records.pending_documents))
+
+
+def _order_retold(doc: FiscalDocument, op: Operation) -> bool:
+    """An order's sale whose first attempt never reached the FN may go with another body: its uuid
+    is derived from the order (not a client's key), so the cashier's other packs or payment kind are
+    the same order's one receipt. A ``failed`` row is re-armed with the new request."""
+    return op.order_id is not None and doc.status == FAILED and doc.error_code != NEEDS_CHECK
 
 
 def shift_opened_at(session: Session, number: int) -> datetime | None:

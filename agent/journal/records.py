@@ -89,6 +89,7 @@ def write_pending(
         session.exec(delete(ReceiptMark).where(ReceiptMark.document_id == doc.id))
         session.exec(delete(ReceiptPayment).where(ReceiptPayment.document_id == doc.id))
     doc.status = PENDING
+    doc.request_hash = op.request_hash  # a re-armed row answers for what is asked now
     doc.fn_serial = fn_serial
     doc.expected_fd = expected_fd
     doc.created_at = now
