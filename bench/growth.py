@@ -56,7 +56,7 @@ def _median_sales(sizes: tuple[int, ...], sales: int) -> list[float]:
 
 
 def cases(quick: bool) -> list[dict]:
-    small, large, sales = (1_000, 10_000, 20) if quick else (1_000, 100_000, 60)
+    small, large, sales = (1_000, 10_000, 20) if quick else (1_000, 100_000, 100)
     base, grown = _median_sales((small, large), sales)
     return [
         {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -116,11 +116,12 @@ class ReceiptStream:
                 except errors.BackofficeError as exc:
                     _retry_later(attempt.store, batch.ids, attempt.clock(), exc, self.backoff)
                     raise
+                read = ahead.settle(following) if following is not None else None
                 sent, kept = _apply_results(
                     attempt.store, batch.ids, batch.uuids, results, attempt.clock(), self.backoff
                 )
                 attempt.moved(sent + kept)
-                batch = ahead.take(following) if following is not None else None
+                batch = read.result() if read is not None else None
                 if batch is None or _head_id(attempt.store) != batch.ids[0]:
                     batch = self._read(attempt, after=None)
         return requests
@@ -214,10 +215,14 @@ class _Ahead:
         return self._last
 
     @staticmethod
-    def take(future: Future) -> _Batch | None:
-        """The batch read ahead; None when no worker had started on it (every one busy): the
-        caller reads the head itself then."""
-        return None if future.cancel() else future.result()
+    def settle(future: Future) -> Future | None:
+        """Wait for the read ahead to end, or cancel it if no worker has started on it (every one
+        busy; None then: the caller reads the head itself). A read still running beside the
+        verdicts' write would slow them: the two share the interpreter (the GIL)."""
+        if future.cancel():
+            return None
+        wait([future])
+        return future
 
     def __enter__(self) -> _Ahead:
         return self
