@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from agent.cli import echo
-from agent.cli.sale_cmd import post_receipt, print_json, quantities_from_marks, receipt_body
+from agent.cli.sale_cmd import post_receipt, print_json, quantities_from_marks, receipt_body, receipt_options
 from agent.i18n import _
 from common.money import format_money
 
@@ -20,16 +20,7 @@ SIGNS = ("sale", "return", "expense", "expense_return")
 
 
 @click.command("correction", help=_("Make a correction receipt (a settlement the register missed)."))
-@click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
-@click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
-@click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
-@click.option(
-    "--mark",
-    "marks",
-    multiple=True,
-    metavar="DATAMATRIX",
-    help=_("The marking code of one unit of a marked product, as scanned; one --mark per unit."),
-)
+@receipt_options
 @click.option("--reason", required=True, metavar="TEXT", help=_("Why the correction is made."))
 @click.option(
     "--sign",

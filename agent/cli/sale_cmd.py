@@ -157,17 +157,31 @@ def print_json(receipt: dict) -> None:
     click.echo(json.dumps({key: receipt.get(key) for key in keys}, ensure_ascii=False))
 
 
+def receipt_options(command):
+    """The lines, payments and marking codes of a receipt, as a sale and a correction take them."""
+    options = (
+        click.option(
+            "--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code).")
+        ),
+        click.option(
+            "--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line.")
+        ),
+        click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment.")),
+        click.option(
+            "--mark",
+            "marks",
+            multiple=True,
+            metavar="DATAMATRIX",
+            help=_("The marking code of one unit of a marked product, as scanned; one --mark per unit."),
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command("sale", help=_("Make a sale from the shell."))
-@click.option("--line", "lines", multiple=True, metavar="CODE[xQTY]", help=_("A catalog product (its code)."))
-@click.option("--item", "items", multiple=True, metavar="NAME=KOPECKS[xQTY]", help=_("A free-price line."))
-@click.option("--pay", "payments", multiple=True, metavar="cash|card[:KOPECKS]", help=_("A payment."))
-@click.option(
-    "--mark",
-    "marks",
-    multiple=True,
-    metavar="DATAMATRIX",
-    help=_("The marking code of one unit of a marked product, as scanned; one --mark per unit."),
-)
+@receipt_options
 @click.option("--uuid", "uuid", metavar="UUID", help=_("Idempotency key: the same uuid never sells twice."))
 @click.option("--buyer", metavar="PHONE|EMAIL", help=_("Buyer's contact (tag 1008)."))
 @click.option(
