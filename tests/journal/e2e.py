@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agent.store import DATABASE_NAME, Store
-from agent.store.models import Product
+from agent.store.models import Barcode, Product
 from tests.fixtures.daemon import RunningDaemon, running_daemon
 from tests.fixtures.kkt import Emulator, kkt_config, kkt_emulator
 
@@ -107,3 +107,17 @@ def agreement(kkt: Emulator, daemon: RunningDaemon) -> list[str]:
         if doc["type"] in ("receipt", "return", "correction") and fd not in claimed:
             problems.append(f"receipt FD {fd} on the FN is in no journal row")
     return problems
+
+
+MILK_GTIN = "04607009780047"  # the emulator's national system knows this GTIN as milk
+
+
+def add_marked_milk(daemon: RunningDaemon) -> None:
+    """A marked product (Молоко, code MILK-M) whose barcode is MILK_GTIN's EAN-13, in the daemon's store."""
+    with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
+        product = Product(
+            code="MILK-M", name="Молоко", price=8990, tax="vat10", marked=True, marking_group="milk"
+        )
+        session.add(product)
+        session.flush()
+        session.add(Barcode(code=MILK_GTIN[1:], product_id=product.id))

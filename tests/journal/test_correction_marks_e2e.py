@@ -13,17 +13,15 @@ import sqlite3
 import pytest
 
 from agent.client import DaemonError
-from agent.store import DATABASE_NAME, Store
-from agent.store.models import Barcode, Product
+from agent.store import DATABASE_NAME
 from sim.kkt.marks import issue
 from tests.conftest import run_kassa, uid
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.journal.e2e import agreement, wait_ready
+from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, wait_ready
 
 pytestmark = pytest.mark.slow
 
-MILK_GTIN = "04607009780047"
 GS = "\x1d"
 REASON = "продажа при неработающей кассе"
 
@@ -35,16 +33,7 @@ def world(tmp_path_factory):
         config = kkt_config(kkt) + '[marking]\ngs_substitute = "~"\n'
         with running_daemon(tmp, config=config) as daemon:
             wait_ready(daemon)
-            with (
-                contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store,
-                store.write() as session,
-            ):
-                product = Product(
-                    code="MILK-M", name="Молоко", price=8990, tax="vat10", marked=True, marking_group="milk"
-                )
-                session.add(product)
-                session.flush()
-                session.add(Barcode(code=MILK_GTIN[1:], product_id=product.id))
+            add_marked_milk(daemon)
             yield kkt, daemon
 
 

@@ -9,22 +9,24 @@ one before, and a cancelled receipt leaves accepted codes unused).
 
 from __future__ import annotations
 
-import contextlib
-
 import httpx
 import pytest
 
 from agent.client import DaemonError
 from agent.journal.crash import ENV, STEPS
-from agent.store import DATABASE_NAME, Store
-from agent.store.models import Barcode, Product
 from sim.kkt.marks import issue
 from tests.conftest import uid
-from tests.journal.e2e import agreement, journal_rows, register_and_daemon, restart_after_kill
+from tests.journal.e2e import (
+    MILK_GTIN,
+    add_marked_milk,
+    agreement,
+    journal_rows,
+    register_and_daemon,
+    restart_after_kill,
+)
 
 pytestmark = pytest.mark.slow
 
-MILK_GTIN = "04607009780047"
 EXPECTED = {  # step -> (journal row status after recovery, receipts on the FN for the uuid)
     "after_marks": (None, 0),
     "before_commit": (None, 0),
@@ -38,13 +40,7 @@ EXPECTED = {  # step -> (journal row status after recovery, receipts on the FN f
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     with register_and_daemon(tmp_path_factory.mktemp("marks-crash")) as (kkt, daemon):
-        with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
-            product = Product(
-                code="MILK-M", name="Молоко", price=8990, tax="vat10", marked=True, marking_group="milk"
-            )
-            session.add(product)
-            session.flush()
-            session.add(Barcode(code=MILK_GTIN[1:], product_id=product.id))
+        add_marked_milk(daemon)
         with daemon.client() as client:  # opens the shift, so the crash hits the sale itself
             client.post("/v1/receipts", json={"uuid": uid("marks-warm-up"), "lines": [{"code": "BREAD"}]})
         yield kkt, daemon

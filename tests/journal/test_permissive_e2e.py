@@ -5,7 +5,6 @@ the decree bans in words, and sells without it when the system is down or slow."
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
@@ -13,18 +12,15 @@ import time
 import pytest
 
 from agent.client import DaemonError
-from agent.store import DATABASE_NAME, Store
-from agent.store.models import Barcode, Product
 from sim.kkt.marks import issue
 from tests.conftest import uid
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.fixtures.marking_api import fake_marking_system
-from tests.journal.e2e import agreement, wait_ready
+from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, wait_ready
 
 pytestmark = pytest.mark.slow
 
-MILK_GTIN = "04607009780047"
 PERMIT = re.compile(r"^UUID=[0-9a-f-]{36}&Time=\d{13}$")
 
 
@@ -35,16 +31,7 @@ def world(tmp_path_factory):
         config = kkt_config(kkt) + f'[marking]\npermissive_url = "{system.url}"\npermissive_timeout = 1.0\n'
         with running_daemon(tmp, config=config) as daemon:
             wait_ready(daemon)
-            with (
-                contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store,
-                store.write() as session,
-            ):
-                product = Product(
-                    code="MILK-M", name="Молоко", price=8990, tax="vat10", marked=True, marking_group="milk"
-                )
-                session.add(product)
-                session.flush()
-                session.add(Barcode(code=MILK_GTIN[1:], product_id=product.id))
+            add_marked_milk(daemon)
             yield system, kkt, daemon
 
 
