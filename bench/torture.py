@@ -115,13 +115,14 @@ def recover(world: Stack, ledger: Ledger, rng: random.Random, tally: Tally) -> l
         world.disk.empty()
     world.kkt.fault("clear")
     world.printer.fault("clear")
-    if not world.alive():
+    if not world.alive():  # the kills ended with a started daemon: nobody stopped this one
+        tally.exited(world, "after the kills were over")
         start_daemon(world, tally)
     world.settle(timeout=180)
     problems = retry_all(world.daemon, ledger)
     problems += sample_replays(world.daemon, ledger, rng)
     problems += drain(world)
-    return problems + tally.not_recovered
+    return problems + tally.problems()
 
 
 def drain(world: Stack) -> list[str]:
@@ -212,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     print(f"crash points hit/armed: {tally.windows()}; random kills: {tally.random_kills}")
     print(f"printer faults: {dict(tally.printer)}; restarts refused: {tally.restarts_failed}")
-    print(f"second daemons on the same state dir refused: {tally.twins}")
+    for reason, count in tally.restart_refusals.most_common(5):
+        print(f"  restart refused {count} times: {reason}")
+    print(
+        f"second daemons on the same state dir refused: {tally.twins}; not tried: {tally.twins_skipped}; "
+        f"took the lock of a daemon that had exited by itself (killed at once): {tally.twins_took_lock}"
+    )
     print(
         f"disk full {tally.disk_full} times: refused by the store before the register "
         f"{tally.refused_while_full} times; sales that still fit in the WAL: {tally.fit_while_full}"

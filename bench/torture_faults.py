@@ -4,7 +4,8 @@ and paper/cover/cable faults of the register, a full disk. Network chaos is the 
 ``kill_loop`` runs the kills one after another: (re)start the daemon, then either let an armed
 crash point kill it (``KASSA_TEST_CRASH_AT``; a crash point the work does not reach in time is
 a miss and gets a SIGKILL instead) or SIGKILL it after a random delay. ``FaultThread`` spreads the
-other faults over the same time, while the daemon runs.
+other faults over the same time, while the daemon runs. A daemon that exits when nobody killed
+it is a finding (``Tally.exits``, with its exit code and last log lines), never counted as a kill.
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ import contextlib
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid as uuid_module
 from collections import Counter
 from dataclasses import dataclass, field
 
-from agent.journal.crash import STEPS
+from agent.journal.crash import ENV, STEPS
 from bench.torture_mix import Ledger, Op, perform, sale_body
 from bench.torture_stack import Stack
 from tests.fixtures.daemon import REPO, DaemonFailed
 
 FULL_PROBES = 20  # sales tried while the disk is full, until one is refused
 HOOK_WAIT = 30.0  # seconds the work has to reach an armed crash point
+TWIN_PATIENCE = 60.0  # seconds a second daemon waits for a moment the first runs unarmed
+TWIN_ANSWER = 60.0  # seconds a second daemon has to be refused (or to take the lock)
 REGISTER_KINDS = ("paper-out", "cover-open", "disconnect")
 RECEIPT_PRINTER_KINDS = ("paper-end", "cover-open", "offline")
 
@@ -42,12 +46,28 @@ class Tally:
     refused_while_full: int = 0
     fit_while_full: int = 0
     restarts_failed: int = 0
+    restart_refusals: Counter = field(default_factory=Counter)  # why, by the daemon's last line
     twins: int = 0
     twins_skipped: int = 0
+    twins_took_lock: int = 0  # the first had exited by itself: the second got the lock, was killed
     not_recovered: list[str] = field(default_factory=list)
+    exits: dict[int, str] = field(default_factory=dict)  # pid -> how a daemon exited unbidden
 
     def windows(self) -> str:
         return " ".join(f"{step}={self.hits[step]}/{self.aimed[step]}" for step in STEPS)
+
+    def exited(self, world: Stack, while_: str) -> str:
+        """Write down (once per process) that the daemon exited though nobody killed it."""
+        process = world.daemon.process
+        if process.pid not in self.exits:
+            self.exits[process.pid] = (
+                f"the daemon (pid {process.pid}) exited by itself with code {process.returncode} "
+                f"{while_}; its last lines:\n{world.tail()}"
+            )
+        return self.exits[process.pid]
+
+    def problems(self) -> list[str]:
+        return [*self.not_recovered, *self.exits.values()]
 
 
 def start_daemon(world: Stack, tally: Tally, hook: str | None = None, patience: float = 180) -> None:
@@ -58,8 +78,11 @@ def start_daemon(world: Stack, tally: Tally, hook: str | None = None, patience: 
             world.start_daemon(hook)
             return
         except DaemonFailed:
+            code = world.daemon.process.poll()
             world.daemon.kill()
             tally.restarts_failed += 1
+            last = world.tail(1) or "nothing in the log"
+            tally.restart_refusals[f"exit {code}: {last[-160:]}" if code is not None else "no answer"] += 1
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
@@ -76,28 +99,39 @@ def kill_plan(kills: int, rng: random.Random) -> list[str | None]:
 def kill_loop(world: Stack, plan: list[str | None], rng: random.Random, tally: Tally, log) -> None:
     for number, step in enumerate(plan, start=1):
         began = time.monotonic()
-        start_daemon(world, tally, step)
+        with world.lifecycle:
+            start_daemon(world, tally, step)
         up = time.monotonic() - began
         if step is not None:
             tally.aimed[step] += 1
             with contextlib.suppress(subprocess.TimeoutExpired):
                 world.daemon.process.wait(HOOK_WAIT)
-            if (world.daemon.state_dir / f"crashed-at-{step}").exists() and not world.alive():
-                tally.hits[step] += 1
-                how = f"crash point {step}"
-            else:
-                world.daemon.kill()
-                tally.random_kills += 1
-                how = f"crash point {step} not reached in {HOOK_WAIT:.0f} s: SIGKILL"
+            with world.lifecycle:
+                if (world.daemon.state_dir / f"crashed-at-{step}").exists() and not world.alive():
+                    tally.hits[step] += 1
+                    how = f"crash point {step}"
+                elif not world.alive():
+                    how = tally.exited(world, f"with crash point {step} armed (the crash point left no mark)")
+                else:
+                    world.daemon.kill()
+                    tally.random_kills += 1
+                    how = f"crash point {step} not reached in {HOOK_WAIT:.0f} s: SIGKILL"
         else:
             delay = rng.uniform(0.2, 3.0)
             time.sleep(delay)
-            world.daemon.kill()
-            tally.random_kills += 1
-            how = f"SIGKILL after {delay:.2f} s"
-        tally.kills += 1
-        log(f"kill {number}/{len(plan)}: {how} (up in {up:.1f} s, round {time.monotonic() - began:.1f} s)")
-    start_daemon(world, tally)
+            with world.lifecycle:
+                if world.alive():
+                    world.daemon.kill()
+                    tally.random_kills += 1
+                    how = f"SIGKILL after {delay:.2f} s"
+                else:
+                    how = tally.exited(world, f"within {delay:.2f} s of its start")
+        done = how.startswith(("crash point", "SIGKILL"))
+        tally.kills += done
+        label = f"kill {number}/{len(plan)}" if done else f"no kill {number}/{len(plan)}"
+        log(f"{label}: {how} (up in {up:.1f} s, round {time.monotonic() - began:.1f} s)")
+    with world.lifecycle:
+        start_daemon(world, tally)
 
 
 class FaultThread(threading.Thread):
@@ -163,32 +197,66 @@ class FaultThread(threading.Thread):
         self.log(f"register {kind} for {hold:.1f} s")
 
     def twin(self) -> None:
-        """A second `kassa run` on the same state dir must refuse to start while the first runs."""
-        first = self.world.daemon.process
-        if first is None or first.poll() is not None:
-            self.tally.twins_skipped += 1
-            return
-        twin = subprocess.Popen(
-            [sys.executable, "-m", "agent", "run"],
-            env=self.world.daemon.env,
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            output, _ = twin.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
+        """A second `kassa run` on the same state dir must be refused while the first runs.
+
+        Tried only while the first runs unarmed (an armed crash point may end it any moment)
+        and, holding ``lifecycle``, nobody kills or restarts it meanwhile.
+        """
+        deadline = time.monotonic() + TWIN_PATIENCE
+        while True:
+            with self.world.lifecycle:
+                if self.world.alive() and ENV not in self.world.daemon.env:
+                    self._second_daemon()
+                    return
+            if time.monotonic() > deadline:
+                self.tally.twins_skipped += 1
+                self.log(f"a second daemon: the first never ran unarmed within {TWIN_PATIENCE:.0f} s")
+                return
+            time.sleep(0.2)
+
+    def _second_daemon(self) -> None:
+        world = self.world
+        first = world.daemon.process
+        with tempfile.TemporaryFile() as out:
+            twin = subprocess.Popen(
+                [sys.executable, "-m", "agent", "run"],
+                env=world.daemon.env,
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+            took_lock = False
+            deadline = time.monotonic() + TWIN_ANSWER
+            while twin.poll() is None and time.monotonic() < deadline:
+                if world.lock_holder() == str(twin.pid):
+                    took_lock = True
+                    break
+                time.sleep(0.05)
+            hung = twin.poll() is None and not took_lock
             twin.kill()
-            output, _ = twin.communicate()
-        with self.world.daemon.log_path.open("a", encoding="utf-8") as log:
+            twin.wait()
+            out.seek(0)
+            output = out.read().decode("utf-8", errors="replace")
+        with world.daemon.log_path.open("a", encoding="utf-8") as log:
             log.write(output)  # one journal for both, as under systemd: a twin that ran said what it did
-        refused = twin.returncode not in (0, -9) and "already running" in output
-        if not refused and first.poll() is None:  # the first ran all along: the twin had to lose
-            raise AssertionError(f"a second daemon on the same state dir was not refused: {output[-500:]}")
-        self.tally.twins += refused
-        self.tally.twins_skipped += not refused
-        self.log("a second daemon on the same state dir: " + ("refused" if refused else "the first had died"))
+        refused = not took_lock and twin.returncode != 0 and "already running" in output
+        if refused:
+            self.tally.twins += 1
+            self.log("a second daemon on the same state dir: refused")
+            return
+        if first.poll() is None:  # the first ran all along: the second had to be refused
+            what = "took the state-dir lock" if took_lock else f"exited with {twin.returncode}"
+            if hung:
+                what = f"neither was refused nor took the lock in {TWIN_ANSWER:.0f} s"
+            raise AssertionError(f"a second daemon on the same state dir {what}: {output[-500:]}")
+        self.tally.twins_took_lock += took_lock
+        self.tally.twins_skipped += not took_lock
+        how = self.tally.exited(world, "while a second daemon was being tried")
+        self.log(
+            "a second daemon on the same state dir: "
+            + ("took the lock (killed at once): " if took_lock else "not refused: ")
+            + how
+        )
 
     def disk(self) -> None:
         """Fill the state dir; a sale meanwhile is refused (or fits in what SQLite had already

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.journal.crash import ENV
+from agent.state_lock import LOCK_NAME
 from bench.torture_disk import SmallDisk
 from sim.faultproxy import FaultProxy
 from tests.fixtures.backoffice import BackOffice, backoffice_server
@@ -23,6 +25,7 @@ from tests.fixtures.escpos import VirtualPrinter, escpos_emulator
 from tests.fixtures.kkt import Emulator, kkt_config, kkt_emulator
 from tests.journal.e2e import wait_ready
 
+TAIL_LINES = 8  # of the daemon's log, when it exits by itself
 BACKOFFICE_TIMEOUT = 3.0  # seconds; the proxy's stall is longer, so a stalled request times out
 STALL = BACKOFFICE_TIMEOUT + 1.0
 
@@ -37,11 +40,17 @@ class Stack:
     printer: VirtualPrinter
     disk: SmallDisk | None = None
     notes: list[str] = field(default_factory=list)
+    # Held while the harness starts, stops or kills the daemon, and while a second daemon is
+    # tried: that check means something only while the first is alive and nobody kills it.
+    lifecycle: threading.RLock = field(default_factory=threading.RLock)
+    log_mark: int = 0  # where the current daemon's part of the log begins
 
     def start_daemon(self, hook: str | None = None, timeout: float = 120) -> None:
         """(Re)start ``kassa run``; ``hook`` arms one of the journal's crash points."""
         if self.alive():
             self.daemon.stop()  # systemctl restart: a clean stop first
+        with contextlib.suppress(FileNotFoundError):
+            self.log_mark = self.daemon.log_path.stat().st_size
         for marker in self.daemon.state_dir.glob("crashed-at-*"):
             marker.unlink()
         if hook:
@@ -57,6 +66,24 @@ class Stack:
 
     def alive(self) -> bool:
         return self.daemon.process is not None and self.daemon.process.poll() is None
+
+    def tail(self, lines: int = TAIL_LINES) -> str:
+        """The last lines the current daemon wrote to its log (stdout and stderr)."""
+        try:
+            with self.daemon.log_path.open("rb") as log:
+                log.seek(self.log_mark)
+                text = log.read().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        kept = [line for line in text.splitlines() if line.strip()]
+        return "\n".join(kept[-lines:])
+
+    def lock_holder(self) -> str:
+        """The pid the state-dir lock file names (its last holder, alive or not)."""
+        try:
+            return (self.daemon.state_dir / LOCK_NAME).read_text(errors="replace").strip()
+        except FileNotFoundError:
+            return ""
 
 
 def config_text(kkt: Emulator, printer: VirtualPrinter) -> str:
