@@ -1,10 +1,13 @@
-"""Reading the next page of a feed while the current one is stored: one page ahead, never more.
+"""The next item of a sequence made on another of sync's threads while the caller works on this
+one: one ahead, never more.
 
-The remote takes time to produce a page and the register takes time to store one; done one after
-the other they add up, done at once the slower of the two sets the pace. Only the reading moves to
-another of sync's threads (never one the journal or the API use); storing, and so the cursor, stays
-with the caller, so a page is never counted as read before it is committed. Memory stays bounded:
-the page being stored and the one read ahead.
+A catalog page is read while the one before is stored; the outbox reads a batch while the one
+before is at the back office, and sends it while the verdicts of the one before are written
+(agent/sync/receipts.py). Done one after the other such steps add up, done at once the slower
+sets the pace. Only the making moves to another of sync's threads (never one the journal or the
+API use); what the caller does with an item (storing it, and so the cursor or the verdicts) stays
+with the caller, so nothing is counted as done before it is committed. Memory stays bounded: the
+item being worked on and the one made ahead.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +25,7 @@ from agent.journal.payload import plain_rows
 from agent.journal.records import outbox_queue
 from agent.store import Store
 from agent.store.models import FiscalDocument, OutboxItem, SyncStatus
+from agent.sync.read_ahead import read_ahead
 from agent.sync.stream import Attempt
 
 DONE = {"accepted", "duplicate", "conflict", "rejected"}
@@ -98,33 +98,59 @@ class ReceiptStream:
         """Send batches while the head of the queue is due; stops at the first failed request.
         Returns how many requests went out.
 
-        While a full batch is in flight, the next one is read and encoded in a thread of its own,
-        so the back office's work and the register's no longer add up. Requests still go one at
-        a time and a batch's verdicts are written only from its answer; the batch read ahead is
-        sent only if it is still the head of the queue once those are written (a document of the
-        batch before that got no verdict, or any older one pending again, goes first)."""
+        A pipeline of three steps, each on its own thread (``read_ahead``): the batch after next
+        is read and encoded, the next one is at the back office, and this one's verdicts are
+        written, all at once. Requests still go one at a time, each only after the answer to the
+        one before it, and only if its batch is still the head of the queue then (see
+        ``_sends``). The verdicts of a batch may be written after the next batch went out: a
+        crash in between loses nothing but sends that batch again, which the back office answers
+        ``duplicate``; a document is never marked sent without its own answer."""
         requests = 0
-        batch = self._read(attempt, after=None)
-        with _Ahead(attempt.pool) as ahead:
-            while batch is not None and not attempt.stopped():
-                following = ahead.start(self._read, attempt, batch.ids[-1]) if batch.full else None
-                requests += 1
-                try:
-                    results = client.send_documents(batch.body)
-                except (errors.Stopped, errors.Unauthorized):
-                    raise  # nothing was sent (or nothing may be): no backoff
-                except errors.BackofficeError as exc:
-                    _retry_later(attempt.store, batch.ids, attempt.clock(), exc, self.backoff)
-                    raise
-                read = ahead.settle(following) if following is not None else None
-                sent, kept = _apply_results(
-                    attempt.store, batch.ids, batch.uuids, results, attempt.clock(), self.backoff
-                )
-                attempt.moved(sent + kept)
-                batch = read.result() if read is not None else None
-                if batch is None or _head_id(attempt.store) != batch.ids[0]:
-                    batch = self._read(attempt, after=None)
+        while not attempt.stopped():
+            answered = 0
+            with contextlib.closing(read_ahead(self._batches(attempt), attempt.pool)) as batches:
+                sends = self._sends(attempt, client, batches)
+                with contextlib.closing(read_ahead(sends, attempt.pool)) as answers:
+                    for batch, results in answers:
+                        answered += 1
+                        sent, kept = _apply_results(
+                            attempt.store, batch.ids, batch.uuids, results, attempt.clock(), self.backoff
+                        )
+                        attempt.moved(sent + kept)
+            if answered == 0:
+                break  # nothing was due
+            requests += answered  # the pipeline stopped: the head of the queue decides what next
         return requests
+
+    def _batches(self, attempt: Attempt) -> Iterator[_Batch]:
+        """The due head of the queue, batch after batch, while each is full."""
+        after = None
+        while (batch := self._read(attempt, after)) is not None:
+            yield batch
+            if not batch.full:
+                return
+            after = batch.ids[-1]
+
+    def _sends(
+        self, attempt: Attempt, client: BackofficeClient, batches: Iterator[_Batch]
+    ) -> Iterator[tuple[_Batch, list[dict]]]:
+        """Each batch with the back office's answer to it. A batch goes out only if, once the
+        verdicts of the one before are written, it will be the head of the queue: every document
+        before it got a final verdict and nothing older is pending (else this ends, and the
+        caller starts again from the head once those verdicts are written)."""
+        before: tuple[_Batch, list[dict]] | None = None
+        for batch in batches:
+            if attempt.stopped() or (before is not None and not _next_in_line(attempt.store, *before, batch)):
+                return
+            try:
+                results = client.send_documents(batch.body)
+            except (errors.Stopped, errors.Unauthorized):
+                raise  # nothing was sent (or nothing may be): no backoff
+            except errors.BackofficeError as exc:
+                _retry_later(attempt.store, batch.ids, attempt.clock(), exc, self.backoff)
+                raise
+            before = (batch, results)
+            yield before
 
     def _read(self, attempt: Attempt, after: int | None) -> _Batch | None:
         """The due head of the queue (after outbox id ``after``) as one encoded request body."""
@@ -179,13 +205,20 @@ def _head_rows(session: Session, limit: int, after: int | None = None) -> list:
     return list(session.execute(query.order_by(table.c.id).limit(limit)).all())
 
 
-def _head_id(store: Store) -> int | None:
-    """The outbox id of the oldest pending document, due or not."""
+def _next_in_line(store: Store, previous: _Batch, results: list[dict], batch: _Batch) -> bool:
+    """Will ``batch`` be the head of the queue once the verdicts in ``results`` on ``previous``
+    are written? Asked before they are, so it can go out while they are: every document of
+    ``previous`` has a final verdict, and no other document before ``batch`` is pending (one
+    whose upload failed, or released by a pairing)."""
+    final = {str(r.get("uuid")) for r in results if isinstance(r, dict) and str(r.get("status")) in DONE}
+    if not final.issuperset(previous.uuids):
+        return False
     table = OutboxItem.__table__
     with store.read() as session:
-        return session.execute(
-            select(table.c.id).where(table.c.status == "pending").order_by(table.c.id).limit(1)
-        ).scalar()
+        older = session.execute(
+            select(table.c.id).where(table.c.status == "pending", table.c.id < batch.ids[0])
+        ).scalars()
+        return set(older) <= set(previous.ids)
 
 
 @dataclass
@@ -196,43 +229,6 @@ class _Batch:
     uuids: list[str]
     body: bytes
     full: bool  # as many as a request takes: more may wait behind it
-
-
-class _Ahead:
-    """Where the next batch is read while one is in flight: a worker of sync's own pool in the
-    daemon (it starts no thread of its own: docs/architecture.md, "Threads"); elsewhere (``kassa
-    sync`` without a daemon, tests) one thread for this run."""
-
-    def __init__(self, pool: Executor | None) -> None:
-        self._pool = pool
-        self._own: ThreadPoolExecutor | None = None
-        self._last: Future | None = None
-
-    def start(self, read: Callable, *args) -> Future:
-        if self._pool is None:
-            self._own = self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kassa-sync-ahead")
-        self._last = self._pool.submit(read, *args)
-        return self._last
-
-    @staticmethod
-    def settle(future: Future) -> Future | None:
-        """Wait for the read ahead to end, or cancel it if no worker has started on it (every one
-        busy; None then: the caller reads the head itself). A read still running beside the
-        verdicts' write would slow them: the two share the interpreter (the GIL)."""
-        if future.cancel():
-            return None
-        wait([future])
-        return future
-
-    def __enter__(self) -> _Ahead:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._last is not None and not self._last.cancel():
-            with contextlib.suppress(Exception):  # a read ahead that failed goes with the run
-                self._last.result()  # a bounded read: the run ends after it, not beside it
-        if self._own is not None:
-            self._own.shutdown(wait=True)
 
 
 def due(session: Session, now: datetime) -> bool:
