@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import time
 from collections import deque
 
@@ -41,6 +42,8 @@ class Link:
         self.write_timeout = write_timeout
         self.flow = flow
         self._serial: serial.SerialBase | None = None
+        self._fd: int | None = None  # the device path's descriptor, to wait on with select
+        self._received = bytearray()  # bytes read from the port and not yet taken
         self.stale_answers: deque[Frame] = deque(maxlen=16)  # answers nobody asked for, for diagnosis
 
     # port
@@ -52,12 +55,20 @@ class Link:
             )
         except PortError as exc:
             raise PortUnavailable(port=self.port, detail=exc.reason) from None
+        self._received.clear()
+        fileno = getattr(self._serial, "fileno", None)
+        try:
+            self._fd = fileno() if fileno is not None else None
+        except (OSError, ValueError, serial.SerialException):
+            self._fd = None
 
     def close(self) -> None:
         if self._serial is not None:
             with contextlib.suppress(serial.SerialException, OSError):
                 self._serial.close()
             self._serial = None
+            self._fd = None
+            self._received.clear()
 
     def _reopen(self) -> None:
         self.close()
@@ -77,35 +88,70 @@ class Link:
     # bytes
 
     def _write(self, data: bytes) -> None:
+        """Hand ``data`` to the port. No drain (tcdrain) after it: the answer cannot come before the
+        bytes have left anyway, and a USB adapter's drain costs a round trip of its own."""
         if self._serial is None:
             raise _Dropped()
         try:
             self._serial.write(data)
-            self._serial.flush()
         except (serial.SerialException, OSError) as exc:
             raise _Dropped() from exc
 
-    def _read(self, count: int, wait: float) -> bytes:
-        if self._serial is None:
+    def _clear_input(self) -> None:
+        self._received.clear()
+        if self._serial is not None:
+            self._serial.reset_input_buffer()
+
+    def _fill(self, wait: float) -> None:
+        """Wait up to ``wait`` for bytes and take all that have come (one read, not one per byte)."""
+        port = self._serial
+        if port is None:
             raise _Dropped()
         try:
-            # bytes already here need no wait; setting one reconfigures the port (syscalls)
-            if self._serial.in_waiting < count:
-                self._serial.timeout = max(0.02, wait + self._byte_time(count))
-            return self._serial.read(count)
-        except (serial.SerialException, OSError) as exc:
+            waiting = port.in_waiting
+            if not waiting:
+                if self._fd is not None:  # a device path: wait here, the port's timeout stays put
+                    ready, _, _ = select.select([self._fd], [], [], max(0.0, wait))
+                    if not ready:
+                        return
+                    waiting = max(1, port.in_waiting)  # none: a hang-up, which the read reports
+                else:  # a pyserial URL: its read waits (setting the timeout reconfigures the port)
+                    port.timeout = max(0.02, wait)
+                    first = port.read(1)
+                    self._received += first
+                    if not first:
+                        return
+                    waiting = port.in_waiting
+            if waiting:
+                self._received += port.read(waiting)
+        except (serial.SerialException, OSError, ValueError) as exc:
             raise _Dropped() from exc
+
+    def _read(self, count: int, wait: float) -> bytes:
+        """Up to ``count`` bytes within ``wait`` and the time ``count`` bytes take on the wire."""
+        deadline = time.monotonic() + wait + self._byte_time(count)
+        while len(self._received) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._fill(remaining)
+        got = bytes(self._received[:count])
+        del self._received[:count]
+        return got
 
     def _read_control(self, wait: float) -> int | None:
         """The next ACK/NAK/STX within ``wait``; noise is skipped."""
         deadline = time.monotonic() + wait
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            got = self._read(1, remaining)
-            if got and got[0] in (ACK, NAK, STX):
-                return got[0]
+            if not self._received:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._fill(remaining)
+                continue
+            byte = self._received.pop(0)
+            if byte in (ACK, NAK, STX):
+                return byte
 
     def _read_frame_after_stx(self) -> Frame | None:
         """The rest of a frame whose STX was read; None (after NAKing) when it came damaged."""
@@ -134,7 +180,7 @@ class Link:
             if frame is not None:
                 self._write(bytes([ACK]))
                 return frame
-            self._serial.reset_input_buffer()
+            self._clear_input()
             self._write(bytes([NAK]))
             deadline = max(deadline, time.monotonic() + 1.0)
         return None
@@ -142,7 +188,7 @@ class Link:
     def probe(self, wait: float = 0.3) -> bool:
         """One ENQ: does a Shtrih-M device answer at this speed? (ACK or NAK, nothing else)."""
         try:
-            self._serial.reset_input_buffer()
+            self._clear_input()
             self._write(bytes([ENQ]))
             return self._read_control(wait) in (ACK, NAK)
         except _Dropped:
