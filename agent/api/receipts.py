@@ -34,7 +34,7 @@ Errors (``{"error": {"code", "message"}}``): 422 ``validation_error`` / ``invali
 field), 409 ``uuid_conflict`` (uuid reused with another body), 409 ``shift_expired`` (close the
 shift with a Z report), 409 driver errors (paper out, ...: the receipt is reconciled and failed),
 503 ``register_unavailable`` / ``device_unavailable`` / ``journal_unsettled``, 507 ``store_failed``
-(nothing was sent to the register).
+(nothing was fiscalized; a receipt opened beside the commit is cancelled).
 
 ``GET /v1/receipts?limit=50&before_id=&type=sale|return|correction&status=`` → ``{"items": [receipt, ...]}``
 newest first. ``GET /v1/receipts/{id}`` → the receipt (404 ``receipt_not_found``).

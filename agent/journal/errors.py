@@ -25,6 +25,22 @@ class JournalError(KassaError):
         return Message(self.message, params).render(gettext)
 
 
+class StoreFailed(JournalError):
+    """The pending row could not be written: nothing was fiscalized (a receipt whose lines went out
+    beside the commit is cancelled on the register)."""
+
+    def __init__(self, problem: str):
+        super().__init__(
+            507,
+            "store_failed",
+            N_(
+                "the journal cannot be written ({problem}); nothing was fiscalized — "
+                "free disk space or check the store, then try again"
+            ),
+            problem=problem,
+        )
+
+
 class RecordFailed(JournalError):
     """The register fiscalized the document but the journal could not record it: only the same
     request may follow (it is completed from the register), never a new one."""

@@ -5,8 +5,10 @@ One operation at a time (one register). The order of an operation is the product
 1. hold the register alone, settle anything a crash left ``pending`` (``recovery``) and replay a
    known uuid — ``Journal.once``, the one way every operation reaches the register;
 2. read the register (shift, FN serial, last FD) and write the row ``pending`` with the FD
-   number the FN should give it — committed and fsynced before the register hears of it; a
-   store that cannot write refuses the operation here;
+   number the FN should give it — committed and fsynced before anything that can make an FN
+   document reaches the register (a receipt's open and lines make none: they go out while the
+   row is committed, and its close waits for it); a store that cannot write refuses the
+   operation here (a receipt already open is cancelled);
 3. drive the register (a stray open receipt is cancelled first);
 4. write the fiscal result, status ``fiscalized`` and the outbox row in one transaction.
 
@@ -17,6 +19,7 @@ really happened instead of guessing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid as uuid_module
 from collections.abc import Awaitable, Callable
@@ -34,8 +37,9 @@ from agent.i18n import N_
 from agent.journal import records
 from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
-from agent.journal.errors import JournalError, RecordFailed
+from agent.journal.errors import JournalError, RecordFailed, StoreFailed
 from agent.journal.marks import substitutes_of
+from agent.journal.pending import PendingRow
 from agent.journal.protocol import Perform, T
 from agent.journal.records import FAILED, FISCALIZED, NEEDS_CHECK, PENDING, Operation
 from agent.journal.recovery import reconcile
@@ -47,19 +51,6 @@ from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
 from drivers.profile import Profile, Timeouts
 
 log = logging.getLogger(__name__)
-
-
-class StoreFailed(JournalError):
-    def __init__(self, problem: str):
-        super().__init__(
-            507,
-            "store_failed",
-            N_(
-                "the journal cannot be written ({problem}); nothing was sent to the register — "
-                "free disk space or check the store, then try again"
-            ),
-            problem=problem,
-        )
 
 
 def new_uuid() -> str:
@@ -256,10 +247,14 @@ class Journal:
         *args: Any,
         timeout: float | None = None,
         probed: tuple[RegisterStatus, FnStatus] | None = None,
+        beside: bool = False,
     ) -> FiscalDocument:
         """Steps 2–4 above, inside ``once``.
 
         ``probed`` is the register's state if the caller has just read it (saves two round trips).
+        ``beside``: ``perform`` waits for ``PendingRow.durable()`` before its first command that can
+        make an FN document (a receipt's close), so the row's commit runs while the receipt's open
+        and lines go out (``agent.journal.pending``).
         """
         if not self._holding:
             raise RuntimeError(f"{op.type} {op.uuid}: fiscalize runs only inside Journal.once")
@@ -269,31 +264,56 @@ class Journal:
             status, fn = await self.probe()
         expected_fd = fn.last_fd + 1
         crash_point("before_commit", self.state_dir)
+        row = PendingRow(self.state_dir, written=not beside)
 
         def pending(session: Session) -> FiscalDocument:
             doc = records.write_pending(session, op, fn.fn_serial, expected_fd, self.ctx.clock())
             doc.kkt_serial = self.kkt_serial
+            if beside:  # killed before the commit, with the receipt open on the register
+                crash_point("before_durable", self.state_dir, first=lambda: row.opened.wait(30))
             return doc
 
-        try:
-            doc = await self.write(pending)
-        except (SQLAlchemyError, OSError) as exc:
-            log.error("journal write failed before fiscalizing %s: %s", op.uuid, exc)
-            raise StoreFailed(_short(exc)) from exc
-        crash_point("after_commit", self.state_dir)
+        commit = asyncio.ensure_future(self._write_pending(op, pending))
+        if beside:
+            commit.add_done_callback(lambda done: row.settle(_problem_of(done)))
+        else:
+            await commit
+            crash_point("after_commit", self.state_dir)
         stray = status.document_open or fn.document_open
         try:
-            result = await self.device(perform, *args, stray, self.state_dir, timeout=timeout)
+            result = await self.device(perform, *args, stray, row, timeout=timeout)
         except (DriverError, JournalError) as exc:
+            doc = await self._written(commit, exc)
             log.warning("%s %s: register error %s; reconciling", op.type, op.uuid, exc)
             settled = await self.reconcile_one(doc.id, cause=exc)
             if settled is not None and settled.status == FISCALIZED:
                 return settled
             raise
+        doc = await commit  # done: the perform waited for it before its close
         crash_point("after_close", self.state_dir)
         done = await self.complete(doc.id, result)
         crash_point("after_result", self.state_dir)
         return done
+
+    async def _write_pending(
+        self, op: Operation, pending: Callable[[Session], FiscalDocument]
+    ) -> FiscalDocument:
+        try:
+            return await self.write(pending)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("journal write failed before fiscalizing %s: %s", op.uuid, exc)
+            raise StoreFailed(_short(exc)) from exc
+
+    async def _written(self, commit: asyncio.Future, cause: Exception) -> FiscalDocument:
+        """The pending row after a register error; if its commit failed, a receipt that went out
+        beside it is cancelled and the operation refused as ``StoreFailed``."""
+        try:
+            return await commit
+        except StoreFailed:
+            if not isinstance(cause, StoreFailed):  # else the perform has cancelled it already
+                with contextlib.suppress(DriverError, JournalError):
+                    await self.device(lambda device: device.cancel_receipt())
+            raise
 
     async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument:
         now = self.ctx.clock()
@@ -390,7 +410,10 @@ class Journal:
         async with self._lock:
             try:
                 await self._settle_pending()
-                await self.probe()
+                status, fn = await self.probe()
+                if status.document_open or fn.document_open:  # no row is pending: a kill before its commit
+                    log.warning("a receipt left open on the register with no journal row: cancelling it")
+                    await self.device(lambda device: device.cancel_receipt())
             except (DriverError, JournalError) as exc:
                 log.warning("recovery incomplete: %s", exc)
             return len(await self.read(records.pending_documents))
@@ -425,6 +448,16 @@ def _needs_person(doc: FiscalDocument) -> dict[str, Any]:
         "created_at": doc.created_at.isoformat() if doc.created_at else None,
         "message": doc.error_message,
     }
+
+
+def _problem_of(commit: asyncio.Future) -> str | None:
+    """None when the row was committed, else what went wrong."""
+    if commit.cancelled():
+        return "the commit was cancelled"
+    error = commit.exception()
+    if error is None:
+        return None
+    return str(error.params.get("problem")) if isinstance(error, StoreFailed) else _short(error)
 
 
 def _short(exc: BaseException) -> str:

@@ -20,7 +20,8 @@ from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
 from drivers.profile import Profile, Timeouts
 
 T = TypeVar("T")
-# (register, *args, stray_open, state_dir) -> result, run in the register's port thread
+# (register, *args, stray_open, pending row) -> result, run in the register's port thread
+# (``agent.journal.pending.PendingRow``: a receipt's close waits on it)
 Perform = Callable[..., FiscalResult | None]
 
 
@@ -83,6 +84,7 @@ class FiscalJournal(Protocol):
         *args: Any,
         timeout: float | None = None,
         probed: tuple[RegisterStatus, FnStatus] | None = None,
+        beside: bool = False,
     ) -> FiscalDocument: ...
 
     async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument: ...

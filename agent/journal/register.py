@@ -1,21 +1,22 @@
 """What the journal asks of the register, each step run in the port's own thread.
 
 A receipt goes out as one call (cancel a stray open receipt, open, lines, tags, close), so
-the lines of one receipt are never interleaved with another command; the crash hook between
-the first line and the close lets tests kill the daemon with a receipt open.
+the lines of one receipt are never interleaved with another command; its pending row is committed
+meanwhile and the close waits for it (``agent.journal.pending``). The crash hooks between the
+first line and the close let tests kill the daemon with a receipt open.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 from agent.i18n import N_
 from agent.journal.cart import PricedLine
 from agent.journal.crash import crash_point
-from agent.journal.errors import InvalidReceipt
+from agent.journal.errors import InvalidReceipt, StoreFailed
 from agent.journal.payments import Settled, register_amounts
+from agent.journal.pending import PendingRow
 from drivers.fiscal_register import (
     Cashier,
     Correction,
@@ -178,8 +179,10 @@ def print_receipt(
     tax_system: str | None,
     correction: Correction | None,
     stray_open: bool,
-    state_dir: Path | None,
+    row: PendingRow,
 ) -> FiscalResult:
+    """Run with ``Journal.fiscalize(beside=True)``: everything before the close goes out while the
+    pending row is committed; the close waits until it is durable."""
     if stray_open:
         device.cancel_receipt()
     if correction is None:
@@ -190,11 +193,18 @@ def print_receipt(
         for position in line.fn_positions or (receipt_item(line),):
             device.add_item(position)
         if index == 0:
-            crash_point("mid_receipt", state_dir)
+            row.opened.set()
+            crash_point("mid_receipt", row.state_dir, first=row.durable)
     for tag, value in tags:
         device.add_tag(tag, value)
     if correction is not None:
         device.add_correction(correction)
+    try:
+        row.durable()
+    except StoreFailed:
+        device.cancel_receipt()
+        raise
+    crash_point("after_commit", row.state_dir)
     return device.close_receipt(Payments(register_amounts(payments)), total=total, tax_system=tax_system)
 
 

@@ -236,7 +236,7 @@ async def fiscalize_receipt(
         op.lines = await check_marks(journal, op.lines, kind)
     tags = receipt_tags(op.cashier, op.buyer_contact, op.buyer_name, op.buyer_inn)
     args = (kind, op.lines, op.payments, op.total, tags, op.tax_system, correction)
-    return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn))
+    return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn), beside=True)
 
 
 async def check_marks(journal: FiscalJournal, lines: list[PricedLine], kind: ReceiptKind) -> list[PricedLine]:

@@ -25,19 +25,19 @@ from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Cashier, FiscalRegister
 
 
-def _open(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _state_dir) -> Any:
+def _open(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _row) -> Any:
     if stray_open:
         device.cancel_receipt()
     return device.open_shift(cashier)
 
 
-def _close(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _state_dir) -> Any:
+def _close(device: FiscalRegister, cashier: Cashier | None, stray_open: bool, _row) -> Any:
     if stray_open:
         device.cancel_receipt()
     return device.close_shift(cashier)
 
 
-def _cash(device: FiscalRegister, kind: str, amount: int, stray_open: bool, _state_dir) -> Any:
+def _cash(device: FiscalRegister, kind: str, amount: int, stray_open: bool, _row) -> Any:
     if stray_open:
         device.cancel_receipt()
     return device.cash_in(amount) if kind == "cash_in" else device.cash_out(amount)

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 EXPECTED = {  # step -> (journal row status after recovery, receipts on the FN for the uuid)
     "after_marks": (None, 0),
     "before_commit": (None, 0),
+    "before_durable": (None, 0),
     "after_commit": ("failed", 0),
     "mid_receipt": ("failed", 0),
     "after_close": ("fiscalized", 1),
