@@ -73,16 +73,20 @@ def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[
     payments = _by_document(session, ReceiptPayment, ids, ReceiptPayment.id)
     marks = _by_document(session, ReceiptMark, ids, ReceiptMark.id)
     original_ids = {doc.original_id for doc in docs if doc.original_id}
-    originals = dict(
-        session.exec(
-            select(FiscalDocument.id, FiscalDocument.uuid).where(FiscalDocument.id.in_(original_ids))
-        ).all()
-    )
+    originals = {}
+    if original_ids:
+        originals = dict(
+            session.exec(
+                select(FiscalDocument.id, FiscalDocument.uuid).where(FiscalDocument.id.in_(original_ids))
+            ).all()
+        )
     order_ids = {doc.order_id for doc in docs if doc.order_id is not None}
-    orders = {
-        order.id: order_link(order)
-        for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
-    }  # order_id names a relayed order as it always has; the new link is the document's own
+    orders = {}
+    if order_ids:  # order_id names a relayed order as it always has; the new link is the document's own
+        orders = {
+            order.id: order_link(order)
+            for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
+        }
     return [
         _payload(
             doc,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from agent.journal.payload import document_payload
-from agent.journal.records import FISCALIZED, made_against
+from agent.journal.records import FAILED, FISCALIZED, made_against
 from agent.journal.returns import returnable_lines
 from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptMark
 from drivers.fiscal_register import MarkPlan
@@ -61,9 +61,12 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
             if own:  # a measured line's one code covers any part of it: a return needs no scan
                 line["measured"] = own[0].plan in MEASURED
     if doc.type == "sale" and doc.status == "fiscalized":
-        left = {item.line.position: item for item in returnable_lines(session, doc)}
+        against = made_against(session, doc.id)
+        left = {}
+        if any(row.type == "return" and row.status != FAILED for row in against):  # else none taken back
+            left = {item.line.position: item for item in returnable_lines(session, doc)}
         for position, line in enumerate(view["lines"], start=1):
             item = left.get(position)
             line["returned"] = f"{item.returned_quantity:.3f}" if item else "0.000"
-        view["returns"] = [row.id for row in made_against(session, doc.id) if row.status == FISCALIZED]
+        view["returns"] = [row.id for row in against if row.status == FISCALIZED]
     return view
