@@ -320,8 +320,9 @@ def shift_check(caller: Caller):
     return check
 
 
-def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:
-    """The rule a sale's prices and discounts need beyond a cashier's, and its total (0: not priced)."""
+def _sale_needs(session, request, codes, config):
+    """The rule a sale's prices and discounts need beyond a cashier's, its total (0: not priced)
+    and the priced sale (None when the sale itself refuses it)."""
     from agent.journal.errors import InvalidReceipt
     from agent.journal.marks import substitutes_of
     from agent.journal.sale import price_sale, sale_products
@@ -337,12 +338,12 @@ def _sale_needs(session, request, codes, config) -> tuple[Rule | None, int]:
     try:
         priced = price_sale(session, request, codes, substitutes_of(config))
     except InvalidReceipt:
-        return needs, 0  # the sale itself refuses it, with the same words
+        return needs, 0, None  # the sale itself refuses it, with the same words
     gross = sum(line.gross for line in priced.lines)
     discount = sum(line.discount for line in priced.lines)
     if needs is None and discount * 100 > config.access.cashier_discount_limit * gross:
         needs = BIG_DISCOUNT
-    return needs, max(gross, priced.total, sum(payment.amount for payment in priced.payments))
+    return needs, max(gross, priced.total, sum(payment.amount for payment in priced.payments)), priced
 
 
 def too_much(total: int) -> ApiError:
@@ -354,14 +355,18 @@ def too_much(total: int) -> ApiError:
     )
 
 
-async def check_sale(caller: Caller, request, journal, config) -> Rule | None:
-    """Refuse, before the register hears of it, a sum it cannot hold and what the caller's role may not do."""
-    needs, total = await journal.read(lambda session: _sale_needs(session, request, journal.codes(), config))
+async def check_sale(caller: Caller, request, journal, config):
+    """Refuse, before the register hears of it, a sum it cannot hold and what the caller's role may
+    not do. Returns the sale priced for the check (``agent.journal.sale.PricedSale``), which the
+    sale takes as it is, or None when pricing refused it (the sale then says why)."""
+    needs, total, priced = await journal.read(
+        lambda session: _sale_needs(session, request, journal.codes(), config)
+    )
     if total > MAX_MONEY:
         raise too_much(total)
     if needs is not None and not caller.may(needs):
         raise refuse(caller, needs)
-    return needs
+    return priced
 
 
 async def check_total(request, journal, config) -> None:

@@ -91,8 +91,8 @@ async def create_receipt(
     journal = journal_of(ctx)
     config = ctx.settings.config
     body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, config)})
-    await check_sale(caller, body, journal, config)
-    return await answer(journal, sell(journal, body), response)
+    priced = await check_sale(caller, body, journal, config)
+    return await answer(journal, sell(journal, body, priced), response)
 
 
 @router.get("", response_model=schemas.Receipts)

@@ -158,9 +158,9 @@ class Journal:
 
         return await asyncio.to_thread(run)
 
-    async def write(self, fn: Callable[[Session], T]) -> T:
+    async def write(self, fn: Callable[[Session], T], *, durable: bool = True) -> T:
         def run():
-            with self.ctx.store.write() as session:
+            with self.ctx.store.write(durable=durable) as session:
                 return fn(session)
 
         return await asyncio.to_thread(run)
@@ -204,8 +204,8 @@ class Journal:
         writes no document (an X report): it still waits its turn and for recovery.
         """
         async with self._lock:
-            await self._settle_pending()
-            if op is not None and (first := await self._replay(op)) is not None:
+            known = await self._settle_pending(op.uuid if op is not None else None)
+            if op is not None and (first := self._replay(op, known)) is not None:
                 return first, True
             self._holding = True
             try:
@@ -213,9 +213,8 @@ class Journal:
             finally:
                 self._holding = False
 
-    async def _replay(self, op: Operation) -> FiscalDocument | None:
-        """The first result of a known uuid (after settling it), or None to go ahead."""
-        doc = await self.read(lambda s: records.by_uuid(s, op.uuid))
+    def _replay(self, op: Operation, doc: FiscalDocument | None) -> FiscalDocument | None:
+        """The first result of a known uuid (``doc``, its row after settling), or None to go ahead."""
         if doc is None:
             return None
         if doc.request_hash != op.request_hash and not _order_retold(doc, op):
@@ -328,8 +327,10 @@ class Journal:
                 fiscalized_at=result.fiscalized_at if result else now,
             )
 
+        # a result with an FD is the FN's to give again: lost with a power cut before the next
+        # fsync, the row is pending once more and recovery completes it from the FN
         try:
-            doc = await self.write(done)
+            doc = await self.write(done, durable=result is None or result.fd is None)
         except (SQLAlchemyError, OSError) as exc:
             log.error("fiscalized document %s could not be recorded: %s", doc_id, exc)
             raise RecordFailed(_short(exc)) from exc
@@ -388,11 +389,19 @@ class Journal:
             log.warning("document %s stays pending: %s", doc_id, exc)
             return None
 
-    async def _settle_pending(self) -> None:
-        """Reconcile every pending row; refuse new work while one cannot be settled (or at shutdown)."""
+    async def _settle_pending(self, uuid: str | None = None) -> FiscalDocument | None:
+        """Reconcile every pending row; refuse new work while one cannot be settled (or at shutdown).
+
+        Returns the row of ``uuid`` as it stands after that (read with the pending rows: one read
+        when nothing is pending)."""
         if self.ctx.stopping:
             raise JournalError(503, "stopping", N_("the kassa daemon is stopping; try again in a moment"))
-        for doc in await self.read(records.pending_documents):
+
+        def look(session: Session) -> tuple[list[FiscalDocument], FiscalDocument | None]:
+            return records.pending_documents(session), records.by_uuid(session, uuid) if uuid else None
+
+        pending, known = await self.read(look)
+        for doc in pending:
             settled = await self.reconcile_one(doc.id)
             if settled is None or settled.status == PENDING:
                 raise JournalError(
@@ -404,6 +413,9 @@ class Journal:
                     ),
                     uuid=doc.uuid,
                 )
+        if pending and uuid:
+            known = await self.read(lambda s: records.by_uuid(s, uuid))
+        return known
 
     async def recover(self) -> int:
         """Settle what a crash left pending (at start and after driver errors); how many remain."""

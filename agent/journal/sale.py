@@ -183,8 +183,12 @@ def price_sale(
     return PricedSale(priced, payments, total)
 
 
-async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocument, bool]:
-    """Fiscalize a sale (opening the shift if none is open); returns the row and whether it is a replay."""
+async def sell(
+    journal: FiscalJournal, request: SaleRequest, priced: PricedSale | None = None
+) -> tuple[FiscalDocument, bool]:
+    """Fiscalize a sale (opening the shift if none is open); returns the row and whether it is a replay.
+
+    ``priced``: the request as ``price_sale`` priced it just before (the access check's), not priced again."""
     if (request.buyer_name is None) != (request.buyer_inn is None):
         missing = "buyer_inn" if request.buyer_inn is None else "buyer_name"
         raise InvalidReceipt(
@@ -192,9 +196,12 @@ async def sell(journal: FiscalJournal, request: SaleRequest) -> tuple[FiscalDocu
         )
     codes = journal.codes()
     substitutes = journal.mark_substitutes()
-    priced, cashier = await journal.read(
-        lambda s: (price_sale(s, request, codes, substitutes), resolve_cashier(s, request.cashier))
-    )
+    if priced is None:
+        priced, cashier = await journal.read(
+            lambda s: (price_sale(s, request, codes, substitutes), resolve_cashier(s, request.cashier))
+        )
+    else:
+        cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
     op = Operation(
         uuid=request.uuid,
         type="sale",

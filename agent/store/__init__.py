@@ -4,7 +4,8 @@ A commit returns only after SQLite has fsynced the WAL, so a row written `pendin
 the first byte goes to the register survives a power cut. Writes take the lock when they
 begin, not half-way through, so two writers never deadlock into SQLITE_BUSY mid-transaction.
 
-Data that can be fetched again (a catalog page with the cursor after it) may be written with
+Data that can be fetched again (a catalog page with the cursor after it; a fiscal result whose
+FN document recovery finds again from its durable ``pending`` row) may be written with
 ``write(durable=False)``: its own connections, synchronous=NORMAL, so the commit does not wait
 for an fsync. A power cut can then lose the last such commits whole, never half of one (the
 WAL's frames are checksummed in order), and the next durable commit of any writer fsyncs the
@@ -53,7 +54,7 @@ class Store:
         """A write transaction (BEGIN IMMEDIATE), committed and fsynced on a clean exit.
 
         ``durable=False``: committed without waiting for the fsync (see the module's docstring);
-        only for what the register can fetch again, never for the journal."""
+        only for what can be fetched again, never for a journal row the FN cannot give back."""
         writer = self._writer if durable else self._refetchable
         with Session(writer, expire_on_commit=False) as session, session.begin():
             session.connection()  # BEGIN IMMEDIATE now, not at the first statement
