@@ -269,7 +269,7 @@ class FaultThread(threading.Thread):
             if full.outcome != "ok":
                 break
             self.tally.fit_while_full += 1
-        if full.error_code in ("store_failed", "journal_unsettled"):  # both refuse before the register
+        if full.error_code in ("store_failed", "journal_unsettled"):  # neither lets the register fiscalize
             self.tally.refused_while_full += 1
         time.sleep(self.rng.uniform(1.0, 3.0))
         disk.empty()
