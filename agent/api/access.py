@@ -328,7 +328,8 @@ def _sale_needs(session, request, codes, config):
     from agent.journal.sale import price_sale, sale_products
 
     needs = None
-    for line, product in zip(request.lines, sale_products(session, request.lines), strict=True):
+    products = sale_products(session, request.lines)
+    for line, product in zip(request.lines, products, strict=True):
         if line.code is None and line.barcode is None:
             if not config.access.cashier_free_price:
                 needs = FREE_PRICE
@@ -336,7 +337,7 @@ def _sale_needs(session, request, codes, config):
         elif line.price is not None and product is not None and product.price not in (0, line.price):
             needs = PRICE_OVERRIDE
     try:
-        priced = price_sale(session, request, codes, substitutes_of(config))
+        priced = price_sale(session, request, codes, substitutes_of(config), products)
     except InvalidReceipt:
         return needs, 0, None  # the sale itself refuses it, with the same words
     gross = sum(line.gross for line in priced.lines)

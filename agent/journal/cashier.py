@@ -11,7 +11,8 @@ from agent.store.models import Employee
 from drivers.fiscal_register import Cashier
 
 
-def resolve_cashier(session: Session, ref: CashierRef | None) -> Cashier | None:
+def resolve_cashier(session: Session | None, ref: CashierRef | None) -> Cashier | None:
+    """``session`` is read only for an employee's id."""
     if ref is None:
         return None
     if ref.employee_id is not None:

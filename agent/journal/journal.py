@@ -139,6 +139,14 @@ class Journal:
 
     async def probe(self) -> tuple[RegisterStatus, FnStatus]:
         status, fn = await self.device(probe)
+        return await self._probed(status, fn)
+
+    async def probe_after(self, first: Callable[..., T], *args: Any) -> tuple[T, RegisterStatus, FnStatus]:
+        """``first(register, *args)`` and then ``probe()``, in one turn of the port's thread."""
+        done, status, fn = await self.device(lambda device: (first(device, *args), *probe(device)))
+        return done, *await self._probed(status, fn)
+
+    async def _probed(self, status: RegisterStatus, fn: FnStatus) -> tuple[RegisterStatus, FnStatus]:
         self._poll_seen = self._poll()
         self.fn_serial = fn.fn_serial
         await self.note_shift(status)

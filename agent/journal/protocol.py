@@ -73,6 +73,10 @@ class FiscalJournal(Protocol):
 
     async def probe(self) -> tuple[RegisterStatus, FnStatus]: ...
 
+    async def probe_after(self, first: Callable[..., T], *args: Any) -> tuple[T, RegisterStatus, FnStatus]:
+        """``first(register, *args)`` and then ``probe()``, in one turn of the port's thread."""
+        ...
+
     async def once(self, op: Operation | None, perform: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
         """The register alone, nothing pending, a known uuid replayed: see ``Journal.once``."""
         ...

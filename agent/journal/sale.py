@@ -152,9 +152,15 @@ def tenders(payments: list[PaymentRequest]) -> list[Tender]:
 
 
 def price_sale(
-    session: Session, request: SaleRequest, codes: FiscalCodes, substitutes: tuple[str, ...] = ()
+    session: Session,
+    request: SaleRequest,
+    codes: FiscalCodes,
+    substitutes: tuple[str, ...] = (),
+    products: list[Product | None] | None = None,
 ) -> PricedSale:
-    products = sale_products(session, request.lines)
+    """``products``: the lines' ``sale_products`` if the caller has read them already."""
+    if products is None:
+        products = sale_products(session, request.lines)
     lines = [
         cart_line(session, index, line, product, codes, substitutes)
         for index, (line, product) in enumerate(zip(request.lines, products, strict=True))
@@ -200,8 +206,10 @@ async def sell(
         priced, cashier = await journal.read(
             lambda s: (price_sale(s, request, codes, substitutes), resolve_cashier(s, request.cashier))
         )
-    else:
+    elif request.cashier is not None and request.cashier.employee_id is not None:
         cashier = await journal.read(lambda s: resolve_cashier(s, request.cashier))
+    else:  # none, or a name as given: nothing to read
+        cashier = resolve_cashier(None, request.cashier)
     op = Operation(
         uuid=request.uuid,
         type="sale",
@@ -224,7 +232,7 @@ async def fiscalize_receipt(
     """A sale, a return or a correction receipt on the register, inside ``Journal.once``: the shift
     checked (and opened if closed), then the journal's pending → register → fiscalized steps."""
     tolerance = journal.codes().sum_tolerance
-    planned = await journal.device(
+    planned, status, fn = await journal.probe_after(
         plan_receipt,
         op.lines,
         op.cashier,
@@ -234,7 +242,6 @@ async def fiscalize_receipt(
         op.tax_system or journal.tax_system(),
     )
     op.lines, op.cashier, op.buyer_contact, op.buyer_name, op.tax_system = planned
-    status, fn = await journal.probe()
     journal.check_shift_not_expired()
     if not status.shift_open:
         await open_shift_now(journal, op.cashier)
