@@ -230,6 +230,27 @@ def reconcile(session: Session, source: str, account: int) -> int:
     return fixed
 
 
+def match_waiting(session: Session, now: datetime) -> int:
+    """Give each waiting order's lines without a product the product whose code is now their SKU;
+    the number of orders changed. An order can arrive before the catalog brings its goods (a new
+    register's first exchange runs both at once, a product can be added after the order): its
+    lines are matched again whenever the catalog or the orders come in, by the same exact rule;
+    a line the cashier picked keeps the pick."""
+    changed = 0
+    for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.status == "waiting")).all():
+        if not unmatched(order):
+            continue
+        lines = [dict(line) for line in order.lines or []]
+        for line in lines:
+            if not line.get("code") and not line.get("picked"):
+                line["code"] = matched_code(session, line.get("sku"))
+        if lines != order.lines:
+            order.lines, order.updated_at = lines, now
+            session.add(order)
+            changed += 1
+    return changed
+
+
 def unmatched(order: MarketplaceOrder) -> list[int]:
     """Positions (1-based) of lines with no product of the register: the cashier must pick one."""
     return [index for index, line in enumerate(order.lines or [], start=1) if not line.get("code")]
@@ -275,6 +296,7 @@ def run_import(
     run = ImportRun()
     with store.write() as session:
         reconcile(session, connector.source, connector.account)
+        match_waiting(session, clock())
         settle_zero_totals(session, connector.source, connector.account, clock())
     run.reported = report_outcomes(store, connector, clock)
     on_batch(run.reported)

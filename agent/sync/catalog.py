@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from agent.backoffice import BackofficeClient, errors
 from agent.i18n import N_
+from agent.marketplace.orders import match_waiting
 from agent.store.models import Product, ProductGroup, search_key
 from agent.sync import cursor, deletions, records
 from agent.sync.read_ahead import read_ahead
@@ -57,6 +58,7 @@ class ProductStream(IntervalStream):
         with attempt.store.write() as session:
             attempt.details["deleted"] = deletions.finish(session, attempt.clock)
             question = deletions.describe(session)
+            match_waiting(session, attempt.clock())  # orders that came before their goods
         if question:
             attempt.details["confirmation"] = question
 

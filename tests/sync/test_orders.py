@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from agent.backoffice import BackofficeClient
 from agent.marketplace.relay import RelayConnector
+from agent.marketplace.settle import pick_product
 from agent.store.models import MarketplaceOrder
 from tests.fixtures.serving import serving_app
 
@@ -39,6 +40,36 @@ def test_relayed_orders_arrive_and_outcomes_are_reported(paired, bo):
     assert reported[pln] == "rejected" and reported[rub] == "new"
     with paired.store.read() as session:
         assert session.get(MarketplaceOrder, orders[pln].id).status_reported
+
+
+def test_an_order_that_came_before_its_goods_finds_them_when_the_catalog_comes(paired, bo):
+    """A new register's first exchange runs the orders and the catalog at once: an order stored
+    before its products gets them as the catalog arrives, by the exact code only; a line the
+    cashier picked keeps the pick, a SKU the catalog lacks stays unmatched."""
+    first, second, picked = bo.products()[:3]
+    remote_id = bo.add_order(
+        lines=[
+            {"code": first["code"], "name": first["name"], "quantity": "1.000", "price": 1500},
+            {"code": "NO-SUCH", "name": "Talerz", "quantity": "1.000", "price": 500},
+            {"code": second["code"], "name": second["name"], "quantity": "1.000", "price": 700},
+        ]
+    )
+
+    def row(session) -> MarketplaceOrder:
+        return session.exec(select(MarketplaceOrder).where(MarketplaceOrder.remote_id == remote_id)).one()
+
+    def codes() -> list[str | None]:
+        with paired.store.read() as session:
+            return [line["code"] for line in row(session).lines]
+
+    assert paired.engine.run("orders").ok  # before the catalog: nothing to match yet
+    assert codes() == [None, None, None]
+    assert paired.engine.run("products").ok
+    assert codes() == [first["code"], None, second["code"]]
+    with paired.store.write() as session:
+        pick_product(session, row(session).id, 2, picked["code"])
+    assert paired.engine.run("products").ok and paired.engine.run("orders").ok
+    assert codes() == [first["code"], picked["code"], second["code"]]
 
 
 class OutcomeV1(BaseModel):
