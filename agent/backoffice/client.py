@@ -18,7 +18,7 @@ import functools
 import ipaddress
 import json
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -361,9 +361,17 @@ class BackofficeClient:
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
 
 
-def encode_documents(documents: list[dict]) -> bytes:
-    """The body of a documents upload, encoded apart from the request so it can be made ahead."""
-    return json.dumps({"documents": documents}, ensure_ascii=False, separators=(",", ":")).encode()
+def encode_documents(chunks: Iterable[list[dict]]) -> bytes:
+    """The body of a documents upload, encoded apart from the request so it can be made ahead.
+
+    The documents come in chunks, each encoded as it comes: a full batch never has all its
+    documents as Python objects at once (docs/architecture.md, "Memory at rest")."""
+    parts = (
+        json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))[1:-1].encode()
+        for chunk in chunks
+        if chunk
+    )
+    return b'{"documents":[' + b",".join(parts) + b"]}"
 
 
 def _outside_text(value: object, limit: int = 256) -> str:
