@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import select
 import time
 from collections import deque
@@ -27,6 +28,7 @@ ENQ_WAIT = 0.5  # the device answers ENQ at once
 ENQ_TRIES = 4
 FRAME_TRIES = 3
 BYTE_WAIT = 0.5  # between bytes of one frame
+READ_SIZE = 512  # more than the longest frame: whatever has come is taken at once
 ANSWER_GRACE = 2.0  # after a timeout, when ENQ says the answer is still being prepared
 RECONNECT_WINDOW = 5.0  # a power-cycled USB adapter comes back within this
 
@@ -93,6 +95,11 @@ class Link:
         if self._serial is None:
             raise _Dropped()
         try:
+            if self._fd is not None:  # a device path: straight to its descriptor
+                written = os.write(self._fd, data)
+                if written == len(data):
+                    return
+                data = data[written:]  # the driver's buffer was full: pyserial waits for room
             self._serial.write(data)
         except (serial.SerialException, OSError) as exc:
             raise _Dropped() from exc
@@ -103,27 +110,32 @@ class Link:
             self._serial.reset_input_buffer()
 
     def _fill(self, wait: float) -> None:
-        """Wait up to ``wait`` for bytes and take all that have come (one read, not one per byte)."""
+        """Wait up to ``wait`` for bytes and take all that have come: one read, not one per byte.
+
+        A device path is waited on and read through its descriptor (pyserial's read would set the
+        port's timeout, which reconfigures the port, and wrap each read in a select of its own);
+        a pyserial URL through pyserial."""
         port = self._serial
         if port is None:
             raise _Dropped()
         try:
-            waiting = port.in_waiting
-            if not waiting:
-                if self._fd is not None:  # a device path: wait here, the port's timeout stays put
-                    ready, _, _ = select.select([self._fd], [], [], max(0.0, wait))
-                    if not ready:
-                        return
-                    waiting = max(1, port.in_waiting)  # none: a hang-up, which the read reports
-                else:  # a pyserial URL: its read waits (setting the timeout reconfigures the port)
-                    port.timeout = max(0.02, wait)
-                    first = port.read(1)
-                    self._received += first
-                    if not first:
-                        return
-                    waiting = port.in_waiting
-            if waiting:
-                self._received += port.read(waiting)
+            if self._fd is not None:
+                ready, _, _ = select.select([self._fd], [], [], max(0.0, wait))
+                if not ready:
+                    return
+                try:
+                    got = os.read(self._fd, READ_SIZE)
+                except BlockingIOError:  # woken with nothing to read after all
+                    return
+                if not got:  # the line hung up
+                    raise _Dropped()
+                self._received += got
+                return
+            port.timeout = max(0.02, wait)
+            first = port.read(1)
+            self._received += first
+            if first and port.in_waiting:
+                self._received += port.read(port.in_waiting)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise _Dropped() from exc
 
