@@ -204,20 +204,21 @@ class FaultThread(threading.Thread):
         self.log(f"register {kind} for {hold:.1f} s")
 
     def twin(self) -> None:
-        """A second `kassa run` on the same state dir must be refused while the first runs.
+        """A second `kassa run` on the same state dir must be refused while the first runs."""
+        self._while_it_runs(self._second_daemon, "a second daemon")
 
-        Tried only while the first runs unarmed (an armed crash point may end it any moment)
-        and, holding ``lifecycle``, nobody kills or restarts it meanwhile.
-        """
+    def _while_it_runs(self, action, what: str) -> None:
+        """``action`` holding ``lifecycle``, once the daemon runs unarmed: nobody kills or
+        restarts it meanwhile (an armed crash point could end it any moment)."""
         deadline = time.monotonic() + TWIN_PATIENCE
         while True:
             with self.world.lifecycle:
                 if self.world.alive() and ENV not in self.world.daemon.env:
-                    self._second_daemon()
+                    action()
                     return
             if time.monotonic() > deadline:
-                self.tally.twins_skipped += 1
-                self.log(f"a second daemon: the first never ran unarmed within {TWIN_PATIENCE:.0f} s")
+                self.tally.twins_skipped += what == "a second daemon"
+                self.log(f"{what}: the daemon never ran unarmed within {TWIN_PATIENCE:.0f} s; not tried")
                 return
             time.sleep(0.2)
 
@@ -267,25 +268,33 @@ class FaultThread(threading.Thread):
 
     def disk(self) -> None:
         """Fill the state dir; a sale meanwhile is refused (or fits in what SQLite had already
-        allocated); once emptied, sales go through again without anyone restarting anything."""
+        allocated); once emptied, sales go through again without anyone restarting anything:
+        the kills wait, so the daemon that saw the disk fill is the one that must recover."""
+        self._while_it_runs(self._fill_and_empty, "a full disk")
+
+    def _fill_and_empty(self) -> None:
         disk = self.world.disk
         written = disk.fill()
         self.tally.disk_full += 1
-        for _ in range(FULL_PROBES):  # SQLite reuses its WAL's pages: a few sales may still fit
-            full = self._probe_sale()
-            if full.outcome != "ok":
-                break
-            self.tally.fit_while_full += 1
+        try:
+            for _ in range(FULL_PROBES):  # SQLite reuses its WAL's pages: a few sales may still fit
+                full = self._probe_sale()
+                if full.outcome != "ok":
+                    break
+                self.tally.fit_while_full += 1
+            time.sleep(self.rng.uniform(1.0, 3.0))
+        finally:
+            disk.empty()
         if full.error_code in ("store_failed", "journal_unsettled"):  # neither lets the register fiscalize
             self.tally.refused_while_full += 1
-        time.sleep(self.rng.uniform(1.0, 3.0))
-        disk.empty()
         deadline = time.monotonic() + 90
         after = self._probe_sale()
-        while after.outcome != "ok" and time.monotonic() < deadline:
+        while after.outcome != "ok" and time.monotonic() < deadline and self.world.alive():
             time.sleep(1)
             after = self._probe_sale()
-        if after.outcome != "ok":
+        if not self.world.alive():
+            self.tally.exited(self.world, "after the state dir had filled up")
+        elif after.outcome != "ok":
             problem = f"no sale went through 90 s after the disk emptied: {after.error}"
             self.tally.not_recovered.append(problem)
         self.log(
@@ -297,5 +306,6 @@ class FaultThread(threading.Thread):
     def _probe_sale(self) -> Op:
         uuid = str(uuid_module.uuid4())
         op = self.ledger.add(Op(uuid, "sale", "api", sale_body(uuid, self.rng)))
-        perform(self.world.daemon, op, self.ledger)
+        # called holding ``lifecycle``: a daemon gone now is not coming back, no waiting for it
+        perform(self.world.daemon, op, self.ledger, patience=0)
         return op
