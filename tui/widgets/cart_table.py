@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -23,7 +22,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
-from textual.renderables.styled import Styled
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -280,12 +278,19 @@ class CartTable(ScrollView, can_focus=True):
                 component += self.get_component_rich_style("cart-table--cursor")
         # the cursor's colour wins over a cell's own, its background does not (as in a DataTable)
         post = Style.from_color(color=component.color)
-        console = self.app.console
-        segments: list[Segment] = []
+        # a cell is never wider than its column (the widths are measured from the cells), so
+        # the line is laid out here as Padding in a column would lay it out, and rendered once
+        line = Text(end="", no_wrap=True)
         for cell, width in zip(cells, self._widths, strict=False):
-            options = self.app.console_options.update_dimensions(width + 2 * PADDING, 1).update(no_wrap=True)
-            padded = Styled(Padding(cell, (0, PADDING)), pre_style=style + component, post_style=post)
-            segments.extend(console.render_lines(padded, options)[0])
+            fill = " " * (width - cell.cell_len)
+            left = fill[: {"center": len(fill) // 2, "right": len(fill)}.get(cell.justify or "", 0)]
+            pad = cell.style if cell.justify in ("left", "center", "right") else ""  # as rich justifies
+            line.append(" " * PADDING)
+            line.append(left, pad)
+            line.append_text(cell)
+            line.append(fill[len(left) :], pad)
+            line.append(" " * PADDING)
+        segments = list(Segment.apply_style(line.render(self.app.console), style + component, post))
         rest = max(0, self.size.width - self.virtual_size.width)
         segments.append(Segment(" " * rest, style + component))
         return Strip(segments).simplify()
