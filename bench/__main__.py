@@ -120,9 +120,16 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         wanted = ids & set(getattr(module, "IDS", ())) or None
         try:
-            for case in module.cases(args.quick):
+            left = set(wanted or ())
+            cases = module.cases(args.quick)
+            for case in cases:
                 if wanted is None or case.get("id") in wanted:
                     rows.append(verdict(case))
+                    left.discard(case.get("id"))
+                    if wanted is not None and not left:
+                        break  # a module's later rows can take minutes nobody asked for
+            if hasattr(cases, "close"):
+                cases.close()  # a generator's stack (servers, daemons) ends here, not at exit
         except Exception:
             traceback.print_exc()
             failed.append(name)
