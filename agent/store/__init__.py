@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from agent.store import models  # noqa: F401  (registers the tables)
+from agent.store import models  # registers the tables
 
 DATABASE_NAME = "kassa.db"
 BUSY_TIMEOUT_MS = 5000
@@ -115,4 +115,6 @@ def open_store(state_dir: Path | str, migrate: bool = True) -> Store:
     store = Store(state_dir / DATABASE_NAME)
     if migrate:
         upgrade(store)
+        with store.write() as session:  # a catalog sync killed before it built it again
+            session.connection().exec_driver_sql(models.BUILD_SEARCH_INDEX)
     return store

@@ -65,6 +65,12 @@ class ProductGroup(SQLModel, table=True):
     updated_at: datetime = _when(default_factory=utcnow)
 
 
+# the catalog's first sync writes into an empty catalog without this index and builds it once at
+# the end (agent.sync.catalog); a store opened after a run killed half-way builds it then
+SEARCH_INDEX = "ix_product_search_name"
+BUILD_SEARCH_INDEX = f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON product (search_name)"
+
+
 def search_key(name: str) -> str:
     """What a product search compares with: the name case-folded (SQLite folds only ASCII)."""
     return name.casefold()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from agent.store.models import Product, ProductGroup, SyncCursor
+from agent.backoffice import errors
+from agent.store import open_store
+from agent.store.models import SEARCH_INDEX, Product, ProductGroup, SyncCursor
+from agent.sync import catalog
 from tests.sync.harness import office, register
 from tests.sync.helpers import add_local_product, office_products, register_products
 
@@ -119,3 +122,82 @@ def _service(reg):
     from agent.sync.service import SyncService
 
     return SyncService(reg.engine, Scheduler(reg.engine))
+
+
+def _has_search_index(connection) -> bool:
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (SEARCH_INDEX,)
+        ).first()
+    )
+
+
+def test_a_first_sync_builds_the_name_index_once_at_the_end(tmp_path, monkeypatch):
+    seen = []
+    save = catalog.cursor.save
+
+    def saving(session, *args):
+        seen.append(_has_search_index(session.connection()))
+        return save(session, *args)
+
+    monkeypatch.setattr(catalog.cursor, "save", saving)
+    with office(tmp_path, products=25, employees=0) as bo, register(tmp_path, page_limit=10) as reg:
+        reg.pair(bo)
+        assert reg.engine.run("products").ok
+        assert len(seen) >= 3 and not any(seen)  # no page kept it up
+        with reg.store.read() as session:
+            assert _has_search_index(session.connection())
+            plan = session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM product WHERE search_name >= 'а' ORDER BY search_name"
+            )
+            assert SEARCH_INDEX in " ".join(str(row) for row in plan)
+        seen.clear()
+        bo.upsert_product(code="NEW-3", name="Новинка", price=100)
+        assert reg.engine.run("products").ok  # a delta keeps it up as it writes
+        assert seen == [True]
+        assert register_products(reg.store) == office_products(bo)
+
+
+def test_a_catalog_with_products_keeps_its_name_index_through_a_full_resync(paired, bo, monkeypatch):
+    paired.engine.run("products")
+    bo.upsert_product(code="NEW-4", name="Ещё", price=100)
+    seen = []
+    save = catalog.cursor.save
+    monkeypatch.setattr(
+        catalog.cursor, "save", lambda s, *a: (seen.append(_has_search_index(s.connection())), save(s, *a))[1]
+    )
+    with paired.store.write() as session:
+        session.connection().exec_driver_sql("DELETE FROM sync_cursor")  # from the beginning again
+    assert paired.engine.run("products").ok
+    assert seen and all(seen)  # searches over a full catalog keep their index
+    assert register_products(paired.store) == office_products(bo)
+
+
+def test_a_failed_first_sync_still_ends_with_the_name_index(tmp_path, monkeypatch):
+    with office(tmp_path, products=25, employees=0) as bo, register(tmp_path, page_limit=10) as reg:
+        reg.pair(bo)
+        pages = catalog.BackofficeClient.pages
+
+        def two_then_gone(self, *args):
+            for number, page in enumerate(pages(self, *args)):
+                if number == 2:
+                    raise errors.Unreachable(url=self.shown_url, detail="test")
+                yield page
+
+        monkeypatch.setattr(catalog.BackofficeClient, "pages", two_then_gone)
+        assert not reg.engine.run("products").ok
+        with reg.store.read() as session:
+            assert _has_search_index(session.connection())
+            assert session.exec(select(Product)).first() is not None
+
+
+def test_a_store_opened_without_the_name_index_builds_it(tmp_path):
+    """A daemon killed in a first sync, before the index was built again."""
+    store = open_store(tmp_path)
+    with store.write() as session:
+        session.connection().exec_driver_sql(f"DROP INDEX {SEARCH_INDEX}")
+    store.close()
+    store = open_store(tmp_path)
+    with store.read() as session:
+        assert _has_search_index(session.connection())
+    store.close()
