@@ -115,6 +115,12 @@ def open_store(state_dir: Path | str, migrate: bool = True) -> Store:
     store = Store(state_dir / DATABASE_NAME)
     if migrate:
         upgrade(store)
-        with store.write() as session:  # a catalog sync killed before it built it again
-            session.connection().exec_driver_sql(models.BUILD_SEARCH_INDEX)
+        with store.read() as session:  # a catalog sync killed before it built it again
+            built = session.connection().exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (models.SEARCH_INDEX,)
+            )
+            missing = built.first() is None
+        if missing:  # no write otherwise: opening a store never waits for another writer's lock
+            with store.write() as session:
+                session.connection().exec_driver_sql(models.BUILD_SEARCH_INDEX)
     return store
