@@ -282,6 +282,11 @@ def cashier_for(caller: Caller, asked: CashierRef | None, config) -> CashierRef 
     raise login_required()
 
 
+def signed(body, caller: Caller, config):
+    """A document's request with its cashier as ``cashier_for`` decides."""
+    return body.model_copy(update={"cashier": cashier_for(caller, body.cashier, config)})
+
+
 def shift_check(caller: Caller):
     """What ``close_shift`` checks of the shift it closes: a cashier closes only the shift opened in
     their own name (tags 1021/1203 of its opening); administrators and the technician close any."""

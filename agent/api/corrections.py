@@ -21,9 +21,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agent.api import schemas
-from agent.api.access import CallerDep, cashier_for, check_sale
+from agent.api.access import CallerDep
 from agent.api.deps import CtxDep
-from agent.api.receipts import answer, journal_of
+from agent.api.receipts import answer, checked
 from agent.journal.correction import correct
 from agent.journal.requests import CorrectionRequest
 
@@ -34,8 +34,5 @@ router = APIRouter(prefix="/v1/corrections", tags=["receipts"])
 async def create_correction(
     body: CorrectionRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
-    journal = journal_of(ctx)
-    config = ctx.settings.config
-    body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, config)})
-    await check_sale(caller, body, journal, config)
+    journal, body, _priced = await checked(ctx, caller, body)
     return await answer(journal, correct(journal, body), response)

@@ -56,7 +56,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import select
 
 from agent.api import schemas
-from agent.api.access import CallerDep, cashier_for, check_sale
+from agent.api.access import CallerDep, check_sale, signed
 from agent.api.deps import CtxDep, IdPath
 from agent.api.errors import ApiError
 from agent.i18n import N_
@@ -84,14 +84,21 @@ async def answer(journal, work, response: Response) -> dict[str, Any]:
     return await journal.read(lambda s: document_view(s, doc, replayed))
 
 
+async def checked(ctx, caller, body) -> tuple[Any, Any, Any]:
+    """A receipt priced from its lines (a sale's or a correction's) before the register hears of it:
+    the journal, the request signed by the caller, and its pricing (``check_sale``), refused when its
+    sum or the caller's role does not allow it."""
+    journal = journal_of(ctx)
+    config = ctx.settings.config
+    body = signed(body, caller, config)
+    return journal, body, await check_sale(caller, body, journal, config)
+
+
 @router.post("", status_code=201, response_model=schemas.Document)
 async def create_receipt(
     body: SaleRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
-    journal = journal_of(ctx)
-    config = ctx.settings.config
-    body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, config)})
-    priced = await check_sale(caller, body, journal, config)
+    journal, body, priced = await checked(ctx, caller, body)
     return await answer(journal, sell(journal, body, priced), response)
 
 
@@ -140,5 +147,5 @@ async def return_receipt(
     receipt_id: IdPath, body: ReturnRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    body = body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})
+    body = signed(body, caller, ctx.settings.config)
     return await answer(journal, refund(journal, receipt_id, body), response)

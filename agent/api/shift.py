@@ -27,28 +27,18 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from agent.api import schemas
-from agent.api.access import CallerDep, cashier_for, shift_check
+from agent.api.access import CallerDep, shift_check, signed
 from agent.api.deps import CtxDep
-from agent.api.receipts import journal_of
+from agent.api.receipts import answer, journal_of
 from agent.journal.requests import CashRequest, ShiftRequest
 from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
-from agent.journal.views import document_view
 
 router = APIRouter(prefix="/v1", tags=["shift"])
 
 
 async def _document(journal, work, response: Response) -> dict[str, Any]:
-    doc, replayed = await work
-    response.status_code = 200 if replayed else 201
-    return {
-        "document": await journal.read(lambda s: document_view(s, doc, replayed)),
-        "shift": await shift_view(journal),
-    }
-
-
-def _signed(body, caller, ctx):
-    """The body with its cashier: the session's employee, or whom the technician names (or the default)."""
-    return body.model_copy(update={"cashier": cashier_for(caller, body.cashier, ctx.settings.config)})
+    """The document as receipts are answered, and the shift after it."""
+    return {"document": await answer(journal, work, response), "shift": await shift_view(journal)}
 
 
 @router.get("/shift", response_model=schemas.Shift)
@@ -61,9 +51,8 @@ async def post_open(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(
-        journal, open_shift(journal, _signed(body or ShiftRequest(), caller, ctx)), response
-    )
+    request = signed(body or ShiftRequest(), caller, ctx.settings.config)
+    return await _document(journal, open_shift(journal, request), response)
 
 
 @router.post("/shift/close", status_code=201, response_model=schemas.ShiftDocument)
@@ -71,8 +60,8 @@ async def post_close(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    signed = _signed(body or ShiftRequest(), caller, ctx)
-    return await _document(journal, close_shift(journal, signed, shift_check(caller)), response)
+    request = signed(body or ShiftRequest(), caller, ctx.settings.config)
+    return await _document(journal, close_shift(journal, request, shift_check(caller)), response)
 
 
 @router.post("/reports/x", response_model=schemas.XReport)
@@ -86,7 +75,8 @@ async def post_cash_in(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, cash_move(journal, "cash_in", _signed(body, caller, ctx)), response)
+    request = signed(body, caller, ctx.settings.config)
+    return await _document(journal, cash_move(journal, "cash_in", request), response)
 
 
 @router.post("/cash/out", status_code=201, response_model=schemas.ShiftDocument)
@@ -94,4 +84,5 @@ async def post_cash_out(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal = journal_of(ctx)
-    return await _document(journal, cash_move(journal, "cash_out", _signed(body, caller, ctx)), response)
+    request = signed(body, caller, ctx.settings.config)
+    return await _document(journal, cash_move(journal, "cash_out", request), response)
