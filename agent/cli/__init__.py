@@ -7,9 +7,12 @@ live outside the agent (emulators, reference back office, TUI, demo) are found t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +20,9 @@ from agent import __version__
 from agent.cli.output import echo
 from agent.i18n import N_, _
 from common.errors import KassaError
+
+if TYPE_CHECKING:
+    from agent.client import DaemonClient
 
 # name -> "module:attribute" of the agent's own commands
 COMMANDS: dict[str, str] = {
@@ -73,6 +79,20 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         echo(f"kassa: {self.format_message()}", err=True)
+
+
+@contextlib.contextmanager
+def daemon(timeout: float) -> Iterator[DaemonClient]:
+    """The running daemon's local API (the socket of agent.toml); whatever it refuses ends the
+    command with its message, exit 1."""
+    from agent.client import DaemonClient, DaemonError
+    from agent.config import load_settings
+
+    try:
+        with DaemonClient(load_settings().socket, timeout=timeout) as client:
+            yield client
+    except DaemonError as exc:
+        raise UserError(exc.message, 1) from None
 
 
 def _plugins() -> dict[str, object]:

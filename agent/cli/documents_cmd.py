@@ -14,8 +14,7 @@ from datetime import date, datetime, time
 
 import click
 
-from agent.cli import UserError, echo
-from agent.client import DaemonClient, DaemonError
+from agent.cli import UserError, daemon, echo
 from agent.i18n import N_, _
 from common.money import format_money
 
@@ -37,12 +36,7 @@ KINDS = {
 }
 CSV_COLUMNS = ("id", "fd", "type", "fiscalized_at", "total", "state", "attempts", "error", "uuid")
 PAGE = 1000
-
-
-def _client() -> DaemonClient:
-    from agent.config import load_settings
-
-    return DaemonClient(load_settings().socket, timeout=60)
+TIMEOUT = 60  # seconds for one page of the daemon's answer
 
 
 def parse_since(value: str) -> str:
@@ -99,15 +93,12 @@ def documents(ctx: click.Context, state: str | None, since: str | None, as_json:
     if since:
         params["since"] = parse_since(since)
     items: list[dict] = []
-    try:
-        with _client() as client:
-            while True:
-                page = client.get("/v1/documents", params={**params, "offset": len(items)})["items"]
-                items += page
-                if len(page) < PAGE:
-                    break
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        while True:
+            page = client.get("/v1/documents", params={**params, "offset": len(items)})["items"]
+            items += page
+            if len(page) < PAGE:
+                break
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
     elif as_csv:
@@ -147,9 +138,6 @@ def _print_table(items: list[dict]) -> None:
 @documents.command("resend", help=_("Send a rejected or conflicting document again (administrator)."))
 @click.argument("document_id", type=int)
 def resend(document_id: int) -> None:
-    try:
-        with _client() as client:
-            client.post(f"/v1/documents/{document_id}/resend")
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        client.post(f"/v1/documents/{document_id}/resend")
     echo(_("Document {id} is queued to be sent again.").format(id=document_id))

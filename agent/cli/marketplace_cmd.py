@@ -12,23 +12,14 @@ import time
 
 import click
 
-from agent.cli import UserError, echo
-from agent.client import DaemonClient, DaemonError
+from agent.cli import UserError, daemon, echo
 from agent.i18n import _
 
 EXIT_DENIED = 3
 EXIT_EXPIRED = 4
 POLL = 1.0  # seconds between questions to the daemon (the daemon polls Allegro at its interval)
-
-
-def _client(timeout: float = 60) -> DaemonClient:
-    from agent.config import load_settings
-
-    return DaemonClient(load_settings().socket, timeout=timeout)
-
-
-def _fail(exc: DaemonError) -> UserError:
-    return UserError(exc.message, 1)
+TIMEOUT = 60  # seconds for one answer of the daemon
+IMPORT_TIMEOUT = 300  # an import waits for every account's marketplace
 
 
 @click.group("marketplace", help=_("Connect and list marketplace accounts."))
@@ -45,19 +36,16 @@ def add(name_of_marketplace: str, name: str | None) -> None:
     body = {"marketplace": name_of_marketplace}
     if name:
         body["name"] = name
-    try:
-        with _client() as client:
-            flow = client.post("/v1/marketplace/accounts", json=body)
-            _show_flow(flow)
-            try:
-                while flow["state"] == "pending":
-                    time.sleep(POLL)
-                    flow = client.get(f"/v1/marketplace/connect/{flow['id']}")
-            except KeyboardInterrupt:
-                client.delete(f"/v1/marketplace/connect/{flow['id']}")
-                raise click.Abort() from None
-    except DaemonError as exc:
-        raise _fail(exc) from None
+    with daemon(TIMEOUT) as client:
+        flow = client.post("/v1/marketplace/accounts", json=body)
+        _show_flow(flow)
+        try:
+            while flow["state"] == "pending":
+                time.sleep(POLL)
+                flow = client.get(f"/v1/marketplace/connect/{flow['id']}")
+        except KeyboardInterrupt:
+            client.delete(f"/v1/marketplace/connect/{flow['id']}")
+            raise click.Abort() from None
     if flow["state"] == "connected":
         echo(_("Connected: account {id}.").format(id=flow["account"]))
         return
@@ -89,11 +77,8 @@ def _interval(value: object) -> str:
 @marketplace.command("list", help=_("List connected accounts and their state."))
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
 def list_(as_json: bool) -> None:
-    try:
-        with _client() as client:
-            items = client.get("/v1/marketplace/accounts")["items"]
-    except DaemonError as exc:
-        raise _fail(exc) from None
+    with daemon(TIMEOUT) as client:
+        items = client.get("/v1/marketplace/accounts")["items"]
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
@@ -151,24 +136,18 @@ def set_(account_id: int, name, active, interval, auto_fiscalize, pay) -> None:
         changes["interval"] = interval if interval == "never" else int(interval)
     if not changes:
         raise UserError(_("nothing to change: give at least one option"), 2)
-    try:
-        with _client() as client:
-            client.request("PATCH", f"/v1/marketplace/accounts/{account_id}", json=changes)
-    except DaemonError as exc:
-        raise _fail(exc) from None
+    with daemon(TIMEOUT) as client:
+        client.request("PATCH", f"/v1/marketplace/accounts/{account_id}", json=changes)
     echo(_("Account {id} changed.").format(id=account_id))
 
 
 @marketplace.command("import", help=_("Import orders now (Обновить сейчас)."))
 @click.argument("account_ids", type=int, nargs=-1)
 def import_(account_ids: tuple[int, ...]) -> None:
-    try:
-        with _client(timeout=300) as client:
-            results = client.post("/v1/marketplace/import", json={"accounts": list(account_ids) or None})[
-                "results"
-            ]
-    except DaemonError as exc:
-        raise _fail(exc) from None
+    with daemon(IMPORT_TIMEOUT) as client:
+        results = client.post("/v1/marketplace/import", json={"accounts": list(account_ids) or None})[
+            "results"
+        ]
     failed = False
     for result in results:
         if result["ok"]:
@@ -193,9 +172,6 @@ def import_(account_ids: tuple[int, ...]) -> None:
 def remove(account_id: int, yes: bool) -> None:
     if not yes and not click.confirm(_("Disconnect account {id}?").format(id=account_id), default=False):
         raise click.Abort()
-    try:
-        with _client() as client:
-            client.delete(f"/v1/marketplace/accounts/{account_id}")
-    except DaemonError as exc:
-        raise _fail(exc) from None
+    with daemon(TIMEOUT) as client:
+        client.delete(f"/v1/marketplace/accounts/{account_id}")
     echo(_("Account {id} disconnected.").format(id=account_id))

@@ -7,16 +7,11 @@ import json
 
 import click
 
-from agent.cli import UserError, echo
-from agent.client import DaemonClient, DaemonError
+from agent.cli import UserError, daemon, echo
 from agent.i18n import N_, _
 from common.money import format_money
 
-
-def _client() -> DaemonClient:
-    from agent.config import load_settings
-
-    return DaemonClient(load_settings().socket, timeout=180)
+TIMEOUT = 180  # seconds: a fiscalization waits for the register
 
 
 def _money(kopecks: int, currency: str) -> str:
@@ -39,11 +34,8 @@ ORDER_STATES = {
 def orders(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        with _client() as client:
-            items = client.get("/v1/orders")["items"]
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        items = client.get("/v1/orders")["items"]
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
@@ -107,11 +99,8 @@ def fiscalize(order_id: int, pay: str | None, marks: tuple[str, ...]) -> None:
     body: dict = {"pay": pay} if pay else {}
     if marks:
         body["marks"] = order_marks(marks)
-    try:
-        with _client() as client:
-            answer = client.post(f"/v1/orders/{order_id}/fiscalize", json=body)
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        answer = client.post(f"/v1/orders/{order_id}/fiscalize", json=body)
     receipt = answer["receipt"]
     if receipt is None:
         echo(
@@ -135,11 +124,8 @@ def fiscalize(order_id: int, pay: str | None, marks: tuple[str, ...]) -> None:
 def reject(order_id: int, reason: str | None) -> None:
     if reason is not None and len(reason) > 200:
         raise UserError(_("--reason: at most 200 characters"), 2)
-    try:
-        with _client() as client:
-            client.post(f"/v1/orders/{order_id}/reject", json={"reason": reason})
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        client.post(f"/v1/orders/{order_id}/reject", json={"reason": reason})
     echo(_("Order {id} rejected.").format(id=order_id))
 
 
@@ -148,9 +134,6 @@ def reject(order_id: int, reason: str | None) -> None:
 @click.argument("position", type=int)
 @click.argument("code")
 def match(order_id: int, position: int, code: str) -> None:
-    try:
-        with _client() as client:
-            client.post(f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        client.post(f"/v1/orders/{order_id}/lines/{position}", json={"code": code})
     echo(_("Order {id}, line {position}: product {code}.").format(id=order_id, position=position, code=code))

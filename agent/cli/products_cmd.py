@@ -10,16 +10,11 @@ import json
 
 import click
 
-from agent.cli import UserError, echo
-from agent.client import DaemonClient, DaemonError
+from agent.cli import daemon, echo
 from agent.i18n import _
 from common.money import format_money
 
-
-def _client() -> DaemonClient:
-    from agent.config import load_settings
-
-    return DaemonClient(load_settings().socket, timeout=30)
+TIMEOUT = 30  # seconds for one answer of the daemon
 
 
 @click.group(
@@ -33,11 +28,8 @@ def _client() -> DaemonClient:
 def products(ctx: click.Context, query: str, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        with _client() as client:
-            answer = client.get("/v1/products", params={"q": query, "limit": 1000})
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        answer = client.get("/v1/products", params={"q": query, "limit": 1000})
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
@@ -70,11 +62,8 @@ def add(
         "barcodes": list(barcodes),
         "weighted": weighted,
     }
-    try:
-        with _client() as client:
-            product = client.post("/v1/products", json=body)
-    except DaemonError as exc:
-        raise UserError(exc.message, 1) from None
+    with daemon(TIMEOUT) as client:
+        product = client.post("/v1/products", json=body)
     echo(
         _("Added {code} «{name}», {price}.").format(
             code=product["code"], name=product["name"], price=format_money(product["price"])
