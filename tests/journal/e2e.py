@@ -34,15 +34,22 @@ PRODUCTS = [
 
 @contextlib.contextmanager
 def register_and_daemon(
-    tmp_path: Path, env: dict | None = None, profile: str = "shtrih-m-01f"
+    tmp_path: Path,
+    env: dict | None = None,
+    profile: str = "shtrih-m-01f",
+    config: str = "",
+    options: tuple[str, ...] = (),
+    products: list[Product] = PRODUCTS,
 ) -> Iterator[tuple[Emulator, RunningDaemon]]:
+    """The KKT emulator (started with ``options``) and a settled daemon at it, its agent.toml the
+    register's section followed by ``config``, with ``products`` in its catalog."""
     with (
-        kkt_emulator(tmp_path) as kkt,
-        running_daemon(tmp_path, config=kkt_config(kkt, profile), env=env) as daemon,
+        kkt_emulator(tmp_path, options=options) as kkt,
+        running_daemon(tmp_path, config=kkt_config(kkt, profile) + config, env=env) as daemon,
     ):
         wait_ready(daemon)
         with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
-            for product in PRODUCTS:
+            for product in products:
                 session.add(Product(**product.model_dump(exclude={"id"})))
         yield kkt, daemon
 

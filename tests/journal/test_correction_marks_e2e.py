@@ -16,9 +16,7 @@ from agent.client import DaemonError
 from agent.store import DATABASE_NAME
 from sim.kkt.marks import issue
 from tests.conftest import run_kassa, uid
-from tests.fixtures.daemon import running_daemon
-from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, wait_ready
+from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, register_and_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +27,9 @@ REASON = "продажа при неработающей кассе"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("correction-marks")
-    with kkt_emulator(tmp) as kkt:
-        config = kkt_config(kkt) + '[marking]\ngs_substitute = "~"\n'
-        with running_daemon(tmp, config=config) as daemon:
-            wait_ready(daemon)
-            add_marked_milk(daemon)
-            yield kkt, daemon
+    with register_and_daemon(tmp, config='[marking]\ngs_substitute = "~"\n') as (kkt, daemon):
+        add_marked_milk(daemon)
+        yield kkt, daemon
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ import pytest
 from agent.client import DaemonError
 from sim.kkt.marks import issue
 from tests.conftest import uid
-from tests.fixtures.daemon import running_daemon
-from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.fixtures.marking_api import fake_marking_system
-from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, wait_ready
+from tests.journal.e2e import MILK_GTIN, add_marked_milk, agreement, register_and_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +25,9 @@ PERMIT = re.compile(r"^UUID=[0-9a-f-]{36}&Time=\d{13}$")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("permissive")
-    with fake_marking_system() as system, kkt_emulator(tmp) as kkt:
-        config = kkt_config(kkt) + f'[marking]\npermissive_url = "{system.url}"\npermissive_timeout = 1.0\n'
-        with running_daemon(tmp, config=config) as daemon:
-            wait_ready(daemon)
+    with fake_marking_system() as system:
+        config = f'[marking]\npermissive_url = "{system.url}"\npermissive_timeout = 1.0\n'
+        with register_and_daemon(tmp, config=config) as (kkt, daemon):
             add_marked_milk(daemon)
             yield system, kkt, daemon
 

@@ -3,17 +3,12 @@ product's own or the shop's, checked against the FN's registration; a mixed cart
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from agent.client import DaemonError
-from agent.store import DATABASE_NAME, Store
 from agent.store.models import Product
 from tests.conftest import uid
-from tests.fixtures.daemon import running_daemon
-from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.journal.e2e import wait_ready
+from tests.journal.e2e import register_and_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -26,18 +21,13 @@ USN_INCOME, PATENT = 0x02, 0x20
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("tax-systems")
-    with kkt_emulator(tmp_path, options=("--tax-systems", "usn_income,patent")) as kkt:
-        config = kkt_config(kkt) + 'tax_system = "usn_income"\n'
-        with running_daemon(tmp_path, config=config) as daemon:
-            wait_ready(daemon)
-            with (
-                contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store,
-                store.write() as session,
-            ):
-                for product in GOODS:
-                    session.add(Product(**product.model_dump(exclude={"id"})))
-            yield kkt, daemon
+    with register_and_daemon(
+        tmp_path_factory.mktemp("tax-systems"),
+        config='tax_system = "usn_income"\n',
+        options=("--tax-systems", "usn_income,patent"),
+        products=GOODS,
+    ) as (kkt, daemon):
+        yield kkt, daemon
 
 
 @pytest.fixture
