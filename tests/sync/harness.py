@@ -175,3 +175,27 @@ def wait_register_ready(client, timeout: float = 60) -> None:
             return
         time.sleep(0.1)
     raise TimeoutError(f"the fiscal register is not ready: {client.get('/v1/status')['printer']}")
+
+
+NEVER = {"products": "never", "employees": "never", "orders": "never"}
+
+
+def paired_by_hand(daemon, code: str, url: str):
+    """The daemon's client once its register is ready, its streams synced only when a test asks,
+    and the daemon paired with the back office at ``url``."""
+    client = daemon.client(timeout=120)
+    wait_register_ready(client)
+    client.put("/v1/sync/settings", json=NEVER)
+    client.post("/v1/pairing", json={"code": code, "backoffice_url": url})
+    return client
+
+
+def timed_sale(client, code: str) -> float:
+    """Seconds one card sale of ``code`` takes, to its fiscal document."""
+    started = time.monotonic()
+    sale = client.post(
+        "/v1/receipts",
+        json={"uuid": str(uuidlib.uuid4()), "lines": [{"code": code}], "payments": [{"kind": "card"}]},
+    )
+    assert sale["fd"]
+    return time.monotonic() - started

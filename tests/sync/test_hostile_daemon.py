@@ -12,7 +12,6 @@ import pty
 import select
 import subprocess
 import time
-import uuid as uuidlib
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,9 @@ from tests.conftest import KASSA, REPO, run_kassa
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.hostile_backoffice import good_order, good_product, hostile_backoffice
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.sync.harness import wait_register_ready
+from tests.sync.harness import paired_by_hand, timed_sale
 
 CODE = "ABCD2345" + check_symbol("ABCD2345")
-NEVER = {"products": "never", "employees": "never", "orders": "never"}
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -52,24 +50,11 @@ def stack(tmp_path):
         hostile_backoffice() as bo,
         running_daemon(tmp_path, config=kkt_config(kkt) + "[backoffice]\ntimeout = 60\n") as daemon,
     ):
-        client = daemon.client(timeout=120)
-        wait_register_ready(client)
-        client.put("/v1/sync/settings", json=NEVER)
         bo.feeds["catalog"] = [good_product(n) for n in range(1, 30)]
-        client.post("/v1/pairing", json={"code": CODE, "backoffice_url": bo.url})
+        client = paired_by_hand(daemon, CODE, bo.url)
         [result] = client.post("/v1/sync", json={"streams": ["products"], "wait": True})["results"]
         assert result["ok"] and result["moved"] == 29
         yield daemon, bo, client
-
-
-def sell(client, code: str) -> float:
-    started = time.monotonic()
-    sale = client.post(
-        "/v1/receipts",
-        json={"uuid": str(uuidlib.uuid4()), "lines": [{"code": code}], "payments": [{"kind": "card"}]},
-    )
-    assert sale["fd"]
-    return time.monotonic() - started
 
 
 def test_sales_go_on_while_every_stream_dribbles_and_sigterm_stops_the_daemon(stack):
@@ -77,15 +62,15 @@ def test_sales_go_on_while_every_stream_dribbles_and_sigterm_stops_the_daemon(st
     bo.dribble_every = 1.0  # a byte a second: each answer would take minutes
     for feed in ("catalog", "employees", "orders", "documents"):
         bo.tricks[feed] = "dribble"
-    baseline = sell(client, "100007")  # the first sale also opens the shift
-    baseline = min(baseline, sell(client, "100008"))
+    baseline = timed_sale(client, "100007")  # the first sale also opens the shift
+    baseline = min(baseline, timed_sale(client, "100008"))
     for _ in range(5):  # "Обновить сейчас" pressed again and again: each press joins the running run
         answers = client.post(
             "/v1/sync", json={"streams": ["products", "employees", "orders"], "wait": False}
         )["results"]
     assert all(answer["joined"] for answer in answers)
     wait_state(client, "products", "running")
-    latencies = [sell(client, f"10000{n}") for n in range(3, 9)]
+    latencies = [timed_sale(client, f"10000{n}") for n in range(3, 9)]
     status = client.get("/v1/status")["streams"]
     assert status["products"]["state"] == "running", status["products"]  # the dribble still goes on
     assert max(latencies) < 30, latencies  # liveness, generously: a sale never waits for sync

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import uuid as uuidlib
 
 import pytest
 
@@ -14,12 +13,11 @@ from agent.store import DATABASE_NAME
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.sync.harness import wait_register_ready
+from tests.sync.harness import paired_by_hand, timed_sale, wait_register_ready
 
 pytestmark = pytest.mark.slow
 
 CATALOG = 30_000
-NEVER = {"products": "never", "employees": "never", "orders": "never"}
 
 
 @pytest.fixture
@@ -29,11 +27,7 @@ def stack(tmp_path):
         backoffice_server(tmp_path, products=CATALOG, employees=1) as bo,
         running_daemon(tmp_path, config=kkt_config(kkt)) as daemon,
     ):
-        client = daemon.client(timeout=120)
-        wait_register_ready(client)
-        client.put("/v1/sync/settings", json=NEVER)
-        client.post("/v1/pairing", json={"code": bo.code(), "backoffice_url": bo.url})
-        yield daemon, bo, client
+        yield daemon, bo, paired_by_hand(daemon, bo.code(), bo.url)
 
 
 def products_entry(client) -> dict:
@@ -72,16 +66,6 @@ def office_catalog(bo) -> list[tuple]:
     )
 
 
-def sell(client, code: str) -> float:
-    started = time.monotonic()
-    sale = client.post(
-        "/v1/receipts",
-        json={"uuid": str(uuidlib.uuid4()), "lines": [{"code": code}], "payments": [{"kind": "card"}]},
-    )
-    assert sale["fd"]
-    return time.monotonic() - started
-
-
 def test_sales_go_through_while_a_large_catalog_is_written(stack):
     _daemon, bo, client = stack
     client.post("/v1/sync", json={"streams": ["products"], "wait": False})
@@ -90,7 +74,7 @@ def test_sales_go_through_while_a_large_catalog_is_written(stack):
     during = []
     for code in codes[:20]:
         before = products_entry(client)["state"]
-        latency = sell(client, code)  # the first one also opens the shift
+        latency = timed_sale(client, code)  # the first one also opens the shift
         if before == "running" and products_entry(client)["state"] == "running":
             during.append(latency)
         if len(during) >= 5:
