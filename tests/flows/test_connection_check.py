@@ -78,7 +78,7 @@ def test_back_office_down_is_named(stack):
 
 @pytest.mark.anyio
 async def test_the_tui_button_tests_the_connection(stack, russian):
-    from tests.fixtures.pilot import click, text, until
+    from tests.fixtures.pilot import click, logged_in, text, until
     from tui.api import KassaApi
     from tui.app import KassaApp
 
@@ -86,8 +86,7 @@ async def test_the_tui_button_tests_the_connection(stack, russian):
     app = KassaApp(KassaApi(daemon.socket, language="ru"), poll_seconds=1)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press(*"1111", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "1111")
         await pilot.press("f6")
         await until(pilot, lambda: "Соединение установлено" in text(app, "#connection-state"))
         await click(pilot, "#check")

@@ -16,7 +16,7 @@ from tests.fixtures.allegro import allegro_config, fake_allegro
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import click, text, until
+from tests.fixtures.pilot import click, logged_in, text, until
 from tests.sync.harness import wait_register_ready
 from tui.api import KassaApi
 from tui.app import KassaApp
@@ -228,8 +228,7 @@ async def test_an_administrator_holds_zero_total_orders_in_the_tui_and_the_cashi
     app = KassaApp(KassaApi(daemon.socket, language="ru"), poll_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login screen")
-        await pilot.press(*"1111", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "1111")
         await pilot.press("f6", "f9")
         await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen), what="the exchange settings")
         dialog = app.screen

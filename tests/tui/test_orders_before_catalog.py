@@ -10,7 +10,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import text, until
+from tests.fixtures.pilot import logged_in, text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
 
@@ -52,8 +52,7 @@ async def fiscalized_at_once(kkt, daemon, office) -> None:
     app = KassaApp(KassaApi(daemon.socket, language="en"), poll_seconds=1)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press(*"2222", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "2222")
         await pilot.press("f5")
         await until(pilot, lambda: app.screen.orders, what="relayed orders")
         first = app.screen.orders[0]

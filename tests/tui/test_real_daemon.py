@@ -9,7 +9,7 @@ import pytest
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.fixtures.pilot import click, text, until
+from tests.fixtures.pilot import click, logged_in, text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
 from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
@@ -55,8 +55,7 @@ async def test_first_connection_from_the_login_screen_then_a_sale_reaches_the_ba
         await until(pilot, lambda: isinstance(app.screen, SyncSettingsScreen))
         await click(pilot, "#yes")
         await until(pilot, lambda: "Employees loaded" in text(app, "#login-error"), what="employees")
-        await pilot.press(*"2222", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "2222")
 
         await pilot.press(*scanned["barcodes"][0], "enter")
         await until(pilot, lambda: len(app.screen.cart.lines) == 1, what="scanned product")
@@ -90,8 +89,7 @@ async def test_x_report_and_a_marketplace_order(stack, english):
     app = app_for(stack)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press(*"2222", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "2222")
         await pilot.press("f4")
         await until(pilot, lambda: "is open" in text(app, "#shift-info"), what="open shift")
         await pilot.press("f9")
@@ -122,8 +120,7 @@ async def test_paper_out_then_continue_finishes_the_same_sale(stack, english):
     app = app_for(stack)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press(*"2222", "enter")
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "2222")
         await pilot.press(*product["code"], "enter")
         await until(pilot, lambda: len(app.screen.cart.lines) == 1, what="product")
         kkt.fault("paper-out")
@@ -145,8 +142,7 @@ async def test_partial_return_of_a_sale(stack, english):
     app = app_for(stack)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
-        await pilot.press(*"1111", "enter")  # a return is an administrator's
-        await until(pilot, lambda: app.current_mode == "sale", what="login")
+        await logged_in(pilot, "1111")  # a return is an administrator's
         await pilot.press("f3")
         await until(pilot, lambda: app.screen.current is not None, what="receipt detail")
         sale = next(r for r in app.screen.receipts if r["type"] == "sale" and len(r["lines"]) == 2)
