@@ -807,7 +807,12 @@ class Device(Answer):
 
 
 class StoreHealth(Answer):
-    ok: bool = Field(description="SQLite's quick_check passed")
+    ok: bool | None = Field(
+        description="SQLite's quick_check passed at `checked_at`; null until the first check since the "
+        "daemon started has ended (the daemon checks at start, then every 6 hours)"
+    )
+    checked_at: When | None = None
+    problem: str | None = Field(None, description="SQLite's first complaints when not ok")
     path: str
 
 

@@ -25,12 +25,14 @@ log = logging.getLogger("kassa.api")
 
 
 def store_status(ctx: Context) -> dict[str, Any]:
-    try:
-        ok = ctx.store.pragma("quick_check") == "ok"
-    except Exception as exc:  # a broken store is a status to show, not an error answer
-        log.error("store check failed: %s", exc)
-        ok = False
-    return {"ok": ok, "path": str(ctx.store.path)}
+    """The last background check of the store (agent.store.health); none before the first ends."""
+    health = ctx.store.health
+    return {
+        "ok": health.ok if health is not None else None,
+        "checked_at": health.checked_at.isoformat() if health is not None else None,
+        "problem": health.problem if health is not None else None,
+        "path": str(ctx.store.path),
+    }
 
 
 def shift_from_register(ctx: Context) -> dict[str, Any] | None:

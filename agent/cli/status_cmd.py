@@ -289,7 +289,7 @@ def attention(status: dict[str, Any], checks: list[dict[str, Any]] | None = None
     from what the last polls saw."""
     problems = [describe_needs_person(item) for item in status.get("attention") or ()]
     store = status.get("store") or {}
-    if not store.get("ok"):
+    if store.get("ok") is False:
         problems.append(_("the store failed its check: {path}").format(path=store.get("path", "?")))
     if checks is not None:
         problems += [f"{check['label']}: {check['message']}" for check in checks if not check["ok"]]
@@ -350,12 +350,18 @@ def describe_checks(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def describe_store(store: dict[str, Any]) -> str:
+    if store.get("ok") is None:
+        return _("being checked")
+    return _("ok") if store["ok"] else _("FAILED its check")
+
+
 def render(status: dict[str, Any]) -> str:
     products = status.get("products") or {}
     rows = [
         (_("Daemon"), _("running, version {version}").format(version=status.get("version", "?"))),
         (_("Back office"), describe_pairing(status)),
-        (_("Store"), _("ok") if (status.get("store") or {}).get("ok") else _("FAILED its check")),
+        (_("Store"), describe_store(status.get("store") or {})),
         (_("Fiscal register"), describe_device(status.get("printer"))),
     ]
     if status.get("receipt_printer") is not None:

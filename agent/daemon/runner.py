@@ -47,6 +47,7 @@ from agent.daemon.threads import start_threads
 from agent.i18n import _, set_language
 from agent.logging import set_level
 from agent.state_lock import StateDirLock, StateDirLocked
+from agent.store.health import check_periodically
 
 DISK_FULL_BYTES = 1024 * 1024  # less free than this where the store lives: say "full", not "I/O error"
 
@@ -97,6 +98,7 @@ class Daemon:
         self._watcher: Any = None
         self._watchdog_task: asyncio.Task | None = None
         self._heap_task: asyncio.Task | None = None
+        self._store_check_task: asyncio.Task | None = None
 
     # ---- start ---------------------------------------------------------------------------------
 
@@ -134,6 +136,12 @@ class Daemon:
                 _("cannot open the store in {dir}: {error}").format(dir=settings.state_dir, error=exc)
             ) from None
         log.info("store %s ready", store.path)
+
+        def keep(result) -> None:
+            store.health = result
+
+        # in the background from here on: its first result is usually in before READY
+        self._store_check_task = asyncio.create_task(check_periodically(store.path, keep), name="store check")
 
         profiles = ProfileRegistry(settings.profile_dir)
         await asyncio.to_thread(profiles.load_directory)
@@ -277,7 +285,7 @@ class Daemon:
         notify("STOPPING=1")
         if self.ctx is not None:
             self.ctx.stopping = True
-        for task in (self._watchdog_task, self._heap_task):
+        for task in (self._watchdog_task, self._heap_task, self._store_check_task):
             if task is not None:
                 task.cancel()
         if self._watcher is not None:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from agent.store import models  # registers the tables
+from agent.store.health import StoreCheck
 
 DATABASE_NAME = "kassa.db"
 BUSY_TIMEOUT_MS = 5000
@@ -38,6 +39,7 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self.health: StoreCheck | None = None  # the last quick_check (agent.store.health)
         if not self.path.exists():
             # the store holds PIN hashes and buyer contacts: readable by the daemon's user only
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -47,7 +47,7 @@ def test_ready_only_after_the_api_answers_then_stopping_on_sigterm(tmp_path, not
         # the first thing systemd hears is READY, and by then the socket already answers
         assert message.startswith("READY=1"), message
         assert stat.S_ISSOCK(daemon.socket.stat().st_mode)
-        assert daemon.status()["store"]["ok"] is True
+        assert daemon.store_checked() is True
         daemon.process.send_signal(15)
         assert receive(sock, 30) == "STOPPING=1"
         assert daemon.process.wait(30) == 0
@@ -73,19 +73,22 @@ def test_abstract_notify_socket_and_watchdog_pings_at_half_the_interval(tmp_path
 
 def test_socket_is_0660_and_answers_status(shared_daemon):
     daemon = shared_daemon
+    daemon.store_checked()
     mode = stat.S_IMODE(daemon.socket.stat().st_mode)
     assert mode == 0o660
     with daemon.client() as client:
         status = client.get("/v1/status")
     for key in ("version", "paired", "store", "printer", "shift", "queue", "streams", "products", "fn"):
         assert key in status
-    assert status["store"] == {"ok": True, "path": str(daemon.state_dir / "kassa.db")}
+    assert status["store"]["ok"] is True and status["store"]["problem"] is None
+    assert status["store"]["path"] == str(daemon.state_dir / "kassa.db")
     assert status["printer"]["state"] == "not_configured"
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_over_the_unix_socket(shared_daemon):
     daemon = shared_daemon
+    daemon.store_checked()
     result = subprocess.run(
         ["curl", "-sS", "--unix-socket", str(daemon.socket), "http://kassa/v1/status"],
         capture_output=True,
@@ -101,7 +104,7 @@ def test_restart_after_a_crash_then_sigterm_exits_0_with_a_consistent_store(tmp_
         daemon.kill()
         assert daemon.socket.exists()  # SIGKILL left the socket behind: the next start replaces it
         daemon.start()
-        assert daemon.status()["store"]["ok"]
+        assert daemon.store_checked()
         assert daemon.stop() == 0
         assert not daemon.socket.exists()
         db = sqlite3.connect(daemon.state_dir / "kassa.db")
@@ -115,13 +118,23 @@ def test_restart_after_a_crash_then_sigterm_exits_0_with_a_consistent_store(tmp_
     assert "<6>kassa.daemon: kassa daemon stopped" in log
 
 
+def test_status_shows_the_last_store_check_and_does_not_run_one_per_request(shared_daemon):
+    """quick_check reads the whole file: never per request (the TUI polls status every 3 s)."""
+    daemon = shared_daemon
+    daemon.store_checked()
+    first = daemon.status()["store"]
+    later = [daemon.status()["store"] for _ in range(5)]
+    assert first["checked_at"] is not None
+    assert all(store == first for store in later)
+
+
 def test_a_second_daemon_on_the_same_state_dir_refuses(shared_daemon):
     first = shared_daemon
     second = subprocess.run([*first.process.args], env=first.env, capture_output=True, text=True, timeout=60)
     assert second.returncode == 1
     assert f"another kassa daemon (pid {first.process.pid}) is already running" in second.stderr
     assert "Traceback" not in second.stderr
-    assert first.status()["store"]["ok"]  # the first one is untouched
+    assert first.store_checked()  # the first one is untouched
 
 
 def test_a_live_socket_of_another_daemon_is_refused(shared_daemon, tmp_path):
@@ -130,7 +143,7 @@ def test_a_live_socket_of_another_daemon_is_refused(shared_daemon, tmp_path):
     second = subprocess.run([*first.process.args], env=env, capture_output=True, text=True, timeout=60)
     assert second.returncode == 1
     assert "already answering on" in second.stderr
-    assert first.status()["store"]["ok"]
+    assert first.store_checked()
 
 
 def test_config_error_exits_78(tmp_path):
@@ -194,7 +207,7 @@ def test_a_full_disk_at_start_is_named_and_the_daemon_starts_once_there_is_room(
         assert daemon.process.returncode not in (0, 78)  # systemd's Restart=on-failure tries again
         disk.empty()
         daemon.start()
-        assert daemon.status()["store"]["ok"]
+        assert daemon.store_checked()
     finally:
         daemon.cleanup()
         disk.unmount()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from agent.cli.status_cmd import attention, render
 from tests.conftest import run_kassa
@@ -47,7 +48,12 @@ HEALTHY = {
         "backoffice_url": "https://bo",
         "needs_repair": False,
     },
-    "store": {"ok": True, "path": "/var/lib/kassa/kassa.db"},
+    "store": {
+        "ok": True,
+        "checked_at": "2026-11-23T06:00:00+00:00",
+        "problem": None,
+        "path": "/var/lib/kassa/kassa.db",
+    },
     "printer": {
         "state": "ready",
         "model": "ШТРИХ-М-01Ф",
@@ -102,6 +108,16 @@ def test_what_needs_attention():
     assert any("the oldest waits 2 hours" in problem for problem in problems)
     assert any("3 days left before the FN blocks" in problem for problem in problems)
     assert any("out of paper" in problem for problem in problems)
+
+
+def test_the_store_being_checked_is_not_a_problem_a_failed_check_is():
+    status = json.loads(json.dumps(HEALTHY))
+    status["store"].update(ok=None, checked_at=None)
+    assert attention(status) == []
+    assert re.search(r"^Store: +being checked$", render(status), re.M)
+    status["store"].update(ok=False, checked_at="2026-11-23T06:00:00+00:00", problem="page 7 is never used")
+    assert attention(status) == ["the store failed its check: /var/lib/kassa/kassa.db"]
+    assert re.search(r"^Store: +FAILED its check$", render(status), re.M)
 
 
 def test_a_cash_move_the_register_could_not_confirm_needs_a_person():

@@ -100,7 +100,12 @@ def base_status() -> dict:
             "backoffice_url": "http://127.0.0.1:8765",
             "needs_repair": False,
         },
-        "store": {"ok": True, "path": "/var/lib/kassa/kassa.db"},
+        "store": {
+            "ok": True,
+            "checked_at": "2026-11-23T06:00:00+00:00",
+            "problem": None,
+            "path": "/var/lib/kassa/kassa.db",
+        },
         "printer": {
             "state": "ready",
             "model": "ШТРИХ-М-01Ф",
