@@ -317,6 +317,32 @@ async def test_devices_say_which_cash_move_needs_a_person(english):
         assert "Cash in of 1 234.50" in shown and "count the cash in the drawer" in shown
 
 
+@pytest.mark.parametrize(
+    ("language", "documents", "store"),
+    [
+        ("en", "2 documents need you (F7)", "Store damaged: call the technician"),
+        ("ru", "2 документа ждут вас (F7)", "База повреждена: вызовите техника"),
+    ],
+)
+async def test_the_sale_screens_status_bar_says_what_needs_a_person(language, documents, store, request):
+    """A cashier selling sees it without opening F7: a document to settle, a store that failed its check."""
+    request.getfixturevalue("english" if language == "en" else "russian")
+    daemon = FakeDaemon()
+    app = app_on(daemon, CASHIER)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_mode == "sale"
+        shown = str(app.screen.query_one("#statusbar").render())
+        assert documents not in shown and store not in shown
+        item = {"uuid": "u-1", "type": "cash_in", "total": 100, "created_at": WHEN, "message": "count"}
+        daemon.status["attention"] = [item, {**item, "uuid": "u-2"}]
+        daemon.status["store"]["ok"] = False
+        app.refresh_status()
+        await settle(pilot)
+        shown = str(app.screen.query_one("#statusbar").render())
+        assert documents in shown and store in shown
+
+
 async def test_status_bar_says_when_the_service_is_down(english):
     app = KassaApp(__import__("tui.api", fromlist=["KassaApi"]).KassaApi("/nonexistent/sock"), poll_seconds=0)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,4 +1,5 @@
-"""The line at the bottom of every screen: back office reachable, unsent documents, register, shift."""
+"""The line at the bottom of every screen: back office reachable, unsent documents, register, shift, and
+what needs a person (a document to settle, a damaged store)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ def describe(status: dict | None) -> Text:
             text.append(_("Shift {number} open").format(number=shift.get("number")))
     else:
         text.append(_("Shift closed"))
+    waiting = len(status.get("attention") or ())
+    if waiting:
+        # a document only a person can settle (a cash move the register could not confirm): F7 says which
+        text.append("  │  ")
+        text.append(
+            ngettext("{n} document needs you (F7)", "{n} documents need you (F7)", waiting).format(n=waiting),
+            style="bold red",
+        )
+    if (status.get("store") or {}).get("ok") is False:
+        text.append("  │  ")
+        text.append(_("Store damaged: call the technician"), style="bold red")
     if (status.get("sync") or {}).get("confirmation"):
         # products wait to be deleted: an administrator answers on the connection screen (F6)
         text.append("  │  ")
