@@ -249,7 +249,8 @@ async def authorize(request: Request) -> Caller:
     raise refuse(caller, rule)
 
 
-def caller_of(request: Request) -> Caller:
+async def caller_of(request: Request) -> Caller:
+    """Who ``authorize`` found (async: no worker thread's hop for an attribute, as in ``agent.api.deps``)."""
     return getattr(request.state, "caller", None) or Caller(PUBLIC)
 
 

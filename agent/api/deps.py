@@ -1,4 +1,8 @@
-"""What a router needs from the request: the daemon's context and the client's language."""
+"""What a router needs from the request: the daemon's context and the client's language.
+
+The dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
+dependency in its worker thread, a hop there and back on every request for an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from agent.daemon.context import Context
 from agent.i18n import SUPPORTED_LANGUAGES, current_language
 
 
-def get_ctx(request: Request) -> Context:
+async def get_ctx(request: Request) -> Context:
     """FastAPI dependency: ``ctx: Context = Depends(get_ctx)``."""
     return request.app.state.ctx
 
@@ -32,7 +36,7 @@ def request_language(request: Request) -> str:
     return min(ranked)[2] if ranked else current_language()
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     """FastAPI dependency: ``lang: str = Depends(get_language)``."""
     return request_language(request)
 
