@@ -63,11 +63,10 @@ from agent.i18n import N_
 from agent.journal.requests import ReturnRequest, SaleRequest
 from agent.journal.returns import refund
 from agent.journal.sale import sell
-from agent.journal.views import document_view
+from agent.journal.views import RECEIPT_TYPES, document_view
 from agent.store.models import FiscalDocument
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
-RECEIPT_TYPES = ("sale", "return", "correction")
 
 
 def journal_of(ctx) -> Any:
@@ -81,7 +80,7 @@ async def answer(journal, work, response: Response) -> dict[str, Any]:
     """Run a journal operation and show its document; 201 when new, 200 when replayed."""
     doc, replayed = await work
     response.status_code = 200 if replayed else 201
-    return await journal.read(lambda s: document_view(s, doc, replayed))
+    return await journal.answer(doc, replayed)
 
 
 async def checked(ctx, caller, body) -> tuple[Any, Any, Any]:

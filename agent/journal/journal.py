@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid as uuid_module
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -45,16 +44,13 @@ from agent.journal.records import FAILED, FISCALIZED, NEEDS_CHECK, PENDING, Oper
 from agent.journal.recovery import reconcile
 from agent.journal.register import probe
 from agent.journal.shift_state import ShiftState
+from agent.journal.views import RECEIPT_TYPES, document_view
 from agent.store.models import FiscalDocument
 from drivers.errors import DriverError
 from drivers.fiscal_register import FiscalResult, FnStatus, RegisterStatus
 from drivers.profile import Profile, Timeouts
 
 log = logging.getLogger(__name__)
-
-
-def new_uuid() -> str:
-    return str(uuid_module.uuid4())
 
 
 class Journal:
@@ -68,6 +64,7 @@ class Journal:
         self.kkt_serial: str | None = None
         self.fn_serial: str | None = None
         self._poll_seen: RegisterStatus | None = None  # the poll's status when our last operation ended
+        self._completed: tuple[int, dict[str, Any]] | None = None  # the last receipt recorded, as viewed then
 
     # -- the register -------------------------------------------------------------------------
 
@@ -325,8 +322,8 @@ class Journal:
     async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument:
         now = self.ctx.clock()
 
-        def done(session: Session) -> FiscalDocument:
-            return records.mark_fiscalized(
+        def done(session: Session) -> tuple[FiscalDocument, dict[str, Any] | None]:
+            doc = records.mark_fiscalized(
                 session,
                 doc_id,
                 fd=result.fd if result else None,
@@ -334,20 +331,34 @@ class Journal:
                 shift=result.shift if result else self.shift.number,
                 fiscalized_at=result.fiscalized_at if result else now,
             )
+            if doc.type not in RECEIPT_TYPES:
+                return doc, None
+            session.flush()  # the view reads the outbox row with plain queries
+            return doc, document_view(session, doc)
 
         # a result with an FD is the FN's to give again: lost with a power cut before the next
         # fsync, the row is pending once more and recovery completes it from the FN
         try:
-            doc = await self.write(done, durable=result is None or result.fd is None)
+            doc, view = await self.write(done, durable=result is None or result.fd is None)
         except (SQLAlchemyError, OSError) as exc:
             log.error("fiscalized document %s could not be recorded: %s", doc_id, exc)
             raise RecordFailed(_short(exc)) from exc
+        self._completed = (doc.id, view) if view is not None else None
         self._poll_seen = self._poll()
         if doc.type == "shift_open" and result is not None:
             self.shift = ShiftState(True, True, result.shift, result.fiscalized_at)
         elif doc.type == "shift_close":
             self.shift = ShiftState(True, False, result.shift if result else self.shift.number)
         return doc
+
+    async def answer(self, doc: FiscalDocument, replayed: bool) -> dict[str, Any]:
+        """The document as the local API shows it: for the receipt this journal just fiscalized,
+        the view built in the transaction that recorded it (no second read of what was written),
+        else read now."""
+        completed, self._completed = self._completed, None
+        if not replayed and completed is not None and completed[0] == doc.id:
+            return completed[1]
+        return await self.read(lambda s: document_view(s, doc, replayed))
 
     def _poll(self) -> RegisterStatus | None:
         handle = self.ctx.devices.fiscal_register

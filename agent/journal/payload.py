@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, bindparam
 from sqlmodel import Session, select
 
 from agent.journal.records import order_link
@@ -67,48 +69,79 @@ def document_payload(session: Session, doc: FiscalDocument) -> dict[str, Any]:
 
 def document_payloads(session: Session, docs: Sequence[FiscalDocument]) -> list[dict[str, Any]]:
     """Several documents' payloads with one query per table, not one per document and table."""
-    ids = [doc.id for doc in docs]
-    lines = _by_document(session, ReceiptLine, ids, ReceiptLine.position)
-    positions = _by_document(session, FnPosition, ids, FnPosition.id)
-    payments = _by_document(session, ReceiptPayment, ids, ReceiptPayment.id)
-    marks = _by_document(session, ReceiptMark, ids, ReceiptMark.id)
-    original_ids = {doc.original_id for doc in docs if doc.original_id}
-    originals = {}
-    if original_ids:
-        originals = dict(
-            session.exec(
-                select(FiscalDocument.id, FiscalDocument.uuid).where(FiscalDocument.id.in_(original_ids))
-            ).all()
+    rows = DocumentRows.read(session, docs)
+    return [rows.payload(doc) for doc in docs]
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """What documents' payloads are built from, read once: each table's rows by document
+    (``plain_rows``, in the order the payload lists them), the originals' uuids, the orders' links."""
+
+    lines: dict[int, list]
+    positions: dict[int, list]
+    payments: dict[int, list]
+    marks: dict[int, list]
+    originals: dict[int, str]
+    orders: dict[int, dict[str, Any]]
+
+    @classmethod
+    def read(cls, session: Session, docs: Sequence[FiscalDocument]) -> DocumentRows:
+        ids = [doc.id for doc in docs]
+        original_ids = {doc.original_id for doc in docs if doc.original_id}
+        originals = {}
+        if original_ids:
+            originals = dict(
+                session.exec(
+                    select(FiscalDocument.id, FiscalDocument.uuid).where(FiscalDocument.id.in_(original_ids))
+                ).all()
+            )
+        order_ids = {doc.order_id for doc in docs if doc.order_id is not None}
+        orders = {}
+        if order_ids:  # order_id names a relayed order as it always has; the new link is the document's own
+            orders = {
+                order.id: order_link(order)
+                for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
+            }
+        return cls(
+            _by_document(session, ReceiptLine, ids),
+            _by_document(session, FnPosition, ids),
+            _by_document(session, ReceiptPayment, ids),
+            _by_document(session, ReceiptMark, ids),
+            originals,
+            orders,
         )
-    order_ids = {doc.order_id for doc in docs if doc.order_id is not None}
-    orders = {}
-    if order_ids:  # order_id names a relayed order as it always has; the new link is the document's own
-        orders = {
-            order.id: order_link(order)
-            for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
-        }
-    return [
-        _payload(
+
+    def payload(self, doc: FiscalDocument) -> dict[str, Any]:
+        return _payload(
             doc,
-            lines.get(doc.id, []),
-            positions.get(doc.id, []),
-            payments.get(doc.id, []),
-            marks.get(doc.id, []),
-            originals.get(doc.original_id) if doc.original_id else None,
-            orders.get(doc.order_id) if doc.order_id is not None else None,
+            self.lines.get(doc.id, []),
+            self.positions.get(doc.id, []),
+            self.payments.get(doc.id, []),
+            self.marks.get(doc.id, []),
+            self.originals.get(doc.original_id) if doc.original_id else None,
+            self.orders.get(doc.order_id) if doc.order_id is not None else None,
         )
-        for doc in docs
-    ]
 
 
-def _by_document(session: Session, model, ids: list[int], order) -> dict[int, list]:
+def _by_document(session: Session, model, ids: list[int]) -> dict[int, list]:
     """A table's rows of these documents, in order, grouped by document (``plain_rows``)."""
-    table = model.__table__
     rows: dict[int, list] = {}
-    query = table.select().where(table.c.document_id.in_(ids)).order_by(table.c.document_id, order)
-    for row in plain_rows(session.execute(query)):
+    for row in plain_rows(session.execute(_rows_of(model), {"ids": ids})):
         rows.setdefault(row.document_id, []).append(row)
     return rows
+
+
+@functools.cache
+def _rows_of(model) -> Select:
+    """The query of ``_by_document``, built once: building it cost more than running it."""
+    table = model.__table__
+    order = table.c.position if model is ReceiptLine else table.c.id
+    return (
+        table.select()
+        .where(table.c.document_id.in_(bindparam("ids", expanding=True)))
+        .order_by(table.c.document_id, order)
+    )
 
 
 def plain_rows(result) -> Iterator:

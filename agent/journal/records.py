@@ -7,11 +7,12 @@ document is either uploaded eventually or not fiscalized at all.
 
 from __future__ import annotations
 
+import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, delete, select
 
 from agent.journal.cart import PricedLine
@@ -63,6 +64,12 @@ class Operation:
     lines: list[PricedLine] = field(default_factory=list)
     payments: list[Settled] = field(default_factory=list)
     correction: dict | None = None  # a correction receipt's type, sign, date, number and reason
+
+
+def new_uuid() -> str:
+    """The uuid of an operation no client named (a shift opened for a sale; a shift or cash move
+    sent without one)."""
+    return str(uuid_module.uuid4())
 
 
 def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
@@ -211,8 +218,14 @@ def made_against(session: Session, sale_id: int) -> list:
     Found by ``original_id`` alone and filtered by the caller: with ``status`` or ``type`` in the
     query too, SQLite's planner (it keeps no statistics) may walk that index instead, over every
     fiscalized document of the journal, on every sale."""
-    query = select(FiscalDocument.id, FiscalDocument.type, FiscalDocument.status)
-    return list(session.exec(query.where(FiscalDocument.original_id == sale_id).order_by(FiscalDocument.id)))
+    return list(session.execute(_MADE_AGAINST, {"sale_id": sale_id}))
+
+
+_MADE_AGAINST = (  # built once: building it cost more than running it, on every sale's answer
+    select(FiscalDocument.id, FiscalDocument.type, FiscalDocument.status)
+    .where(FiscalDocument.original_id == bindparam("sale_id"))
+    .order_by(FiscalDocument.id)
+)
 
 
 def returns_of(session: Session, sale_id: int) -> list[int]:

@@ -16,9 +16,8 @@ from sqlmodel import Session, select
 from agent.i18n import N_
 from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import JournalError
-from agent.journal.journal import new_uuid
 from agent.journal.protocol import FiscalJournal
-from agent.journal.records import FISCALIZED, Operation
+from agent.journal.records import FISCALIZED, Operation, new_uuid
 from agent.journal.register import fit_cashier
 from agent.journal.requests import CashRequest, ShiftRequest, request_hash
 from agent.store.models import FiscalDocument

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from agent.journal.payload import document_payload
+from agent.journal.payload import DocumentRows
 from agent.journal.records import FAILED, FISCALIZED, made_against
 from agent.journal.returns import returnable_lines
-from agent.store.models import FiscalDocument, OutboxItem, ReceiptLine, ReceiptMark
+from agent.store.models import FiscalDocument, OutboxItem
 from drivers.fiscal_register import MarkPlan
 
+RECEIPT_TYPES = ("sale", "return", "correction")
 MEASURED = (MarkPlan.MEASURED_SOLD, MarkPlan.MEASURED_RETURNED)
 UPLOAD_STATES = ("queued", "sent", "accepted", "duplicate", "conflict", "rejected")
+
+
+_OUTBOX = select(
+    OutboxItem.status, OutboxItem.attempts, OutboxItem.result_message, OutboxItem.last_error
+).where(OutboxItem.document_id == bindparam("id"))
 
 
 def upload_state(item: OutboxItem | None) -> str | None:
@@ -31,8 +38,9 @@ def upload_state(item: OutboxItem | None) -> str | None:
 
 
 def document_view(session: Session, doc: FiscalDocument, replayed: bool = False) -> dict[str, Any]:
-    view = document_payload(session, doc)
-    outbox = session.exec(select(OutboxItem).where(OutboxItem.document_id == doc.id)).first()
+    rows = DocumentRows.read(session, [doc])
+    view = rows.payload(doc)
+    outbox = session.execute(_OUTBOX, {"id": doc.id}).first()
     view.update(
         id=doc.id,
         status=doc.status,
@@ -43,15 +51,9 @@ def document_view(session: Session, doc: FiscalDocument, replayed: bool = False)
         upload_error=(outbox.result_message or outbox.last_error) if outbox else None,
         replayed=replayed,
     )
-    marks = session.exec(
-        select(ReceiptMark).where(ReceiptMark.document_id == doc.id).order_by(ReceiptMark.id)
-    ).all()
+    marks = rows.marks.get(doc.id, [])
     if marks:
-        positions = session.exec(
-            select(ReceiptLine.position)
-            .where(ReceiptLine.document_id == doc.id)
-            .order_by(ReceiptLine.position)
-        ).all()
+        positions = [line.position for line in rows.lines.get(doc.id, [])]
         for position, line in zip(positions, view["lines"], strict=False):
             own = [mark for mark in marks if mark.line_position == position]
             line["marks"] = [

@@ -166,6 +166,37 @@ def test_random_carts_register_total_equals_journal_total(world, client, items, 
     assert [item["name"] for item in doc["items"]] == [p["name"] for p in sent]
 
 
+def test_the_answer_is_what_the_journal_then_shows(world, client):
+    """A new receipt's answer is built in the transaction that records it: GET shows the same."""
+    sold = client.post(
+        "/v1/receipts",
+        json={
+            "uuid": uid("same-sale"),
+            "lines": [{"code": "MILK", "quantity": 2, "discount": 100}, {"name": "Пакет", "price": 500}],
+            "payments": [{"kind": "card", "amount": 10000}, {"kind": "cash", "amount": 10000}],
+            "buyer_contact": "+79990000000",
+            "cashier": {"name": "Иванова А.", "inn": "500100732259"},
+        },
+    )
+    back = client.post(
+        f"/v1/receipts/{sold['id']}/return",
+        json={"uuid": uid("same-back"), "lines": [{"position": 1, "quantity": "1"}]},
+    )
+    for answer in (sold, back):
+        assert answer["replayed"] is False and answer["upload"] == "queued"
+        shown = client.get(f"/v1/receipts/{answer['id']}")
+        if answer is sold:  # the return since taken back part of it
+            assert [line["returned"] for line in shown["lines"]] == ["1.000", "0.000"]
+            assert shown["returns"] == [back["id"]]
+            shown = {**shown, "lines": answer["lines"], "returns": []}
+        assert shown == answer
+    again = client.post(
+        f"/v1/receipts/{sold['id']}/return",
+        json={"uuid": uid("same-back"), "lines": [{"position": 1, "quantity": "1"}]},
+    )
+    assert again == {**back, "replayed": True}
+
+
 def test_returns_are_limited_to_what_was_sold(world, client):
     kkt, _daemon = world
     sold = client.post(
