@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +34,7 @@ log = logging.getLogger("kassa.devices")
 READY, ABSENT, ERROR = "ready", "absent", "error"
 NOT_CONFIGURED = "not_configured"
 OFD_POLL_INTERVAL = 60.0  # seconds
+POLL_YIELD_LIMIT = 10.0  # seconds: a status poll yields to commands only while its last read is younger
 DETECT_INTERVAL = 30.0  # seconds between two searches for a register on port "auto"
 FISCAL_REGISTER, RECEIPT_PRINTER = "fiscal_register", "receipt_printer"
 
@@ -107,6 +108,11 @@ class DeviceHandle:
         self._poll_pending = False
         self._reopen = False
         self._in_flight = 0
+        # commands queued (counted on the event loop) and started (on the port's thread): the poll
+        # yields while one waits or an operation holds the register (``hold``), never past the limit
+        self._submitted = self._started = 0
+        self._holds = 0
+        self._polled_at = float("-inf")
 
     @property
     def profile(self) -> Profile | None:
@@ -194,6 +200,8 @@ class DeviceHandle:
 
     def _poll(self) -> None:
         self._poll_pending = False
+        if self._yields():
+            return
         if self._closed or not self._ensure_open():
             return
         try:
@@ -209,6 +217,7 @@ class DeviceHandle:
             self._set(ERROR, N_("cannot read the device status: {error}"), error=str(exc))
             return
         self.last_status = status
+        self._polled_at = time.monotonic()
         self._set(READY, headline(status))
         if self.kind == FISCAL_REGISTER and time.monotonic() - self._ofd_polled > OFD_POLL_INTERVAL:
             self._poll_ofd()
@@ -225,7 +234,17 @@ class DeviceHandle:
         except DriverError as exc:
             log.debug("OFD status of the %s: %s", self.kind, exc.text)
 
+    def _yields(self) -> bool:
+        """Skip this status read: a command waits behind it or an operation holds the device (a
+        sale's commands then follow each other without the poll's three in between), unless the
+        last read is older than ``POLL_YIELD_LIMIT`` (the status must not starve under a queue of
+        sales) or the device is not open (the poll is what opens it again)."""
+        busy = self._holds > 0 or self._submitted > self._started
+        recent = time.monotonic() - self._polled_at < POLL_YIELD_LIMIT
+        return busy and recent and self.device is not None
+
     def _run(self, fn: Callable[..., Any], args: tuple) -> Any:
+        self._started += 1
         if self._closed:
             raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
         self._in_flight += 1
@@ -256,6 +275,7 @@ class DeviceHandle:
         """Run ``fn(device, *args)`` on the port's thread, after any command queued before it."""
         if self._closed:
             raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
+        self._submitted += 1
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, args)
         if timeout is None:
             return await future
@@ -265,6 +285,15 @@ class DeviceHandle:
             raise unavailable(
                 self.kind, N_("no answer within {seconds} s"), {"seconds": timeout}, DeviceTimeout
             ) from None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """An operation of several commands is under way (a sale): status polls yield to it."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
 
     async def poll(self) -> None:
         if self._closed or self._poll_pending:

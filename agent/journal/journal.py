@@ -206,17 +206,20 @@ class Journal:
 
         Returns ``(result, replayed)``: for a uuid already fiscalized with the same request, the
         first document and True, without touching the register. ``op`` None is an operation that
-        writes no document (an X report): it still waits its turn and for recovery.
+        writes no document (an X report): it still waits its turn and for recovery. The device
+        manager's status poll yields meanwhile, so the operation's commands follow each other.
         """
+        handle = self.ctx.devices.fiscal_register
         async with self._lock:
-            known = await self._settle_pending(op.uuid if op is not None else None)
-            if op is not None and (first := self._replay(op, known)) is not None:
-                return first, True
-            self._holding = True
-            try:
-                return await perform(), False
-            finally:
-                self._holding = False
+            with handle.hold() if handle is not None else contextlib.nullcontext():
+                known = await self._settle_pending(op.uuid if op is not None else None)
+                if op is not None and (first := self._replay(op, known)) is not None:
+                    return first, True
+                self._holding = True
+                try:
+                    return await perform(), False
+                finally:
+                    self._holding = False
 
     def _replay(self, op: Operation, doc: FiscalDocument | None) -> FiscalDocument | None:
         """The first result of a known uuid (``doc``, its row after settling), or None to go ahead."""

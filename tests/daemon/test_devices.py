@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import parse_config
+from agent.daemon import devices
 from agent.daemon.devices import DeviceManager, DeviceUnavailable
 from agent.daemon.profiles import ProfileRegistry
 from drivers.profile import PROFILE_DIR
@@ -57,11 +58,11 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "the condition"):
     raise AssertionError(f"{what} not reached within {timeout} s")
 
 
-def manager_for(link: Path) -> DeviceManager:
+def manager_for(link: Path, poll_interval: float = 0.5) -> DeviceManager:
     config = parse_config(f'[receipt_printer]\nport = "{link}"\nprofile = "escpos-emulator"\n', "test")
     profiles = ProfileRegistry(PROFILE_DIR)
     profiles.load_directory()
-    return DeviceManager(config, profiles, poll_interval=0.5)
+    return DeviceManager(config, profiles, poll_interval=poll_interval)
 
 
 def test_commands_run_one_at_a_time_on_the_port_thread(tmp_path):
@@ -151,3 +152,42 @@ def test_stop_lets_the_command_in_flight_finish_but_not_forever(tmp_path):
         finished, waited, result = asyncio.run(scenario(3.0, 0.5))
         assert not finished and waited < 2  # abandoned after the bound
         assert result == "printed"  # the thread still completed the command it had started
+
+
+def test_the_status_poll_yields_to_a_sale_but_is_never_starved(tmp_path, monkeypatch):
+    link = tmp_path / "printer"
+    with virtual_printer(link):
+
+        async def scenario():
+            manager = manager_for(link, poll_interval=3600)  # only the polls asked for here
+            await manager.start()
+            handle = manager.receipt_printer
+            reads = []
+            status = handle.device.status
+            handle.device.status = lambda: (reads.append(time.monotonic()), status())[1]
+
+            # a poll queued before a command that waits behind it gives the command its turn
+            gate = threading.Event()
+            first = asyncio.ensure_future(handle.call(lambda device: gate.wait(5)))
+            await asyncio.sleep(0.05)
+            poll = asyncio.ensure_future(handle.poll())
+            await asyncio.sleep(0.05)
+            sale = asyncio.ensure_future(handle.call(lambda device: len(reads)))
+            await asyncio.sleep(0.05)  # queued behind the poll
+            gate.set()
+            assert await first and await sale == 0
+            await poll
+            assert reads == []
+            await handle.poll()  # nothing waits: the status is read
+            assert len(reads) == 1
+
+            # while an operation holds the device, polls yield until the last read is too old
+            with handle.hold():
+                await handle.poll()
+                assert len(reads) == 1
+                monkeypatch.setattr(devices, "POLL_YIELD_LIMIT", 0.0)
+                await handle.poll()
+                assert len(reads) == 2
+            await manager.close(5)
+
+        asyncio.run(scenario())

@@ -8,6 +8,7 @@ method raise a driver error once, as a paper-out or a lost answer would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -212,6 +213,9 @@ class FakeHandle:
 
     async def call(self, fn, *args, timeout=None):
         return await asyncio.to_thread(fn, self.device, *args)
+
+    def hold(self):  # no status poll here to yield
+        return contextlib.nullcontext()
 
 
 def make_context(state_dir: Path, device: FakeRegister | None = None) -> SimpleNamespace:
