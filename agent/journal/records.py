@@ -73,7 +73,13 @@ def new_uuid() -> str:
 
 
 def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
-    return session.exec(select(FiscalDocument).where(FiscalDocument.uuid == uuid)).first()
+    return session.execute(_BY_UUID, {"uuid": uuid}).scalars().first()
+
+
+# statements every sale runs, built once: building one cost more than running it
+_BY_UUID = select(FiscalDocument).where(FiscalDocument.uuid == bindparam("uuid"))
+_PENDING = select(FiscalDocument).where(FiscalDocument.status == PENDING).order_by(FiscalDocument.id)
+_HAS_OUTBOX = select(OutboxItem.id).where(OutboxItem.document_id == bindparam("doc_id"))
 
 
 def order_link(order: MarketplaceOrder) -> dict[str, Any]:
@@ -190,7 +196,7 @@ def mark_fiscalized(
     doc.fiscalized_at = fiscalized_at
     doc.error_code = doc.error_message = None
     session.add(doc)
-    if session.exec(select(OutboxItem).where(OutboxItem.document_id == doc_id)).first() is None:
+    if session.execute(_HAS_OUTBOX, {"doc_id": doc_id}).first() is None:
         session.add(OutboxItem(document_id=doc_id, created_at=fiscalized_at))
     return doc
 
@@ -205,11 +211,7 @@ def mark_failed(session: Session, doc_id: int, code: str, message: str) -> Fisca
 
 
 def pending_documents(session: Session) -> list[FiscalDocument]:
-    return list(
-        session.exec(
-            select(FiscalDocument).where(FiscalDocument.status == PENDING).order_by(FiscalDocument.id)
-        )
-    )
+    return list(session.execute(_PENDING).scalars())
 
 
 def made_against(session: Session, sale_id: int) -> list:
@@ -221,7 +223,7 @@ def made_against(session: Session, sale_id: int) -> list:
     return list(session.execute(_MADE_AGAINST, {"sale_id": sale_id}))
 
 
-_MADE_AGAINST = (  # built once: building it cost more than running it, on every sale's answer
+_MADE_AGAINST = (  # built once, like _BY_UUID
     select(FiscalDocument.id, FiscalDocument.type, FiscalDocument.status)
     .where(FiscalDocument.original_id == bindparam("sale_id"))
     .order_by(FiscalDocument.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from agent.i18n import N_
@@ -54,9 +55,8 @@ def sale_products(session: Session, lines: list[LineRequest]) -> list[Product | 
     by_code: dict[str, Product] = {}
     by_barcode: dict[str, Product] = {}
     if codes:
-        by_code = {
-            product.code: product for product in session.exec(select(Product).where(Product.code.in_(codes)))
-        }
+        found = session.execute(_BY_CODES, {"codes": list(codes)}).scalars()
+        by_code = {product.code: product for product in found}
     if barcodes:
         found = session.exec(
             select(Barcode.code, Product)
@@ -68,6 +68,9 @@ def sale_products(session: Session, lines: list[LineRequest]) -> list[Product | 
         by_code.get(line.code) if line.code is not None else by_barcode.get(line.barcode or "")
         for line in lines
     ]
+
+
+_BY_CODES = select(Product).where(Product.code.in_(bindparam("codes", expanding=True)))  # built once
 
 
 UNKNOWN_CODE = {
