@@ -108,9 +108,10 @@ class DeviceHandle:
         self._poll_pending = False
         self._reopen = False
         self._in_flight = 0
-        # commands queued (counted on the event loop) and started (on the port's thread): the poll
-        # yields while one waits or an operation holds the register (``hold``), never past the limit
-        self._submitted = self._started = 0
+        # a token per command queued and not yet started (added on the event loop, taken on the
+        # port's thread, or by its caller when it gives up): the poll yields while one waits or an
+        # operation holds the register (``hold``), never past the limit
+        self._waiting: set[object] = set()
         self._holds = 0
         self._polled_at = float("-inf")
 
@@ -239,12 +240,12 @@ class DeviceHandle:
         sale's commands then follow each other without the poll's three in between), unless the
         last read is older than ``POLL_YIELD_LIMIT`` (the status must not starve under a queue of
         sales) or the device is not open (the poll is what opens it again)."""
-        busy = self._holds > 0 or self._submitted > self._started
+        busy = self._holds > 0 or bool(self._waiting)
         recent = time.monotonic() - self._polled_at < POLL_YIELD_LIMIT
         return busy and recent and self.device is not None
 
-    def _run(self, fn: Callable[..., Any], args: tuple) -> Any:
-        self._started += 1
+    def _run(self, token: object, fn: Callable[..., Any], args: tuple) -> Any:
+        self._waiting.discard(token)
         if self._closed:
             raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
         self._in_flight += 1
@@ -275,16 +276,20 @@ class DeviceHandle:
         """Run ``fn(device, *args)`` on the port's thread, after any command queued before it."""
         if self._closed:
             raise unavailable(self.kind, N_("the daemon is stopping"), error=Stopping)
-        self._submitted += 1
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, args)
-        if timeout is None:
-            return await future
+        token = object()
+        self._waiting.add(token)
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, token, fn, args)
         try:
+            if timeout is None:
+                return await future
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             raise unavailable(
                 self.kind, N_("no answer within {seconds} s"), {"seconds": timeout}, DeviceTimeout
             ) from None
+        finally:
+            # a caller cancelled before its command started never runs it: nothing waits any more
+            self._waiting.discard(token)
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:

@@ -191,3 +191,34 @@ def test_the_status_poll_yields_to_a_sale_but_is_never_starved(tmp_path, monkeyp
             await manager.close(5)
 
         asyncio.run(scenario())
+
+
+def test_a_command_given_up_before_it_started_no_longer_holds_the_poll_back(tmp_path):
+    link = tmp_path / "printer"
+    with virtual_printer(link):
+
+        async def scenario():
+            manager = manager_for(link, poll_interval=3600)
+            await manager.start()
+            handle = manager.receipt_printer
+            reads = []
+            status = handle.device.status
+            handle.device.status = lambda: (reads.append(time.monotonic()), status())[1]
+            await handle.poll()
+            assert len(reads) == 1
+
+            gate = threading.Event()
+            first = asyncio.ensure_future(handle.call(lambda device: gate.wait(5)))
+            await asyncio.sleep(0.05)
+            abandoned = asyncio.ensure_future(handle.call(lambda device: "never"))
+            await asyncio.sleep(0.05)
+            abandoned.cancel()  # its caller went away while it waited its turn
+            gate.set()
+            assert await first
+            with contextlib.suppress(asyncio.CancelledError):
+                await abandoned
+            await handle.poll()  # nothing waits any more: the status is read, not skipped
+            assert len(reads) == 2
+            await manager.close(5)
+
+        asyncio.run(scenario())
