@@ -26,7 +26,7 @@ def _store_with_rows(path: Path) -> Path:
 
 
 def test_a_sound_store_passes(tmp_path: Path):
-    path = _store_with_rows(tmp_path)
+    path = _store_with_rows(tmp_path / "state #1 ?%")  # a URI's special characters in the path
     moment = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     result = quick_check(path, clock=lambda: moment)
     assert result.ok is True and result.problem is None and result.checked_at == moment
@@ -49,6 +49,14 @@ def test_a_file_that_is_no_database_fails(tmp_path: Path):
     path.write_bytes(b"not a database at all" * 400)
     result = quick_check(path)
     assert result.ok is False and "not a database" in result.problem
+
+
+def test_a_store_that_has_gone_fails_and_is_not_created_again(tmp_path: Path):
+    path = tmp_path / "a dir with spaces" / DATABASE_NAME
+    path.parent.mkdir()
+    result = quick_check(path)
+    assert result.ok is False and result.problem
+    assert not path.exists()
 
 
 def test_the_daemon_checks_at_once_then_every_period(tmp_path: Path):

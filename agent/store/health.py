@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +37,9 @@ class StoreCheck:
 def quick_check(path: Path, clock: Callable[[], datetime] = utcnow) -> StoreCheck:
     """SQLite's quick_check of the file at ``path`` (blocking: run it in a worker thread)."""
     try:
-        with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as db:
+        # mode=rw: a store that has gone is an error here, not a new empty file that passes
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=rw"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)) as db:
             rows = [row[0] for row in db.execute("PRAGMA quick_check")]
     except sqlite3.Error as exc:  # unreadable, or so broken the check itself fails
         return StoreCheck(False, clock(), str(exc))
