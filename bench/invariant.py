@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.store import DATABASE_NAME
+from agent.store.uri import file_uri
 from bench.torture_mix import ITEM_PREFIX, Ledger
 
 FN_TYPES = {"sale": "receipt", "return": "return", "shift_open": "shift_open", "shift_close": "shift_close"}
@@ -80,7 +81,7 @@ def _kassa(*args: str) -> str:
 def journal_tables(state_dir: Path) -> tuple[list[dict], list[dict], list[dict]]:
     """(fiscal_document rows, outbox rows, receipt_payment rows), read-only beside the daemon."""
     path = Path(state_dir) / DATABASE_NAME
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+    with contextlib.closing(sqlite3.connect(file_uri(path, "ro"), uri=True, timeout=30)) as db:
         db.row_factory = sqlite3.Row
         docs = [dict(r) for r in db.execute("SELECT * FROM fiscal_document ORDER BY id")]
         outbox = [dict(r) for r in db.execute("SELECT * FROM outbox ORDER BY id")]

@@ -28,8 +28,9 @@ RATE_BOUND = 3000
 
 def _pending(state_dir: Path) -> int:
     from agent.store import DATABASE_NAME
+    from agent.store.uri import file_uri
 
-    with contextlib.closing(sqlite3.connect(f"file:{state_dir / DATABASE_NAME}?mode=ro", uri=True)) as db:
+    with contextlib.closing(sqlite3.connect(file_uri(state_dir / DATABASE_NAME, "ro"), uri=True)) as db:
         return db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 
 

@@ -168,3 +168,19 @@ def test_a_store_at_head_opens_without_alembic(tmp_path: Path):
     )
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_state_directory_with_url_characters_holds_the_store(tmp_path: Path):
+    """ "?", "#" and "%" in the state directory's path: the store is the file in it, nowhere else."""
+    state = tmp_path / "state #1 ?x=1 %41"
+    store = open_store(state)
+    try:
+        assert Path(store.engine.url.database) == state / DATABASE_NAME
+        with store.write() as session:
+            session.add(Product(code="1", name="Хлеб", price=5000, tax="vat20"))
+        with store.read() as session:
+            assert session.exec(select(Product.name)).all() == ["Хлеб"]
+    finally:
+        store.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [state.name]
+    assert (state / DATABASE_NAME).stat().st_size > 0

@@ -26,7 +26,7 @@ def _store_with_rows(path: Path) -> Path:
 
 
 def test_a_sound_store_passes(tmp_path: Path):
-    path = _store_with_rows(tmp_path / "state #1 ?")  # a URI's special characters in the path
+    path = _store_with_rows(tmp_path / "state #1 ?%")  # a URI's special characters in the path
     moment = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     result = quick_check(path, clock=lambda: moment)
     assert result.ok is True and result.problem is None and result.checked_at == moment

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlmodel import Session, create_engine
 
 from agent.store import models  # registers the tables
@@ -82,8 +82,11 @@ class Store:
 
 
 def _engine(path: Path, synchronous: str, cache_kib: int | None = None) -> Engine:
+    # a URL object, not a string: a state directory's "?", "#" or "%" would be parsed as the URL's
+    # query or escapes, and the store opened at another path
     engine = create_engine(
-        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        URL.create("sqlite", database=str(path)),
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
 
     def on_connect(dbapi_connection, _record) -> None:

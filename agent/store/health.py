@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from agent.store.types import utcnow
+from agent.store.uri import file_uri
 
 log = logging.getLogger("kassa.store")
 
@@ -38,7 +38,7 @@ def quick_check(path: Path, clock: Callable[[], datetime] = utcnow) -> StoreChec
     """SQLite's quick_check of the file at ``path`` (blocking: run it in a worker thread)."""
     try:
         # mode=rw: a store that has gone is an error here, not a new empty file that passes
-        uri = f"file:{urllib.parse.quote(str(path))}?mode=rw"
+        uri = file_uri(path, "rw")
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)) as db:
             rows = [row[0] for row in db.execute("PRAGMA quick_check")]
     except sqlite3.Error as exc:  # unreadable, or so broken the check itself fails

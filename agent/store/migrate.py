@@ -11,6 +11,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from agent.store.uri import file_uri
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _REVISION = re.compile(r'^revision: str = "([^"]+)"$', re.MULTILINE)
 _DOWN = re.compile(r'^down_revision: str \| None = (?:"([^"]+)"|None)$', re.MULTILINE)
@@ -20,9 +22,10 @@ def alembic_config(store=None):
     from alembic.config import Config as AlembicConfig
 
     config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    # the options are configparser values: a "%" in a path must be doubled
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if store is not None:
-        config.set_main_option("sqlalchemy.url", f"sqlite:///{store.path}")
+        config.set_main_option("sqlalchemy.url", f"sqlite:///{store.path}".replace("%", "%%"))
         config.attributes["engine"] = store._writer
     return config
 
@@ -54,7 +57,7 @@ def _stored_revision(store) -> str | None:
     if not store.path.exists():
         return None
     try:
-        with sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=5) as db:
+        with sqlite3.connect(file_uri(store.path, "ro"), uri=True, timeout=5) as db:
             rows = db.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.Error:
         return None
