@@ -43,7 +43,10 @@ def read_ahead(pages: Iterable[T], reader: Executor | None = None) -> Iterator[T
             pending = reader.submit(next, source, _END)
             yield page  # type: ignore[misc]
     finally:
-        pending.cancel()
-        wait([pending])  # the source is never read by two threads, nor after this returns
+        # cancelled before a worker took it, it never runs: waiting would wait for a worker to come
+        # free (another stream's whole run); begun, it is waited for, so the source is never read
+        # by two threads, nor after this returns
+        if not pending.cancel():
+            wait([pending])
         if own is not None:
             own.shutdown()

@@ -199,12 +199,13 @@ def test_with_every_worker_busy_the_next_batch_is_read_in_turn(paired, bo, monke
     pool = WarmPool(1, "test-busy")
     pool.start_all()
     release = threading.Event()
-    pool.submit(release.wait, 30)  # another stream holds the only worker
+    busy = pool.submit(release.wait, 30)  # another stream holds the only worker
     paired.engine.pool = pool
     try:
         uuids = paired.add_documents(12)
         watch = Watch(paired, monkeypatch)
         assert paired.engine.run("receipts").moved == 12
+        assert not busy.done()  # the run ended while the other stream still held the worker
         assert "test-busy_0" not in watch.threads  # never waited for the busy worker
         assert watch.requests == [uuids[0:5], uuids[5:10], uuids[10:12]]
         assert [d["uuid"] for d in bo.documents()] == uuids
