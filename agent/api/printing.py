@@ -20,6 +20,7 @@ from agent.api.errors import ApiError
 from agent.api.schemas import Printed, TestPrint
 from agent.daemon.devices import DeviceHandle, unavailable
 from agent.i18n import N_
+from agent.journal.views import RECEIPT_TYPES
 from agent.printing.receipt_copy import receipt_copy
 from agent.printing.test_page import sample_receipt
 from agent.store.models import FiscalDocument
@@ -47,7 +48,7 @@ async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     def build():
         with ctx.store.read() as session:
             doc = session.get(FiscalDocument, receipt_id)
-            if doc is None or doc.type not in ("sale", "return", "correction"):
+            if doc is None or doc.type not in RECEIPT_TYPES:
                 raise ApiError(404, "receipt_not_found", N_("no receipt {id} in the journal"), id=receipt_id)
             if doc.status != "fiscalized":
                 raise ApiError(

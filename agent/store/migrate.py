@@ -25,8 +25,7 @@ def alembic_config(store=None):
     # the options are configparser values: a "%" in a path must be doubled
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if store is not None:
-        config.set_main_option("sqlalchemy.url", f"sqlite:///{store.path}".replace("%", "%%"))
-        config.attributes["engine"] = store._writer
+        config.attributes["engine"] = store._writer  # migrations/env.py runs on the store's own engine
     return config
 
 

@@ -20,11 +20,7 @@ def render_item(kind, obj, autogen_context):
 
 
 def run_migrations() -> None:
-    engine = config.attributes.get("engine")
-    if engine is None:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = config.attributes["engine"]  # agent.store.migrate.alembic_config(store) passes it
     with engine.connect() as connection:
         context.configure(
             connection=connection,
