@@ -122,60 +122,69 @@ def write_pending(
     doc.error_code = doc.error_message = None
     session.add(doc)
     session.flush()
+    positions, marks, lines = [], [], []
     for position, line in enumerate(op.lines, start=1):
-        vats = []
-        for number, sent in enumerate(line.fn_positions, start=1):
-            vats.append(vat_of(sent.amount, sent.tax))
-            session.add(
-                FnPosition(
-                    document_id=doc.id,
-                    line_position=line.position or position,
-                    number=number,
-                    name=sent.name,
-                    quantity=sent.quantity,
-                    price=sent.price,
-                    amount=sent.amount,
-                    vat=vats[-1],
-                )
-            )
-        for unit, checked in enumerate(line.mark_checks, start=1):
-            session.add(
-                ReceiptMark(
-                    document_id=doc.id,
-                    line_position=line.position or position,
-                    unit=unit,
-                    code=checked.code,
-                    identity=checked.identity,
-                    plan=str(checked.check.plan),
-                    verdict=str(checked.verdict),
-                    result=checked.check.result,
-                    local=str(checked.check.local),
-                    online=str(checked.check.online),
-                    permit=checked.permit,
-                )
-            )
-        session.add(
-            ReceiptLine(
-                document_id=doc.id,
-                vat=None if not vats or None in vats else sum(vats),
-                position=line.position or position,
-                product_code=line.code,
-                name=line.name,
-                quantity=line.quantity,
-                price=line.price,
-                discount=line.discount,
-                amount=line.amount,
-                unit=line.unit,
-                tax=line.tax,
-                payment_object=line.payment_object,
-            )
+        at = line.position or position
+        vats = [vat_of(sent.amount, sent.tax) for sent in line.fn_positions]
+        positions += [
+            {
+                "document_id": doc.id,
+                "line_position": at,
+                "number": number,
+                "name": sent.name,
+                "quantity": sent.quantity,
+                "price": sent.price,
+                "amount": sent.amount,
+                "vat": vat,
+            }
+            for number, (sent, vat) in enumerate(zip(line.fn_positions, vats, strict=True), start=1)
+        ]
+        marks += [
+            {
+                "document_id": doc.id,
+                "line_position": at,
+                "unit": unit,
+                "code": checked.code,
+                "identity": checked.identity,
+                "plan": str(checked.check.plan),
+                "verdict": str(checked.verdict),
+                "result": checked.check.result,
+                "local": str(checked.check.local),
+                "online": str(checked.check.online),
+                "permit": checked.permit,
+            }
+            for unit, checked in enumerate(line.mark_checks, start=1)
+        ]
+        lines.append(
+            {
+                "document_id": doc.id,
+                "vat": None if not vats or None in vats else sum(vats),
+                "position": at,
+                "product_code": line.code,
+                "name": line.name,
+                "quantity": line.quantity,
+                "price": line.price,
+                "discount": line.discount,
+                "amount": line.amount,
+                "unit": line.unit,
+                "tax": line.tax,
+                "payment_object": line.payment_object,
+            }
         )
-    for payment in op.payments:
-        session.add(
-            ReceiptPayment(
-                document_id=doc.id, kind=payment.kind, amount=payment.amount, change=payment.change
-            )
-        )
+    payments = [
+        {"document_id": doc.id, "kind": payment.kind, "amount": payment.amount, "change": payment.change}
+        for payment in op.payments
+    ]
+    # plain table inserts, many rows a statement: building a model instance for each row cost more
+    # than the rest of the transaction, and it runs beside the receipt's first commands
+    for model, rows in (
+        (FnPosition, positions),
+        (ReceiptMark, marks),
+        (ReceiptLine, lines),
+        (ReceiptPayment, payments),
+    ):
+        if rows:
+            session.execute(model.__table__.insert(), rows)
     return doc
 
 
