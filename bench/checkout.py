@@ -2,9 +2,9 @@
 
 The emulator (``bench.wire``) delays every byte by 10 bits at the baud rate, counts the bytes that
 cross the link in both directions, how late its throttle's sleeps woke (on a busy machine a
-sleep overruns) and how long it spent carrying out the commands (the device's own work, which
-a real register does in its own time). Both are taken off the receipt's time: they are neither
-wire nor kassa; the row's name gives each. The bound of a receipt is its bytes × 10 / baud: the
+sleep overruns) and how long it took to react to the host (framing and carrying out the
+commands: the device's own work, which a real register does in its own time). Both are taken
+off the receipt's time: they are neither wire nor kassa; the row's name gives each. The bound of a receipt is its bytes × 10 / baud: the
 time the wire alone needs. The ratio of the median receipt to it is what kassa adds on top
 (extra commands and round trips, fsyncs, HTTP). The daemon's CPU time per receipt comes from
 /proc.
@@ -53,14 +53,14 @@ def _run(baud: int, receipts: int) -> dict:
         times, raw, sent, late, device = [], [], [], [], []
         cpu = cpu_seconds(daemon.process.pid)
         for _ in range(receipts):
-            count, overslept, processing = wire_counts(kkt.link)
+            count, overslept, reacting = wire_counts(kkt.link)
             started = time.perf_counter()
             client.post("/v1/receipts", json={**receipt_body(), "uuid": str(uuid.uuid4())})
             seconds = time.perf_counter() - started
-            count_after, overslept_after, processing_after = wire_counts(kkt.link)
+            count_after, overslept_after, reacting_after = wire_counts(kkt.link)
             raw.append(seconds)
             late.append(overslept_after - overslept)
-            device.append(processing_after - processing)
+            device.append(reacting_after - reacting)
             times.append(seconds - late[-1] - device[-1])
             sent.append(count_after - count)
         cpu = cpu_seconds(daemon.process.pid) - cpu
@@ -86,7 +86,8 @@ def cases(quick: bool) -> list[dict]:
                 "id": f"checkout-{baud}",
                 "name": f"10-line receipt at {baud} baud, median ({result['bytes']:.0f} bytes on the link;"
                 f" {result['raw'] * 1000:.0f} ms before taking off the emulator's late wake-ups, median"
-                f" {result['late'] * 1000:.1f} ms, and its own processing of the commands, median"
+                f" {result['late'] * 1000:.1f} ms, and its own time to react (framing, carrying out the"
+                f" commands), median"
                 f" {result['device'] * 1000:.1f} ms)",
                 "value": round(result["median"] * 1000, 1),
                 "unit": "ms",

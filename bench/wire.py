@@ -3,9 +3,11 @@
 ``python -m bench.wire --link PATH --state PATH --baud N`` runs the emulator of ``kassa emulate
 kkt --baud N``; its control socket also answers ``bytes`` with the count so far (both
 directions: every byte the throttle delays is a byte on the wire), the time its sleeps overran
-the wire time, and the time it spent carrying out commands (between a command's ACK and its
-answer: the device's own work, which the host can only wait for). Its state is written without
-fsync (``save_state(fsync=False)``).
+the wire time, and the time it took to react: from the moment the host's bytes had crossed the
+wire (read, then delayed by their wire time) to the moment its reply started onto the wire
+(framing, carrying out the command, its own loop). That is the device's own time, which the host
+can only wait for; a byte it reads without replying (the host's last ACK) costs the host nothing
+and is not counted. Its state is written without fsync (``save_state(fsync=False)``).
 """
 
 from __future__ import annotations
@@ -38,30 +40,35 @@ def counting_server(link: Path, state: Path, baud: int):
             super().__init__(*args, **kwargs)
             self.wire_bytes = 0
             self.overslept = 0.0  # seconds the throttle's sleeps ran past the wire time
-            self.processing = 0.0  # seconds spent carrying out commands
+            self.reacting = 0.0  # seconds from the host's bytes across the wire to a reply starting out
             self.count_lock = threading.Lock()
+            self._writing = False
+            self._idle_since: float | None = None  # when the host's last bytes had crossed the wire
+
+        def _write(self, data: bytes) -> None:
+            self._writing = True
+            try:
+                super()._write(data)
+            finally:
+                self._writing = False
 
         def _wire_delay(self, count: int) -> None:
             started = time.monotonic()
             super()._wire_delay(count)
-            over = max(0.0, time.monotonic() - started - count * 10 / self.baud)
+            ended = time.monotonic()
+            over = max(0.0, ended - started - count * 10 / self.baud)
             with self.count_lock:
                 self.wire_bytes += count
                 self.overslept += over
-
-        def execute(self, body: bytes) -> bytes:
-            started = time.perf_counter()
-            try:
-                return super().execute(body)
-            finally:
-                spent = time.perf_counter() - started
-                with self.count_lock:
-                    self.processing += spent
+                if self._writing and self._idle_since is not None:
+                    self.reacting += max(0.0, started - self._idle_since)
+                # the host waits from here: for the rest of this reply's answer, or for a reply at all
+                self._idle_since = ended
 
         def apply_fault(self, text: str) -> str:
             if text.strip() == "bytes":
                 with self.count_lock:
-                    return f"{self.wire_bytes} {self.overslept:.6f} {self.processing:.6f}"
+                    return f"{self.wire_bytes} {self.overslept:.6f} {self.reacting:.6f}"
             return super().apply_fault(text)
 
     return CountingServer(link, state, baud=baud, seed=0)
@@ -70,11 +77,11 @@ def counting_server(link: Path, state: Path, baud: int):
 def wire_counts(link: Path) -> tuple[int, float, float]:
     """Bytes on the link so far, the seconds the throttle overslept them (a sleep wakes late on a
     busy machine: that lateness is neither the wire's nor kassa's), and the seconds the emulator
-    spent carrying out commands (the device's own time)."""
+    took to react to the host (the device's own time)."""
     from sim.control import send_fault
 
-    count, overslept, processing = send_fault(link, "bytes").split()
-    return int(count), float(overslept), float(processing)
+    count, overslept, reacting = send_fault(link, "bytes").split()
+    return int(count), float(overslept), float(reacting)
 
 
 def spawn(base: Path, baud: int):
