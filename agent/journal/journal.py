@@ -38,6 +38,7 @@ from agent.journal.codes import FiscalCodes
 from agent.journal.crash import crash_point
 from agent.journal.errors import JournalError, RecordFailed, StoreFailed
 from agent.journal.marks import substitutes_of
+from agent.journal.payload import DocumentRows
 from agent.journal.pending import PendingRow
 from agent.journal.protocol import Perform, T
 from agent.journal.records import FAILED, FISCALIZED, NEEDS_CHECK, PENDING, Operation
@@ -272,10 +273,13 @@ class Journal:
         expected_fd = fn.last_fd + 1
         crash_point("before_commit", self.state_dir)
         row = PendingRow(self.state_dir, written=not beside)
+        own: list[DocumentRows] = []  # a receipt's rows for its answer, read while the wire is busy
 
         def pending(session: Session) -> FiscalDocument:
             doc = records.write_pending(session, op, fn.fn_serial, expected_fd, self.ctx.clock())
             doc.kkt_serial = self.kkt_serial
+            if op.type in RECEIPT_TYPES:
+                own.append(DocumentRows.read(session, [doc]))
             if beside:  # killed before the commit, with the receipt open on the register
                 crash_point("before_durable", self.state_dir, first=lambda: row.opened.wait(30))
             return doc
@@ -298,7 +302,7 @@ class Journal:
             raise
         doc = await commit  # done: the perform waited for it before its close
         crash_point("after_close", self.state_dir)
-        done = await self.complete(doc.id, result)
+        done = await self.complete(doc.id, result, written=doc, own=own[0] if own else None)
         crash_point("after_result", self.state_dir)
         return done
 
@@ -322,7 +326,15 @@ class Journal:
                     await self.device(lambda device: device.cancel_receipt())
             raise
 
-    async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument:
+    async def complete(
+        self,
+        doc_id: int,
+        result: FiscalResult | None,
+        written: FiscalDocument | None = None,
+        own: DocumentRows | None = None,
+    ) -> FiscalDocument:
+        """Record the row fiscalized (``written``: as its pending write left it, if held); a
+        receipt's answer is built in the same transaction (``own``: its rows as read there)."""
         now = self.ctx.clock()
 
         def done(session: Session) -> tuple[FiscalDocument, dict[str, Any] | None]:
@@ -333,11 +345,12 @@ class Journal:
                 fiscal_sign=result.fiscal_sign if result else None,
                 shift=result.shift if result else self.shift.number,
                 fiscalized_at=result.fiscalized_at if result else now,
+                written=written,
             )
             if doc.type not in RECEIPT_TYPES:
                 return doc, None
             session.flush()  # the view reads the outbox row with plain queries
-            return doc, document_view(session, doc)
+            return doc, document_view(session, doc, own=own)
 
         # a result with an FD is the FN's to give again: lost with a power cut before the next
         # fsync, the row is pending once more and recovery completes it from the FN

@@ -86,7 +86,12 @@ class DocumentRows:
     orders: dict[int, dict[str, Any]]
 
     @classmethod
-    def read(cls, session: Session, docs: Sequence[FiscalDocument]) -> DocumentRows:
+    def read(
+        cls, session: Session, docs: Sequence[FiscalDocument], own: DocumentRows | None = None
+    ) -> DocumentRows:
+        """``own``: these documents' own rows (lines, positions, payments, marks) as read in the
+        transaction that wrote them, which nothing changes after: only the originals' uuids and
+        the orders' links are read again."""
         ids = [doc.id for doc in docs]
         original_ids = {doc.original_id for doc in docs if doc.original_id}
         originals = {}
@@ -103,6 +108,8 @@ class DocumentRows:
                 order.id: order_link(order)
                 for order in session.exec(select(MarketplaceOrder).where(MarketplaceOrder.id.in_(order_ids)))
             }
+        if own is not None:
+            return cls(own.lines, own.positions, own.payments, own.marks, originals, orders)
         return cls(
             _by_document(session, ReceiptLine, ids),
             _by_document(session, FnPosition, ids),

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from sqlmodel import Session
 
 from agent.journal.codes import FiscalCodes
+from agent.journal.payload import DocumentRows
 from agent.journal.records import Operation
 from agent.journal.shift_state import ShiftState
 from agent.store.models import FiscalDocument
@@ -91,7 +92,13 @@ class FiscalJournal(Protocol):
         beside: bool = False,
     ) -> FiscalDocument: ...
 
-    async def complete(self, doc_id: int, result: FiscalResult | None) -> FiscalDocument: ...
+    async def complete(
+        self,
+        doc_id: int,
+        result: FiscalResult | None,
+        written: FiscalDocument | None = None,
+        own: DocumentRows | None = None,
+    ) -> FiscalDocument: ...
 
     async def answer(self, doc: FiscalDocument, replayed: bool) -> dict[str, Any]:
         """The document as the local API shows it (``agent.journal.views.document_view``)."""

@@ -196,8 +196,14 @@ def mark_fiscalized(
     fiscal_sign: str | None,
     shift: int | None,
     fiscalized_at: datetime,
+    written: FiscalDocument | None = None,
 ) -> FiscalDocument:
-    doc = session.get(FiscalDocument, doc_id)
+    """``written``: the row as its pending write left it, when the caller holds it (not read again)."""
+    if written is not None:
+        doc = written
+        session.add(doc)
+    else:
+        doc = session.get(FiscalDocument, doc_id)
     doc.status = FISCALIZED
     doc.fd = fd
     doc.fiscal_sign = fiscal_sign
@@ -206,8 +212,11 @@ def mark_fiscalized(
     doc.error_code = doc.error_message = None
     session.add(doc)
     if session.execute(_HAS_OUTBOX, {"doc_id": doc_id}).first() is None:
-        session.add(OutboxItem(document_id=doc_id, created_at=fiscalized_at))
+        session.execute(_NEW_OUTBOX, {"document_id": doc_id, "created_at": fiscalized_at})
     return doc
+
+
+_NEW_OUTBOX = OutboxItem.__table__.insert()
 
 
 def mark_failed(session: Session, doc_id: int, code: str, message: str) -> FiscalDocument:

@@ -37,8 +37,11 @@ def upload_state(item: OutboxItem | None) -> str | None:
     return item.status
 
 
-def document_view(session: Session, doc: FiscalDocument, replayed: bool = False) -> dict[str, Any]:
-    rows = DocumentRows.read(session, [doc])
+def document_view(
+    session: Session, doc: FiscalDocument, replayed: bool = False, own: DocumentRows | None = None
+) -> dict[str, Any]:
+    """``own``: the document's own rows as read where they were written (``DocumentRows.read``)."""
+    rows = DocumentRows.read(session, [doc], own)
     view = rows.payload(doc)
     outbox = session.execute(_OUTBOX, {"id": doc.id}).first()
     view.update(
