@@ -31,9 +31,9 @@ class TextField:
     data: bool = False  # a marking code: GS survives, nothing is respelled
 
 
-def _fits(char: str, codec: str) -> bool:
+def _fits(text: str, codec: str) -> bool:
     try:
-        char.encode(codec)
+        text.encode(codec)
     except UnicodeEncodeError:
         return False
     return True
@@ -57,10 +57,18 @@ def _one(char: str, field: TextField) -> str:
     return ""
 
 
+def _plain(text: str, codec: str) -> bool:
+    """Every character printable (no control, format or line separator, no GS) and in the code
+    page: ``_one`` would keep each as it is, so the text is taken whole (a sale's names are)."""
+    return text.isprintable() and _fits(text, codec)
+
+
 def safe_text(value: str, field: TextField) -> str:
     """``value`` as the register will store it: encodable in ``field.codec`` and at most
     ``field.size`` bytes once encoded (the code pages here are one byte a character)."""
-    text = "".join(_one(char, field) for char in unicodedata.normalize("NFC", value))
+    text = unicodedata.normalize("NFC", value)
+    if not _plain(text, field.codec):
+        text = "".join(_one(char, field) for char in text)
     if not field.data:
         text = SPACES.sub(" ", text).strip()
     encoded = text.encode(field.codec)[: field.size]

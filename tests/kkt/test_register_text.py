@@ -27,6 +27,21 @@ def test_any_text_becomes_bounded_code_page_bytes(text, field):
     assert safe_text(safe, field) == safe  # what the journal keeps goes out unchanged
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.characters(codec="cp1251") | st.sampled_from("\x1d\u00a0\u2028\u200b€№é🍊"), max_size=80),
+    field=st.sampled_from(FIELDS),
+)
+def test_a_text_taken_whole_is_what_each_character_would_give(text, field):
+    """Text the code page holds as it is skips the per-character pass: the result is the same."""
+    import unicodedata
+
+    from drivers.register_text import _one
+
+    slow = "".join(_one(char, field) for char in unicodedata.normalize("NFC", text))
+    assert safe_text(text, field) == safe_text(slow, field)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
