@@ -228,6 +228,7 @@ class Link:
 
     def transact(self, command: int, data: bytes, timeout: float) -> Frame:
         """Send one command and return its answer frame (error byte still inside)."""
+        raw = encode(command, data)  # before the ENQ: the frame goes out the moment NAK comes
         if self._serial is None:
             self.open()
         try:
@@ -238,7 +239,6 @@ class Link:
                 self._ready()
             except _Dropped:
                 raise DeviceNotResponding(port=self.port) from None
-        raw = encode(command, data)
         name = f"0x{command:X}"
         try:
             return self._exchange(raw, command, timeout, name)
