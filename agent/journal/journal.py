@@ -272,7 +272,11 @@ class Journal:
             status, fn = await self.probe()
         expected_fd = fn.last_fd + 1
         crash_point("before_commit", self.state_dir)
-        row = PendingRow(self.state_dir, written=not beside)
+        opened = asyncio.Event()  # beside: the receipt is open, the row's commit may start
+        loop = asyncio.get_running_loop()
+        row = PendingRow(
+            self.state_dir, written=not beside, begin=lambda: loop.call_soon_threadsafe(opened.set)
+        )
         own: list[DocumentRows] = []  # a receipt's rows for its answer, read while the wire is busy
 
         def pending(session: Session) -> FiscalDocument:
@@ -284,7 +288,12 @@ class Journal:
                 crash_point("before_durable", self.state_dir, first=lambda: row.opened.wait(30))
             return doc
 
-        commit = asyncio.ensure_future(self._write_pending(op, pending))
+        async def write_row() -> FiscalDocument:
+            if beside:
+                await opened.wait()
+            return await self._write_pending(op, pending)
+
+        commit = asyncio.ensure_future(write_row())
         if beside:
             commit.add_done_callback(lambda done: row.settle(_problem_of(done)))
         else:
@@ -292,7 +301,10 @@ class Journal:
             crash_point("after_commit", self.state_dir)
         stray = status.document_open or fn.document_open
         try:
-            result = await self.device(perform, *args, stray, row, timeout=timeout)
+            try:
+                result = await self.device(perform, *args, stray, row, timeout=timeout)
+            finally:
+                row.begin()  # whatever became of the receipt, its row is written: recovery reads it
         except (DriverError, JournalError) as exc:
             doc = await self._written(commit, exc)
             log.warning("%s %s: register error %s; reconciling", op.type, op.uuid, exc)

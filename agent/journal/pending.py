@@ -10,6 +10,7 @@ Every other operation commits first (``written=True``): its one command is the d
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.journal.errors import StoreFailed
@@ -18,13 +19,21 @@ COMMIT_WAIT = 60.0  # seconds; far past SQLite's busy timeout, so only a wedged 
 
 
 class PendingRow:
-    def __init__(self, state_dir: Path | None, *, written: bool):
+    def __init__(self, state_dir: Path | None, *, written: bool, begin: Callable[[], None] | None = None):
         self.state_dir = state_dir
+        self._begin = begin
         self._done = threading.Event()
         self._problem: str | None = None
         self.opened = threading.Event()  # the receipt is open with a line in (crash tests wait for it)
         if written:
             self._done.set()
+
+    def begin(self) -> None:
+        """The receipt is open: the row's commit starts now (the port's thread calls this). Its
+        work then overlaps the first line's frame on the wire, not the open's short exchanges,
+        where it held up the port's thread between the register's NAK and the frame."""
+        if self._begin is not None:
+            self._begin()
 
     def settle(self, problem: str | None) -> None:
         """The commit ended: durable (None) or failed with ``problem``."""

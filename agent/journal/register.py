@@ -181,14 +181,15 @@ def print_receipt(
     stray_open: bool,
     row: PendingRow,
 ) -> FiscalResult:
-    """Run with ``Journal.fiscalize(beside=True)``: everything before the close goes out while the
-    pending row is committed; the close waits until it is durable."""
+    """Run with ``Journal.fiscalize(beside=True)``: once the receipt is open (``row.begin``), its
+    lines go out while the pending row is committed; the close waits until it is durable."""
     if stray_open:
         device.cancel_receipt()
     if correction is None:
         device.open_receipt(kind)
     else:
         device.open_receipt(kind, correction=True)
+    row.begin()
     for index, line in enumerate(lines):
         for position in line.fn_positions or (receipt_item(line),):
             device.add_item(position)
