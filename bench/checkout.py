@@ -4,10 +4,10 @@ The emulator (``bench.wire``) delays every byte by 10 bits at the baud rate, cou
 cross the link in both directions, how late its throttle's sleeps woke (on a busy machine a
 sleep overruns) and how long it took to react to the host (framing and carrying out the
 commands: the device's own work, which a real register does in its own time). Both are taken
-off the receipt's time: they are neither wire nor kassa; the row's name gives each. The bound of a receipt is its bytes × 10 / baud: the
-time the wire alone needs. The ratio of the median receipt to it is what kassa adds on top
-(extra commands and round trips, fsyncs, HTTP). The daemon's CPU time per receipt comes from
-/proc.
+off the receipt's time: they are neither wire nor kassa; the row's name gives each. The bound of a
+receipt is its bytes × 10 / baud: the time the wire alone needs. The ratio of the median receipt
+to it is what kassa adds on top (extra commands and round trips, fsyncs, HTTP). The daemon's CPU
+time per receipt comes from /proc.
 """
 
 from __future__ import annotations
