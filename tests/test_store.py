@@ -55,6 +55,26 @@ def test_models_and_migrations_agree(store: Store):
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
+def test_a_sync_runs_closing_counts_read_their_partial_indexes(store: Store):
+    """The flagged and local products are counted at the end of every catalog run: through the
+    indexes that hold only those rows, never a scan of the catalog."""
+    from sqlalchemy.dialects import sqlite
+
+    from agent.sync.deletions import FLAGGED, LOCAL
+
+    with store.write() as session:
+        for number in range(50):
+            session.add(Product(code=f"P{number}", name=f"Товар {number}", price=100, tax="vat20"))
+    with store.read() as session:
+        connection = session.connection()
+        for statement, index in ((FLAGGED, "ix_product_pending_delete"), (LOCAL, "ix_product_local")):
+            compiled = statement.compile(dialect=sqlite.dialect())
+            plan = connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())
+            ).all()
+            assert [row[-1] for row in plan] == [f"SCAN product USING INDEX {index}"]
+
+
 def test_write_takes_the_lock_at_begin(store: Store):
     """A second writer waits at BEGIN instead of failing half-way through its transaction."""
     other = sqlite3.connect(store.path, timeout=0, isolation_level=None)

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from agent.store.types import Quantity, UTCDateTime, utcnow
@@ -77,6 +77,13 @@ def search_key(name: str) -> str:
 
 
 class Product(SQLModel, table=True):
+    # each sync run's end counts the flagged and the local products: partial indexes hold only those
+    # rows (none, mostly), so the counts do not scan the catalog (agent.sync.deletions)
+    __table_args__ = (
+        Index("ix_product_pending_delete", "id", sqlite_where=text("pending_delete IS 1")),
+        Index("ix_product_local", "id", sqlite_where=text("origin = 'local'")),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     remote_id: str | None = Field(default=None, unique=True, index=True)
     code: str = Field(unique=True, index=True, description="the SKU; marketplace orders match on it")

@@ -57,10 +57,9 @@ def _ask(session: Session, now: datetime, *, mass_delete: int, total: int, local
 def finish(session: Session, clock: Callable[[], datetime]) -> int:
     """End of a catalog run: delete what the back office deleted, unless a question says wait."""
     session.execute(delete(ProductGroup).where(ProductGroup.pending_delete.is_(True)))
-    flagged = session.execute(
-        select(func.count()).select_from(Product).where(Product.pending_delete.is_(True))
-    ).scalar_one()
-    total = session.execute(select(func.count()).select_from(Product)).scalar_one()
+    flagged = session.execute(FLAGGED).scalar_one()
+    # the catalog's size is a count over every row: only a question needs it
+    total = _count_all(session) if flagged else None
     deleted = 0
     mass = 0
     if flagged:
@@ -69,6 +68,8 @@ def finish(session: Session, clock: Callable[[], datetime]) -> int:
         else:
             deleted = _delete_flagged(session)
     local = _count_local(session) if sync_settings.product_sync(session) else 0
+    if total is None:
+        total = _count_all(session) if local else 0
     _ask(session, clock(), mass_delete=mass, total=total, local_products=local)
     return deleted
 
@@ -131,10 +132,17 @@ def _delete_flagged(session: Session) -> int:
     return session.execute(delete(Product).where(Product.pending_delete.is_(True))).rowcount
 
 
+def _count_all(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(Product)).scalar_one()
+
+
 def _count_local(session: Session) -> int:
-    return session.execute(
-        select(func.count()).select_from(Product).where(Product.origin == "local")
-    ).scalar_one()
+    return session.execute(LOCAL).scalar_one()
+
+
+# the counts every run ends with, each answered by a partial index of its own (agent.store.models)
+FLAGGED = select(func.count()).select_from(Product).where(Product.pending_delete.is_(True))
+LOCAL = select(func.count()).select_from(Product).where(Product.origin == "local")
 
 
 def _delete_local(session: Session) -> int:
