@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, delete, select
 
 from agent.journal.cart import PricedLine
@@ -79,7 +81,6 @@ def by_uuid(session: Session, uuid: str) -> FiscalDocument | None:
 # statements every sale runs, built once: building one cost more than running it
 _BY_UUID = select(FiscalDocument).where(FiscalDocument.uuid == bindparam("uuid"))
 _PENDING = select(FiscalDocument).where(FiscalDocument.status == PENDING).order_by(FiscalDocument.id)
-_HAS_OUTBOX = select(OutboxItem.id).where(OutboxItem.document_id == bindparam("doc_id"))
 
 
 def order_link(order: MarketplaceOrder) -> dict[str, Any]:
@@ -198,25 +199,47 @@ def mark_fiscalized(
     fiscalized_at: datetime,
     written: FiscalDocument | None = None,
 ) -> FiscalDocument:
-    """``written``: the row as its pending write left it, when the caller holds it (not read again)."""
-    if written is not None:
-        doc = written
-        session.add(doc)
-    else:
-        doc = session.get(FiscalDocument, doc_id)
-    doc.status = FISCALIZED
-    doc.fd = fd
-    doc.fiscal_sign = fiscal_sign
-    doc.shift = shift
-    doc.fiscalized_at = fiscalized_at
-    doc.error_code = doc.error_message = None
-    session.add(doc)
-    if session.execute(_HAS_OUTBOX, {"doc_id": doc_id}).first() is None:
-        session.execute(_NEW_OUTBOX, {"document_id": doc_id, "created_at": fiscalized_at})
+    """The row fiscalized and its outbox row added (kept if it has one), each one statement.
+
+    ``written``: the row as its pending write left it, when the caller holds it (not read again);
+    it is given the new values as they now stand in the store."""
+    values = {
+        "status": FISCALIZED,
+        "fd": fd,
+        "fiscal_sign": fiscal_sign,
+        "shift": shift,
+        "fiscalized_at": fiscalized_at,
+        "error_code": None,
+        "error_message": None,
+    }
+    doc = written if written is not None else session.get(FiscalDocument, doc_id)
+    session.execute(_FISCALIZED, {"doc_id": doc_id, **values})
+    for key, value in values.items():
+        set_committed_value(doc, key, value)
+    session.execute(_NEW_OUTBOX, {"document_id": doc_id, "created_at": fiscalized_at})
     return doc
 
 
-_NEW_OUTBOX = OutboxItem.__table__.insert()
+_DOCUMENTS = FiscalDocument.__table__
+_FISCALIZED = (
+    _DOCUMENTS.update()
+    .where(_DOCUMENTS.c.id == bindparam("doc_id"))
+    .values(
+        {
+            _DOCUMENTS.c[key]: bindparam(key, type_=_DOCUMENTS.c[key].type)
+            for key in (
+                "status",
+                "fd",
+                "fiscal_sign",
+                "shift",
+                "fiscalized_at",
+                "error_code",
+                "error_message",
+            )
+        }
+    )
+)
+_NEW_OUTBOX = sqlite_insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["document_id"])
 
 
 def mark_failed(session: Session, doc_id: int, code: str, message: str) -> FiscalDocument:
