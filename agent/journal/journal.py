@@ -361,7 +361,6 @@ class Journal:
             )
             if doc.type not in RECEIPT_TYPES:
                 return doc, None
-            session.flush()  # the view reads the outbox row with plain queries
             return doc, document_view(session, doc, own=own)
 
         # a result with an FD is the FN's to give again: lost with a power cut before the next
