@@ -221,24 +221,8 @@ def mark_fiscalized(
 
 
 _DOCUMENTS = FiscalDocument.__table__
-_FISCALIZED = (
-    _DOCUMENTS.update()
-    .where(_DOCUMENTS.c.id == bindparam("doc_id"))
-    .values(
-        {
-            _DOCUMENTS.c[key]: bindparam(key, type_=_DOCUMENTS.c[key].type)
-            for key in (
-                "status",
-                "fd",
-                "fiscal_sign",
-                "shift",
-                "fiscalized_at",
-                "error_code",
-                "error_message",
-            )
-        }
-    )
-)
+# the SET clause is the columns named in the parameters (``mark_fiscalized``'s values), typed by them
+_FISCALIZED = _DOCUMENTS.update().where(_DOCUMENTS.c.id == bindparam("doc_id"))
 _NEW_OUTBOX = sqlite_insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["document_id"])
 
 
