@@ -6,7 +6,8 @@ store holding the journal) serves these rows in order:
   daemon's peak RSS (VmHWM) after it;
 - catalog-delta: 100 products changed in the back office, then the same sync;
 - search-p99: ``GET /v1/products?q=`` by name prefix (Cyrillic, mixed case), code and barcode;
-- idle-rss: after a sale and a sync, the daemon's RSS 30 s later;
+- idle-rss: after a sale and a sync, the daemon's RSS 30 s later; beside it, the floor that the
+  brief's libraries alone make (``bench/floor.py``);
 - startup: the daemon restarted on that store, to READY=1 on its notify socket;
 - tui-first-screen: ``kassa tui`` on a pty until the login screen is drawn;
 - scan-to-cart: the TUI (pilot) logged in, 200 barcodes posted as a scanner types them, from
@@ -60,6 +61,20 @@ def _row(case_id: str, name: str, value: float, unit: str, bound: float | None, 
         "baseline_value": bound,
         "target": f"{sign} {bound:g}" if bound is not None else None,
     }
+
+
+def _floor(base: Path) -> int:
+    """``bench/floor.py`` in a fresh interpreter: the RSS (KiB) of the fixed libraries alone."""
+    directory = base / "floor"
+    directory.mkdir()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "floor.py"), str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
 
 
 def _sync(client, stream: str) -> float:
@@ -349,11 +364,13 @@ def cases(quick: bool) -> list[dict]:
             _sync(client, "products")
             time.sleep(idle_wait)
             idle = rss_kib(daemon.process.pid) / 1024
+            libraries = _floor(base) / 1024
             yield (
                 _row(
                     "idle-rss",
                     f"the daemon's RSS at rest ({label} products and documents, "
-                    f"{idle_wait} s after a sale and a sync)",
+                    f"{idle_wait} s after a sale and a sync); the brief's libraries alone, one table"
+                    f" and one route (bench/floor.py): {libraries:.1f} MiB",
                     round(idle, 1),
                     "MiB",
                     80,

@@ -67,3 +67,23 @@ def test_a_target_is_checked_on_the_ratio_or_on_the_value():
     assert verdict({"id": "z", "value": 1, "baseline_value": 2, "target": None})["met"] is None
     with pytest.raises(ValueError):
         parse_target("in minutes, not hours")
+
+
+def test_the_floor_under_idle_rss_runs_as_the_daemon_does(tmp_path):
+    """bench/floor.py blocks what ``kassa run`` blocks, is no table module, and measures a process."""
+    from agent.cli.run_cmd import NEVER_IN_THE_DAEMON
+    from bench.__main__ import discover
+    from bench.floor import BLOCKED
+
+    assert BLOCKED == NEVER_IN_THE_DAEMON
+    assert "floor" not in discover()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "floor.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    kib = int(done.stdout.split()[-1])
+    assert 10_000 < kib < 1_000_000  # a live interpreter holding the libraries, in KiB
+    assert (tmp_path / "floor.db").exists()
