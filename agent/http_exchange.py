@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from common.digits import is_digits
+
 log = logging.getLogger(__name__)
 
 
@@ -169,7 +171,7 @@ def exchange(
         response = http.send(request, stream=True)
         try:
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_body:
+            if is_digits(declared) and int(declared) > max_body:
                 raise TooLarge(response.status_code)
             body = bytearray()
             for chunk in response.iter_bytes():

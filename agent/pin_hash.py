@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 
+from common.digits import is_digits
+
 N = 2**14
 R = 8
 P = 1
@@ -43,7 +45,7 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
 def _parse(pin_hash: str) -> tuple[int, int, int, bytes, bytes] | None:
     """The hash's parameters, salt and digest, or None when its format or cost is out of bounds."""
     parts = pin_hash.split("$")
-    if len(parts) != 6 or parts[0] != "scrypt" or not all(part.isdigit() for part in parts[1:4]):
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(is_digits(part) for part in parts[1:4]):
         return None
     if any(len(part) > 8 for part in parts[1:4]):
         return None

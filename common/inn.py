@@ -7,6 +7,8 @@ digits before it, modulo 11, modulo 10 (the tax service's published algorithm).
 
 from __future__ import annotations
 
+from common.digits import is_digits
+
 WEIGHTS_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -18,7 +20,7 @@ def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
 
 def valid_inn(value: str) -> bool:
     """True for a 10-digit organisation INN or a 12-digit personal INN whose check digits match."""
-    if not value.isascii() or not value.isdigit() or set(value) == {"0"}:
+    if not is_digits(value) or set(value) == {"0"}:
         return False
     if len(value) == 10:
         return _check_digit(value[:9], WEIGHTS_10) == int(value[9])

@@ -22,6 +22,7 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.digits import is_digits
 from common.errors import N_, KassaError
 
 GS = "\x1d"
@@ -63,7 +64,7 @@ GROUPS = {
     )
 }
 SERIAL_LENGTHS = tuple(sorted({n for group in GROUPS.values() for n in group.serials}))
-TOBACCO_PACK = re.compile(r"^(\d{14})([!-~]{7})([!-~]{4})([!-~]{4})$")
+TOBACCO_PACK = re.compile(r"^([0-9]{14})([!-~]{7})([!-~]{4})([!-~]{4})$")
 
 
 class MarkingCodeError(KassaError):
@@ -95,7 +96,7 @@ class MarkingCode:
 
 def gtin_valid(gtin: str) -> bool:
     """GS1's check digit: the digits weighted 3, 1, 3, ... from the right of the body, mod 10."""
-    if len(gtin) != 14 or not gtin.isascii() or not gtin.isdigit():
+    if len(gtin) != 14 or not is_digits(gtin):
         return False
     body = [int(d) for d in gtin[:-1]]
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -107,7 +108,7 @@ BARCODE_LENGTHS = (13, 12, 14, 8)  # EAN-13, UPC-A, GTIN-14, EAN-8: the most com
 
 def gtin_of_barcode(barcode: str) -> str | None:
     """The GTIN-14 a retail barcode (EAN-8, UPC-A, EAN-13, GTIN-14) stands for; None otherwise."""
-    if barcode.isascii() and barcode.isdigit() and len(barcode) in BARCODE_LENGTHS:
+    if is_digits(barcode) and len(barcode) in BARCODE_LENGTHS:
         return barcode.zfill(14)
     return None
 
@@ -176,7 +177,7 @@ def _elements_with_gs(text: str) -> list[tuple[str, str]] | None:
         i += len(ai)
         if ai in FIXED:
             value = text[i : i + FIXED[ai]]
-            if len(value) != FIXED[ai] or not value.isdigit():
+            if len(value) != FIXED[ai] or not is_digits(value):
                 return None
             i += FIXED[ai]
         else:
@@ -211,7 +212,7 @@ def _elements_without_gs(text: str, serials: tuple[int, ...]) -> list[list[tuple
                 break
             size = FIXED.get(ai) or (len(rest) - 2 if ai == "92" else CRYPTO_LENGTHS[ai][0])
             value = rest[len(ai) : len(ai) + size]
-            if len(value) != size or (ai in FIXED and not value.isdigit()):
+            if len(value) != size or (ai in FIXED and not is_digits(value)):
                 break
             elements.append((ai, value))
             rest = rest[len(ai) + size :]

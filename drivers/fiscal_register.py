@@ -193,7 +193,7 @@ def positions_of(item: ReceiptItem, tolerance: int = 1) -> list[ReceiptItem]:
     ]
 
 
-VAT_RATE = re.compile(r"^vat(\d+)")
+VAT_RATE = re.compile(r"^vat([0-9]+)")
 
 
 def vat_of(amount: int, tax: str) -> int | None:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
+from common.digits import is_digits
 from tui.api import KassaApi
 from tui.bindings import localize_bindings
 from tui.plain import printable
@@ -98,7 +99,7 @@ class KassaApp(App):
     def get_key_display(self, binding: Binding) -> str:
         """F-keys as printed on the keyboard: F2, not f2."""
         key = binding.key
-        if key[:1] == "f" and key[1:].isdigit():
+        if key[:1] == "f" and is_digits(key[1:]):
             return key.upper()
         return super().get_key_display(binding)
 

@@ -222,7 +222,7 @@ class Demo:
                 str(DEMO_ORDERS),
             ],
         )
-        self.staff = re.findall(r"^(.+?) \((\w+)\): PIN (\d+)$", self.last_stderr, re.MULTILINE)
+        self.staff = re.findall(r"^(.+?) \((\w+)\): PIN ([0-9]+)$", self.last_stderr, re.MULTILINE)
         port = free_port()
         self.backoffice_url = f"http://127.0.0.1:{port}"
         part = self.part(

@@ -30,6 +30,7 @@ from agent.daemon.api_socket import PEER_SCOPE_KEY
 from agent.i18n import N_
 from agent.staff.login import LoggedIn
 from agent.store.models import Employee
+from common.digits import is_digits
 
 PUBLIC = "public"
 CASHIER = "cashier"
@@ -262,7 +263,7 @@ def default_cashier(config) -> CashierRef | None:
     value = config.access.default_cashier
     if not value:
         return None
-    return CashierRef(employee_id=int(value)) if value.isdigit() else CashierRef(name=value)
+    return CashierRef(employee_id=int(value)) if is_digits(value) else CashierRef(name=value)
 
 
 def cashier_for(caller: Caller, asked: CashierRef | None, config) -> CashierRef | None:

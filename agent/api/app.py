@@ -22,6 +22,7 @@ from agent.api.deps import request_language
 from agent.api.errors import error_body, install_error_handlers
 from agent.api.schemas import ErrorBody
 from agent.i18n import N_, translate
+from common.digits import is_digits
 
 MAX_BODY = 1024 * 1024  # bytes; a 500-line sale is a tenth of it
 ERRORS = {
@@ -129,7 +130,7 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         announced = dict(scope.get("headers") or ()).get(b"content-length", b"0")
-        if not announced.isdigit() or len(announced) > 12 or int(announced) > MAX_BODY:
+        if not is_digits(announced) or len(announced) > 12 or int(announced) > MAX_BODY:
             code, message = _too_large(scope)
             return await JSONResponse(error_body(code, message), status_code=413)(scope, receive, send)
         received = 0

@@ -65,7 +65,7 @@ def _canonical_uuid(value: Any) -> Any:
 
 
 PHONE_SEPARATORS = re.compile(r"[\s()\-]")
-PHONE = re.compile(r"\+?\d{10,15}")
+PHONE = re.compile(r"\+?[0-9]{10,15}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
 
@@ -136,7 +136,7 @@ class CashierRef(Body):
 
     employee_id: Id | None = None
     name: str | None = Field(None, min_length=1, max_length=64)
-    inn: str | None = Field(None, pattern=r"^(\d{10}|\d{12})$")
+    inn: str | None = Field(None, pattern=r"^([0-9]{10}|[0-9]{12})$")
 
     @model_validator(mode="after")
     def _one_of(self) -> CashierRef:

@@ -14,6 +14,7 @@ import click
 
 from agent.cli import UserError, daemon, echo
 from agent.i18n import _
+from common.digits import is_digits
 
 EXIT_DENIED = 3
 EXIT_EXPIRED = 4
@@ -131,7 +132,7 @@ def set_(account_id: int, name, active, interval, auto_fiscalize, pay) -> None:
     if pay is not None:
         changes["payment_kind"] = pay
     if interval is not None:
-        if interval != "never" and not interval.isdigit():
+        if interval != "never" and not is_digits(interval):
             raise UserError(_("--interval: give seconds (60 or more) or never"), 2)
         changes["interval"] = interval if interval == "never" else int(interval)
     if not changes:

@@ -9,6 +9,7 @@ import click
 
 from agent.cli import UserError, daemon, echo
 from agent.i18n import N_, _
+from common.digits import is_digits
 from common.money import format_money
 
 TIMEOUT = 180  # seconds: a fiscalization waits for the register
@@ -71,7 +72,7 @@ def order_marks(marks: tuple[str, ...]) -> list[dict]:
     by_line: dict[int, list[str]] = {}
     for text in marks:
         position, sep, code = text.partition("=")
-        if not sep or not position.strip().isdigit() or not code or int(position) < 1:
+        if not sep or not is_digits(position.strip()) or not code or int(position) < 1:
             problem = _("--mark {text}: expected POSITION=DATAMATRIX, e.g. 1=0104607...").format(text=text)
             raise UserError(problem, 2)
         by_line.setdefault(int(position), []).append(code)

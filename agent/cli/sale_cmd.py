@@ -23,6 +23,7 @@ import httpx
 from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError, DaemonNotRunning
 from agent.i18n import _
+from common.digits import is_digits
 from common.marking import MarkingCodeError, parse, product_gtins
 from common.money import format_money
 
@@ -30,7 +31,7 @@ SALE_TIMEOUT = 300.0  # seconds: a sale may first open the shift (the register a
 EXIT_FAILED = 1
 EXIT_NOT_RUNNING = 3
 
-_QUANTITY = re.compile(r"^(?P<head>.+?)x(?P<qty>\d+(?:[.,]\d{1,3})?)$")
+_QUANTITY = re.compile(r"^(?P<head>.+?)x(?P<qty>[0-9]+(?:[.,][0-9]{1,3})?)$")
 
 
 def _split_quantity(text: str) -> tuple[str, str]:
@@ -52,14 +53,14 @@ def parse_item(text: str) -> dict:
     """NAME=KOPECKS[xQTY] → a free-price line."""
     name, sep, rest = text.rpartition("=")
     price, quantity = _split_quantity(rest.strip())
-    if not sep or not name.strip() or not price.isdigit():
+    if not sep or not name.strip() or not is_digits(price):
         raise click.BadParameter(_("expected NAME=KOPECKS or NAME=KOPECKSxQUANTITY, e.g. Bag=500x2"))
     return {"name": name.strip(), "price": int(price), "quantity": quantity}
 
 
 def parse_payment(text: str) -> dict:
     kind, sep, amount = text.partition(":")
-    if not kind or (sep and not amount.isdigit()):
+    if not kind or (sep and not is_digits(amount)):
         raise click.BadParameter(_("expected KIND or KIND:KOPECKS, e.g. cash:50000"))
     return {"kind": kind, "amount": int(amount)} if sep else {"kind": kind}
 
@@ -92,7 +93,7 @@ def receipt_body(lines, items, payments, uuid: str | None, cashier: str | None) 
         "payments": _convert(parse_payment, payments),
     }
     if cashier:
-        body["cashier"] = {"employee_id": int(cashier)} if cashier.isdigit() else {"name": cashier}
+        body["cashier"] = {"employee_id": int(cashier)} if is_digits(cashier) else {"name": cashier}
     return body
 
 

@@ -16,6 +16,7 @@ from agent.cli import UserError, echo
 from agent.client import DaemonClient, DaemonError
 from agent.i18n import N_, _, ngettext
 from agent.terminal_text import printable
+from common.digits import is_digits
 from common.errors import Message
 
 STREAM_NAMES = {
@@ -203,7 +204,7 @@ def parse_interval(value: str) -> int | str:
         return "never"
     if word in INTERVAL_WORDS:
         return INTERVAL_WORDS[word]
-    if word.isdigit():
+    if is_digits(word):
         return int(word)
     raise click.BadParameter(
         _("expected never, 1m, 5m, 15m, 30m, 1h, 4h, 24h or seconds; got {value}").format(value=value)

@@ -14,6 +14,8 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
+from common.digits import is_digits
+
 log = logging.getLogger("kassa.daemon")
 
 
@@ -40,7 +42,7 @@ def watchdog_interval(env: dict[str, str] | None = None) -> float | None:
     env = os.environ if env is None else env
     usec = env.get("WATCHDOG_USEC")
     pid = env.get("WATCHDOG_PID")
-    if not usec or (pid and pid.isdigit() and int(pid) != os.getpid()):
+    if not usec or (pid and is_digits(pid) and int(pid) != os.getpid()):
         return None
     try:
         value = int(usec)

@@ -46,7 +46,7 @@ ITEMS = {
     "barcodes": N_("barcode {n}"),
 }
 ROOTS = ("body", "query", "path", "header")  # where pydantic found the field, not a field
-PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+PART = re.compile(r"\[([0-9]+)\]|([^.\[\]]+)")
 
 
 def parts(path: str) -> list[str | int]:

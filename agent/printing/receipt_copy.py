@@ -29,7 +29,7 @@ CORRECTION_TITLES = {
 }
 QR_OPERATION = {"sale": 1, "return": 2, "expense": 3, "expense_return": 4}  # tag 1054
 PAYMENT_LABELS = {"cash": N_("CASH"), "card": N_("CARD")}
-VAT = re.compile(r"^vat(\d+)(?:_(\d+))?$")
+VAT = re.compile(r"^vat([0-9]+)(?:_([0-9]+))?$")
 
 
 def tax_label(code: str) -> str:

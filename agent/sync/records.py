@@ -53,7 +53,7 @@ FFD_TAXES = (
 ROLES = ("cashier", "administrator")
 ORDER_STATUSES = ("new", "fiscalized", "settled", "rejected", "cancelled")
 
-_INN_PERSON = re.compile(r"\d{12}")
+_INN_PERSON = re.compile(r"[0-9]{12}")
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
 
 NOT_AN_OBJECT = N_("the record is not an object")

@@ -28,8 +28,8 @@ from drivers.serial_port import PortError, open_serial
 BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
 DRAIN_POLL = 0.02
 _USB = re.compile(r"^usb:([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$")
-_TCP = re.compile(r"^tcp://([^:/]+):(\d+)/?$")
-_DEVICE_FILE = re.compile(r"^(/dev/usb/lp\d+|/dev/lp\d+)$")
+_TCP = re.compile(r"^tcp://([^:/]+):([0-9]+)/?$")
+_DEVICE_FILE = re.compile(r"^(/dev/usb/lp[0-9]+|/dev/lp[0-9]+)$")
 
 
 class Link(Protocol):

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from common.digits import is_digits
 from drivers.fiscal_register import (
     TAX_SYSTEMS,
     Cashier,
@@ -490,7 +491,7 @@ def mark_bind_request(code: bytes) -> bytes:
 
 def check_cashier_inn(inn: str | None) -> None:
     """Tag 1203 is a person's INN: 12 digits. An organization's 10 is refused here, not by the FN."""
-    if inn and (len(inn) != CASHIER_INN_DIGITS or not inn.isdigit()):
+    if inn and (len(inn) != CASHIER_INN_DIGITS or not is_digits(inn)):
         raise InvalidCashierInn(inn=inn)
 
 

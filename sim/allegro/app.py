@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from common.digits import is_digits
 from sim.allegro.state import FakeAllegro
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
@@ -208,7 +209,7 @@ def create_app(fake: FakeAllegro) -> FastAPI:
         if isinstance(limit, Response):
             return limit
         offset = request.query_params.get("offset") or "0"
-        if not offset.isdigit():
+        if not is_digits(offset):
             return _errors(422, "ConstraintViolationException", "offset must be a whole number")
         offset = int(offset)
         forms = fake.forms(

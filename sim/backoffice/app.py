@@ -19,7 +19,7 @@ from sim.backoffice.clock import Clock, system_clock
 from sim.backoffice.database import open_database
 from sim.backoffice.ratelimit import AttemptLimiter
 
-INN = re.compile(r"^(\d{10}|\d{12})$")
+INN = re.compile(r"^([0-9]{10}|[0-9]{12})$")
 
 
 class RegisterInfo(BaseModel):

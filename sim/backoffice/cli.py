@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.cli import UserError
 from agent.i18n import _
+from common.digits import is_digits
 from common.marking import GROUPS as MARKING_GROUPS
 from sim.backoffice import catalog, feeds, pairing
 from sim.backoffice import documents as received_documents
@@ -117,7 +118,7 @@ def code(db, url, clock_offset_file) -> None:
 def seed(
     db, url, products, employees, orders, seed_value, reset, organization, inn, store_name, store_address
 ):
-    if inn is not None and not (inn.isdigit() and len(inn) in (10, 12)):
+    if inn is not None and not (is_digits(inn) and len(inn) in (10, 12)):
         raise UserError(_("the INN must have 10 or 12 digits, not {inn}").format(inn=inn), 2)
     engine = _engine(db, url)
     with engine.begin() as conn:
@@ -272,7 +273,7 @@ def employee() -> None:
 @click.option("--inn", default=None, help=_("The employee's INN (12 digits)."))
 @click.option("--id", "employee_id", default=None, help=_("Id to change an existing employee."))
 def employee_add(db, url, name, role, pin, inn, employee_id) -> None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+    if not (is_digits(pin) and 4 <= len(pin) <= 8):
         raise UserError(_("the PIN must be 4 to 8 digits"), 2)
     with _engine(db, url).begin() as conn:
         click.echo(

@@ -26,7 +26,7 @@ WITH_LINES = ("sale", "return", "correction")
 CORRECTION_SIGNS = ("sale", "return", "expense", "expense_return")
 MAX_BATCH = 1000
 ORDER_FIELDS = {"source": 32, "account": 64, "external_id": 128}  # a document's link: field → longest
-QUANTITY = re.compile(r"^\d+(\.\d{1,3})?$")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]{1,3})?$")
 MAX_MARKS = 1000  # marking codes on one line (one per unit)
 MAX_MARK_LENGTH = 512
 

@@ -13,6 +13,7 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection
 
 from agent.i18n import N_
+from common.digits import is_digits
 from sim.backoffice import tables as t
 from sim.backoffice.database import get_state, set_state
 from sim.backoffice.errors import ApiError
@@ -34,7 +35,7 @@ def decode_cursor(conn: Connection, since: str | None, bound: int) -> int:
     if since is None or since == "":
         return 0
     epoch_text, _, seq_text = since.partition(".")
-    if not (epoch_text.isdigit() and seq_text.isdigit()):
+    if not (is_digits(epoch_text) and is_digits(seq_text)):
         raise ApiError(
             422,
             "validation_error",

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from common.digits import is_digits
 from sim.kkt import identity, marks
 from sim.kkt import wire as w
 from sim.kkt.state import KktState, OpenReceipt, load_state, save_state
@@ -899,7 +900,7 @@ class Device:
             if any(byte < 0x20 or byte == 0x7F for byte in inner):
                 raise Reject(E_BAD_TAG)
             parts[str(tag)] = inner.decode(w.TLV_TEXT)
-        if set(parts) != {str(tag) for tag in INDUSTRY_PARTS} or not parts["1262"].isdigit():
+        if set(parts) != {str(tag) for tag in INDUSTRY_PARTS} or not is_digits(parts["1262"]):
             raise Reject(E_FN_MISSING)
         try:
             datetime.strptime(parts["1263"], "%d.%m.%Y")
@@ -929,7 +930,7 @@ class Device:
             return str(value[0])
         if kind in ("inn", "any_inn"):
             lengths = (10, size) if kind == "any_inn" else (size,)
-            if len(value) not in lengths or not value.isdigit():
+            if len(value) not in lengths or not is_digits(value):
                 raise Reject(E_BAD_TAG)
             return value.decode("ascii")
         if not value or len(value) > size or any(byte < 0x20 or byte == 0x7F for byte in value):

@@ -22,6 +22,8 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from common.digits import is_digits
+
 GS = "\x1d"
 KEY_ID = "EE07"  # the one check key (AI 91) this FN holds
 SECRET = b"kassa-emulator-marking-operator"
@@ -68,7 +70,7 @@ class MarkCode:
 
 def gtin_valid(gtin: str) -> bool:
     """A GTIN-14: digits whose last one is the GS1 check digit (weights 3, 1 from the right)."""
-    if len(gtin) != 14 or not gtin.isdigit():
+    if len(gtin) != 14 or not is_digits(gtin):
         return False
     total = sum(int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(gtin[:-1])))
     return (10 - total % 10) % 10 == int(gtin[-1])
@@ -76,7 +78,7 @@ def gtin_valid(gtin: str) -> bool:
 
 def parse(code: str) -> MarkCode | None:
     """The code's structure, or None when it is not a marking code at all."""
-    if len(code) == TOBACCO_LENGTH and GS not in code and code[:14].isdigit():
+    if len(code) == TOBACCO_LENGTH and GS not in code and is_digits(code[:14]):
         if gtin_valid(code[:14]) and GS1_82.match(code[14:]):
             return MarkCode(code[:14], code[14:21], check=code[25:], tobacco=True)
         return None
@@ -91,7 +93,7 @@ def parse(code: str) -> MarkCode | None:
             if group.startswith(ai) and len(group) - len(ai) in size:
                 break
         else:
-            if re.fullmatch(r"310[0-6]\d{6}", group):
+            if re.fullmatch(r"310[0-6][0-9]{6}", group):
                 continue
             return None
         if ai in fields or not GS1_82.match(group[len(ai) :]):

@@ -18,6 +18,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet
 
 from agent.client import DaemonError
 from agent.i18n import N_, _
+from common.digits import is_digits
 from tui.plain import plain, printable
 from tui.screens.base import KassaScreen
 from tui.screens.dialogs import ConfirmScreen, Dialog, FormDialog
@@ -342,7 +343,7 @@ class AccountSettingsScreen(FormDialog):
 
     def changes(self) -> dict | None:
         text = self.query_one("#interval", Input).value.strip()
-        if not text.isdigit() or int(text) > MAX_MINUTES:
+        if not is_digits(text) or int(text) > MAX_MINUTES:
             problem = _("Type the minutes between imports: 1 to {max}, or 0 for never.")
             problem = problem.format(max=MAX_MINUTES)
             self.query_one("#settings-error", PlainStatic).update(problem)

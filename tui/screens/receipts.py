@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 
 from agent.i18n import N_, _
+from common.digits import is_digits
 from tui.money import format_money, format_quantity, parse_quantity
 from tui.plain import printable
 from tui.screens.base import KassaScreen
@@ -340,7 +341,7 @@ def parse_return(text: str, lines: list[dict]) -> list[dict] | None:
     result = []
     for part in text.replace(";", " ").split():
         position, _sep, quantity_text = part.partition("=")
-        if not position.isdigit() or int(position) not in left:
+        if not is_digits(position) or int(position) not in left:
             return None
         quantity = parse_quantity(quantity_text) if quantity_text else left[int(position)]
         if quantity is None or quantity <= 0 or quantity > left[int(position)]:

@@ -18,6 +18,7 @@ from textual.widgets import Input
 
 from agent.client import DaemonError, DaemonNotRunning
 from agent.i18n import N_, _
+from common.digits import is_digits
 from common.marking import GS, MarkingCode, MarkingCodeError, barcodes_of_gtin, parse, product_gtins
 from tui.cart import Cart
 from tui.money import format_money, format_quantity, parse_money, parse_quantity
@@ -50,7 +51,7 @@ def marking_code(entry: str, substitutes: tuple[str, ...]) -> MarkingCode | Mark
         return parse(text, substitutes)
     except MarkingCodeError as error:
         separated = GS in text or any(s in text for s in substitutes)
-        gs1 = text[:2] == "01" and text[2:16].isdigit() and text[16:18] == "21" and len(text) > 18
+        gs1 = text[:2] == "01" and is_digits(text[2:16]) and text[16:18] == "21" and len(text) > 18
         return error if separated or gs1 else None
 
 
