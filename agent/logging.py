@@ -14,6 +14,8 @@ import re
 import sys
 import threading
 
+from agent.terminal_text import printable
+
 # logging level -> syslog priority (sd-daemon(3))
 PRIORITIES = {
     logging.CRITICAL: 2,
@@ -82,7 +84,15 @@ def _redact_value(match: re.Match) -> str:
 
 
 class JournalFormatter(logging.Formatter):
-    """``<6>logger: message`` — the priority prefix journald understands."""
+    """``<6>logger: message`` — the priority prefix journald understands.
+
+    A record's message is one line of printable text: outside text logged in it (a back office's
+    error, a product name) can neither forge further entries with a line break and a ``<2>`` nor
+    send escape sequences to the terminal reading the log. A traceback keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message, one_line=True)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         priority = PRIORITIES.get(record.levelno, 6 if record.levelno < logging.WARNING else 3)

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 _KEEP = {"\n"}
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
 # whole escape sequences go, not only their ESC: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
 # the two-character ones, and the 8-bit CSI
 _ESCAPES = re.compile(
@@ -28,6 +29,7 @@ def printable(value: object, *, one_line: bool = False) -> str:
     if text.isprintable():  # the usual case, checked in C: no control, format or separator characters
         return text
     text = _ESCAPES.sub("", text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_LINE_BREAKS)  # str.splitlines breaks at these too: they are line breaks
     if one_line:
         text = text.replace("\n", " ")
     return "".join(ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf"))

@@ -33,6 +33,7 @@ from agent.config.tls import tls_context
 from agent.http_exchange import Answer, Breaker, Broken, DeadlinePassed, TooLarge, exchange
 from agent.i18n import N_
 from agent.terminal_text import printable
+from common import outside_json
 
 PAGE_LIMIT = 500
 NOT_JSON = N_("the back office at {url} answered with something that is not JSON: check the address")
@@ -149,13 +150,13 @@ def _is_tls_error(exc: BaseException) -> bool:
 def _error_code(response: Answer) -> tuple[str, str]:
     """The protocol's error code and message; ("", a bit of the body) for any other answer."""
     try:
-        error = json.loads(response.body)["error"]
+        error = outside_json.loads(response.body)["error"]
         code, message = error.get("code", ""), error.get("message", "")
         if isinstance(code, str) and isinstance(message, str):
-            return code[:64], message[:200]
+            return printable(code, one_line=True)[:64], printable(message, one_line=True)[:200]
     except (ValueError, KeyError, TypeError, AttributeError):
         pass
-    return "", response.text[:200]
+    return "", printable(response.text[:200], one_line=True)
 
 
 ORDER_REFUSALS = ("order_unknown", "order_status_conflict", "validation_error")
@@ -245,7 +246,7 @@ class BackofficeClient:
             code, message = _error_code(response)
             raise errors.ServerError(detail=f"HTTP {response.status} {code} {message}".strip())
         try:
-            return json.loads(response.body)
+            return outside_json.loads(response.body)
         except ValueError:
             raise errors.ServerError(NOT_JSON, url=self.shown_url) from None
 

@@ -12,7 +12,6 @@ still runs) and the positions carry no 1260: the system is down, not the goods r
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import httpx
 from agent.config.schema import MarkingSettings
 from agent.http_exchange import Broken, DeadlinePassed, TooLarge, exchange
 from agent.i18n import N_
+from common import outside_json
 from common.marking import GS
 from drivers.fiscal_register import IndustryRequisite
 
@@ -93,7 +93,7 @@ def expiry(value: object) -> datetime | None:
 
 def _read(body: bytes, identities: list[str]) -> OnlineAnswer | None:
     try:
-        data = json.loads(body)
+        data = outside_json.loads(body)
     except ValueError:
         return None
     if not isinstance(data, dict) or data.get("code") != 0:

@@ -101,12 +101,21 @@ def test_an_oversized_answer_is_refused_without_reading_it(reg, hostile, trick):
     print(f"\n{trick}: peak Python memory {peak / 2**20:.1f} MiB against a 100 MiB answer")
 
 
-@pytest.mark.parametrize("trick", ["not_json", "wrong_types"])
+@pytest.mark.parametrize("trick", ["not_json", "wrong_types", "deep", "deep_error"])
 def test_a_malformed_page_fails_the_stream_with_a_reason(reg, hostile, trick):
     hostile.tricks["catalog"] = trick
     result = reg.engine.run("products")
     assert not result.ok and result.error_code == "backoffice_error"
     assert reg.engine.status_summary()["streams"]["products"]["state"] == "failed"
+
+
+def test_an_error_message_from_the_back_office_is_one_printable_line(reg, hostile, capsys):
+    hostile.tricks["catalog"] = "forged_error"
+    result = reg.engine.run("products")
+    assert not result.ok and result.error_code == "backoffice_error"
+    shown = reg.engine.status_summary()["streams"]["products"]["last_error"]
+    assert "oops <2>kassa.journal: FN replaced <3>x" in shown
+    assert shown.isprintable() and "\x1b" not in shown
 
 
 def test_bad_records_are_skipped_and_named_while_the_rest_of_the_page_is_applied(reg, hostile):

@@ -5,7 +5,6 @@ whole-request deadline (``agent.marketplace.http``); 429 and 5xx are retried wit
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from agent.marketplace import errors
 from agent.marketplace.allegro.auth import AccountAuth
 from agent.marketplace.connector import clean
 from agent.marketplace.http import Answer, Link
+from common import outside_json
 
 MEDIA_TYPE = "application/vnd.allegro.public.v1+json"
 RETRIES = 3
@@ -122,7 +122,7 @@ def _json(body: bytes) -> Any:
     if not body:
         return None
     try:
-        return json.loads(body)
+        return outside_json.loads(body)
     except ValueError:
         return None
 

@@ -7,7 +7,6 @@ Both endpoints take the application's Basic credentials. Token answers are read 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from agent.i18n import N_
 from agent.marketplace import errors
 from agent.marketplace.connector import clean
 from agent.marketplace.http import Link
+from common import outside_json
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP = 5.0  # seconds added to the poll interval on each slow_down (RFC 8628 section 3.5)
@@ -104,7 +104,7 @@ class OAuthClient:
         request = self._http.build_request("POST", f"{self.url}{path}", data=data)
         response = self._link.send(request, self.deadline)
         try:
-            body = json.loads(response.body)
+            body = outside_json.loads(response.body)
         except ValueError:
             body = {}
         if not isinstance(body, dict):
