@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -193,3 +194,9 @@ def exchange(
     if breaker.tripped:
         raise Broken()
     return Answer(response.status_code, response.headers, bytes(body))
+
+
+def segment(value: str) -> str:
+    """``value`` as one escaped path segment: "/", "?", "#" and ".." cannot change the URL."""
+    escaped = quote(str(value), safe="")
+    return escaped.replace(".", "%2E") if escaped.strip(".") == "" else escaped

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -30,7 +30,7 @@ from agent import __version__
 from agent.backoffice import errors
 from agent.backoffice.codes import normalize_code
 from agent.config.tls import tls_context
-from agent.http_exchange import Answer, Breaker, Broken, DeadlinePassed, TooLarge, exchange
+from agent.http_exchange import Answer, Breaker, Broken, DeadlinePassed, TooLarge, exchange, segment
 from agent.i18n import N_
 from agent.terminal_text import printable
 from common import outside_json
@@ -103,12 +103,6 @@ def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
     host = parts.netloc.rpartition("@")[2]
     auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
     return urlunsplit(parts._replace(netloc=host)), auth
-
-
-def segment(value: str) -> str:
-    """``value`` as one escaped path segment: "/", "?", "#" and ".." cannot change the URL."""
-    escaped = quote(str(value), safe="")
-    return escaped.replace(".", "%2E") if escaped.strip(".") == "" else escaped
 
 
 def check_url(url: str | None) -> str:

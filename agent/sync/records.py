@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from agent import pin_hash
 from agent.i18n import N_, Message
 from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
 from agent.terminal_text import printable
+from common.decimal_text import read_decimal
 from common.inn import valid_inn
 from common.marking import GROUPS as MARKING_GROUPS
 from drivers.fiscal_register import TAX_SYSTEMS
@@ -285,20 +285,13 @@ def check_employee(item: dict) -> dict:
 
 
 def _quantity(line: dict, field: str) -> str:
-    value = line.get("quantity", "1")
-    if isinstance(value, bool) or not isinstance(value, str | int) or len(str(value)) > 16:
-        raise Refused(BAD_QUANTITY, field=field)
     try:
-        quantity = Decimal(str(value))
-    except InvalidOperation:
+        quantity = read_decimal(line.get("quantity", "1"), 3)
+    except ValueError:
         raise Refused(BAD_QUANTITY, field=field) from None
-    if (
-        not quantity.is_finite()
-        or not 0 < quantity <= MAX_QUANTITY
-        or quantity != quantity.quantize(Decimal("0.001"))
-    ):
+    if not 0 < quantity <= MAX_QUANTITY:
         raise Refused(BAD_QUANTITY, field=field)
-    return str(quantity)
+    return format(quantity.normalize(), "f")  # "1E+3" is stored as "1000", "2.500" as "2.5"
 
 
 def check_order(item: dict) -> dict:

@@ -239,3 +239,42 @@ def test_a_zero_total_allegro_order_is_settled_once_and_allegro_told(reg, fake):
     assert fake.fulfillments == [(form_id, "PROCESSING")]
     assert reg.service.run_account(account)["ok"]  # nothing is reported twice
     assert fake.fulfillments == [(form_id, "PROCESSING")]
+
+
+def test_an_order_with_an_absurd_amount_is_set_aside_and_the_rest_import(reg, fake):
+    account = reg.connect()
+    assert reg.service.run_account(account)["ok"]
+    good = fake.add_order()
+    bad = {amount: fake.add_order() for amount in ("1E+999999999", "sNaN", "12.345", "9" * 40)}
+    for amount, form_id in bad.items():
+        fake.orders["demo-seller"][form_id]["summary"]["totalToPay"]["amount"] = amount
+    result = reg.service.run_account(account)
+    assert result["ok"], result
+    stored = orders(reg)
+    assert stored[good].status == "waiting"
+    assert {stored[form_id].status for form_id in bad.values()} == {"unsupported"}  # shown with the reason
+    assert all(stored[form_id].reason for form_id in bad.values())
+
+
+def test_an_order_quantity_finer_than_a_gram_is_set_aside(reg, fake):
+    account = reg.connect()
+    assert reg.service.run_account(account)["ok"]
+    form_id = fake.add_order()
+    fake.orders["demo-seller"][form_id]["lineItems"][0]["quantity"] = "0.0000001"
+    assert reg.service.run_account(account)["ok"]
+    assert orders(reg)[form_id].status == "unsupported" and orders(reg)[form_id].reason
+
+
+def test_a_form_id_from_an_event_cannot_change_the_url(reg, fake):
+    account = reg.connect()
+    assert reg.service.run_account(account)["ok"]
+    since = len(fake.calls)
+    with fake.lock:
+        for hostile in ("../../../sale/offers?limit=1&x=", "a#frag", "x" * 65):
+            fake._event("demo-seller", "READY_FOR_PROCESSING", hostile)
+    reg.service.run_account(account)
+    paths = [call[2] for call in fake.api_calls(since)]
+    assert all(path.startswith("/order/") for path in paths), paths  # unescaped: GET /sale/offers
+    fetched = [path for path in paths if path.startswith("/order/checkout-forms/")]
+    assert len(fetched) == 2 and "/order/checkout-forms/a%23frag" in fetched, paths
+    assert not any("x" * 65 in path for path in paths)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agent.http_exchange import segment
 from agent.marketplace import errors
 from agent.marketplace.allegro.api import AllegroApi
 from agent.marketplace.allegro.forms import read_form
@@ -34,6 +35,8 @@ MAX_SWEEP = 10_000
 FETCHED_EVENTS = {"READY_FOR_PROCESSING", "BUYER_CANCELLED", "AUTO_CANCELLED", "BUYER_MODIFIED"}
 COVERED_BY_SWEEP = {"READY_FOR_PROCESSING"}  # a cancellation after the sweep's read still gets fetched
 FULFILLED = "PROCESSING"
+FORM_ID_MAX = 64  # an Allegro checkout form id is a UUID; a longer one is no form of Allegro's
+CURSOR_MAX = 128
 
 
 class AllegroConnector:
@@ -96,7 +99,12 @@ class AllegroConnector:
             for event in events:
                 form_id = str(((event.get("order") or {}).get("checkoutForm") or {}).get("id") or "")
                 kind = event.get("type")
-                if not form_id or kind not in FETCHED_EVENTS or form_id in wanted:
+                if (
+                    not form_id
+                    or len(form_id) > FORM_ID_MAX
+                    or kind not in FETCHED_EVENTS
+                    or form_id in wanted
+                ):
                     continue
                 if kind in COVERED_BY_SWEEP and form_id in swept:
                     continue
@@ -108,14 +116,15 @@ class AllegroConnector:
                     gone.append(form_id)
                 else:
                     orders.append(order)
-            next_cursor = str(events[-1].get("id")) if events and events[-1].get("id") else cursor
+            last = str(events[-1].get("id") or "") if events else ""
+            next_cursor = last if 0 < len(last) <= CURSOR_MAX else cursor
             yield Batch(orders=orders, cursor=next_cursor, gone=tuple(gone))
             if len(events) < EVENTS_LIMIT or next_cursor == cursor:
                 return
             cursor = next_cursor
 
     def fetch(self, remote_id: str) -> IncomingOrder | None:
-        form = self.api.get(f"/order/checkout-forms/{remote_id}")
+        form = self.api.get(f"/order/checkout-forms/{segment(remote_id)}")
         return read_form(form) if form is not None else None
 
     def report(self, remote_id: str, status: str, receipt_uuid: str | None, reason: str | None,
@@ -123,4 +132,4 @@ class AllegroConnector:
         if status not in ("fiscalized", "settled"):  # settled: a zero-total order, closed without a receipt
             return
         # without checkoutForm.revision: the register's receipt settles the order whatever changed since
-        self.api.put(f"/order/checkout-forms/{remote_id}/fulfillment", {"status": FULFILLED})
+        self.api.put(f"/order/checkout-forms/{segment(remote_id)}/fulfillment", {"status": FULFILLED})

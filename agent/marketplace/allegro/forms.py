@@ -6,8 +6,6 @@ Anything malformed (a missing amount, a fractional grosz, an absurd quantity) ma
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from agent.marketplace.connector import (
     CODE_MAX,
     CONTACT_MAX,
@@ -19,6 +17,7 @@ from agent.marketplace.connector import (
     OrderLine,
     clean,
 )
+from common.decimal_text import read_decimal
 
 STATES = {"READY_FOR_PROCESSING": "ready", "CANCELLED": "cancelled"}  # BOUGHT, FILLED_IN: not yet
 
@@ -32,12 +31,11 @@ def minor_units(money: object) -> tuple[int, str]:
     if not isinstance(money, dict):
         raise Unreadable("missing amount")
     try:
-        amount = Decimal(str(money["amount"]))
-    except (KeyError, InvalidOperation):
-        raise Unreadable("bad amount") from None
+        minor = read_decimal(money.get("amount"), 2) * 100
+    except ValueError:
+        raise Unreadable(f"bad amount: {clean(money.get('amount'), 20)}") from None
     currency = str(money.get("currency") or "")
-    minor = amount * 100
-    if not amount.is_finite() or minor != minor.to_integral_value() or not 0 <= minor <= MAX_MINOR:
+    if not 0 <= minor <= MAX_MINOR:
         raise Unreadable(f"amount out of range: {clean(money.get('amount'), 20)}")
     if len(currency) != 3 or not currency.isalpha():
         raise Unreadable("bad currency")
@@ -50,10 +48,10 @@ def _line(item: object, currency: str) -> OrderLine:
     offer = item.get("offer") if isinstance(item.get("offer"), dict) else {}
     external = offer.get("external") if isinstance(offer.get("external"), dict) else {}
     try:
-        quantity = Decimal(str(item.get("quantity")))
-    except InvalidOperation:
+        quantity = read_decimal(item.get("quantity"), 3)
+    except ValueError:
         raise Unreadable("bad quantity") from None
-    if not quantity.is_finite() or not 0 < quantity <= MAX_QUANTITY:
+    if not 0 < quantity <= MAX_QUANTITY:
         raise Unreadable("quantity out of range")
     price, line_currency = minor_units(item.get("price"))
     if line_currency != currency:
