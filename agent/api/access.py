@@ -4,6 +4,10 @@ A peer of uid 0 or of the daemon's own user (read with SO_PEERCRED by the socket
 *technician*: everything, no PIN; that is the CLI and the systemd tooling. Anyone else holds a session
 from ``POST /v1/login``: a bearer token bound to one employee, whose role comes from the employee
 record on every request (a demotion or deletion synced from the back office takes effect at once).
+The token is bound to the employee row as it was at login (``agent.staff.login.identity``: id, remote
+id, PIN hash), not to the id alone: SQLite reuses a deleted employee's id for the next one added,
+and a PIN reset must end what the old PIN opened. A row that no longer matches ends the session,
+answered like an expired one.
 A bearer token wins over the peer's uid, so a TUI run as root still acts as the employee logged in.
 
 Sessions live in the daemon's memory only: a restart logs everyone out. Keeping them on disk would
@@ -12,6 +16,7 @@ leave live credentials in the state directory for a saving of one PIN entry afte
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 import threading
@@ -28,7 +33,7 @@ from agent.api.errors import ApiError
 from agent.api.schemas import MAX_MONEY, CashierRef
 from agent.daemon.api_socket import PEER_SCOPE_KEY
 from agent.i18n import N_
-from agent.staff.login import LoggedIn
+from agent.staff.login import LoggedIn, identity, logged_in
 from agent.store.models import Employee
 from common.digits import is_digits
 
@@ -141,26 +146,28 @@ class Caller:
 @dataclass
 class _Session:
     employee_id: int
+    identity: str  # the employee row's at login; a row that no longer matches ends the session
     last_seen: datetime
 
 
 @dataclass
 class Sessions:
-    """Bearer tokens in memory: token → employee, ended by idle time, logout or the employee's removal."""
+    """Bearer tokens in memory: token → employee, ended by idle time, logout, or the employee's
+    removal, replacement or PIN change."""
 
     sessions: OrderedDict[str, _Session] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def open(self, employee_id: int, now: datetime) -> str:
+    def open(self, employee: LoggedIn, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock:
-            self.sessions[token] = _Session(employee_id, now)
+            self.sessions[token] = _Session(employee.id, employee.identity, now)
             while len(self.sessions) > MAX_SESSIONS:
                 self.sessions.popitem(last=False)
         return token
 
-    def touch(self, token: str, now: datetime, idle: timedelta) -> int | None:
-        """The session's employee id, and its idle clock restarted; None if unknown or expired."""
+    def touch(self, token: str, now: datetime, idle: timedelta) -> tuple[int, str] | None:
+        """The session's employee id and identity, its idle clock restarted; None if unknown or expired."""
         with self.lock:
             session = self.sessions.get(token)
             if session is None:
@@ -170,7 +177,7 @@ class Sessions:
                 return None
             session.last_seen = now
             self.sessions.move_to_end(token)
-            return session.employee_id
+            return session.employee_id, session.identity
 
     def close(self, token: str) -> bool:
         with self.lock:
@@ -194,10 +201,13 @@ def peer_is_technician(request: Request) -> bool:
     return peer is not None and peer[1] in (0, os.getuid())
 
 
-def _employee(store, employee_id: int) -> LoggedIn | None:
+def _employee(store, employee_id: int, bound: str) -> LoggedIn | None:
+    """The session's employee as the record says now; None once deleted, replaced or re-PINned."""
     with store.read() as session:
         row = session.get(Employee, employee_id)
-        return LoggedIn(row.id, row.name, row.role, row.inn) if row else None
+        if row is None or not hmac.compare_digest(identity(row), bound):
+            return None
+        return logged_in(row)
 
 
 def _has_employees(store) -> bool:
@@ -210,9 +220,9 @@ async def identify(request: Request) -> Caller:
     token = bearer(request)
     if token is not None:
         idle = timedelta(hours=ctx.settings.config.access.session_idle_hours)
-        employee_id = sessions_of(request).touch(token, ctx.clock(), idle)
-        if employee_id is not None:
-            employee = await run_in_threadpool(_employee, ctx.store, employee_id)
+        bound = sessions_of(request).touch(token, ctx.clock(), idle)
+        if bound is not None:
+            employee = await run_in_threadpool(_employee, ctx.store, *bound)
             if employee is not None:
                 return Caller(role_of(employee.role), employee, token)
             sessions_of(request).close(token)

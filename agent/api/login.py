@@ -30,7 +30,7 @@ def session_view(caller: Caller, ctx) -> dict:
 async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
     employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
-    token = sessions_of(request).open(employee.id, ctx.clock())
+    token = sessions_of(request).open(employee, ctx.clock())
     return {"token": token, **session_view(Caller(role_of(employee.role), employee), ctx)}
 
 

@@ -8,8 +8,9 @@ deleted is gone from the table after the next employees sync, so they cannot log
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import select
@@ -38,15 +39,27 @@ NO_EMPLOYEES = N_("no employees on this register yet: sync employees from the ba
 PIN_ONLY_LOCKED = N_("too many wrong PINs: PIN login is locked until {until}; try again later")
 
 
+def identity(employee: Employee) -> str:
+    """What a session is bound to. Not the id alone: SQLite gives a deleted employee's id to the
+    next one added, and a PIN reset in the back office must end the sessions the old PIN opened."""
+    text = "\0".join((str(employee.id), employee.remote_id or "", employee.pin_hash))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class LoggedIn:
     id: int
     name: str
     role: str
     inn: str | None
+    identity: str = field(repr=False, compare=False)  # ``identity()`` of the row the PIN was checked on
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "role": self.role, "inn": self.inn}
+
+
+def logged_in(employee: Employee) -> LoggedIn:
+    return LoggedIn(employee.id, employee.name, employee.role, employee.inn, identity(employee))
 
 
 def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: int | None = None) -> LoggedIn:
@@ -71,13 +84,14 @@ def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: in
         if verify_pin(pin, employee.pin_hash):
             with store.write() as session:
                 row = session.get(Employee, employee.id)
-                if row is None:  # deleted by a sync between the check and now
+                # deleted, or replaced by another employee of the same id, by a sync meanwhile
+                if row is None or identity(row) != identity(employee):
                     raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
                 row.failed_pins, row.locked_until = 0, None
                 session.add(row)
                 if employee_id is None:
                     session.merge(Setting(key=PIN_ONLY, value={"failed": 0, "locked_until": None}))
-            return LoggedIn(employee.id, employee.name, employee.role, employee.inn)
+            return logged_in(employee)
     if employee_id is not None:
         _count_failure(store, employee_id, now)
     else:
