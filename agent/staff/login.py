@@ -4,6 +4,11 @@ Five wrong PINs in a row lock that employee for five minutes; when the cashier t
 (no employee chosen), five wrong ones in a row lock PIN-only login on this register for five
 minutes, so a 4-digit PIN cannot be guessed by trying them all. An employee the back office
 deleted is gone from the table after the next employees sync, so they cannot log in at all.
+
+Each attempt is counted as a failure, and the lock set by the last one allowed, in one write
+transaction *before* its PIN is checked; a right PIN then clears the count. Counting after the slow
+scrypt check let concurrent requests all pass the lock's check first and try many more PINs than
+the limit in one window.
 """
 
 from __future__ import annotations
@@ -65,38 +70,68 @@ def logged_in(employee: Employee) -> LoggedIn:
 def login(store: Store, pin: str, clock: Callable[[], datetime], employee_id: int | None = None) -> LoggedIn:
     """Who this PIN belongs to; with ``employee_id`` only that one is tried (and locked on failures)."""
     now = clock()
-    with store.read() as session:
-        if employee_id is None:
-            _check_pin_only_lock(session, now)
-        if employee_id is not None:
-            candidates = [e for e in [session.get(Employee, employee_id)] if e is not None]
-            if not candidates:
-                raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
-        else:
-            candidates = list(session.exec(select(Employee).order_by(Employee.id)).all())
-            if not candidates:
-                raise LoginError("no_employees", NO_EMPLOYEES, 409)
-    usable = [e for e in candidates if not (e.locked_until and e.locked_until > now)]
-    if not usable:
-        locked = candidates[0]
-        raise LoginError("employee_locked", LOCKED, 423, name=locked.name, until=_hhmm(locked.locked_until))
-    for employee in usable:
+    candidates, lock = _reserve(store, now, employee_id)
+    for employee in candidates:
         if verify_pin(pin, employee.pin_hash):
-            with store.write() as session:
-                row = session.get(Employee, employee.id)
-                # deleted, or replaced by another employee of the same id, by a sync meanwhile
-                if row is None or identity(row) != identity(employee):
-                    raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
-                row.failed_pins, row.locked_until = 0, None
-                session.add(row)
-                if employee_id is None:
-                    session.merge(Setting(key=PIN_ONLY, value={"failed": 0, "locked_until": None}))
+            _succeeded(store, employee, pin_only=employee_id is None)
             return logged_in(employee)
-    if employee_id is not None:
-        _count_failure(store, employee_id, now)
-    else:
-        _count_pin_only_failure(store, now)
+    if lock is not None:  # this attempt was the last one allowed: its lock holds from now
+        raise lock
     raise LoginError("wrong_pin", WRONG_PIN, 401)
+
+
+def _reserve(
+    store: Store, now: datetime, employee_id: int | None
+) -> tuple[list[Employee], LoginError | None]:
+    """The employees to try and the attempt counted as failed up front, atomically (BEGIN IMMEDIATE)
+    with the lock's check; with the error to answer if the PIN is wrong and this attempt set the lock."""
+    with store.write() as session:
+        if employee_id is not None:
+            row = session.get(Employee, employee_id)
+            if row is None:
+                raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
+            if row.locked_until and row.locked_until > now:
+                raise _employee_locked(row)
+            row.failed_pins += 1
+            lock = None
+            if row.failed_pins >= MAX_FAILED:
+                row.failed_pins, row.locked_until = 0, now + LOCKOUT
+                lock = _employee_locked(row)
+            session.add(row)
+            return [row], lock
+        _check_pin_only_lock(session, now)
+        candidates = list(session.exec(select(Employee).order_by(Employee.id)).all())
+        if not candidates:
+            raise LoginError("no_employees", NO_EMPLOYEES, 409)
+        usable = [e for e in candidates if not (e.locked_until and e.locked_until > now)]
+        if not usable:
+            raise _employee_locked(candidates[0])
+        setting = session.get(Setting, PIN_ONLY)
+        failed = (setting.value.get("failed", 0) if setting else 0) + 1
+        locked_until = None
+        if failed >= MAX_FAILED:
+            failed, locked_until = 0, now + LOCKOUT
+        value = {"failed": failed, "locked_until": locked_until.isoformat() if locked_until else None}
+        session.merge(Setting(key=PIN_ONLY, value=value, updated_at=now))
+        lock = (
+            LoginError("pin_login_locked", PIN_ONLY_LOCKED, 423, until=_hhmm(locked_until))
+            if locked_until
+            else None
+        )
+        return usable, lock
+
+
+def _succeeded(store: Store, employee: Employee, pin_only: bool) -> None:
+    """A right PIN clears the failures counted (its own attempt's too) and any lock they set."""
+    with store.write() as session:
+        row = session.get(Employee, employee.id)
+        # deleted, or replaced by another employee of the same id, by a sync meanwhile
+        if row is None or identity(row) != identity(employee):
+            raise LoginError("employee_not_found", NO_EMPLOYEE, 404)
+        row.failed_pins, row.locked_until = 0, None
+        session.add(row)
+        if pin_only:
+            session.merge(Setting(key=PIN_ONLY, value={"failed": 0, "locked_until": None}))
 
 
 def _check_pin_only_lock(session, now: datetime) -> None:
@@ -106,31 +141,8 @@ def _check_pin_only_lock(session, now: datetime) -> None:
         raise LoginError("pin_login_locked", PIN_ONLY_LOCKED, 423, until=_hhmm(datetime.fromisoformat(until)))
 
 
-def _count_pin_only_failure(store: Store, now: datetime) -> None:
-    with store.write() as session:
-        setting = session.get(Setting, PIN_ONLY)
-        failed = (setting.value.get("failed", 0) if setting else 0) + 1
-        locked_until = None
-        if failed >= MAX_FAILED:
-            failed, locked_until = 0, now + LOCKOUT
-        value = {"failed": failed, "locked_until": locked_until.isoformat() if locked_until else None}
-        session.merge(Setting(key=PIN_ONLY, value=value, updated_at=now))
-    if locked_until:
-        raise LoginError("pin_login_locked", PIN_ONLY_LOCKED, 423, until=_hhmm(locked_until))
-
-
-def _count_failure(store: Store, employee_id: int, now: datetime) -> None:
-    with store.write() as session:
-        row = session.get(Employee, employee_id)
-        if row is None:
-            return
-        row.failed_pins += 1
-        if row.failed_pins >= MAX_FAILED:
-            row.failed_pins = 0
-            row.locked_until = now + LOCKOUT
-        session.add(row)
-    if row.locked_until and row.locked_until > now:
-        raise LoginError("employee_locked", LOCKED, 423, name=row.name, until=_hhmm(row.locked_until))
+def _employee_locked(row: Employee) -> LoginError:
+    return LoginError("employee_locked", LOCKED, 423, name=row.name, until=_hhmm(row.locked_until))
 
 
 def _hhmm(moment: datetime | None) -> str:
