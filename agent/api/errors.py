@@ -54,7 +54,14 @@ def error_body(
     return {"error": error}
 
 
+def _path(location: tuple | list) -> list[str | int]:
+    """The request's path without pydantic's names for the branches of a union ("constrained-int",
+    "literal['never']", "function-after[...]"): a client knows its fields, not pydantic's schemas."""
+    return [part for part in location if isinstance(part, int) or not set("-[(") & set(part)]
+
+
 def _field(location: tuple | list) -> str:
+    location = _path(location)
     parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
     return ".".join(parts) or ".".join(str(part) for part in location)
 
@@ -120,12 +127,20 @@ def _problem(error: dict, lang: str | None) -> str:
         return translate(N_("has a value that does not fit"), lang)
 
 
+INVALID_JSON = N_("the request body is not JSON this API can read: send one JSON object in UTF-8")
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     lang = request_language(request)
     errors = exc.errors()
-    details = [{"field": _field(error.get("loc", ())), "problem": error.get("msg", "")} for error in errors]
+    if errors and errors[0].get("type") == "json_invalid":  # its location is a character offset
+        return JSONResponse(error_body("invalid_json", translate(INVALID_JSON, lang)), status_code=422)
+    details = [{"field": _field(error.get("loc", ())), "problem": _problem(error, lang)} for error in errors]
     if errors:
-        first = {"field": _field_words(errors[0].get("loc", ()), lang), "problem": _problem(errors[0], lang)}
+        first = {
+            "field": _field_words(_path(errors[0].get("loc", ())), lang),
+            "problem": _problem(errors[0], lang),
+        }
     else:
         first = {"field": "?", "problem": ""}
     message = translate(N_("invalid request: {field} {problem}"), lang, **first)
@@ -143,6 +158,10 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
                 N_("{method} is not allowed on {path}"), lang, method=request.method, path=request.url.path
             ),
         )
+    elif exc.status_code == 413:  # a streamed body over the limit (agent/api/app.py ``BodyLimit``)
+        body = error_body("body_too_large", str(exc.detail))
+    elif exc.status_code == 400:  # FastAPI could not parse the body: too deep, a huge number, not UTF-8
+        body = error_body("invalid_json", translate(INVALID_JSON, lang))
     else:
         body = error_body(f"http_{exc.status_code}", str(exc.detail))
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
