@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from agent.i18n import N_, translate
 from agent.marketplace.connector import Connector, IncomingOrder
 from agent.store import Store
-from agent.store.models import FiscalDocument, MarketplaceOrder, Product, SyncCursor
+from agent.store.models import FiscalDocument, MarketplaceOrder, Product, ReceiptLine, SyncCursor
 from agent.store.types import utcnow
 from agent.sync import settings as sync_settings
 
@@ -43,6 +43,7 @@ ZERO_TOTAL_HELD = N_(
 )
 LOCAL_FINAL = {"fiscalized", "settled", "rejected"}
 ORDER_NAMESPACE = uuidlib.UUID("6f1c2a52-3d0e-4c55-9a51-6b8f4f3f0a11")
+ORDER_UUIDS = 4  # the order's own uuid, then the next ones should another document hold it
 
 
 @dataclass
@@ -159,6 +160,82 @@ def order_uuid(order: MarketplaceOrder) -> str:
     return str(uuidlib.uuid5(ORDER_NAMESPACE, key))
 
 
+def order_uuids(order: MarketplaceOrder) -> list[str]:
+    """The uuids the order's sale may go under, in turn: ``order_uuid``, then the same key with a
+    number. The next one is taken only when a document not made for the order holds the one before
+    (written before the register refused a plain sale an order's uuid, or before the order came)."""
+    first = order_uuid(order)
+    return [first] + [str(uuidlib.uuid5(ORDER_NAMESPACE, f"{first}:{n}")) for n in range(1, ORDER_UUIDS)]
+
+
+def order_lines(order: MarketplaceOrder) -> list[tuple[str | None, Decimal, int]]:
+    """What the order's receipt sells, line by line: (product code, quantity, price), as
+    ``agent.marketplace.settle`` asks the journal for it."""
+    return [
+        (
+            str(line["code"]) if line.get("code") else None,
+            Decimal(str(line.get("quantity") or "1")),
+            int(line.get("price") or 0),
+        )
+        for line in order.lines or []
+    ]
+
+
+def made_for(session: Session, doc: FiscalDocument, order: MarketplaceOrder) -> bool:
+    """``doc`` is the order's own sale: written by the order's fiscalize path (only it sets the
+    document's ``order_id``) and, once fiscalized, selling the order's lines at the order's prices.
+    A pending or failed row of it is the order's too: the journal settles or re-arms it."""
+    if doc.type != "sale" or doc.order_id != order.id:
+        return False
+    if doc.status != "fiscalized":
+        return True
+    lines = session.exec(
+        select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
+    ).all()
+    try:
+        wanted = order_lines(order)
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+    return [(line.product_code, line.quantity, line.price) for line in lines] == wanted
+
+
+def _documents(session: Session, uuids: list[str]) -> dict[str, FiscalDocument]:
+    docs = session.exec(select(FiscalDocument).where(FiscalDocument.uuid.in_(uuids))).all()
+    return {doc.uuid: doc for doc in docs}
+
+
+def sale_uuid(session: Session, order: MarketplaceOrder) -> str | None:
+    """The uuid the order's sale goes under now: the first of ``order_uuids`` that no document
+    holds or whose document was made for the order (so a retry, or the path after a crash, finds
+    its own row again). None when documents of others hold them all."""
+    uuids = order_uuids(order)
+    docs = _documents(session, uuids)
+    for uuid in uuids:
+        doc = docs.get(uuid)
+        if doc is None or made_for(session, doc, order):
+            return uuid
+    return None
+
+
+def own_receipt(session: Session, order: MarketplaceOrder) -> FiscalDocument | None:
+    """The order's fiscalized receipt, if it was made: a document under one of its uuids made for it."""
+    uuids = order_uuids(order)
+    docs = _documents(session, uuids)
+    for uuid in uuids:
+        doc = docs.get(uuid)
+        if doc is not None and doc.status == "fiscalized" and made_for(session, doc, order):
+            return doc
+    return None
+
+
+def order_of_uuid(session: Session, uuid: str) -> MarketplaceOrder | None:
+    """The order not yet settled whose sale may go under ``uuid``: a plain sale never takes it."""
+    open_orders = session.exec(
+        select(MarketplaceOrder).where(MarketplaceOrder.status.not_in(LOCAL_FINAL))
+    ).all()
+    return next((order for order in open_orders if uuid in order_uuids(order)), None)
+
+
 def zero_total(order: MarketplaceOrder) -> bool:
     """The order's receipt would have a zero total: every line's amount rounds to nothing."""
     lines = order.lines or []
@@ -212,7 +289,8 @@ def mark_fiscalized(session: Session, order: MarketplaceOrder, receipt_uuid: str
 
 def reconcile(session: Session, source: str, account: int) -> int:
     """Orders whose receipt is fiscalized but which still wait (a crash between the two writes):
-    mark them; the order's uuid finds its receipt."""
+    mark them. Only the order's own receipt counts (``own_receipt``): a document that merely holds
+    the order's uuid, or names the order with other lines, settles nothing."""
     waiting = session.exec(
         select(MarketplaceOrder).where(
             MarketplaceOrder.source == source,
@@ -222,10 +300,9 @@ def reconcile(session: Session, source: str, account: int) -> int:
     ).all()
     fixed = 0
     for order in waiting:
-        uuid = order_uuid(order)
-        status = session.exec(select(FiscalDocument.status).where(FiscalDocument.uuid == uuid)).first()
-        if status == "fiscalized":
-            mark_fiscalized(session, order, uuid)
+        receipt = own_receipt(session, order)
+        if receipt is not None:
+            mark_fiscalized(session, order, receipt.uuid)
             fixed += 1
     return fixed
 

@@ -5,6 +5,11 @@ lost answer, the automatic settling of paid orders and a restart after a crash a
 journal row: the journal fiscalizes it once and replays the first result after that. An order whose
 receipt is fiscalized but whose row was not yet marked (a crash in between) is marked by
 ``reconcile``, which every import runs first; its outcome then goes back to the source.
+
+Only this path makes an order's receipt: the document carries the order's id, which a plain sale
+(``POST /v1/receipts``) may not name, nor take an order's uuid. A document of another sale that
+holds the order's uuid anyway (written before that rule, or before the order arrived) is passed
+over for the order's next uuid (``sale_uuid``), and never counts as the order's receipt.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from agent.marketplace.orders import (
     CURRENCY_REASON,
     mark_fiscalized,
     mark_settled,
-    order_uuid,
+    sale_uuid,
     unmatched,
     zero_total,
 )
@@ -35,6 +40,11 @@ UNMATCHED_REASON = N_("order {id}: lines {lines} match no product of the registe
 MARKS_REASON = N_(
     "order {id}: marked goods: scan the marking codes of {count} items at the register (the order's "
     "screen, F8 or F9), then it is fiscalized with them"
+)
+
+UUID_TAKEN = N_(
+    "order {id}: every uuid of its receipt is held by other documents in the journal: it cannot be "
+    "fiscalized at this register; settle it in the back office"
 )
 
 
@@ -181,18 +191,21 @@ async def fiscalize(
             if order is None:
                 raise OrderRefused(404, "order_not_found", N_("no order {id}"), {"id": order_id})
             known = records.by_uuid(session, order.receipt_uuid) if order.receipt_uuid else None
-            return order, payment_kind(session, order, pay), marks_needed(session, order), known
+            uuid = sale_uuid(session, order)
+            return order, payment_kind(session, order, pay), marks_needed(session, order), known, uuid
 
-    order, kind, needed, known = await _run(load)
+    order, kind, needed, known, uuid = await _run(load)
     if order.status == "settled" or (order.status == "waiting" and zero_total(order)):
         order, replayed = await _run(lambda: settle_without_receipt(store, order_id))
         return order, None, replayed
     if order.status == "fiscalized" and known is not None and known.status == "fiscalized":
         return order, known, True  # its receipt, whatever codes a repeated request names
     check_order(order, shop_currency, needed, marks)
+    if uuid is None:
+        raise OrderRefused(409, "order_uuid_taken", UUID_TAKEN, {"id": order.id})
     buyer_name, buyer_inn = b2b_buyer(order)
     request = SaleRequest(
-        uuid=order_uuid(order),
+        uuid=uuid,
         lines=[
             LineRequest(
                 code=str(line["code"]),
