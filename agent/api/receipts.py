@@ -14,7 +14,7 @@
      "buyer_contact": "+79990000000 | a@b.ru",                # tag 1008, optional
      "buyer_name": "ООО Ромашка", "buyer_inn": "7707083893",  # tags 1227/1228, optional, together
      "cashier": {"employee_id": 1} | {"name": "Иванова", "inn": "..."},  # the technician only
-     "order_id": null}
+     "order_id": null}                                        # always null: see below
 
 → 201 for a new receipt, 200 for a replay of a known uuid with the same body (``"replayed": true``).
 The receipt (also of every GET)::
@@ -31,10 +31,13 @@ The receipt (also of every GET)::
      "replayed": bool}
 
 Errors (``{"error": {"code", "message"}}``): 422 ``validation_error`` / ``invalid_receipt`` (names the
-field), 409 ``uuid_conflict`` (uuid reused with another body), 409 ``shift_expired`` (close the
-shift with a Z report), 409 driver errors (paper out, ...: the receipt is reconciled and failed),
-503 ``register_unavailable`` / ``device_unavailable`` / ``journal_unsettled``, 507 ``store_failed``
-(nothing was fiscalized; a receipt opened beside the commit is cancelled).
+field), 409 ``uuid_conflict`` (uuid reused with another body), 409 ``order_receipt`` (the body
+names an order, or its uuid is the one a marketplace order's receipt goes under: an order's receipt
+is made only by ``POST /v1/orders/{id}/fiscalize``, from the order's own lines), 409
+``shift_expired`` (close the shift with a Z report), 409 driver errors (paper out, ...: the receipt
+is reconciled and failed), 503 ``register_unavailable`` / ``device_unavailable`` /
+``journal_unsettled``, 507 ``store_failed`` (nothing was fiscalized; a receipt opened beside the
+commit is cancelled).
 
 ``GET /v1/receipts?limit=50&before_id=&type=sale|return|correction&status=`` → ``{"items": [receipt, ...]}``
 newest first. ``GET /v1/receipts/{id}`` → the receipt (404 ``receipt_not_found``).
@@ -64,6 +67,7 @@ from agent.journal.requests import ReturnRequest, SaleRequest
 from agent.journal.returns import refund
 from agent.journal.sale import sell
 from agent.journal.views import RECEIPT_TYPES, document_view
+from agent.marketplace.orders import order_of_uuid
 from agent.store.models import FiscalDocument
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
@@ -93,11 +97,28 @@ async def checked(ctx, caller, body) -> tuple[Any, Any, Any]:
     return journal, body, await check_sale(caller, body, journal, config)
 
 
+ORDER_RECEIPT = N_(
+    "the receipt of marketplace order {id} is made only from the order itself: fiscalize the order "
+    "from the orders screen (kassa orders fiscalize {id})"
+)
+
+
+async def refuse_order_receipt(journal, body: SaleRequest) -> None:
+    """A plain sale is never an order's receipt: it names no order and takes no order's uuid, so
+    a cheap receipt cannot settle an order (only ``POST /v1/orders/{id}/fiscalize`` builds one)."""
+    if body.order_id is not None:
+        raise ApiError(409, "order_receipt", ORDER_RECEIPT, id=body.order_id)
+    order = await journal.read(lambda session: order_of_uuid(session, body.uuid))
+    if order is not None:
+        raise ApiError(409, "order_receipt", ORDER_RECEIPT, id=order.id)
+
+
 @router.post("", status_code=201, response_model=schemas.Document)
 async def create_receipt(
     body: SaleRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
     journal, body, priced = await checked(ctx, caller, body)
+    await refuse_order_receipt(journal, body)
     return await answer(journal, sell(journal, body, priced), response)
 
 
