@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from agent.i18n import N_, translate
 from agent.marketplace.connector import Connector, IncomingOrder
 from agent.store import Store
-from agent.store.models import FiscalDocument, MarketplaceOrder, Product, ReceiptLine, SyncCursor
+from agent.store.models import FiscalDocument, MarketplaceOrder, Product, SyncCursor
 from agent.store.types import utcnow
 from agent.sync import settings as sync_settings
 
@@ -168,35 +168,12 @@ def order_uuids(order: MarketplaceOrder) -> list[str]:
     return [first] + [str(uuidlib.uuid5(ORDER_NAMESPACE, f"{first}:{n}")) for n in range(1, ORDER_UUIDS)]
 
 
-def order_lines(order: MarketplaceOrder) -> list[tuple[str | None, Decimal, int]]:
-    """What the order's receipt sells, line by line: (product code, quantity, price), as
-    ``agent.marketplace.settle`` asks the journal for it."""
-    return [
-        (
-            str(line["code"]) if line.get("code") else None,
-            Decimal(str(line.get("quantity") or "1")),
-            int(line.get("price") or 0),
-        )
-        for line in order.lines or []
-    ]
-
-
 def made_for(session: Session, doc: FiscalDocument, order: MarketplaceOrder) -> bool:
-    """``doc`` is the order's own sale: written by the order's fiscalize path (only it sets the
-    document's ``order_id``) and, once fiscalized, selling the order's lines at the order's prices.
-    A pending or failed row of it is the order's too: the journal settles or re-arms it."""
-    if doc.type != "sale" or doc.order_id != order.id:
-        return False
-    if doc.status != "fiscalized":
-        return True
-    lines = session.exec(
-        select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
-    ).all()
-    try:
-        wanted = order_lines(order)
-    except (ArithmeticError, TypeError, ValueError):
-        return False
-    return [(line.product_code, line.quantity, line.price) for line in lines] == wanted
+    """``doc`` is the order's own sale: only the order's fiscalize path sets a document's
+    ``order_id`` (a plain sale may not name an order). Its lines are not compared with the order's:
+    a buyer's change to the order between the receipt and its marking (a crash in between) must
+    not make the order's receipt look like another's and the order be sold twice."""
+    return doc.type == "sale" and doc.order_id == order.id
 
 
 def _documents(session: Session, uuids: list[str]) -> dict[str, FiscalDocument]:
