@@ -6,7 +6,10 @@ write the journal between steps, and reconciles after a crash with ``status``,
 them from the one thread that owns the port. Errors are ``drivers.errors.DriverError``
 subclasses with a stable ``code`` and an operator message.
 
-Money is integer kopecks, quantities are ``Decimal`` with 3 places, times are aware UTC.
+Money is integer kopecks, quantities are ``Decimal`` with 3 places, times are aware UTC. Every
+sum (a price, a line's sum, the total, a payment, the change, a cash move) is at most
+``MAX_AMOUNT`` (``common.money``): a driver refuses more with a ``DriverError`` before it sends
+anything, and the agent refuses it before the register is touched.
 Tax, payment-object, payment-method and unit codes are the profile's names ("vat20",
 "commodity", "full_payment", "pcs"); the driver maps them to the device's numbers.
 """
@@ -20,6 +23,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from common.money import MAX_AMOUNT as MAX_AMOUNT  # the one bound on money, for every driver
 from drivers import device_status as words
 
 # taxation systems (tag 1055) by the bit each has in the FN's registration (tag 1062)

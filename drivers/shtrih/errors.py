@@ -125,6 +125,17 @@ class MarkingBlocked(ShtrihError):
     )
 
 
+class AmountOutOfRange(ShtrihError):
+    """A sum the driver will not send: more than the register holds (or less than zero)."""
+
+    code = "amount_out_of_range"
+    message = N_(
+        "The {what} {amount} kopecks is outside what the fiscal register holds (0 to {limit} kopecks): "
+        "nothing was sent to it."
+    )
+    status = 422
+
+
 class PaymentShort(ShtrihError):
     code = "payment_short"
     message = N_("The payments are less than the receipt total.")
@@ -260,7 +271,7 @@ DESCRIPTIONS: dict[int, str] = {
     0x3D: "shift not open",
     0x45: "payments less than the receipt total",
     0x46: "not enough cash in the drawer",
-    0x48: "receipt total overflow",
+    0x48: "receipt total overflow",  # "Переполнение итога чека"
     0x49: "not possible in an open receipt of this type",
     0x4A: "receipt open",
     0x4B: "receipt buffer full",
@@ -272,6 +283,8 @@ DESCRIPTIONS: dict[int, str] = {
     0x58: "waiting for the continue-printing command",
     0x5E: "incorrect operation",
     0x5F: "negative receipt total",
+    0x60: "overflow in multiplication",  # "Переполнение при умножении"
+    0x61: "price out of range",  # "Переполнение диапазона цены"
     0x62: "quantity out of range",
     0x63: "department out of range",
     0x6B: "no receipt paper",
@@ -280,6 +293,7 @@ DESCRIPTIONS: dict[int, str] = {
     0x72: "not supported in this submode",
     0x73: "not supported in this mode",
     0x7E: "wrong length field",
+    0x7F: "total out of range",  # "Переполнение диапазона итога"
     0x8E: "zero receipt total",
     0xA0: "work with marked goods is forbidden",
     0xA1: "wrong sequence of the marking commands",
@@ -331,6 +345,8 @@ ERROR_CLASSES: dict[int, type[ShtrihError]] = {
     0x58: WaitingContinue,
     0x5E: BadParameters,
     0x5F: BadParameters,
+    0x60: BadParameters,
+    0x61: BadParameters,
     0x62: BadParameters,
     0x63: BadParameters,
     0x6B: PaperOut,
@@ -338,6 +354,7 @@ ERROR_CLASSES: dict[int, type[ShtrihError]] = {
     0x72: NotSupportedInMode,
     0x73: NotSupportedInMode,
     0x7E: BadParameters,
+    0x7F: BadParameters,
     0x8E: ZeroTotal,
     0xA0: MarkingBlocked,
     0xA1: MarkSequence,

@@ -257,9 +257,9 @@ def operation_v2_request(
     return (
         bytes([operation])
         + v.quantity_micro(quantity)
-        + v.money(price)
-        + (unset if amount is None else v.money(amount))
-        + (unset if tax_amount is None else v.money(tax_amount))
+        + v.money(price, "price")
+        + (unset if amount is None else v.money(amount, "line sum"))
+        + (unset if tax_amount is None else v.money(tax_amount, "tax sum"))
         + bytes([tax, department, payment_method, payment_object])
         + name[:NAME_LIMIT]
     )
@@ -271,9 +271,9 @@ def close_v2_request(
     """FF45 data after the password: 16 payment sums, rounding, 6 tax sums, tax system, text."""
     taxes = taxes if taxes is not None else [0] * TAX_SLOTS
     return (
-        b"".join(v.money(amount) for amount in sums)
+        b"".join(v.money(amount, "payment") for amount in sums)
         + bytes([rounding])
-        + b"".join(v.money(amount) for amount in taxes)
+        + b"".join(v.money(amount, "tax sum") for amount in taxes)
         + bytes([tax_system])
         + text[:64]
     )
@@ -293,7 +293,7 @@ def classic_line_request(
     tax groups 1-4 (a byte each, 0 = none), text (40 bytes CP1251, NUL-padded)."""
     return (
         v.quantity_milli(quantity)
-        + v.money(price)
+        + v.money(price, "price")
         + bytes([department])
         + bytes(taxes).ljust(CLASSIC_TAX_GROUPS, b"\x00")
         + text[:CLASSIC_TEXT].ljust(CLASSIC_TEXT, b"\x00")
@@ -306,7 +306,7 @@ def classic_close_request(
     """0x85 data after the password: cash and payment types 2-4 (5 bytes each), discount (+)
     or surcharge (-) on the receipt in 0.01 % (2 bytes, signed), tax groups 1-4, text (40)."""
     return (
-        b"".join(v.money(amount) for amount in sums)
+        b"".join(v.money(amount, "payment") for amount in sums)
         + discount.to_bytes(2, "little", signed=True)
         + bytes(taxes).ljust(CLASSIC_TAX_GROUPS, b"\x00")
         + text[:CLASSIC_TEXT].ljust(CLASSIC_TEXT, b"\x00")
@@ -775,8 +775,11 @@ class ShtrihRegister:
 
     def add_item(self, item: ReceiptItem) -> None:
         """A line as one position at its discounted unit price, or two when no price fits
-        (``positions_of``); each followed by its unit of measure (FF4D, tag 2108)."""
+        (``positions_of``); each followed by its unit of measure (FF4D, tag 2108). A price or sum
+        the register does not hold is refused before any of its frames goes out."""
         fiscal = self.fiscal
+        v.check_money(item.price, "price")
+        v.check_money(item.amount, "line sum")
         unit = self._map(fiscal.units, item.unit, "unit")
         code = None
         if item.mark is not None:
@@ -888,6 +891,8 @@ class ShtrihRegister:
             if not 1 <= slot <= slots:
                 raise NotInProfile(profile=self.profile.name, what=f"payment type slot 1-{slots}", name=kind)
             sums[slot - 1] += amount
+        for amount in sums:  # kinds that share a slot add up in it
+            v.check_money(amount, "payment")
         return sums
 
     def _check_total(self, total: int) -> int:
@@ -908,6 +913,11 @@ class ShtrihRegister:
         return tax_system_bit(name)
 
     def close_receipt(self, payments: Payments, *, total: int, tax_system: str | None = None) -> FiscalResult:
+        # a sum the register does not hold is refused before anything goes out
+        v.check_money(total, "receipt total")
+        for amount in payments.amounts.values():
+            v.check_money(amount, "payment")
+        self._payment_sums(payments, PAYMENT_SLOTS if self.fiscal.operation_v2 else CLASSIC_PAYMENT_SLOTS)
         system = self._tax_system(tax_system)
         if not self.fiscal.operation_v2:
             return self._close_classic(payments, total)
@@ -977,11 +987,11 @@ class ShtrihRegister:
     # cash and printing
 
     def cash_in(self, amount: int) -> FiscalResult | None:
-        self._call(0x50, v.money(amount))
+        self._call(0x50, v.money(amount, "cash in"))
         return None
 
     def cash_out(self, amount: int) -> FiscalResult | None:
-        self._call(0x51, v.money(amount))
+        self._call(0x51, v.money(amount, "cash out"))
         return None
 
     def print_text(self, lines: list[str]) -> None:

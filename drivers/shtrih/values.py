@@ -1,14 +1,18 @@
 """How values travel in Shtrih-M frames: little-endian integers, CP1251 text, CP866 TLV.
 
-Money is integer kopecks in 5 bytes; classic quantities are thousandths in 5 bytes, the
-FN operation (FF46) carries millionths in 6 bytes. Dates in FN replies are YY MM DD HH MM of
-the register's wall clock.
+Money is integer kopecks in 5 bytes, at most ``MAX_AMOUNT`` (the register's range, ten digits):
+``money`` refuses more with ``AmountOutOfRange`` before a frame is built. Classic quantities are
+thousandths in 5 bytes, the FN operation (FF46) carries millionths in 6 bytes. Dates in FN
+replies are YY MM DD HH MM of the register's wall clock.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
+
+from common.money import MAX_AMOUNT
+from drivers.shtrih.errors import AmountOutOfRange
 
 TEXT_CODEC = "cp1251"
 TLV_CODEC = "cp866"
@@ -24,8 +28,17 @@ def from_le(data: bytes) -> int:
     return int.from_bytes(data, "little")
 
 
-def money(kopecks: int) -> bytes:
-    return le(kopecks, 5)
+def check_money(kopecks: int, what: str = "sum") -> int:
+    """``kopecks`` when the register holds it; ``AmountOutOfRange`` (a driver error) when not."""
+    if isinstance(kopecks, bool) or not isinstance(kopecks, int):
+        raise TypeError("money is integer kopecks")
+    if not 0 <= kopecks <= MAX_AMOUNT:
+        raise AmountOutOfRange(what=what, amount=kopecks, limit=MAX_AMOUNT)
+    return kopecks
+
+
+def money(kopecks: int, what: str = "sum") -> bytes:
+    return le(check_money(kopecks, what), 5)
 
 
 def quantity_milli(quantity: Decimal) -> bytes:
