@@ -7,7 +7,9 @@ kopeck of price x quantity, tax, department, 1212 and 1214 codes, FF45's taxatio
 and the correction receipt's tags (1173, 1174 with 1178 and 1179 when by order; only in one),
 against the FN's registration and its rounding byte, TLV only inside an open document,
 tag types and lengths, the unit of measure (2108) every FFD 1.2 position needs, and the FN's
-end of life, full archive and 30 days without the OFD. Each refusal carries the device's
+end of life, full archive and 30 days without the OFD, and the range of its sums (ten decimal
+digits of kopecks, though 5 bytes would hold more): a price or position sum past it 0x61, price x
+quantity 0x60, a receipt total 0x48, a payment 0x7F. Each refusal carries the device's
 error code. Each state change is saved before the answer is built, so an answer lost on
 the wire never loses a document. Its clock runs in the register's time zone.
 """
@@ -44,6 +46,7 @@ E_NOT_SUPPORTED = 0x37
 E_SHIFT_NOT_OPEN = 0x3D
 E_PAYMENT_SHORT = 0x45
 E_NO_CASH = 0x46
+E_TOTAL_OVERFLOW = 0x48  # "Переполнение итога чека": a position would take the total past the range
 E_RECEIPT_OPEN = 0x4A
 E_CASHLESS_OVER = 0x4D
 E_SHIFT_EXPIRED = 0x4E
@@ -51,16 +54,23 @@ E_PASSWORD = 0x4F
 E_RECEIPT_CLOSED = 0x55
 E_WAIT_CONTINUE = 0x58
 E_BAD_OPERATION = 0x5E
+E_MULTIPLY_OVERFLOW = 0x60  # "Переполнение при умножении": price x quantity past the range
+E_PRICE_RANGE = 0x61  # "Переполнение диапазона цены": a price or a position's sum past the range
 E_QUANTITY_RANGE = 0x62
 E_DEPARTMENT_RANGE = 0x63
 E_NO_PAPER = 0x6B
 E_MODE = 0x73
+E_TOTAL_RANGE = 0x7F  # "Переполнение диапазона итога": a payment (or a total) past the range
 E_ZERO_TOTAL = 0x8E
 # the FN's marking errors (0xA0-0xB2), as the vendor's JavaPOS driver names them
 E_MARK_SEQUENCE = 0xA1  # "Неверная последовательность команд группы Bxh"
 E_MARK_TABLE_FULL = 0xA3  # "Переполнена таблица проверки кодов маркировки"
 E_MARK_TLV_MISSING = 0xAA  # "В блоке TLV отсутствуют необходимые реквизиты"
 E_MARK_UNCHECKED = 0xAC  # "...содержится КМ, который ранее не проверялся в ФН"
+
+# the register's range of a sum in kopecks: ten decimal digits (99 999 999.99), not the 2**40 - 1
+# its 5 bytes could carry. Stated here, not taken from the driver: the two share no code.
+MAX_SUM = 9_999_999_999
 
 SYSADMIN_PASSWORD = 30
 ADMIN_PASSWORDS = {29, SYSADMIN_PASSWORD}
@@ -606,6 +616,8 @@ class Device:
     def _add_line(self, kind: int, item: dict) -> None:
         self._needs_printer()
         receipt = self._receipt_for(kind)
+        if sum(line["amount"] for line in receipt.items) + item["amount"] > MAX_SUM:
+            raise Reject(E_TOTAL_OVERFLOW)
         receipt.items.append(item)
         self._save()
 
@@ -620,12 +632,16 @@ class Device:
         groups = [group for group in data[11:15] if group]
         if quantity <= 0:
             raise Reject(E_QUANTITY_RANGE)
+        if price > MAX_SUM:
+            raise Reject(E_PRICE_RANGE)
         if department not in DEPARTMENTS:
             raise Reject(E_DEPARTMENT_RANGE)
         if len(groups) != 1 or groups[0] not in CLASSIC_GROUPS:
             raise Reject(E_BAD_PARAMS)
         tax = CLASSIC_GROUPS[groups[0]]
         amount = w.half_up(quantity * price)
+        if amount > MAX_SUM:
+            raise Reject(E_MULTIPLY_OVERFLOW)
         name = w.command_text(data[15:55])
         self._add_line(kind, self._item(name, quantity, price, amount, tax, department, 4, 1))
         return self._short_answer()
@@ -662,7 +678,11 @@ class Device:
         self._needs_codes_bound()
         if receipt.correction:
             self._check_correction(receipt.tags)
+        if any(amount > MAX_SUM for amount in sums.values()):
+            raise Reject(E_TOTAL_RANGE)
         total = sum(item["amount"] for item in receipt.items)
+        if total > MAX_SUM:  # a state from before the range was kept: refused, never overflowed
+            raise Reject(E_TOTAL_OVERFLOW)
         if rounding > 99 or rounding > total:
             raise Reject(E_BAD_PARAMS)
         total -= rounding
@@ -739,7 +759,10 @@ class Device:
         receipt = self.state.receipt
         if receipt is None:
             raise Reject(E_RECEIPT_CLOSED)
-        return self._short_answer() + w.put(sum(item["amount"] for item in receipt.items), 5)
+        total = sum(item["amount"] for item in receipt.items)
+        if total > MAX_SUM:  # positions are refused past the range; a state from before is not printed
+            raise Reject(E_TOTAL_RANGE)
+        return self._short_answer() + w.put(total, 5)
 
     def _cancel(self, data: bytes) -> bytes:
         s = self.state
@@ -769,6 +792,8 @@ class Device:
     def _cash_move(self, data: bytes, sign: int) -> bytes:
         s = self.state
         amount = w.uint(data[0:5])
+        if amount > MAX_SUM:
+            raise Reject(E_TOTAL_RANGE)
         self._needs_no_receipt()
         self._needs_open_shift()
         if sign < 0 and amount > s.cash:
@@ -982,9 +1007,15 @@ class Device:
         quantity = line["quantity"]
         if quantity <= 0:
             raise Reject(E_QUANTITY_RANGE)
-        computed = w.half_up(quantity * line["price"])
+        if line["price"] > MAX_SUM:
+            raise Reject(E_PRICE_RANGE)
         amount = line["amount"]
+        if amount is not None and amount > MAX_SUM:
+            raise Reject(E_PRICE_RANGE)
+        computed = w.half_up(quantity * line["price"])
         if amount is None:
+            if computed > MAX_SUM:
+                raise Reject(E_MULTIPLY_OVERFLOW)
             amount = computed
         elif abs(amount - computed) > 1:  # the sum may differ from price x quantity by one kopeck
             raise Reject(E_BAD_PARAMS)
