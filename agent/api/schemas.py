@@ -3,7 +3,8 @@
 Clients (the TUI, tests, integrators through ``GET /v1/openapi.json``) import this module alone: it
 needs nothing of the daemon. Every number is bounded to what the register can hold, so a hostile
 or mistyped value is a 422 naming the field, never an overflow further in: money is integer
-kopecks up to 2**40 - 1 (5 bytes on the wire), quantities are decimal strings ("1.500") or whole
+kopecks up to ``common.money.MAX_AMOUNT`` (what the register holds; the payments of one kind
+together too, the register takes one sum per kind), quantities are decimal strings ("1.500") or whole
 numbers with at most 3 places up to 99999.999, ids fit SQLite's 64-bit integers. Answers allow
 fields this version does not know yet (``extra="allow"``), so a newer daemon does not break an
 older client.
@@ -22,8 +23,9 @@ from pydantic_core import PydanticCustomError
 
 from common.errors import N_
 from common.inn import valid_inn
+from common.money import MAX_AMOUNT, format_money
 
-MAX_MONEY = 2**40 - 1  # kopecks: the register's sums are 5 bytes on the wire
+MAX_MONEY = MAX_AMOUNT  # kopecks: the register's range (99 999 999.99), not its 5 bytes' 2**40 - 1
 MAX_QUANTITY = Decimal("99999.999")
 MAX_ID = 2**63 - 1  # SQLite's integer
 MAX_LINES = 500
@@ -180,6 +182,21 @@ class PaymentRequest(Body):
     amount: PositiveKopecks | None = Field(None, description="leave out on one payment to pay the rest")
 
 
+def payments_fit(payments: list[PaymentRequest] | None) -> None:
+    """The register takes one sum per payment kind: the payments of a kind add up to at most MAX_MONEY."""
+    by_kind: dict[str, int] = {}
+    for payment in payments or ():
+        by_kind[payment.kind] = by_kind.get(payment.kind, 0) + (payment.amount or 0)
+    for kind, amount in by_kind.items():
+        if amount > MAX_MONEY:
+            raise problem(
+                N_("the {kind} payments add up to {amount}, more than the fiscal register holds ({limit})"),
+                kind=kind,
+                amount=format_money(amount, group=" "),
+                limit=format_money(MAX_MONEY, group=" "),
+            )
+
+
 class SaleRequest(Body):
     uuid: Uuid
     lines: list[LineRequest] = Field(min_length=1, max_length=MAX_LINES)
@@ -191,6 +208,11 @@ class SaleRequest(Body):
     buyer_inn: BuyerInn | None = Field(None, description="tag 1228: the B2B buyer's INN")
     cashier: CashierRef | None = None
     order_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _payments_fit(self) -> SaleRequest:
+        payments_fit(self.payments)
+        return self
 
 
 class MarkCheckRequest(Body):
@@ -238,6 +260,11 @@ class ReturnRequest(Body):
     buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
     cashier: CashierRef | None = None
 
+    @model_validator(mode="after")
+    def _payments_fit(self) -> ReturnRequest:
+        payments_fit(self.payments)
+        return self
+
 
 class CorrectionRequest(Body):
     """A correction receipt (чек коррекции, FFD 1.2): a settlement the register did not record, or
@@ -274,6 +301,7 @@ class CorrectionRequest(Body):
             self.type = "order" if self.document_number else "self"
         if self.type == "order" and not self.document_number:
             raise problem(N_("needs document_number for a correction by the tax service's order"))
+        payments_fit(self.payments)
         return self
 
 

@@ -4,6 +4,8 @@ A line is worth ``round_half_up(quantity * price)``; its own discount comes off 
 receipt discount is then spread over the lines in proportion to what is left of each (the
 largest-remainder method), so the line amounts always add up to exactly the receipt total
 that the register prints. Quantities are ``Decimal`` with three places; nothing is a float.
+A price, a line's sum and the receipt total are each at most ``common.money.MAX_AMOUNT``, what the
+register holds: more is refused here, before the register is touched.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from agent.i18n import N_
 from agent.journal.errors import InvalidReceipt
+from common.money import MAX_AMOUNT, format_money
 
 QUANTITY_STEP = Decimal("0.001")
 MAX_QUANTITY = Decimal("99999.999")
-MAX_PRICE = 10**10  # kopecks: 100 million roubles per unit is certainly a typo
+MAX_PRICE = MAX_AMOUNT  # kopecks: the register's range, 99 999 999.99
+LIMIT = format_money(MAX_AMOUNT, group=" ")  # the limit as the cashier reads it
 
 
 def round_kopecks(value: Decimal) -> int:
@@ -76,7 +80,9 @@ def check_line(index: int, line: CartLine) -> None:
     field = f"lines[{index}]"
     check_quantity(f"{field}.quantity", line.quantity)
     if line.price < 0 or line.price > MAX_PRICE:
-        raise InvalidReceipt(f"{field}.price", N_("{field}: the price must be between 0 and 100 000 000.00"))
+        raise InvalidReceipt(
+            f"{field}.price", N_("{field}: the price must be between 0 and {limit}"), limit=LIMIT
+        )
     if line.discount < 0:
         raise InvalidReceipt(f"{field}.discount", N_("{field}: a discount cannot be negative"))
     if line.discount > line.gross:
@@ -85,6 +91,13 @@ def check_line(index: int, line: CartLine) -> None:
             N_("{field}: the discount {discount} is more than the line's sum {gross}"),
             discount=line.discount,
             gross=line.gross,
+        )
+    if line.gross - line.discount > MAX_AMOUNT:
+        raise InvalidReceipt(
+            field,
+            N_("{field}: the line's sum {amount} is more than the fiscal register holds ({limit})"),
+            amount=format_money(line.gross - line.discount, group=" "),
+            limit=LIMIT,
         )
 
 
@@ -117,6 +130,13 @@ def price_lines(lines: list[CartLine], receipt_discount: int = 0) -> list[Priced
             N_("{field}: the discount {discount} is more than the receipt's sum {gross}"),
             discount=receipt_discount,
             gross=sum(nets),
+        )
+    if sum(nets) - receipt_discount > MAX_AMOUNT:
+        raise InvalidReceipt(
+            "lines",
+            N_("{field}: the receipt total {amount} is more than the fiscal register holds ({limit})"),
+            amount=format_money(sum(nets) - receipt_discount, group=" "),
+            limit=LIMIT,
         )
     shares = spread(receipt_discount, nets)
     return [

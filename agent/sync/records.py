@@ -5,7 +5,8 @@ to store, or raises ``Refused`` naming the field and the rule (a gettext msgid w
 the stream then skips that record, reports it, and applies the rest of the page. Text loses its
 escape sequences and control characters here, so nothing stored can retitle a terminal or reach
 the register as a command; lengths are those of the fiscal document's tags (an item's name, tag
-1030, is at most 128 characters) and money fits what a sale accepts (``agent.journal.cart``).
+1030, is at most 128 characters) and money, a price or an order's total, is at most what the
+register holds (``common.money.MAX_AMOUNT``), the bound a sale is checked against too.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any
 
 from agent import pin_hash
 from agent.i18n import N_, Message
-from agent.journal.cart import MAX_PRICE, MAX_QUANTITY
+from agent.journal.cart import MAX_QUANTITY
 from agent.terminal_text import printable
 from common.decimal_text import read_decimal
 from common.inn import valid_inn
 from common.marking import GROUPS as MARKING_GROUPS
+from common.money import MAX_AMOUNT
 from drivers.fiscal_register import TAX_SYSTEMS
 
 MAX_ID = 64
@@ -31,7 +33,6 @@ MAX_SHORT = 32  # unit, tax, payment object, role, marketplace names
 MAX_BARCODES = 100
 MAX_BARCODE = 64
 MAX_LINES = 500  # what one sale may hold
-MAX_TOTAL = MAX_PRICE * 100
 MAX_CONTACT = 64  # tag 1008
 MAX_REASON = 256
 
@@ -159,7 +160,7 @@ def identifier(item: dict, field: str = "id", *, required: bool = True) -> str |
     return value
 
 
-def money(item: dict, field: str, limit: int = MAX_PRICE, *, required: bool = True) -> int | None:
+def money(item: dict, field: str, limit: int = MAX_AMOUNT, *, required: bool = True) -> int | None:
     value = _get(item, field, int, "kopecks", required=required)
     if value is None:
         return None
@@ -339,7 +340,7 @@ def check_order(item: dict) -> dict:
         "marketplace": text(item, "marketplace", MAX_SHORT, required=False) or "",
         "status": choice(item, "status", ORDER_STATUSES, "new"),
         "currency": currency.upper() if currency else None,
-        "total": money(item, "total", MAX_TOTAL, required=False) or 0,
+        "total": money(item, "total", required=False) or 0,
         "buyer": buyer,
         "lines": checked,
     }
