@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from common.money import MAX_AMOUNT
+
 # what the register keeps of outside text: no control characters, bounded lengths
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 NAME_MAX = 128
@@ -29,7 +31,7 @@ CODE_MAX = 64
 CONTACT_MAX = 64
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("99999.999")
-MAX_MINOR = 10**10  # 100 million in major units: more than any register receipt holds
+MAX_MINOR = MAX_AMOUNT  # what the register holds: an order over it can never be fiscalized
 
 
 def clean(value: object, limit: int) -> str:
