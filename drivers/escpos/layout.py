@@ -120,14 +120,15 @@ class ReceiptLayout:
         return [(" " * ((self.width - len(line)) // 2) + line).rstrip() for line in self.wrap(text)]
 
     def pair(self, left: str, right: str, indent: int = 0) -> list[str]:
-        """``left`` at the left edge, ``right`` flush right; on its own line when both do not fit."""
+        """``left`` at the left edge, ``right`` flush right; on its own line when both do not fit, and
+        wrapped (each line flush right) when it is wider than the paper (a long name from outside)."""
         right = self.text.printable(right)
         lines = [" " * indent + line for line in self.wrap(left, self.width - indent)] if left else [""]
         last = lines[-1]
         if len(last) + 1 + len(right) <= self.width:
             lines[-1] = last + " " * (self.width - len(last) - len(right)) + right
         else:
-            lines.append(right.rjust(self.width))
+            lines.extend(line.rjust(self.width) for line in self.wrap(right))
         return lines
 
     def rule(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from drivers.escpos.layout import (
     PaymentLine,
@@ -110,3 +112,18 @@ def test_change_and_labels_are_translated_by_the_caller():
     lines = layout.render(receipt(payments=[PaymentLine("Наличными", 50000, 18535)], qr=None))
     assert any(line.startswith("ИТОГ") and line.endswith("=314.65") for line in lines)
     assert any(line.startswith("СДАЧА") and line.endswith("=185.35") for line in lines)
+
+
+@example(left="Кассир", right="Иванова Мария Петровна-Сидорова " * 4, indent=0, profile="xprinter-xp-58")
+@given(
+    left=st.text(max_size=300),
+    right=st.text(alphabet=st.characters(codec="utf-8"), min_size=20, max_size=300),
+    indent=st.integers(min_value=0, max_value=4),
+    profile=st.sampled_from(["xprinter-xp-58", "generic-80mm"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_pair_from_outside_never_runs_past_the_paper(left, right, indent, profile):
+    """A cashier's name of 128 characters, a correction's reason: wrapped, never wider than the paper."""
+    layout = ReceiptLayout(PROFILES[profile])
+    lines = layout.pair(left, right, indent)
+    assert all(len(line) <= layout.width for line in lines), lines
