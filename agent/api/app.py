@@ -26,11 +26,14 @@ from common.digits import is_digits
 
 MAX_BODY = 1024 * 1024  # bytes; a 500-line sale is a tenth of it
 ERRORS = {
+    400: "invalid_json: the body is not JSON the API can read (nested too deep, a huge number, not UTF-8)",
     401: "login_required: no session, or it expired",
     403: "forbidden: details.role names the role needed",
     404: "not found",
     409: "the register or the journal refuses it now (a shift state, a reused uuid, a device fault)",
-    422: "validation_error: details name each field and its problem",
+    413: "body_too_large: the body is larger than the API takes",
+    422: "validation_error / invalid_json: details name each field and its problem",
+    500: "internal_error: see the daemon's log",
     503: "a device or a service is not available: retry later",
 }
 NOT_ROUTERS = {"access", "app", "deps", "docs", "errors", "schemas"}
@@ -86,9 +89,10 @@ def _document_roles(app: FastAPI) -> None:
             error = create_model_field(name="ErrorBody", type_=ErrorBody, mode="serialization")
             for route in iter_route_contexts(app.routes):
                 if isinstance(route.original_route, APIRoute):
-                    route.response_fields.update(
-                        {status: error for status in ERRORS if status in route.responses}
-                    )
+                    declared = [status for status in route.responses if isinstance(status, int)]
+                    route.response_fields.update({status: error for status in declared if status >= 400})
+                    if 200 in declared and route.status_code == 201:  # a replay: the first answer again
+                        route.response_fields[200] = route.response_field
             schema = build()
             for path, operations in schema["paths"].items():
                 for method, operation in operations.items():

@@ -23,14 +23,14 @@ from fastapi import APIRouter, Response
 from agent.api import schemas
 from agent.api.access import CallerDep
 from agent.api.deps import CtxDep
-from agent.api.receipts import answer, checked
+from agent.api.receipts import JOURNAL_ANSWERS, answer, checked
 from agent.journal.correction import correct
 from agent.journal.requests import CorrectionRequest
 
 router = APIRouter(prefix="/v1/corrections", tags=["receipts"])
 
 
-@router.post("", status_code=201, response_model=schemas.Document)
+@router.post("", status_code=201, response_model=schemas.Document, responses=JOURNAL_ANSWERS)
 async def create_correction(
     body: CorrectionRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def render(openapi: dict[str, Any]) -> str:
         body = (op.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
         if body:
             out.append(f"Body: {_ref(body)}.\n\n")
-        for status, answer in op.get("responses", {}).items():
+        for status, answer in sorted(op.get("responses", {}).items()):
             schema = answer.get("content", {}).get("application/json", {}).get("schema")
             if schema:
                 out.append(f"- {status}: {_ref(schema)}\n")

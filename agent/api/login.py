@@ -26,7 +26,11 @@ def session_view(caller: Caller, ctx) -> dict:
     }
 
 
-@router.post("/login", response_model=LoginAnswer)
+@router.post(
+    "/login",
+    response_model=LoginAnswer,
+    responses={423: {"description": "employee_locked / pin_login_locked: too many wrong PINs, until a time"}},
+)
 async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
     employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)

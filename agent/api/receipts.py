@@ -80,6 +80,13 @@ def journal_of(ctx) -> Any:
     return journal
 
 
+# what every journal operation's route answers besides its 201 (in the OpenAPI document)
+JOURNAL_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a replay of a known uuid with the same body: the first answer, unchanged"},
+    507: {"description": "store_failed: the store could not be written; nothing was fiscalized"},
+}
+
+
 async def answer(journal, work, response: Response) -> dict[str, Any]:
     """Run a journal operation and show its document; 201 when new, 200 when replayed."""
     doc, replayed = await work
@@ -113,7 +120,7 @@ async def refuse_order_receipt(journal, body: SaleRequest) -> None:
         raise ApiError(409, "order_receipt", ORDER_RECEIPT, id=order.id)
 
 
-@router.post("", status_code=201, response_model=schemas.Document)
+@router.post("", status_code=201, response_model=schemas.Document, responses=JOURNAL_ANSWERS)
 async def create_receipt(
     body: SaleRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
@@ -162,7 +169,9 @@ async def get_receipt(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
     return found
 
 
-@router.post("/{receipt_id}/return", status_code=201, response_model=schemas.Document)
+@router.post(
+    "/{receipt_id}/return", status_code=201, response_model=schemas.Document, responses=JOURNAL_ANSWERS
+)
 async def return_receipt(
     receipt_id: IdPath, body: ReturnRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from fastapi import APIRouter, Response
 from agent.api import schemas
 from agent.api.access import CallerDep, shift_check, signed
 from agent.api.deps import CtxDep
-from agent.api.receipts import answer, journal_of
+from agent.api.receipts import JOURNAL_ANSWERS, answer, journal_of
 from agent.journal.requests import CashRequest, ShiftRequest
 from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
 
@@ -46,7 +46,7 @@ async def get_shift(ctx: CtxDep) -> dict[str, Any]:
     return await shift_view(journal_of(ctx))
 
 
-@router.post("/shift/open", status_code=201, response_model=schemas.ShiftDocument)
+@router.post("/shift/open", status_code=201, response_model=schemas.ShiftDocument, responses=JOURNAL_ANSWERS)
 async def post_open(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
@@ -55,7 +55,7 @@ async def post_open(
     return await _document(journal, open_shift(journal, request), response)
 
 
-@router.post("/shift/close", status_code=201, response_model=schemas.ShiftDocument)
+@router.post("/shift/close", status_code=201, response_model=schemas.ShiftDocument, responses=JOURNAL_ANSWERS)
 async def post_close(
     ctx: CtxDep, caller: CallerDep, response: Response, body: ShiftRequest | None = None
 ) -> dict[str, Any]:
@@ -70,7 +70,7 @@ async def post_x_report(ctx: CtxDep) -> dict[str, Any]:
     return {"shift": await x_report(journal)}
 
 
-@router.post("/cash/in", status_code=201, response_model=schemas.ShiftDocument)
+@router.post("/cash/in", status_code=201, response_model=schemas.ShiftDocument, responses=JOURNAL_ANSWERS)
 async def post_cash_in(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:
@@ -79,7 +79,7 @@ async def post_cash_in(
     return await _document(journal, cash_move(journal, "cash_in", request), response)
 
 
-@router.post("/cash/out", status_code=201, response_model=schemas.ShiftDocument)
+@router.post("/cash/out", status_code=201, response_model=schemas.ShiftDocument, responses=JOURNAL_ANSWERS)
 async def post_cash_out(
     body: CashRequest, ctx: CtxDep, caller: CallerDep, response: Response
 ) -> dict[str, Any]:

@@ -179,3 +179,29 @@ def test_openapi_and_errors_over_the_socket(shared_daemon):
             "outcome_unknown": False,
             "exit_code": 1,
         }
+
+
+def test_the_document_names_every_answer_a_client_meets():
+    """A replay's 200 beside a new document's 201, the store's 507, the login lock's 423, and the
+    bodies the API cannot read or take (400, 413): each with its schema, as the daemon answers them."""
+    document = create_app(ctx=None).openapi()
+    paths = document["paths"]
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, method in [
+        ("/v1/receipts", "post"),
+        ("/v1/receipts/{receipt_id}/return", "post"),
+        ("/v1/corrections", "post"),
+        ("/v1/shift/open", "post"),
+        ("/v1/cash/out", "post"),
+    ]:
+        answers = paths[path][method]["responses"]
+        assert answers["200"]["content"] == answers["201"]["content"], path
+        assert answers["507"]["content"] == error, path
+    assert paths["/v1/login"]["post"]["responses"]["423"]["content"] == error
+    assert all(
+        operation["responses"][status]["content"] == error
+        for path, operations in paths.items()
+        if path != OPENAPI_URL
+        for operation in operations.values()
+        for status in ("400", "413", "500")
+    )
