@@ -32,7 +32,6 @@ TAG_BUYER_CONTACT = 1008
 TAG_CASHIER = 1021
 TAG_CASHIER_INN = 1203
 TAG_BUYER = 1227
-TAG_BUYER_INN = 1228
 
 
 def receipt_item(line: PricedLine) -> ReceiptItem:
@@ -176,13 +175,16 @@ def print_receipt(
     payments: list[Settled],
     total: int,
     tags: list[tuple[int, str]],
+    buyer: tuple[str, str] | None,
     tax_system: str | None,
     correction: Correction | None,
     stray_open: bool,
     row: PendingRow,
 ) -> FiscalResult:
     """Run with ``Journal.fiscalize(beside=True)``: once the receipt is open (``row.begin``), its
-    lines go out while the pending row is committed; the close waits until it is durable."""
+    lines go out while the pending row is committed; the close waits until it is durable.
+    ``buyer``: a B2B buyer's name and INN, after the other tags in the form the register's FFD
+    takes (``FiscalRegister.add_buyer``)."""
     if stray_open:
         device.cancel_receipt()
     if correction is None:
@@ -198,6 +200,8 @@ def print_receipt(
             crash_point("mid_receipt", row.state_dir, first=row.durable)
     for tag, value in tags:
         device.add_tag(tag, value)
+    if buyer is not None:
+        device.add_buyer(*buyer)
     if correction is not None:
         device.add_correction(correction)
     try:

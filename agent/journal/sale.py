@@ -25,9 +25,7 @@ from agent.journal.permissive import REASONS, check_online
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
 from agent.journal.register import (
-    TAG_BUYER,
     TAG_BUYER_CONTACT,
-    TAG_BUYER_INN,
     cashier_tags,
     plan_receipt,
     print_receipt,
@@ -251,8 +249,9 @@ async def fiscalize_receipt(
         status, fn = await journal.probe()
     if any(line.marks for line in op.lines):
         op.lines = await check_marks(journal, op.lines, kind)
-    tags = receipt_tags(op.cashier, op.buyer_contact, op.buyer_name, op.buyer_inn)
-    args = (kind, op.lines, op.payments, op.total, tags, op.tax_system, correction)
+    tags = receipt_tags(op.cashier, op.buyer_contact)
+    buyer = (op.buyer_name, op.buyer_inn) if op.buyer_name and op.buyer_inn else None
+    args = (kind, op.lines, op.payments, op.total, tags, buyer, op.tax_system, correction)
     return await journal.fiscalize(op, print_receipt, *args, probed=(status, fn), beside=True)
 
 
@@ -299,12 +298,9 @@ async def ask_online(journal: FiscalJournal, lines: list[PricedLine], kind: Rece
     return answer
 
 
-def receipt_tags(
-    cashier, buyer_contact: str | None, buyer_name: str | None = None, buyer_inn: str | None = None
-) -> list[tuple[int, str]]:
+def receipt_tags(cashier, buyer_contact: str | None) -> list[tuple[int, str]]:
+    """The receipt's plain tags; a B2B buyer (1227/1228) goes apart, by ``add_buyer``."""
     tags = cashier_tags(cashier)
     if buyer_contact:
         tags.append((TAG_BUYER_CONTACT, buyer_contact))
-    if buyer_name and buyer_inn:
-        tags += [(TAG_BUYER, buyer_name), (TAG_BUYER_INN, buyer_inn)]
     return tags

@@ -130,6 +130,14 @@ TAG_UNIT = 2108  # FFD 1.2: every position names its unit of measure (FF4D, afte
 TAG_CASHIER = 1021
 TAG_CASHIER_INN = 1203
 CASHIER_INN_DIGITS = 12
+# the buyer (FFD 1.2): one STLV 1256 holding 1227 (name) and 1228 (INN), as the vendor's JavaPOS
+# driver wraps them (TLVFilter); FFD 1.05/1.1 take 1227 and 1228 at the receipt's top level.
+# 1228 is fixed-size 12: an organization's 10-digit INN is right-padded with spaces (TLVTag.strToTLV)
+TAG_BUYER_INFO = 1256
+TAG_BUYER = 1227
+TAG_BUYER_INN = 1228
+BUYER_INN_SIZE = 12
+BUYER_INN_DIGITS = (10, 12)
 
 # the register's serial number: table 18 ("fiscal storage"), row 1, field 1; the 4 bytes
 # in 0x11 hold only its low part on FN registers
@@ -493,6 +501,23 @@ def check_cashier_inn(inn: str | None) -> None:
     """Tag 1203 is a person's INN: 12 digits. An organization's 10 is refused here, not by the FN."""
     if inn and (len(inn) != CASHIER_INN_DIGITS or not is_digits(inn)):
         raise InvalidCashierInn(inn=inn)
+
+
+def buyer_inn_bytes(inn: str) -> bytes:
+    """Tag 1228 as the FN takes it: 12 characters, a 10-digit INN right-padded with two spaces."""
+    if len(inn) not in BUYER_INN_DIGITS or not is_digits(inn):
+        raise ValueError(f"a buyer's INN has 10 or 12 digits, not {inn!r}")
+    return inn.ljust(BUYER_INN_SIZE).encode("ascii")
+
+
+def buyer_tlvs(name: bytes | None, inn: bytes | None, ffd_version: str) -> list[bytes]:
+    """The FF0C frames' TLV for the buyer: one STLV 1256 on FFD 1.2, top-level 1227/1228 before."""
+    parts = [v.tlv(tag, value) for tag, value in ((TAG_BUYER, name), (TAG_BUYER_INN, inn)) if value]
+    if not parts:
+        return []
+    if ffd_version == "1.2":
+        return [v.tlv(TAG_BUYER_INFO, b"".join(parts))]
+    return parts
 
 
 def format_inn(number: int) -> str:
@@ -883,6 +908,14 @@ class ShtrihRegister:
 
     def add_tag(self, tag: int, value: str) -> None:
         self._call(0xFF0C, v.tlv_text(tag, self.fit_text(tag, value)))
+
+    def add_buyer(self, name: str | None, inn: str | None) -> None:
+        """The receipt's buyer: STLV 1256 (1227, 1228) on FFD 1.2, top-level 1227/1228 on 1.05/1.1
+        (``buyer_tlvs``); the INN is checked before any frame goes out."""
+        raw_inn = buyer_inn_bytes(inn) if inn else None
+        raw_name = self.fit_text(TAG_BUYER, name).encode(v.TLV_CODEC, errors="replace") if name else None
+        for data in buyer_tlvs(raw_name, raw_inn, self.fiscal.ffd_version):
+            self._call(0xFF0C, data)
 
     def _payment_sums(self, payments: Payments, slots: int) -> list[int]:
         sums = [0] * slots

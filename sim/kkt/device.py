@@ -5,6 +5,7 @@ them: modes (2 shift open, 3 shift over 24 hours, 4 shift closed, 8 document ope
 and cover, passwords, FD numbering, fiscal signs and the OFD queue; the FF46 sum within one
 kopeck of price x quantity, tax, department, 1212 and 1214 codes, FF45's taxation system
 and the correction receipt's tags (1173, 1174 with 1178 and 1179 when by order; only in one),
+a receipt's buyer only as FFD 1.2 has it (STLV 1256 of 1227 and 1228, 1228 twelve characters),
 against the FN's registration and its rounding byte, TLV only inside an open document,
 tag types and lengths, the unit of measure (2108) every FFD 1.2 position needs, and the FN's
 end of life, full archive and 30 days without the OFD, and the range of its sums (ten decimal
@@ -138,8 +139,9 @@ TAG_RULES: dict[int, tuple[str, int]] = {
     1021: ("text", 64),  # cashier
     1203: ("inn", 12),  # cashier's INN: 12 digits
     1192: ("text", 16),
-    1227: ("text", 128),  # buyer
-    1228: ("any_inn", 12),  # buyer's INN: 10 digits (an organisation) or 12 (a person)
+    1227: ("text", 128),  # buyer (only inside 1256)
+    1228: ("buyer_inn", 12),  # buyer's INN (only inside 1256): 10 digits and 2 spaces, or 12 digits
+    1256: ("buyer", 1024),  # the buyer (FFD 1.2 STLV): 1227 and/or 1228
     2108: ("byte", 1),  # unit of measure (FF4D, bound to a position)
     1173: ("byte", 1),  # correction type: 0 on the shop's own, 1 by the tax service's order
     1174: ("stlv", 292),  # correction basis: 1178 and 1179
@@ -149,6 +151,9 @@ TAG_RULES: dict[int, tuple[str, int]] = {
 }
 CORRECTION_TAGS = frozenset({1173, 1174})
 BASIS_TAGS = frozenset({1178, 1179})
+# FFD 1.2 moved the receipt's buyer into STLV 1256: a top-level 1227 or 1228 is refused
+TAG_BUYER_INFO = 1256
+BUYER_TAGS = frozenset({1227, 1228})
 POSITION_TAGS = frozenset({2108, 1260})
 # 1260's parts: 1262 the federal body's id (3 digits), 1263 the document's day (DD.MM.YYYY),
 # 1264 its number, 1265 the value
@@ -889,12 +894,37 @@ class Device:
         tags = {}
         receipt = self.state.receipt
         for tag, value in entries:
-            if (tag in POSITION_TAGS) != position or tag in BASIS_TAGS:
+            if (tag in POSITION_TAGS) != position or tag in BASIS_TAGS or tag in BUYER_TAGS:
                 raise Reject(E_BAD_TAG)
             if tag in CORRECTION_TAGS and not (receipt is not None and receipt.correction):
                 raise Reject(E_BAD_TAG)  # only a correction receipt has a correction's tags
+            if tag == TAG_BUYER_INFO:
+                if receipt is None:
+                    raise Reject(E_BAD_TAG)  # only a receipt has a buyer
+                tags.update(self._buyer(value))
+                continue
             tags[str(tag)] = self._tag_value(tag, value)
         return tags
+
+    def _buyer(self, value: bytes) -> dict[str, str]:
+        """1256: an STLV of 1227 and 1228 (each at most once, at least one), nothing else; kept as
+        JSON of its parts as the FN holds them (1228 padded), and each part on its own too (the
+        INN without its padding) where a reader of the journal looks for the buyer."""
+        if len(value) > TAG_RULES[TAG_BUYER_INFO][1]:
+            raise Reject(E_FN_TLV_SIZE)
+        try:
+            entries = w.tlv_entries(value)
+        except ValueError:
+            raise Reject(E_BAD_TAG) from None
+        seen: dict[str, str] = {}
+        for tag, inner in entries:
+            if tag not in BUYER_TAGS or str(tag) in seen:
+                raise Reject(E_BAD_TAG)
+            seen[str(tag)] = self._tag_value(tag, inner)
+        if not seen:
+            raise Reject(E_BAD_TAG)
+        flat = {tag: text.rstrip(" ") if tag == "1228" else text for tag, text in seen.items()}
+        return {str(TAG_BUYER_INFO): json.dumps(dict(sorted(seen.items())), ensure_ascii=False), **flat}
 
     def _basis(self, value: bytes) -> str:
         """1174: an STLV of 1178 (once) and 1179 (at most once), nothing else; kept as
@@ -953,9 +983,13 @@ class Device:
             if tag == 1173 and value[0] not in (0, 1):
                 raise Reject(E_BAD_TAG)
             return str(value[0])
-        if kind in ("inn", "any_inn"):
-            lengths = (10, size) if kind == "any_inn" else (size,)
-            if len(value) not in lengths or not is_digits(value):
+        if kind == "inn":
+            if len(value) != size or not is_digits(value):
+                raise Reject(E_BAD_TAG)
+            return value.decode("ascii")
+        if kind == "buyer_inn":  # fixed-size 12: a person's 12 digits, an organization's 10 + 2 spaces
+            digits = value[:10] if value[10:] == b"  " else value
+            if len(value) != size or len(digits) not in (10, 12) or not is_digits(digits):
                 raise Reject(E_BAD_TAG)
             return value.decode("ascii")
         if not value or len(value) > size or any(byte < 0x20 or byte == 0x7F for byte in value):

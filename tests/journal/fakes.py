@@ -141,6 +141,10 @@ class FakeRegister:
         self._call("add_tag")
         self.open_doc["tags"].append((tag, value))
 
+    def add_buyer(self, name: str | None, inn: str | None) -> None:
+        self._call("add_buyer")
+        self.open_doc["tags"] += [(tag, value) for tag, value in ((1227, name), (1228, inn)) if value]
+
     def close_receipt(self, payments, *, total: int, tax_system=None) -> FiscalResult:
         self._call("close_receipt")
         doc, self.open_doc = self.open_doc, None

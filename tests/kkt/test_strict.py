@@ -168,12 +168,13 @@ def test_position_tlv_needs_a_position(device):
         (tlv(1203, b"7701234560"), 0x18),  # an organization's 10-digit INN
         (tlv(1203, b"50010073225x"), 0x18),
         (tlv(1203, b"500100732259"), 0x00),
-        (tlv(1228, b"7707083893"), 0x00),  # a buyer's INN: an organization's 10 digits
-        (tlv(1228, b"500100732259"), 0x00),  # or a person's 12
-        (tlv(1228, b"77070838931"), 0x18),
-        (tlv(1228, b"770708389 "), 0x18),
-        (tlv(1227, "ООО Ромашка".encode("cp866")), 0x00),
-        (tlv(1227, b"x" * 129), 0x18),
+        (tlv(1228, b"500100732259"), 0x18),  # FFD 1.2: the buyer only inside STLV 1256
+        (tlv(1227, "ООО Ромашка".encode("cp866")), 0x18),
+        (tlv(1256, tlv(1228, b"7707083893  ")), 0x00),  # an organization's 10 digits, padded
+        (tlv(1256, tlv(1228, b"500100732259")), 0x00),  # or a person's 12
+        (tlv(1256, tlv(1228, b"77070838931 ")), 0x18),
+        (tlv(1256, tlv(1227, "ООО Ромашка".encode("cp866"))), 0x00),
+        (tlv(1256, tlv(1227, b"x" * 129)), 0x18),
         (tlv(1008, b"a" * 65), 0x18),
         (tlv(1008, b"buyer\x1b[2J@example.ru"), 0x18),  # a control character
         (tlv(1008, b""), 0x18),
