@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.money import MAX_AMOUNT
 from drivers.shtrih import values as v
+from drivers.shtrih.errors import AmountOutOfRange
 from drivers.shtrih.frame import ENQ, STX, Frame, FrameError, FrameReader, decode, encode, lrc
 from drivers.shtrih.register import parse_fn_status, parse_short_status
 
@@ -88,8 +90,10 @@ def test_values_round_trip():
     assert v.parse_text(v.text("Молоко 3,2%", 40)) == "Молоко 3,2%"
     assert v.tlv_text(1008, "a@b") == bytes([0xF0, 0x03, 3, 0]) + b"a@b"
     assert v.tlv_text(1021, "Иванов")[4:] == "Иванов".encode("cp866")
-    with pytest.raises(ValueError):
-        v.money(1 << 40)
+    assert v.money(MAX_AMOUNT) == MAX_AMOUNT.to_bytes(5, "little")
+    for beyond in (MAX_AMOUNT + 1, 1 << 40, -1):  # past what the register holds, or 5 bytes
+        with pytest.raises(AmountOutOfRange):
+            v.money(beyond)
 
 
 bodies = st.one_of(
