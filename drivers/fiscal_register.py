@@ -25,6 +25,7 @@ from typing import Protocol
 
 from common.money import MAX_AMOUNT as MAX_AMOUNT  # the one bound on money, for every driver
 from drivers import device_status as words
+from drivers.errors import N_, DriverError
 
 # taxation systems (tag 1055) by the bit each has in the FN's registration (tag 1062)
 TAX_SYSTEMS = ("osn", "usn_income", "usn_income_expense", "envd", "esn", "patent")
@@ -176,12 +177,30 @@ def rounded(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+class NoExactPositions(DriverError):
+    """No two positions a register computes the sums of itself (classic lines) add up to the
+    line's amount: refused before anything is sent."""
+
+    code = "no_exact_positions"
+    message = N_(
+        "The line {name} cannot go to the register: it computes each position's sum itself "
+        "(quantity x price, rounded), and no unit price or split into two positions gives "
+        "{amount} kopecks for {quantity}. Nothing was sent. Change the line's discount or quantity."
+    )
+    status = 422
+
+
+MILLI = Decimal("0.001")
+SPLIT_REACH = 1000  # thousandths either side of the ideal split: the rounding errs by under a kopeck
+
+
 def positions_of(item: ReceiptItem, tolerance: int = 1) -> list[ReceiptItem]:
     """The FN positions a line goes out as: the discounted unit price when one fits its sum
     within ``tolerance`` kopecks (the register refuses a position whose sum is further from
     price x quantity), else two positions at prices a kopeck apart whose sums add up to the
     line's exactly. ``tolerance`` is 1 for FF46 and 0 for classic lines, whose sum the
-    register computes itself."""
+    register computes itself (round-half-up of quantity x price for each position): then each
+    position's sum is exactly that, and a line no split gives is refused (``NoExactPositions``)."""
     quantity, amount = item.quantity, item.amount
     exact = Decimal(amount) / quantity
     low = int(exact.to_integral_value(ROUND_FLOOR))
@@ -189,12 +208,33 @@ def positions_of(item: ReceiptItem, tolerance: int = 1) -> list[ReceiptItem]:
         if price >= 0 and abs(rounded(quantity * price) - amount) <= tolerance:
             return [replace(item, price=price)]
     upper_quantity = amount - quantity * low  # at low + 1: sums to the amount exactly
+    if tolerance == 0:
+        return exact_split(item, low, upper_quantity)
     lower_quantity = quantity - upper_quantity
     lower_amount = rounded(lower_quantity * low)
     return [
         replace(item, quantity=lower_quantity, price=low, amount=lower_amount),
         replace(item, quantity=upper_quantity, price=low + 1, amount=amount - lower_amount),
     ]
+
+
+def exact_split(item: ReceiptItem, low: int, ideal: Decimal) -> list[ReceiptItem]:
+    """Two positions at ``low`` and ``low + 1`` whose sums, each rounded as the register rounds
+    it, add up to the line's amount: the quantity at ``low + 1`` nearest ``ideal`` that does."""
+    quantity, amount = item.quantity, item.amount
+    for step in range(SPLIT_REACH + 1):
+        for upper_quantity in {ideal + step * MILLI, ideal - step * MILLI}:
+            lower_quantity = quantity - upper_quantity
+            if upper_quantity <= 0 or lower_quantity <= 0:
+                continue
+            lower_amount = rounded(lower_quantity * low)
+            upper_amount = rounded(upper_quantity * (low + 1))
+            if lower_amount + upper_amount == amount:
+                return [
+                    replace(item, quantity=lower_quantity, price=low, amount=lower_amount),
+                    replace(item, quantity=upper_quantity, price=low + 1, amount=upper_amount),
+                ]
+    raise NoExactPositions(name=item.name, amount=amount, quantity=quantity)
 
 
 VAT_RATE = re.compile(r"^vat([0-9]+)")

@@ -22,6 +22,7 @@ from drivers.fiscal_register import (
     Correction,
     FiscalRegister,
     FiscalResult,
+    NoExactPositions,
     Payments,
     ReceiptItem,
     ReceiptKind,
@@ -79,18 +80,37 @@ def unit_positions(line: PricedLine, tolerance: int, field: str = "lines") -> li
 
 def with_positions(lines: list[PricedLine], tolerance: int) -> list[PricedLine]:
     """Each line with the FN positions it is sent as, decided once so the journal records what
-    the register gets."""
+    the register gets. A classic line (``tolerance`` 0) no positions give exactly is refused
+    here, before the receipt is opened."""
     return [
         replace(
             line,
             fn_positions=tuple(
                 unit_positions(line, tolerance, f"lines[{index}]")
                 if line.marks
-                else positions_of(receipt_item(line), tolerance)
+                else line_positions(line, tolerance, f"lines[{index}]")
             ),
         )
         for index, line in enumerate(lines)
     ]
+
+
+def line_positions(line: PricedLine, tolerance: int, field: str) -> list[ReceiptItem]:
+    try:
+        return positions_of(receipt_item(line), tolerance)
+    except NoExactPositions:
+        raise InvalidReceipt(
+            field,
+            N_(
+                "{field}: the register computes each position's sum itself (quantity \u00d7 price, "
+                "rounded), and no unit price of \u201c{name}\u201d nor split into two positions "
+                "gives its sum {amount} kopecks for {quantity}; change the line's discount or "
+                "quantity"
+            ),
+            name=line.name,
+            amount=line.amount,
+            quantity=line.quantity,
+        ) from None
 
 
 def fit_cashier(device: FiscalRegister, cashier: Cashier | None) -> Cashier | None:

@@ -34,6 +34,7 @@ from drivers.fiscal_register import (
     MarkLocalReason,
     MarkOnline,
     MarkPlan,
+    NoExactPositions,
     OfdStatus,
     Payments,
     ReceiptItem,
@@ -886,8 +887,8 @@ class ShtrihRegister:
         kind = self._current_kind()
         if kind not in CLASSIC_LINE:
             raise NotInProfile(profile=self.profile.name, what="classic line of this kind", name=kind)
-        if rounded(item.quantity * item.price) != item.amount:
-            raise NotInProfile(profile=self.profile.name, what="exact sum for a classic line", name=item.name)
+        if rounded(item.quantity * item.price) != item.amount:  # not from ``positions_of``
+            raise NoExactPositions(name=item.name, amount=item.amount, quantity=item.quantity)
         tax = self._map(self.fiscal.taxes, item.tax, "tax")
         try:
             group = tax_group(tax)
