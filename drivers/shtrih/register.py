@@ -166,6 +166,9 @@ TEXT_FIELDS: dict[str | int, TextField] = {
     1264: TextField(v.TLV_CODEC, 32),  # its document's number
     1265: TextField(v.TLV_CODEC, 128),  # its value (an FF4D frame holds at most 249 bytes of TLV)
 }
+# an item name beginning with this is sent to the OFD but not printed on the receipt (the vendor's
+# JavaPOS driver, shtrih-m/javapos_shtrih FSPrintRecItem.java, on the item's text)
+NOT_PRINTED = "//"
 TAG_INDUSTRY = 1260
 TAG_INDUSTRY_FOIV, TAG_INDUSTRY_DATE, TAG_INDUSTRY_NUMBER, TAG_INDUSTRY_VALUE = 1262, 1263, 1264, 1265
 REGISTRATION_FD = 1  # the registration report: its FF0A answer ends with the taxation systems
@@ -293,6 +296,12 @@ def tax_group(tax_bits: int) -> int:
     if tax_bits <= 0 or tax_bits & (tax_bits - 1):
         raise ValueError(f"tax {tax_bits} is not a single FF46 tax bit")
     return tax_bits.bit_length()
+
+
+def printed_name(name: str) -> str:
+    """An item name the register prints: one beginning with ``NOT_PRINTED`` goes to the OFD but
+    is left off the paper receipt, so its leading slashes (and the spaces among them) go."""
+    return name.lstrip("/ ") if name.startswith(NOT_PRINTED) else name
 
 
 def classic_line_request(
@@ -601,8 +610,8 @@ class ShtrihRegister:
         tag number): command text is CP1251, TLV text CP866 (``drivers.register_text``)."""
         if field == "item_name":
             spec = TEXT_FIELDS["item_name" if self.fiscal.operation_v2 else "classic_item_name"]
-        else:
-            spec = TEXT_FIELDS.get(field) or TextField(v.TLV_CODEC, TAG_TEXT_SIZE)
+            return printed_name(safe_text(value, spec))
+        spec = TEXT_FIELDS.get(field) or TextField(v.TLV_CODEC, TAG_TEXT_SIZE)
         return safe_text(value, spec)
 
     def _item_name(self, name: str) -> bytes:

@@ -652,6 +652,10 @@ class Device:
         return self._short_answer()
 
     def _item(self, name: str, quantity, price, amount, tax, department, method, subject) -> dict:
+        """A position as the FN stores it. The device prints its name on the receipt unless the
+        name begins with "//": such a name goes to the FN and the OFD but is left off the paper
+        (the vendor's JavaPOS driver, FSPrintRecItem.java). This emulator keeps no printed image,
+        so it stores the name as any other; kassa never sends one (``printed_name``)."""
         return {
             "name": name,
             "quantity": str(quantity.quantize(Decimal("0.001"))),

@@ -1,6 +1,7 @@
 """A classic-command register (shtrih-m-ptk) through the daemon: the FN positions the journal
 records for a discounted weighed line are the ones the register stores, each summed by the
-register's own rule."""
+register's own rule; and a back-office name beginning with "//" (sent to the OFD, not printed)
+reaches the receipt as a printed name, the same in the journal and on the FN."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.slow
 CLASSIC_PRODUCTS = [
     *PRODUCTS,
     Product(code="NUTS", name="Орехи", price=250, tax="vat20", unit="kg", weighted=True),
+    Product(code="GIFT", name="//Подарочная карта", price=100000, tax="vat20"),
 ]
 
 
@@ -56,3 +58,12 @@ def test_a_weighed_line_with_a_kopeck_of_the_receipt_discount(world, client):
     for item in items:  # the register computed each sum itself
         assert wire.half_up(Decimal(item["quantity"]) * item["price"]) == item["amount"]
     assert sum(item["amount"] for item in items) == line["amount"] == 250
+
+
+def test_a_name_beginning_with_two_slashes_is_printed(world, client):
+    kkt, _daemon = world
+    receipt = client.post("/v1/receipts", json={"uuid": uid("gift"), "lines": [{"code": "GIFT"}]})
+    (line,) = receipt["lines"]
+    assert line["name"] == "Подарочная карта"
+    assert [item["name"] for item in fn_items(kkt, receipt)] == ["Подарочная карта"]
+    assert [p["name"] for p in line["fn_positions"]] == ["Подарочная карта"]

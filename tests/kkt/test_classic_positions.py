@@ -1,10 +1,13 @@
-"""A line as FN positions the register itself agrees with.
+"""A line as FN positions the register itself agrees with, and item names it prints.
 
 A classic line (0x80/0x82) carries no sum: the register computes round-half-up(quantity x price)
 for each position, so the positions of a discounted line must come to its amount exactly by that
 rule. FF46 carries the sum, which the register takes within a kopeck of its own computation. The
 property is checked against the emulator's rules (``sim.kkt``), not the driver's: whatever the
 journal plans for a line is what the register stores, and the stored sums add up to the line.
+
+An item name beginning with "//" goes to the OFD but is not printed on the receipt (the vendor's
+JavaPOS driver, FSPrintRecItem.java), so the driver never sends one.
 """
 
 from __future__ import annotations
@@ -142,3 +145,29 @@ def test_the_positions_the_journal_records_are_what_the_register_stores(
             assert abs(computed - item_amount) <= tolerance
     finally:
         register.cancel_receipt()
+
+
+@pytest.mark.parametrize("profile", [CLASSIC, FF46])
+def test_an_item_name_is_never_sent_beginning_with_two_slashes(tmp_path, profile):
+    register = ShtrihRegister(
+        DeviceLink(Device(tmp_path / "state.json")),
+        profile_named(profile),
+        operator_password=30,
+        admin_password=30,
+    )
+    assert register.fit_text("item_name", "//Подарочная карта") == "Подарочная карта"
+    assert register.fit_text("item_name", " // //Карта") == "Карта"
+    assert register.fit_text("item_name", "/Карта") == "/Карта"  # one slash is printed
+    assert register.fit_text("item_name", "Карта 1//2") == "Карта 1//2"
+    assert register.fit_text(1227, "//ООО Ромашка") == "//ООО Ромашка"  # only item names
+
+
+def test_a_two_slash_name_reaches_the_classic_register_as_a_printed_name(classic, emulator):
+    classic.open_shift()
+    classic.open_receipt(ReceiptKind.SALE)
+    classic.add_item(
+        ReceiptItem(name="//Подарочная карта", quantity=Decimal(1), price=100000, amount=100000, tax="vat20")
+    )
+    classic.close_receipt(Payments({"cash": 100000}), total=100000)
+    (doc,) = emulator.receipts()
+    assert [item["name"] for item in doc["items"]] == ["Подарочная карта"]
