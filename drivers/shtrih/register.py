@@ -301,7 +301,9 @@ def tax_group(tax_bits: int) -> int:
 def printed_name(name: str) -> str:
     """An item name the register prints: one beginning with ``NOT_PRINTED`` goes to the OFD but
     is left off the paper receipt, so its leading slashes (and the spaces among them) go."""
-    return name.lstrip("/ ") if name.startswith(NOT_PRINTED) else name
+    if not name.startswith(NOT_PRINTED):
+        return name
+    return name.lstrip("/ ") or "-"  # a name of slashes alone still names the position
 
 
 def classic_line_request(

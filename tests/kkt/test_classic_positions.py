@@ -159,6 +159,7 @@ def test_an_item_name_is_never_sent_beginning_with_two_slashes(tmp_path, profile
     assert register.fit_text("item_name", " // //Карта") == "Карта"
     assert register.fit_text("item_name", "/Карта") == "/Карта"  # one slash is printed
     assert register.fit_text("item_name", "Карта 1//2") == "Карта 1//2"
+    assert register.fit_text("item_name", "// /") == "-"  # slashes alone still name the position
     assert register.fit_text(1227, "//ООО Ромашка") == "//ООО Ромашка"  # only item names
 
 
