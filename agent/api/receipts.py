@@ -67,7 +67,7 @@ from agent.journal.requests import ReturnRequest, SaleRequest
 from agent.journal.returns import refund
 from agent.journal.sale import sell
 from agent.journal.views import RECEIPT_TYPES, document_view
-from agent.marketplace.orders import order_of_uuid
+from agent.marketplace.orders import may_be_order_uuid, order_of_uuid
 from agent.store.models import FiscalDocument
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"])
@@ -115,6 +115,8 @@ async def refuse_order_receipt(journal, body: SaleRequest) -> None:
     a cheap receipt cannot settle an order (only ``POST /v1/orders/{id}/fiscalize`` builds one)."""
     if body.order_id is not None:
         raise ApiError(409, "order_receipt", ORDER_RECEIPT, id=body.order_id)
+    if not may_be_order_uuid(body.uuid):  # a sale's usual uuid: no read on the sale's path
+        return
     order = await journal.read(lambda session: order_of_uuid(session, body.uuid))
     if order is not None:
         raise ApiError(409, "order_receipt", ORDER_RECEIPT, id=order.id)

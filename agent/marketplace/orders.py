@@ -168,7 +168,7 @@ def order_uuids(order: MarketplaceOrder) -> list[str]:
     return [first] + [str(uuidlib.uuid5(ORDER_NAMESPACE, f"{first}:{n}")) for n in range(1, ORDER_UUIDS)]
 
 
-def made_for(session: Session, doc: FiscalDocument, order: MarketplaceOrder) -> bool:
+def made_for(doc: FiscalDocument, order: MarketplaceOrder) -> bool:
     """``doc`` is the order's own sale: only the order's fiscalize path sets a document's
     ``order_id`` (a plain sale may not name an order). Its lines are not compared with the order's:
     a buyer's change to the order between the receipt and its marking (a crash in between) must
@@ -176,33 +176,40 @@ def made_for(session: Session, doc: FiscalDocument, order: MarketplaceOrder) -> 
     return doc.type == "sale" and doc.order_id == order.id
 
 
-def _documents(session: Session, uuids: list[str]) -> dict[str, FiscalDocument]:
+def _held(session: Session, order: MarketplaceOrder) -> list[tuple[str, FiscalDocument | None]]:
+    """Each of ``order_uuids`` in turn, with the document that holds it (None when none does)."""
+    uuids = order_uuids(order)
     docs = session.exec(select(FiscalDocument).where(FiscalDocument.uuid.in_(uuids))).all()
-    return {doc.uuid: doc for doc in docs}
+    by_uuid = {doc.uuid: doc for doc in docs}
+    return [(uuid, by_uuid.get(uuid)) for uuid in uuids]
 
 
 def sale_uuid(session: Session, order: MarketplaceOrder) -> str | None:
     """The uuid the order's sale goes under now: the first of ``order_uuids`` that no document
     holds or whose document was made for the order (so a retry, or the path after a crash, finds
     its own row again). None when documents of others hold them all."""
-    uuids = order_uuids(order)
-    docs = _documents(session, uuids)
-    for uuid in uuids:
-        doc = docs.get(uuid)
-        if doc is None or made_for(session, doc, order):
-            return uuid
-    return None
+    return next((uuid for uuid, doc in _held(session, order) if doc is None or made_for(doc, order)), None)
 
 
 def own_receipt(session: Session, order: MarketplaceOrder) -> FiscalDocument | None:
     """The order's fiscalized receipt, if it was made: a document under one of its uuids made for it."""
-    uuids = order_uuids(order)
-    docs = _documents(session, uuids)
-    for uuid in uuids:
-        doc = docs.get(uuid)
-        if doc is not None and doc.status == "fiscalized" and made_for(session, doc, order):
-            return doc
-    return None
+    return next(
+        (
+            doc
+            for _uuid, doc in _held(session, order)
+            if doc and doc.status == "fiscalized" and made_for(doc, order)
+        ),
+        None,
+    )
+
+
+def may_be_order_uuid(uuid: str) -> bool:
+    """Every order's uuid is a version 5 uuid of ``ORDER_NAMESPACE``: another one is no order's, and
+    a sale under it needs no look at the orders."""
+    try:
+        return uuidlib.UUID(uuid).version == 5
+    except ValueError:
+        return False
 
 
 def order_of_uuid(session: Session, uuid: str) -> MarketplaceOrder | None:
