@@ -92,11 +92,12 @@ def check_line(index: int, line: CartLine) -> None:
             discount=line.discount,
             gross=line.gross,
         )
-    if line.gross - line.discount > MAX_AMOUNT:
+    net = line.gross - line.discount
+    if net > MAX_AMOUNT:
         raise InvalidReceipt(
             field,
             N_("{field}: the line's sum {amount} is more than the fiscal register holds ({limit})"),
-            amount=format_money(line.gross - line.discount, group=" "),
+            amount=format_money(net, group=" "),
             limit=LIMIT,
         )
 
@@ -131,11 +132,12 @@ def price_lines(lines: list[CartLine], receipt_discount: int = 0) -> list[Priced
             discount=receipt_discount,
             gross=sum(nets),
         )
-    if sum(nets) - receipt_discount > MAX_AMOUNT:
+    total = sum(nets) - receipt_discount
+    if total > MAX_AMOUNT:
         raise InvalidReceipt(
             "lines",
             N_("{field}: the receipt total {amount} is more than the fiscal register holds ({limit})"),
-            amount=format_money(sum(nets) - receipt_discount, group=" "),
+            amount=format_money(total, group=" "),
             limit=LIMIT,
         )
     shares = spread(receipt_discount, nets)

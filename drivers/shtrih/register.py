@@ -962,11 +962,12 @@ class ShtrihRegister:
         v.check_money(total, "receipt total")
         for amount in payments.amounts.values():
             v.check_money(amount, "payment")
-        self._payment_sums(payments, PAYMENT_SLOTS if self.fiscal.operation_v2 else CLASSIC_PAYMENT_SLOTS)
+        sums = self._payment_sums(
+            payments, PAYMENT_SLOTS if self.fiscal.operation_v2 else CLASSIC_PAYMENT_SLOTS
+        )
         system = self._tax_system(tax_system)
         if not self.fiscal.operation_v2:
-            return self._close_classic(payments, total)
-        sums = self._payment_sums(payments, PAYMENT_SLOTS)
+            return self._close_classic(sums, total)
         # tax sums stay 0: in tax mode 0 the register computes them and ignores these
         data = close_v2_request(sums, tax_system=system)
         before = self._check_total(total)
@@ -988,9 +989,9 @@ class ShtrihRegister:
             fiscalized_at=fiscalized_at,
         )
 
-    def _close_classic(self, payments: Payments, total: int) -> FiscalResult:
+    def _close_classic(self, sums: list[int], total: int) -> FiscalResult:
         """0x85 answers only the change: the FD and its sign are read back from the FN."""
-        data = classic_close_request(self._payment_sums(payments, CLASSIC_PAYMENT_SLOTS))
+        data = classic_close_request(sums)
         before = self._check_total(total)
         try:
             self._call(CLASSIC_CLOSE, data, timeout=self.profile.timeouts.default)
