@@ -68,3 +68,15 @@ def pytest_collection_modifyitems(config, items):
     taken last would run alone at the end."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
+
+
+def pytest_configure(config):
+    """Compile kassa's sources once, before the workers start: most tests start the daemon, the CLI
+    or an emulator as processes, and where bytecode is not written (PYTHONDONTWRITEBYTECODE) each of
+    them would otherwise compile every module it imports again."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+
+    for package in ("agent", "common", "drivers", "sim", "tui", "bench"):
+        compileall.compile_dir(REPO / package, quiet=1, workers=0)
