@@ -23,6 +23,11 @@ from agent.i18n import _
 log = logging.getLogger("kassa.daemon")
 
 SOCKET_MODE = 0o660
+# Connections the kernel queues before the daemon accepts them, and how many the event loop accepts
+# at one wake-up. Python before 3.14 keeps calling accept() that many times once it fails for want
+# of file descriptors, logging and scheduling a retry for each (CPython gh-151615): with uvicorn's
+# 2048 a flood kept the loop busy for seconds after it ended. The daemon has a handful of clients.
+LISTEN_BACKLOG = 32
 
 
 class SocketInUse(Exception):
@@ -68,7 +73,7 @@ def bind_api_socket(path: Path, group: str | None) -> socket.socket:
         os.umask(old_umask)
     os.chmod(path, SOCKET_MODE)
     _set_group(path, group)
-    sock.listen(128)
+    sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 

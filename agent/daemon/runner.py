@@ -30,6 +30,7 @@ from agent.config import (
     load_settings,
 )
 from agent.daemon.api_socket import (
+    LISTEN_BACKLOG,
     MAX_CONNECTIONS,
     MAX_HEADER_BYTES,
     SocketInUse,
@@ -196,6 +197,7 @@ class Daemon:
             server_header=False,
             timeout_graceful_shutdown=REQUEST_DRAIN_TIMEOUT,
             limit_concurrency=MAX_CONNECTIONS,
+            backlog=LISTEN_BACKLOG,
             timeout_keep_alive=DAEMON_KEEP_ALIVE,
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
