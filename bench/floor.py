@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-BLOCKED = ("httpx._main", "pydantic.v1")  # as NEVER_IN_THE_DAEMON in agent/cli/run_cmd.py
+BLOCKED = ("httpx._main", "pydantic.v1")  # as NEVER_IMPORTED in agent/cli/__init__.py
 M_ARENA_MAX = -8
 ARENAS = 2
 REQUESTS = 20

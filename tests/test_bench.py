@@ -71,11 +71,11 @@ def test_a_target_is_checked_on_the_ratio_or_on_the_value():
 
 def test_the_floor_under_idle_rss_runs_as_the_daemon_does(tmp_path):
     """bench/floor.py blocks what ``kassa run`` blocks, is no table module, and measures a process."""
-    from agent.cli.run_cmd import NEVER_IN_THE_DAEMON
+    from agent.cli import NEVER_IMPORTED
     from bench.__main__ import discover
     from bench.floor import BLOCKED
 
-    assert BLOCKED == NEVER_IN_THE_DAEMON
+    assert BLOCKED == NEVER_IMPORTED
     assert "floor" not in discover()
     from bench.shop import _floor
 

@@ -165,7 +165,23 @@ def cli() -> None:
     pass
 
 
+# Modules that kassa's libraries import although no kassa command runs them: httpx's
+# command-line client (it loads rich and pygments: 3 MiB at rest in the daemon, a sixth of a
+# command's start) and pydantic's v1 package, which FastAPI imports only to ask whether a model
+# is a v1 one (kassa has none: 1 MiB). Both libraries import them inside ``except ImportError``
+# and carry on without them.
+NEVER_IMPORTED = ("httpx._main", "pydantic.v1")
+
+
+def skip_unused_imports() -> None:
+    """A None in sys.modules makes ``import`` of that name raise ImportError in this process."""
+    for name in NEVER_IMPORTED:
+        if name not in sys.modules:
+            sys.modules[name] = None
+
+
 def main() -> None:
+    skip_unused_imports()
     from agent.config import ConfigError
 
     try:

@@ -20,7 +20,6 @@ from agent.i18n import _
 )
 def run(config_path: str | None) -> None:
     _few_malloc_arenas()
-    _skip_unused_imports()
     from agent.cli import UserError
     from agent.daemon.runner import DaemonStartError, run_daemon
 
@@ -38,19 +37,6 @@ def run(config_path: str | None) -> None:
 
 
 M_ARENA_MAX = -8  # mallopt(3)
-
-# Modules that the daemon's libraries import although the daemon never runs them: httpx's
-# command-line client (it loads rich and pygments: 3 MiB at rest) and pydantic's v1 package,
-# which FastAPI imports only to ask whether a model is a v1 one (kassa has none: 1 MiB).
-# Both libraries import them inside ``except ImportError`` and carry on without them.
-NEVER_IN_THE_DAEMON = ("httpx._main", "pydantic.v1")
-
-
-def _skip_unused_imports() -> None:
-    """A None in sys.modules makes ``import`` of that name raise ImportError in this process."""
-    for name in NEVER_IN_THE_DAEMON:
-        if name not in sys.modules:
-            sys.modules[name] = None
 
 
 def _few_malloc_arenas(count: int = 2) -> None:

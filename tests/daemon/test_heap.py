@@ -87,8 +87,8 @@ def test_trim_gives_freed_heap_back_to_the_system():
 def test_the_daemon_does_not_load_httpx_cli_nor_pydantic_v1():
     probe = """
 import sys
-from agent.cli.run_cmd import _skip_unused_imports
-_skip_unused_imports()
+from agent.cli import skip_unused_imports
+skip_unused_imports()
 import httpx
 from agent.api.app import create_app
 from agent.daemon.runner import Daemon
@@ -104,3 +104,23 @@ print(" ".join(n for n in loaded if n.split(".")[0] in ("rich", "pygments") or n
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_no_kassa_command_loads_httpx_cli_nor_pydantic_v1(clean_env):
+    """A command that talks to the daemon imports httpx and pydantic, and neither of the two."""
+    probe = """
+import atexit, sys
+def loaded():
+    names = sorted(name for name, module in sys.modules.items() if module is not None)
+    unused = [n for n in names if n.split(".")[0] in ("rich", "pygments") or n.startswith("pydantic.v1")]
+    print("httpx" in names, *unused)
+atexit.register(loaded)
+sys.argv = ["kassa", "status"]
+from agent.cli import main
+main()
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=clean_env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "kassa:" in result.stderr  # no daemon is running
+    assert result.stdout.strip() == "True"
