@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from agent.api import schemas
 from agent.api.deps import CtxDep, IdPath
-from agent.api.errors import ApiError
+from agent.api.errors import ApiError, invalid
 from agent.i18n import N_
 from agent.journal.views import upload_state
 from agent.store.models import FiscalDocument, OutboxItem
@@ -85,7 +85,7 @@ def documents(
             query = query.where(OutboxItem.status == status)
         if since is not None:
             if since.tzinfo is None:
-                raise ApiError(422, "validation_error", N_("since must name its time zone, e.g. +03:00"))
+                raise invalid("since", N_("must name its time zone, e.g. +03:00"))
             query = query.where(FiscalDocument.fiscalized_at >= since)
         rows = session.exec(query.order_by(OutboxItem.id.desc()).offset(offset).limit(limit)).all()
         counts = dict(session.exec(select(OutboxItem.status, func.count()).group_by(OutboxItem.status)).all())

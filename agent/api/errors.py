@@ -12,6 +12,7 @@ to do without a list of codes; ``exit_code`` is what a CLI command exits with. E
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,8 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.api.deps import request_language
 from agent.i18n import N_, translate, translations
-from agent.journal.fields import words
-from common.errors import KassaError
+from agent.journal.fields import ROOTS, FieldWords, words
+from common.errors import KassaError, Message
 
 log = logging.getLogger("kassa.api")
 
@@ -66,12 +67,46 @@ def _field(location: tuple | list) -> str:
     return ".".join(parts) or ".".join(str(part) for part in location)
 
 
+INVALID = N_("invalid request")
+INVALID_REQUEST = N_("invalid request: {field} {problem}")
+INVALID_BODY = N_("invalid request: {problem}")
+# pydantic's words for a body that is not one object: none at all, or FastAPI read no JSON (another
+# Content-Type) or JSON of another type (a list)
+NO_OBJECT = {"missing", "model_attributes_type", "dict_type", "model_type"}
+
+
+def invalid(field: str, msgid: str, /, **params: Any) -> ApiError:
+    """A ``validation_error`` a route finds itself, shaped as the ones pydantic finds: the message in
+    words, ``details`` the field's path and the problem (``field`` as the client sent it: "since")."""
+    problem = Message(msgid, params)
+    return ApiError(
+        422,
+        "validation_error",
+        INVALID_REQUEST,
+        details=[{"field": field, "problem": problem}],
+        field=FieldWords(field),
+        problem=problem,
+    )
+
+
+def _rendered(details: Any, gettext) -> Any:
+    """``details`` with every ``Message`` in it in the reader's language."""
+    if isinstance(details, Message):
+        return details.render(gettext)
+    if isinstance(details, dict):
+        return {key: _rendered(value, gettext) for key, value in details.items()}
+    if isinstance(details, list | tuple):
+        return [_rendered(value, gettext) for value in details]
+    return details
+
+
 async def _kassa_error(request: Request, exc: KassaError) -> JSONResponse:
-    message = exc.render(translations(request_language(request)).gettext)
+    gettext = translations(request_language(request)).gettext
+    message = exc.render(gettext)
     body = error_body(
         exc.code,
         message,
-        exc.details,
+        _rendered(exc.details, gettext),
         unavailable=exc.unavailable,
         retryable=exc.retryable,
         outcome_unknown=exc.outcome_unknown,
@@ -97,6 +132,7 @@ PROBLEMS = {
     "bool_parsing": N_("must be true or false"),
     "string_type": N_("must be text"),
     "literal_error": N_("must be one of {expected}"),
+    "enum": N_("must be one of {expected}"),
     "extra_forbidden": N_("is not expected here"),
     "uuid_parsing": N_("must be a UUID"),
     "datetime_from_date_parsing": N_("must be a date and time"),
@@ -113,6 +149,11 @@ def _field_words(location: tuple | list, lang: str | None) -> str:
     return words(location, translations(lang).gettext)
 
 
+def _number(value: float | Decimal) -> str:
+    """A bound as a person writes it: 1, not 1.0."""
+    return str(int(value)) if value == int(value) else str(value)
+
+
 def _problem(error: dict, lang: str | None) -> str:
     kind = error.get("type", "")
     if kind == "kassa":  # our own validators' words (agent/journal/requests.py ``problem``)
@@ -120,7 +161,15 @@ def _problem(error: dict, lang: str | None) -> str:
         return translate(context.pop("msgid"), lang, **context)
     if kind not in PROBLEMS:
         return translate(N_("has a value that does not fit"), lang)
-    context = {key: value for key, value in (error.get("ctx") or {}).items() if isinstance(value, str | int)}
+    context = {
+        key: _number(value) if isinstance(value, float | Decimal) else value
+        for key, value in (error.get("ctx") or {}).items()
+        if isinstance(value, str | int | float | Decimal)
+    }
+    if isinstance(context.get("expected"), str):  # pydantic's "'a', 'b' or 'c'": its "or" is English
+        head, said_or, last = context["expected"].rpartition(" or ")
+        if said_or:
+            context["expected"] = translate(N_("{choices} or {last}"), lang, choices=head, last=last)
     try:
         return translate(PROBLEMS[kind], lang, **context)
     except (KeyError, IndexError, ValueError):
@@ -128,6 +177,9 @@ def _problem(error: dict, lang: str | None) -> str:
 
 
 INVALID_JSON = N_("the request body is not JSON this API can read: send one JSON object in UTF-8")
+NOT_AN_OBJECT = N_(
+    "the request body must be one JSON object in UTF-8, sent as Content-Type: application/json"
+)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,15 +187,16 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     errors = exc.errors()
     if errors and errors[0].get("type") == "json_invalid":  # its location is a character offset
         return JSONResponse(error_body("invalid_json", translate(INVALID_JSON, lang)), status_code=422)
+    if any(_path(error.get("loc", ())) == ["body"] and error.get("type") in NO_OBJECT for error in errors):
+        return JSONResponse(error_body("invalid_json", translate(NOT_AN_OBJECT, lang)), status_code=422)
     details = [{"field": _field(error.get("loc", ())), "problem": _problem(error, lang)} for error in errors]
-    if errors:
-        first = {
-            "field": _field_words(_path(errors[0].get("loc", ())), lang),
-            "problem": _problem(errors[0], lang),
-        }
-    else:
-        first = {"field": "?", "problem": ""}
-    message = translate(N_("invalid request: {field} {problem}"), lang, **first)
+    if not errors:
+        return JSONResponse(error_body("validation_error", translate(INVALID, lang), []), status_code=422)
+    location, problem = _path(errors[0].get("loc", ())), _problem(errors[0], lang)
+    if any(part not in ROOTS for part in location):
+        message = translate(INVALID_REQUEST, lang, field=_field_words(location, lang), problem=problem)
+    else:  # the body as a whole (a rule between its fields): no field to name
+        message = translate(INVALID_BODY, lang, problem=problem)
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
 

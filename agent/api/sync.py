@@ -6,20 +6,15 @@ from fastapi import APIRouter
 
 from agent.api import schemas
 from agent.api.deps import CtxDep, LangDep
-from agent.api.errors import ApiError
+from agent.api.errors import ApiError, invalid
 from agent.api.schemas import ConfirmBody, SettingsBody, SyncBody
 from agent.i18n import N_, translate
-from agent.sync.settings import BAD_INTERVAL, BAD_ZERO_TOTAL
+from agent.sync.settings import BAD_INTERVAL, BAD_SHARE, BAD_ZERO_TOTAL
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
-# the settings' names in a person's words (an error names the one that was wrong)
-STREAM_NAMES = {
-    "products": N_("products"),
-    "employees": N_("employees"),
-    "orders": N_("orders"),
-    "mass_delete_share": N_("the share of the catalog a sync may delete without asking"),
-}
+# what was wrong with the setting a ValueError names (its name in words: agent/journal/fields.py)
+PROBLEMS = {"mass_delete_share": BAD_SHARE, "zero_total_orders": BAD_ZERO_TOTAL}
 
 
 def _service(ctx):
@@ -43,15 +38,12 @@ def get_settings(ctx: CtxDep) -> dict:
 
 
 @router.put("/sync/settings", response_model=schemas.SyncSettings)
-def put_settings(body: SettingsBody, ctx: CtxDep, lang: LangDep) -> dict:
+def put_settings(body: SettingsBody, ctx: CtxDep) -> dict:
     try:
         return _service(ctx).update_settings(body.model_dump(exclude_none=True))
     except ValueError as exc:
-        stream = str(exc)
-        if stream == "zero_total_orders":
-            raise ApiError(422, "validation_error", BAD_ZERO_TOTAL) from None
-        name = translate(STREAM_NAMES[stream], lang) if stream in STREAM_NAMES else stream
-        raise ApiError(422, "validation_error", BAD_INTERVAL, stream=name) from None
+        setting = str(exc)
+        raise invalid(setting, PROBLEMS.get(setting, BAD_INTERVAL)) from None
 
 
 @router.post("/sync", response_model=schemas.SyncResults)

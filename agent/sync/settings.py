@@ -25,8 +25,10 @@ ZERO_TOTAL_SETTLE = "settle"  # settled without a receipt, and the source is tol
 ZERO_TOTAL_HOLD = "hold"  # waits on the Orders screen for the cashier to settle or reject it
 ZERO_TOTAL_CHOICES = (ZERO_TOTAL_SETTLE, ZERO_TOTAL_HOLD)
 
-BAD_INTERVAL = N_('interval for {stream} must be one of 60, 300, 900, 1800, 3600, 14400, 86400 or "never"')
-BAD_ZERO_TOTAL = N_('zero-total orders: "settle" (without a receipt) or "hold" (for the cashier)')
+# what is wrong with a setting, said after its name ("orders' sync interval: must be ...")
+BAD_INTERVAL = N_('must be one of 60, 300, 900, 1800, 3600, 14400, 86400 (seconds) or "never"')
+BAD_SHARE = N_("must be more than 0 and at most 1")
+BAD_ZERO_TOTAL = N_('must be "settle" (without a receipt) or "hold" (for the cashier)')
 
 
 def check_interval(value: object) -> int | str:
