@@ -453,6 +453,16 @@ class UnitMark(Answer):
     permit: str | None = Field(None, description="tag 1265 of the permissive mode's online check")
 
 
+class FnPosition(Answer):
+    """What the fiscal drive got for a line: one position, or two at prices a kopeck apart."""
+
+    name: str = Field(description="as the FN stored it")
+    quantity: str = Field(description='"1.000"')
+    price: int
+    amount: int
+    vat: int | None = Field(None, description="tag 1200: the VAT inside the amount; null without VAT")
+
+
 class ReceiptLine(Answer):
     code: str | None = None
     name: str
@@ -469,6 +479,8 @@ class ReceiptLine(Answer):
         None,
         description="marked goods: sold by weight or volume (one code for the line; a return needs no scan)",
     )
+    vat: int | None = Field(None, description="tag 1200: the VAT inside the amount; null without VAT")
+    fn_positions: list[FnPosition] = Field(default_factory=list, description="the line's FN positions")
 
 
 class ReceiptPayment(Answer):
@@ -480,6 +492,16 @@ class ReceiptPayment(Answer):
 class ErrorInfo(Answer):
     code: str
     message: str | None = None
+
+
+class Correction(Answer):
+    """A correction receipt's own tags."""
+
+    type: str = Field(description="self | order (tag 1173)")
+    sign: str = Field(description="sale | return | expense | expense_return (tag 1054)")
+    date: str = Field(description="the corrected day, YYYY-MM-DD (tag 1178)")
+    number: str | None = Field(None, description="the tax service's order (tag 1179)")
+    reason: str
 
 
 class Document(Answer):
@@ -510,8 +532,11 @@ class Document(Answer):
         None, description="receipts settling an order: the order as its source knows it"
     )
     returns: list[int] | None = Field(None, description="sales only: ids of its returns")
+    tax_system: str | None = Field(None, description="tag 1055: osn | usn_income | ...; null: no receipt")
+    correction: Correction | None = Field(None, description="corrections only")
     error: ErrorInfo | None = None
-    upload: str | None = None
+    upload: str | None = Field(None, description="queued | sent | accepted | duplicate | conflict | rejected")
+    upload_error: str | None = Field(None, description="the back office's verdict or the last send's error")
     replayed: bool = False
 
 
@@ -627,6 +652,7 @@ class OrderLine(Answer):
     quantity: str = Field(description="a decimal with 3 places, as text")
     price: int = Field(description="minor units per unit, in the order's currency")
     code: str | None = Field(None, description="the register's product it maps to; null: none matches")
+    picked: bool | None = Field(None, description="the cashier picked the product (no SKU matched)")
 
 
 class OrderMarksNeeded(Answer):
@@ -759,6 +785,12 @@ class SyncSettings(Answer):
     confirmation: Confirmation | None = Field(None, description="a deletion waiting for an administrator")
 
 
+class SkippedRecord(Answer):
+    record: str
+    reason: str = Field(description="a gettext msgid")
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
 class SyncResult(Answer):
     stream: str
     ok: bool | None = None
@@ -767,6 +799,13 @@ class SyncResult(Answer):
     error_code: str | None = None
     started: bool | None = None
     joined: bool | None = None
+    skipped: int = Field(0, description="records the register refused")
+    skipped_records: list[SkippedRecord] = Field(default_factory=list)
+    deleted: int | None = Field(None, description="products: how many the sync deleted")
+    resynced: bool | None = Field(None, description="products: read again from the start (410)")
+    confirmation: Confirmation | None = Field(None, description="products: a deletion to confirm")
+    account: int | None = Field(None, description="a marketplace account's stream: the account")
+    calls: int | None = Field(None, description="a marketplace account's stream: calls made")
 
 
 class SyncResults(Answer):
@@ -854,12 +893,6 @@ class StreamError(Answer):
     message_id: str | None = Field(None, description="the message in English, a gettext msgid")
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     text: str | None = None
-
-
-class SkippedRecord(Answer):
-    record: str
-    reason: str = Field(description="a gettext msgid")
-    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
 
 class Progress(Answer):
