@@ -8,7 +8,10 @@ The token is bound to the employee row as it was at login (``agent.staff.login.i
 id, PIN hash), not to the id alone: SQLite reuses a deleted employee's id for the next one added,
 and a PIN reset must end what the old PIN opened. A row that no longer matches ends the session,
 answered like an expired one.
-A bearer token wins over the peer's uid, so a TUI run as root still acts as the employee logged in.
+A bearer token wins over the peer's uid, so a TUI run as root still acts as the employee logged in;
+a token whose session has ended is answered 401 whoever sends it, never taken for the technician:
+a client that sends one means to act as its employee, and its documents must not go out under the
+default cashier with the technician's rights.
 
 Sessions live in the daemon's memory only: a restart logs everyone out. Keeping them on disk would
 leave live credentials in the state directory for a saving of one PIN entry after a rare restart.
@@ -226,6 +229,7 @@ async def identify(request: Request) -> Caller:
             if employee is not None:
                 return Caller(role_of(employee.role), employee, token)
             sessions_of(request).close(token)
+        return Caller(PUBLIC)  # the session ended: log in again
     if peer_is_technician(request):
         return Caller(TECHNICIAN)
     return Caller(PUBLIC)

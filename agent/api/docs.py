@@ -31,7 +31,9 @@ contract, with every request and answer shape, is the OpenAPI document `GET /v1/
   ever written to disk). The role is read from the employee record on every
   request: `administrator`, else `cashier` (an unknown role gets the cashier's rights, the least).
   Documents are signed by the session's employee (tags 1021/1203); a body naming another is refused.
-  A bearer token wins over the peer's uid: a TUI run as root acts as the employee logged in.
+  A bearer token wins over the peer's uid: a TUI run as root acts as the employee logged in, and
+  once that session has ended its token is answered 401 `login_required` (log in again), never
+  taken for the technician.
 - `GET /v1/session` answers the caller's role and the routes it may call (`allowed`); the TUI shows
   only those actions.
 

@@ -18,7 +18,10 @@ from agent.api.app import OPENAPI_URL, create_app
 from agent.pin_hash import hash_pin
 from agent.store import open_store
 from agent.store.models import Employee, FiscalDocument
+from tests.conftest import uid
 from tests.fixtures.daemon import running_daemon
+from tests.fixtures.kkt import kkt_config, kkt_emulator
+from tests.sync.harness import wait_register_ready
 
 NOBODY, NOGROUP = 65534, 65534
 CASHIER_PIN, ADMIN_PIN = "2468", "1357"
@@ -141,8 +144,10 @@ def test_a_session_cannot_sign_for_another_employee_and_logout_ends_it(daemon):
         refused = http.post("/v1/receipts", json=sale, headers=auth)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
         assert http.post("/v1/logout", headers=auth).json() == {"logged_out": True}
-        # root with a dead token is the technician again, never the old employee
-        assert http.get("/v1/session", headers=auth).json()["role"] == "technician"
+        # root with a dead token is told to log in again: neither the old employee nor the technician
+        ended = http.get("/v1/session", headers={**auth, "Accept-Language": "ru"})
+        assert ended.status_code == 401 and ended.json()["error"]["code"] == "login_required"
+        assert http.get("/v1/session").json()["role"] == "technician"  # no token: the technician
 
 
 def test_docs_local_api_is_generated_from_the_current_openapi_document():
@@ -183,3 +188,29 @@ def test_a_register_nobody_can_log_in_to_is_paired_only_by_the_technician(tmp_pa
             assert seen[" ".join(concrete(route))][0] not in (401, 403), route
     for route in ("POST /v1/pairing", "PUT /v1/sync/settings", "DELETE /v1/pairing"):
         assert seen[route][0] == 401, (route, seen[route])
+
+
+def test_a_cashiers_token_after_a_restart_sells_nothing_as_the_technician(tmp_path):
+    """A TUI run as root (or a till program running as the kassa user) keeps its cashier's token
+    across a daemon restart, which ends every session: its next sale must not go out under the
+    default cashier with the technician's rights, but ask for the PIN again."""
+    with kkt_emulator(tmp_path) as kkt, running_daemon(tmp_path, config=kkt_config(kkt)) as daemon:
+        store = open_store(daemon.state_dir, migrate=False)
+        with store.write() as session:
+            session.add(Employee(name="Петров", role="cashier", pin_hash=hash_pin(CASHIER_PIN)))
+        store.close()
+        wait_register_ready(daemon.client(timeout=60))
+        with daemon.http(timeout=60) as http:
+            token = http.post("/v1/login", json={"pin": CASHIER_PIN}).json()["token"]
+            auth = {"Authorization": f"Bearer {token}", "Accept-Language": "ru"}
+            sale = {"uuid": uid("before-restart"), "lines": [{"name": "Хлеб", "price": 4990}]}
+            sold = http.post("/v1/receipts", json=sale, headers=auth)
+            assert sold.status_code == 403  # a cashier's free price: the session is the cashier's
+            daemon.restart()
+            wait_register_ready(daemon.client(timeout=60))
+            before = len(kkt.receipts())
+            after = http.post("/v1/receipts", json={**sale, "uuid": uid("after-restart")}, headers=auth)
+            assert after.status_code == 401 and after.json()["error"]["code"] == "login_required", after.text
+            assert len(kkt.receipts()) == before
+            cash_out = http.post("/v1/cash/out", json={"uuid": uid("out"), "amount": 100}, headers=auth)
+            assert cash_out.status_code == 401
