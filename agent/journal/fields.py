@@ -44,7 +44,7 @@ NAMES = {
     "backoffice_url": N_("back office address"),
     "barcode": N_("barcode"),
     "before_id": N_("receipts before"),
-    "buyer_contact": N_("buyer's phone or e-mail"),
+    "buyer_contact": N_("buyer's contact"),
     "cashier": N_("cashier"),
     "confirm": N_("confirmation"),
     "device": N_("device"),
