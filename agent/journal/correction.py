@@ -18,7 +18,7 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
-from agent.journal.requests import CorrectionRequest, request_hash
+from agent.journal.requests import CorrectionRequest, request_hashes
 from agent.journal.sale import fiscalize_receipt, price_sale, sale_products
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Correction, ReceiptKind
@@ -89,7 +89,7 @@ async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[F
     op = Operation(
         uuid=request.uuid,
         type="correction",
-        request_hash=request_hash("correction", request),
+        **request_hashes("correction", request),
         total=priced.total,
         cashier=cashier,
         lines=priced.lines,

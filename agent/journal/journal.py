@@ -226,7 +226,7 @@ class Journal:
         """The first result of a known uuid (``doc``, its row after settling), or None to go ahead."""
         if doc is None:
             return None
-        if doc.request_hash != op.request_hash and not _order_retold(doc, op):
+        if not op.asks(doc.request_hash) and not _order_retold(doc, op):
             raise JournalError(
                 409,
                 "uuid_conflict",

@@ -66,6 +66,11 @@ class Operation:
     lines: list[PricedLine] = field(default_factory=list)
     payments: list[Settled] = field(default_factory=list)
     correction: dict | None = None  # a correction receipt's type, sign, date, number and reason
+    earlier_hashes: tuple[str, ...] = ()  # the same request as an earlier version hashed it
+
+    def asks(self, request_hash: str) -> bool:
+        """Whether a row written with ``request_hash`` was asked for exactly this."""
+        return request_hash == self.request_hash or request_hash in self.earlier_hashes
 
 
 def new_uuid() -> str:

@@ -21,7 +21,7 @@ from agent.journal.marks import return_marks
 from agent.journal.payments import CASH, Settled, settle
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FISCALIZED, Operation, returns_of
-from agent.journal.requests import ReturnRequest, request_hash
+from agent.journal.requests import ReturnRequest, request_hashes
 from agent.journal.sale import PricedSale, fiscalize_receipt, tenders
 from agent.store.models import FiscalDocument, ReceiptLine, ReceiptPayment
 from drivers.fiscal_register import ReceiptKind
@@ -184,7 +184,7 @@ async def refund(journal: FiscalJournal, sale_id: int, request: ReturnRequest) -
     op = Operation(
         uuid=request.uuid,
         type="return",
-        request_hash=request_hash("return", request, original_id=sale_id),
+        **request_hashes("return", request, original_id=sale_id),
         cashier=cashier,
         original_id=sale_id,
     )

@@ -30,7 +30,7 @@ from agent.journal.register import (
     plan_receipt,
     print_receipt,
 )
-from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hash
+from agent.journal.requests import LineRequest, PaymentRequest, SaleRequest, request_hashes
 from agent.journal.shift import open_shift_now
 from agent.store.models import Barcode, FiscalDocument, Product
 from common.errors import Message
@@ -214,7 +214,7 @@ async def sell(
     op = Operation(
         uuid=request.uuid,
         type="sale",
-        request_hash=request_hash("sale", request),
+        **request_hashes("sale", request),
         total=priced.total,
         cashier=cashier,
         buyer_contact=request.buyer_contact,

@@ -19,7 +19,7 @@ from agent.journal.errors import JournalError
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import FISCALIZED, Operation, new_uuid
 from agent.journal.register import fit_cashier
-from agent.journal.requests import CashRequest, ShiftRequest, request_hash
+from agent.journal.requests import CashRequest, ShiftRequest, request_hashes
 from agent.store.models import FiscalDocument
 from drivers.fiscal_register import Cashier, FiscalRegister
 
@@ -55,7 +55,7 @@ async def _operation(journal: FiscalJournal, kind: str, request: ShiftRequest | 
     return Operation(
         uuid=request.uuid or new_uuid(),
         type=kind,
-        request_hash=request_hash(kind, request),
+        **request_hashes(kind, request),
         total=request.amount if isinstance(request, CashRequest) else 0,
         cashier=cashier,
     )

@@ -93,6 +93,32 @@ def test_a_repeated_uuid_returns_the_first_result(world, client):
     assert len(kkt.receipts()) == before
 
 
+def test_a_retry_that_writes_the_same_numbers_differently_is_the_same_request(world, client):
+    """A client retrying after a lost answer may serialize its decimals another way: 2 is "2.000"."""
+    kkt, _daemon = world
+    sale = {
+        "uuid": uid("written-1"),
+        "lines": [{"code": "BREAD", "quantity": 2, "discount_percent": 10}],
+        "payments": [{"kind": "cash", "amount": 10000}],
+    }
+    first = client.post("/v1/receipts", json=sale)
+    back = {"uuid": uid("written-back-1"), "lines": [{"position": 1, "quantity": "1"}]}
+    returned = client.post(f"/v1/receipts/{first['id']}/return", json=back)
+    before = len(kkt.receipts())
+    for quantity, percent in [("2.000", "10.0"), ("2.0", "10"), ("2", 10)]:
+        line = {"code": "BREAD", "quantity": quantity, "discount_percent": percent}
+        again = client.post("/v1/receipts", json={**sale, "lines": [line]})
+        assert again["replayed"] and again["fd"] == first["fd"], (quantity, percent)
+    again = client.post(
+        f"/v1/receipts/{first['id']}/return", json={**back, "lines": [{"position": 1, "quantity": "1.000"}]}
+    )
+    assert again["replayed"] and again["fd"] == returned["fd"]
+    with pytest.raises(DaemonError) as caught:  # another quantity is another sale
+        client.post("/v1/receipts", json={**sale, "lines": [{"code": "BREAD", "quantity": "1.000"}]})
+    assert caught.value.code == "uuid_conflict"
+    assert len(kkt.receipts()) == before
+
+
 def test_validation_errors_name_the_field(world, client):
     kkt, daemon = world
     before = len(kkt.journal())

@@ -7,6 +7,8 @@ against the daemon and the KKT emulator in ``test_e2e.py``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +19,7 @@ from agent.journal import records
 from agent.journal.errors import JournalError
 from agent.journal.journal import Journal
 from agent.journal.records import Operation
-from agent.journal.requests import CashRequest, ReturnRequest, SaleRequest, ShiftRequest
+from agent.journal.requests import CashRequest, ReturnRequest, SaleRequest, ShiftRequest, request_hashes
 from agent.journal.returns import refund
 from agent.journal.sale import sell
 from agent.journal.shift import cash_move, close_shift, open_shift, shift_view, x_report
@@ -285,3 +287,16 @@ def test_the_component_registers_the_service_and_recovers_at_start(tmp_path):
     assert docs(ctx)[0].id == pending.id and docs(ctx)[0].status == "failed"
     assert register.open_doc is None and register.receipts() == []
     ctx.store.close()
+
+
+def test_a_row_an_earlier_version_hashed_still_answers_the_same_request():
+    """Rows written before numbers were hashed by value hold the hash of the numbers as written; a
+    retry of such a uuid after an upgrade is still the same request, not a uuid_conflict."""
+    body = SaleRequest(uuid=uid("upgrade"), lines=[{"code": "BREAD", "quantity": "2.000"}])
+    asked = body.model_dump(mode="json", exclude={"uuid", "cashier"}, exclude_none=True) | {"kind": "sale"}
+    written = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    earlier = hashlib.sha256(written.encode()).hexdigest()
+    op = Operation(uuid=body.uuid, type="sale", **request_hashes("sale", body))
+    assert op.request_hash != earlier and op.asks(earlier)
+    same = SaleRequest(uuid=body.uuid, lines=[{"code": "BREAD", "quantity": 2}])
+    assert Operation(uuid=body.uuid, type="sale", **request_hashes("sale", same)).asks(op.request_hash)
