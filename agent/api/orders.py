@@ -99,14 +99,18 @@ def order_view(
 def list_orders(
     ctx: CtxDep,
     lang: LangDep,
-    status: str | None = Query(None, max_length=20),
+    status: schemas.OrderStatus | None = None,
     limit: int = Query(200, ge=1, le=1000),
+    before_id: int | None = Query(None, ge=1, le=schemas.MAX_ID, description="the last id of a page"),
 ) -> dict:
+    """Newest first; a page's last ``id`` as ``before_id`` gives the next page."""
     currency = ctx.settings.config.shop.currency
     with ctx.store.read() as session:
         query = select(MarketplaceOrder)
         if status:
             query = query.where(MarketplaceOrder.status == status)
+        if before_id:
+            query = query.where(MarketplaceOrder.id < before_id)
         rows = session.exec(query.order_by(MarketplaceOrder.id.desc()).limit(limit)).all()
         receipts = fiscal_receipts(session, rows, shop_zone(ctx.settings.config))
         return {

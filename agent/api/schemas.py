@@ -662,6 +662,9 @@ class OrderMarksNeeded(Answer):
     count: int = Field(description="codes to scan: one per unit, one for a line sold by weight")
 
 
+OrderStatus = Literal["waiting", "fiscalized", "settled", "rejected", "unsupported", "cancelled"]
+
+
 class Order(Answer):
     id: int
     source: str

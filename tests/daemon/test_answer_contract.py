@@ -27,7 +27,7 @@ def register(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("answer-contract")
     with (
         kkt_emulator(tmp) as kkt,
-        backoffice_server(tmp, products=20, employees=2, orders=2) as bo,
+        backoffice_server(tmp, products=20, employees=2, orders=3) as bo,
         running_daemon(tmp, config=kkt_config(kkt)) as daemon,
     ):
         paired_by_hand(daemon, bo.code(), bo.url)
@@ -81,3 +81,20 @@ def test_every_answer_declares_every_key_it_carries(register):
         where = f"{answer.request.method} {answer.request.url.path}"
         found += undeclared(model.model_validate(answer.json()), where)
     assert "\n".join(sorted({re.sub(r"\[\d+\]", "[]", path) for path in found})) == ""
+
+
+def test_orders_come_in_pages_to_the_last_one_and_an_unknown_status_is_refused(register):
+    http, _contract = register
+    http.post("/v1/sync", json={"streams": ["orders"], "wait": True})
+    every = [order["id"] for order in http.get("/v1/orders").json()["items"]]
+    assert len(every) == 3 and every == sorted(every, reverse=True)
+    seen, before = [], {}
+    for _ in range(len(every)):  # a page that ignores before_id must not loop for ever
+        page = http.get("/v1/orders", params={"limit": 2, **before}).json()["items"]
+        seen += [order["id"] for order in page]
+        before = {"before_id": page[-1]["id"] if page else 1}
+    assert seen == every
+    refused = http.get("/v1/orders", params={"status": "wating"}, headers={"Accept-Language": "ru"})
+    error = refused.json()["error"]
+    assert refused.status_code == 422 and error["details"][0]["field"] == "status", refused.text
+    assert "'waiting'" in error["message"] and "статус" in error["message"]
