@@ -5,6 +5,7 @@ The document is the contract; this page is its readable form, and a test keeps t
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -85,9 +86,33 @@ def _ref(schema: dict[str, Any]) -> str:
         return "`" + schema["$ref"].rsplit("/", 1)[-1] + "`"
     if "anyOf" in schema:
         return " or ".join(_ref(part) for part in schema["anyOf"])
+    if "enum" in schema:
+        return " | ".join(f"`{json.dumps(value, ensure_ascii=False)}`" for value in schema["enum"])
+    if "const" in schema:
+        return f"`{json.dumps(schema['const'], ensure_ascii=False)}`"
     if schema.get("type") == "array":
         return f"list of {_ref(schema.get('items', {}))}"
+    if isinstance(schema.get("additionalProperties"), dict):
+        return f"map of `string` to {_ref(schema['additionalProperties'])}"
     return f"`{schema.get('type', 'object')}`"
+
+
+BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "maxItems")
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _details(spec: dict[str, Any]) -> str:
+    """What a field's or a parameter's schema says beyond its type: bounds, default, description."""
+    branches = [spec, *spec.get("anyOf", ())]
+    said = [f"{key} {_number(branch[key])}" for branch in branches for key in BOUNDS if key in branch]
+    if "default" in spec and spec["default"] not in (None, [], {}):
+        said.append(f"default `{json.dumps(spec['default'], ensure_ascii=False)}`")
+    if spec.get("description"):
+        said.append(spec["description"].strip().replace("\n", " "))
+    return f"; {', '.join(said)}" if said else ""
 
 
 def render(openapi: dict[str, Any]) -> str:
@@ -108,14 +133,25 @@ def render(openapi: dict[str, Any]) -> str:
         out.append(f"Role: {op.get('x-kassa-role', '?')}.\n\n")
         params = op.get("parameters") or []
         if params:
-            out.append("Parameters: " + ", ".join(f"`{p['name']}` ({p['in']})" for p in params) + ".\n\n")
+            out.append("Parameters:\n\n")
+            for param in params:
+                spec = {
+                    **param.get("schema", {}),
+                    **({"description": param["description"]} if param.get("description") else {}),
+                }
+                required = ", required" if param.get("required") else ""
+                out.append(f"- `{param['name']}` ({param['in']}{required}): {_ref(spec)}{_details(spec)}\n")
+            out.append("\n")
         body = (op.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
         if body:
             out.append(f"Body: {_ref(body)}.\n\n")
         for status, answer in sorted(op.get("responses", {}).items()):
-            schema = answer.get("content", {}).get("application/json", {}).get("schema")
+            content = answer.get("content", {})
+            schema = content.get("application/json", {}).get("schema")
             if schema:
                 out.append(f"- {status}: {_ref(schema)}\n")
+            elif not content:
+                out.append(f"- {status}: no body\n")
     out.append("\n## Shapes\n")
     for name, schema in sorted(openapi.get("components", {}).get("schemas", {}).items()):
         out.append(f"\n### `{name}`\n\n")
@@ -123,13 +159,7 @@ def render(openapi: dict[str, Any]) -> str:
             out.append(schema["description"].strip().split("\n\n")[0].replace("\n", " ") + "\n\n")
         for field, spec in (schema.get("properties") or {}).items():
             required = " (required)" if field in schema.get("required", ()) else ""
-            bounds = ", ".join(
-                f"{key} {spec[key]}"
-                for key in ("minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength", "maxItems")
-                if key in spec
-            )
-            extra = f"; {bounds}" if bounds else ""
-            out.append(f"- `{field}`: {_ref(spec)}{required}{extra}\n")
+            out.append(f"- `{field}`: {_ref(spec)}{required}{_details(spec)}\n")
     return "".join(out)
 
 

@@ -509,7 +509,9 @@ class Document(Answer):
 
     id: int
     uuid: str
-    type: str = Field(description="sale | return | open_shift | close_shift | cash_in | cash_out | ...")
+    type: str = Field(
+        description="sale | return | correction | shift_open | shift_close | cash_in | cash_out"
+    )
     status: str = Field(description="pending | fiscalized | failed")
     created_at: When | None = None
     fiscalized_at: When | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ from agent.api.app import OPENAPI_URL, create_app
 from agent.pin_hash import hash_pin
 from agent.store import open_store
 from agent.store.models import Employee, FiscalDocument
-from tests.conftest import uid
+from tests.conftest import REPO, uid
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.sync.harness import wait_register_ready
@@ -214,3 +215,32 @@ def test_a_cashiers_token_after_a_restart_sells_nothing_as_the_technician(tmp_pa
             assert len(kkt.receipts()) == before
             cash_out = http.post("/v1/cash/out", json={"uuid": uid("out"), "amount": 100}, headers=auth)
             assert cash_out.status_code == 401
+
+
+def test_docs_local_api_says_what_the_served_contract_says(daemon):
+    """docs/local-api.md is what an integrator reads: each route's answers (a 204 too), each
+    parameter's choices and bounds, each field's description, and what a map holds."""
+    with daemon.http() as http:
+        contract = http.get("/v1/openapi.json").json()
+    text = (REPO / "docs" / "local-api.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"\n### `([^`]+)`\n(.*?)(?=\n### |\Z)", text, re.S))
+    for path, operations in contract["paths"].items():
+        for method, operation in operations.items():
+            section = sections[f"{method.upper()} {path}"]
+            for status in operation.get("responses", {}):
+                assert f"- {status}: " in section, (method, path, status)
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                for branch in [schema, *schema.get("anyOf", ())]:
+                    for value in branch.get("enum", ()):
+                        assert f'`"{value}"`' in section, (method, path, parameter["name"], value)
+                    if "maximum" in branch:
+                        assert f"maximum {branch['maximum']}" in section, (method, path, parameter["name"])
+    for name, schema in contract["components"]["schemas"].items():
+        section = sections[name]
+        for field, spec in (schema.get("properties") or {}).items():
+            if spec.get("description"):
+                assert spec["description"] in section, (name, field)
+            held = spec.get("additionalProperties")
+            if isinstance(held, dict) and "$ref" in held:
+                assert f"map of `string` to `{held['$ref'].rsplit('/', 1)[-1]}`" in section, (name, field)
