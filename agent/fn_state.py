@@ -12,6 +12,11 @@ OFD_WARNING_DAYS = 5  # warn this many days before it
 FN_EXPIRY_WARNING_DAYS = 30  # and this many before the FN's keys end
 
 
+def printer_state(handle: Any) -> str:
+    """The fiscal register's state as the heartbeat tells the back office: "absent" when none is set up."""
+    return handle.state if handle is not None else "absent"
+
+
 def fn_summary(handle: Any, pc_clock: Callable[[], datetime]) -> dict[str, Any] | None:
     """The FN as the last poll of the fiscal register (``handle``) saw it: its OFD queue counted on
     the FN's own clock (the one that blocks), its end of life, registration and warnings, days ahead."""

@@ -11,7 +11,6 @@ import asyncio
 import time
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from agent.api import schemas
@@ -19,7 +18,9 @@ from agent.api.deps import CtxDep, LangDep
 from agent.backoffice import errors as backoffice_errors
 from agent.daemon.context import ConnectionChecks, Context
 from agent.daemon.devices import DEVICE_NAMES, DeviceHandle
+from agent.fn_state import fn_summary, printer_state
 from agent.i18n import N_, translate, translations
+from agent.journal.records import outbox_queue
 from drivers.device_status import WARNINGS, headline
 from drivers.errors import DriverError
 
@@ -40,15 +41,6 @@ def _result(name: str, label: str, target: str | None, ok: bool, started: float 
     }
 
 
-def _queue_depth(ctx: Context) -> int:
-    from agent.store.models import OutboxItem
-
-    with ctx.store.read() as session:
-        return session.execute(
-            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
-        ).scalar_one()
-
-
 def check_backoffice(ctx: Context, lang: str | None) -> dict:
     """An authenticated heartbeat: the address, TLS, the token and the server all answer, or say which not."""
     label = translate(N_("back office"), lang)
@@ -60,11 +52,11 @@ def check_backoffice(ctx: Context, lang: str | None) -> dict:
         if pairing is None:
             raise backoffice_errors.NotPaired()
         fiscal_register = ctx.devices.fiscal_register
-        printer = fiscal_register.state if fiscal_register is not None else "absent"
-        depth = _queue_depth(ctx)
+        with ctx.store.read() as session:  # what the receipts stream's heartbeat says, not less
+            depth = outbox_queue(session, ctx.clock())["depth"]
         with pairing.client() as client:
             started = time.monotonic()
-            client.heartbeat(printer, depth)
+            client.heartbeat(printer_state(fiscal_register), depth, fn_summary(fiscal_register, ctx.clock))
     except backoffice_errors.BackofficeError as exc:
         if isinstance(exc, backoffice_errors.Unauthorized) and info is not None and not info.needs_repair:
             pairing.mark_needs_repair()

@@ -350,8 +350,9 @@ class BackofficeClient:
             raise errors.OrderReportRefused(answer=code, detail=printable(f"{code} {message}", one_line=True))
         self._json(response)
 
-    def heartbeat(self, printer: str, queue_depth: int, fn: dict | None = None) -> None:
-        """``fn``: the FN's end of life, OFD days left and warnings, so the back office warns too."""
+    def heartbeat(self, printer: str, queue_depth: int, fn: dict | None) -> None:
+        """``fn``: the FN's end of life, OFD days left and warnings, so the back office warns too; None
+        only with no register (the back office keeps the last summary: None replaces what it knew)."""
         body = {"printer": printer, "queue_depth": queue_depth, "agent_version": __version__, "fn": fn}
         self._json(self._request("POST", "/api/v1/heartbeat", json=body))
 

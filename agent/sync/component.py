@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from agent.fn_state import fn_summary
+from agent.fn_state import fn_summary, printer_state
 from agent.sync.engine import SyncEngine
 from agent.sync.records import Known
 from agent.sync.scheduler import Scheduler
@@ -20,8 +20,7 @@ class SyncComponent:
         self.engine: SyncEngine | None = None
 
     def _printer_state(self) -> str:
-        handle = self.ctx.devices.fiscal_register
-        return handle.state if handle is not None else "absent"
+        return printer_state(self.ctx.devices.fiscal_register)
 
     def _fn_state(self) -> dict | None:
         handle = self.ctx.devices.fiscal_register

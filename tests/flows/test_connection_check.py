@@ -47,6 +47,21 @@ def test_all_answer(stack):
     assert re.search(r"бэк-офис \(\S+\): в порядке, \d+ мс: ответил", ru.stdout), ru.stdout
 
 
+def test_the_checks_heartbeat_tells_the_back_office_what_the_streams_does(stack):
+    """The back office keeps the last heartbeat's summary (docs/backoffice-api.md): testing the
+    connection must not tell it the register has no fiscal drive (fn: null) until the next one."""
+    _daemon, bo, _kkt, client = stack
+    client.post("/v1/sync", json={"streams": ["receipts"], "wait": True})
+    [before] = bo.registers()
+    assert before["heartbeat"]["fn"]["expires"], before["heartbeat"]
+    assert client.post("/v1/check")["ok"] is True
+    [after] = bo.registers()
+    assert after["heartbeat"]["fn"]["expires"] == before["heartbeat"]["fn"]["expires"], after["heartbeat"]
+    assert {key: after["heartbeat"][key] for key in ("printer", "queue_depth", "agent_version")} == {
+        key: before["heartbeat"][key] for key in ("printer", "queue_depth", "agent_version")
+    }
+
+
 def test_a_device_fault_is_named(stack):
     daemon, _bo, kkt, _client = stack
     kkt.fault("paper-out")
