@@ -83,9 +83,14 @@ def _matches(session, text: str, offset: int, limit: int) -> list[Product]:
     if len(rows) == limit or exact:
         return rows
     before = len(exact) + session.exec(select(func.count()).select_from(Product).where(prefix)).one()
-    pattern = f"%{text.replace('%', '').replace('_', '')}%"
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # "50%" is 50 %
+    pattern = f"%{literal}%"
     contains = and_(
-        not_(prefix), or_(Product.search_name.like(search_key(pattern)), Product.code.like(pattern))
+        not_(prefix),
+        or_(
+            Product.search_name.like(search_key(pattern), escape="\\"),
+            Product.code.like(pattern, escape="\\"),
+        ),
     )
     query = select(Product).where(contains).order_by(Product.search_name, Product.id)
     return rows + list(session.exec(query.offset(max(0, offset - before)).limit(limit - len(rows))))

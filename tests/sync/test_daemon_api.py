@@ -97,6 +97,22 @@ def test_local_edits_are_refused_while_product_sync_is_on(stack):
     assert caught.value.code == "nothing_to_confirm"
 
 
+def test_a_search_for_percent_or_underscore_finds_them_not_everything(stack):
+    """SQL's LIKE wildcards typed into the search box are the characters themselves."""
+    _daemon, bo, client = stack
+    bo.upsert_product(code="CHOC_70", name="Шоколад горький 70% какао", price=15990)
+    client.post("/v1/sync", json={"streams": ["products"], "wait": True})
+    for typed in ["%", "70%", "_", "C_7", "%_%", "1_"]:
+        found = client.get("/v1/products", params={"q": typed, "limit": 1000})["items"]
+        strays = [
+            p["code"] for p in found if typed.casefold() not in (p["name"] + " " + p["code"]).casefold()
+        ]
+        assert strays == [], typed
+    assert [p["code"] for p in client.get("/v1/products", params={"q": "70%"})["items"]] == ["CHOC_70"]
+    assert [p["code"] for p in client.get("/v1/products", params={"q": "c_7"})["items"]] == ["CHOC_70"]
+    assert client.get("/v1/products", params={"q": "%%"})["items"] == []
+
+
 def test_bad_interval_is_a_clear_validation_error(stack):
     _daemon, _bo, client = stack
     with pytest.raises(DaemonError) as caught:
