@@ -623,7 +623,7 @@ class Product(Answer):
 
 class Products(Answer):
     items: list[Product]
-    total: int
+    total: int = Field(description="products in the catalog, whatever q matched: not a count of the matches")
     product_sync: bool
 
 
