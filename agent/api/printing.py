@@ -42,7 +42,6 @@ def shop_zone(config) -> ZoneInfo | None:
 
 @router.post("/receipts/{receipt_id}/copy", response_model=Printed)
 async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
-    printer = receipt_printer(ctx)
     zone = shop_zone(ctx.settings.config)
 
     def build():
@@ -59,7 +58,8 @@ async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
                 )
             return receipt_copy(session, doc, zone)
 
-    copy = await run_in_threadpool(build)
+    copy = await run_in_threadpool(build)  # a receipt that has no copy is that, whatever the printer
+    printer = receipt_printer(ctx)
     await printer.call(lambda device, receipt: device.print_receipt(receipt), copy)
     return {"printed": True, "device": "receipt_printer", "receipt_id": receipt_id}
 

@@ -58,6 +58,9 @@ def test_without_a_receipt_printer_printing_says_so(tmp_path):
             daemon.client().post("/v1/devices/test", json={"device": "receipt_printer"})
         assert error.value.status == 503
         assert "receipt printer" in error.value.message
+        with pytest.raises(DaemonError) as missing:  # no such receipt: never a copy, printer or not
+            daemon.client().post("/v1/receipts/999999/copy")
+        assert missing.value.code == "receipt_not_found" and not missing.value.retryable
 
 
 def test_a_copy_of_a_correction_carries_its_basis_and_the_corrected_operation_in_its_qr(tmp_path):
