@@ -111,16 +111,7 @@ class PairingService:
     def status_summary(self) -> dict:
         info = self.info()
         paired = info is not None and self.token() is not None
-        pairing = None
-        if info is not None:
-            pairing = {
-                "organization": info.organization,
-                "organization_inn": info.organization_inn,
-                "store": info.store,
-                "store_address": info.store_address,
-                "backoffice_url": display_url(info.backoffice_url),
-                "needs_repair": info.needs_repair,
-            }
+        pairing = info.as_dict() if info is not None else None  # what pairing answered, all of it
         # where "Подключить ККТ" pairs when no address is typed (configured, else the last one)
         address = display_url(self.settings.url or self.last_url()) or None
         return {"paired": paired, "pairing": pairing, "backoffice_url": address}

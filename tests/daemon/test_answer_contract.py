@@ -32,7 +32,7 @@ def register(tmp_path_factory):
     ):
         paired_by_hand(daemon, bo.code(), bo.url)
         with daemon.http(timeout=120) as http:
-            yield http, http.get("/v1/openapi.json").json()
+            yield http, http.get("/v1/openapi.json").json(), bo
 
 
 def model_of(contract: dict, answer: httpx.Response) -> type:
@@ -47,7 +47,7 @@ def model_of(contract: dict, answer: httpx.Response) -> type:
 
 
 def test_every_answer_declares_every_key_it_carries(register):
-    http, contract = register
+    http, contract, _bo = register
     answers = [http.post("/v1/sync", json={"wait": True})]
     products = http.get("/v1/products").json()["items"]
     unmarked = [product["code"] for product in products if not product["marked"]]
@@ -84,7 +84,7 @@ def test_every_answer_declares_every_key_it_carries(register):
 
 
 def test_orders_come_in_pages_to_the_last_one_and_an_unknown_status_is_refused(register):
-    http, _contract = register
+    http, _contract, _bo = register
     http.post("/v1/sync", json={"streams": ["orders"], "wait": True})
     every = [order["id"] for order in http.get("/v1/orders").json()["items"]]
     assert len(every) == 3 and every == sorted(every, reverse=True)
@@ -98,3 +98,12 @@ def test_orders_come_in_pages_to_the_last_one_and_an_unknown_status_is_refused(r
     error = refused.json()["error"]
     assert refused.status_code == 422 and error["details"][0]["field"] == "status", refused.text
     assert "'waiting'" in error["message"] and "статус" in error["message"]
+
+
+def test_the_status_names_the_pairing_as_pairing_answered_it(register):
+    """The register's id at the back office and when it was paired: in the contract's Pairing of
+    GET /v1/status too, not only in the one answer to POST /v1/pairing."""
+    http, _contract, bo = register
+    [registered] = bo.registers()
+    pairing = http.get("/v1/status").json()["pairing"]
+    assert pairing["register_id"] == registered["id"] and pairing["paired_at"], pairing
