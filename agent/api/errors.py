@@ -151,7 +151,10 @@ def _field_words(location: tuple | list, lang: str | None) -> str:
 
 def _number(value: float | Decimal) -> str:
     """A bound as a person writes it: 1, not 1.0."""
-    return str(int(value)) if value == int(value) else str(value)
+    try:
+        return str(int(value)) if value == int(value) else str(value)
+    except (OverflowError, ValueError):  # infinite or NaN: no whole number
+        return str(value)
 
 
 def _problem(error: dict, lang: str | None) -> str:
