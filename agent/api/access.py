@@ -137,6 +137,7 @@ class Caller:
     role: str  # public (no session), cashier, administrator, technician
     employee: LoggedIn | None = None
     token: str | None = None
+    ends: datetime | None = None  # a session's end at the latest (its lifetime)
 
     @property
     def technician(self) -> bool:
@@ -150,13 +151,23 @@ class Caller:
 class _Session:
     employee_id: int
     identity: str  # the employee row's at login; a row that no longer matches ends the session
+    opened: datetime
     last_seen: datetime
+
+
+class Bound(NamedTuple):
+    """What a live session holds: whose it is and when it ends at the latest."""
+
+    employee_id: int
+    identity: str
+    ends: datetime  # opened + the lifetime, however busy the session
 
 
 @dataclass
 class Sessions:
-    """Bearer tokens in memory: token → employee, ended by idle time, logout, or the employee's
-    removal, replacement or PIN change."""
+    """Bearer tokens in memory: token → employee, ended by idle time, by its lifetime (however busy:
+    a token copied off the socket must not live for ever), logout, or the employee's removal,
+    replacement or PIN change."""
 
     sessions: OrderedDict[str, _Session] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -164,23 +175,26 @@ class Sessions:
     def open(self, employee: LoggedIn, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock:
-            self.sessions[token] = _Session(employee.id, employee.identity, now)
+            self.sessions[token] = _Session(employee.id, employee.identity, now, now)
             while len(self.sessions) > MAX_SESSIONS:
                 self.sessions.popitem(last=False)
         return token
 
-    def touch(self, token: str, now: datetime, idle: timedelta) -> tuple[int, str] | None:
-        """The session's employee id and identity, its idle clock restarted; None if unknown or expired."""
+    def touch(self, token: str, now: datetime, idle: timedelta, lifetime: timedelta) -> Bound | None:
+        """The session's employee and end, its idle clock restarted; None if unknown or expired (idle
+        longer than ``idle``, or opened longer than ``lifetime`` ago: both read from the settings
+        on each request, so a shorter one from a config reload applies to sessions already open)."""
         with self.lock:
             session = self.sessions.get(token)
             if session is None:
                 return None
-            if now - session.last_seen > idle:
+            ends = session.opened + lifetime
+            if now - session.last_seen > idle or now >= ends:
                 del self.sessions[token]
                 return None
             session.last_seen = now
             self.sessions.move_to_end(token)
-            return session.employee_id, session.identity
+            return Bound(session.employee_id, session.identity, ends)
 
     def close(self, token: str) -> bool:
         with self.lock:
@@ -222,12 +236,13 @@ async def identify(request: Request) -> Caller:
     ctx = request.app.state.ctx
     token = bearer(request)
     if token is not None:
-        idle = timedelta(hours=ctx.settings.config.access.session_idle_hours)
-        bound = sessions_of(request).touch(token, ctx.clock(), idle)
+        access = ctx.settings.config.access
+        idle, lifetime = timedelta(hours=access.session_idle_hours), timedelta(hours=access.session_max_hours)
+        bound = sessions_of(request).touch(token, ctx.clock(), idle, lifetime)
         if bound is not None:
-            employee = await run_in_threadpool(_employee, ctx.store, *bound)
+            employee = await run_in_threadpool(_employee, ctx.store, bound.employee_id, bound.identity)
             if employee is not None:
-                return Caller(role_of(employee.role), employee, token)
+                return Caller(role_of(employee.role), employee, token, bound.ends)
             sessions_of(request).close(token)
         return Caller(PUBLIC)  # the session ended: log in again
     if peer_is_technician(request):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from sqlmodel import select
@@ -23,6 +24,7 @@ def session_view(caller: Caller, ctx) -> dict:
         "employee": caller.employee.as_dict() if caller.employee else None,
         "allowed": allowed_routes(caller.role),
         "idle_seconds": int(ctx.settings.config.access.session_idle_hours * 3600),
+        "expires_at": caller.ends.isoformat() if caller.ends else None,
     }
 
 
@@ -34,8 +36,10 @@ def session_view(caller: Caller, ctx) -> dict:
 async def post_login(body: LoginBody, ctx: CtxDep, request: Request) -> dict:
     """A PIN's owner and a new session token: send it back as ``Authorization: Bearer <token>``."""
     employee = await asyncio.to_thread(login, ctx.store, body.pin, ctx.clock, body.employee_id)
-    token = sessions_of(request).open(employee, ctx.clock())
-    return {"token": token, **session_view(Caller(role_of(employee.role), employee), ctx)}
+    now = ctx.clock()
+    token = sessions_of(request).open(employee, now)
+    ends = now + timedelta(hours=ctx.settings.config.access.session_max_hours)
+    return {"token": token, **session_view(Caller(role_of(employee.role), employee, token, ends), ctx)}
 
 
 @router.post("/logout", response_model=LogoutAnswer)

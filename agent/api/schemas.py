@@ -584,6 +584,9 @@ class Session(Answer):
     employee: Employee | None = None
     allowed: list[str] = Field(description='routes this caller may call, "METHOD /path"')
     idle_seconds: int
+    expires_at: When | None = Field(
+        None, description="a session's end at the latest ([access] session_max_hours after the login)"
+    )
 
 
 class LoginAnswer(Session):

@@ -120,6 +120,12 @@ class AccessSettings(Section):
     session_idle_hours: float = Field(
         12.0, gt=0, le=24 * 7, description="a login session ends after this idle time"
     )
+    session_max_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 7,
+        description="a login session ends this long after the login, however busy",
+    )
     default_cashier: str | None = Field(
         None,
         min_length=1,
