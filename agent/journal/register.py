@@ -14,7 +14,7 @@ from decimal import Decimal
 from agent.i18n import N_
 from agent.journal.cart import PricedLine
 from agent.journal.crash import crash_point
-from agent.journal.errors import InvalidReceipt, StoreFailed
+from agent.journal.errors import InvalidReceipt, JournalError, StoreFailed
 from agent.journal.payments import Settled, register_amounts
 from agent.journal.pending import PendingRow
 from drivers.fiscal_register import (
@@ -114,8 +114,23 @@ def line_positions(line: PricedLine, tolerance: int, field: str) -> list[Receipt
 
 
 def fit_cashier(device: FiscalRegister, cashier: Cashier | None) -> Cashier | None:
-    """The cashier as the FN will store tag 1021 (run in the port's thread; no I/O)."""
-    return replace(cashier, name=device.fit_text(TAG_CASHIER, cashier.name)) if cashier else None
+    """The cashier as the FN will store tag 1021 (run in the port's thread; no I/O). A name with
+    nothing the register's code page holds (Chinese, emoji) is refused here: sent empty, the register
+    refuses the tag (0x18) and every shift, sale and cash move of that employee fails in its words."""
+    if cashier is None:
+        return None
+    fitted = device.fit_text(TAG_CASHIER, cashier.name)
+    if not fitted:
+        raise JournalError(
+            422,
+            "cashier_name_unprintable",
+            N_(
+                "the cashier's name \u201c{name}\u201d has no letter the fiscal register can print "
+                "(tag 1021): the employee needs a name in Cyrillic or Latin letters"
+            ),
+            name=cashier.name,
+        )
+    return replace(cashier, name=fitted)
 
 
 def plan_receipt(
