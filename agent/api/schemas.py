@@ -71,11 +71,10 @@ PHONE = re.compile(r"\+?[0-9]{10,15}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
 
-def _buyer_contact(value: Any) -> Any:
-    """Tag 1008 is the buyer's phone or e-mail and nothing else; a phone is kept as +digits
-    (a Russian 8XXXXXXXXXX or 10-digit number as +7...)."""
-    if not isinstance(value, str):
-        return value
+def buyer_contact(value: str) -> str | None:
+    """Tag 1008 is the buyer's phone or e-mail and nothing else: ``value`` in the form the tag takes
+    (a phone as +digits, a Russian 8XXXXXXXXXX or 10-digit number as +7...), None when it is neither.
+    The one rule for a contact typed at the till and one a marketplace order carries."""
     text = value.strip()
     if EMAIL.fullmatch(text) and len(text) <= 64:
         return text
@@ -87,7 +86,16 @@ def _buyer_contact(value: Any) -> Any:
         elif len(digits) == 10:
             digits = "7" + digits
         return "+" + digits
-    raise problem(N_("must be the buyer's phone (+79990000000) or e-mail (name@example.ru)"))
+    return None
+
+
+def _buyer_contact(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    contact = buyer_contact(value)
+    if contact is None:
+        raise problem(N_("must be the buyer's phone (+79990000000) or e-mail (name@example.ru)"))
+    return contact
 
 
 BuyerContact = Annotated[str, BeforeValidator(_buyer_contact)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from agent.api.schemas import buyer_contact as contact_for_tag
 from agent.i18n import N_
 from agent.journal import records
 from agent.journal.marks import codes_wanted
@@ -59,12 +60,14 @@ class OrderRefused(KassaError):
 
 
 def buyer_contact(order: MarketplaceOrder) -> str | None:
-    """Tag 1008: the buyer's e-mail, else the phone."""
+    """Tag 1008: the buyer's e-mail, else the phone, the first the tag takes (``schemas.buyer_contact``);
+    a contact it does not take ("n/a", an address in Cyrillic) is left off, never refuses the sale."""
     buyer = order.buyer or {}
     for key in ("email", "phone"):
         value = buyer.get(key)
-        if isinstance(value, str) and 3 <= len(value.strip()) <= 64:
-            return value.strip()
+        contact = contact_for_tag(value) if isinstance(value, str) else None
+        if contact is not None:
+            return contact
     return None
 
 

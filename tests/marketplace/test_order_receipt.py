@@ -175,3 +175,25 @@ def test_a_receipt_that_took_an_order_uuid_before_the_order_came_is_not_its_rece
     again = cashier(stack, "POST", f"/v1/orders/{order['id']}/fiscalize", json={})
     assert again.status_code == 200 and again.json()["receipt"]["uuid"] == receipt["uuid"]
     assert len(kkt.receipts()) == printed + 1
+
+
+def test_an_order_whose_buyer_contact_tag_1008_cannot_take_is_fiscalized_without_it(stack):
+    """A buyer's e-mail in Cyrillic or a placeholder ("n/a") from the marketplace made the order's
+    sale request invalid inside the daemon: 500 internal_error, and the order could never be
+    fiscalized. The contact tag 1008 takes goes on the receipt (here the phone), else none."""
+    office, kkt = stack["office"], stack["kkt"]
+    line = [{"code": "GUM", "name": "Gum", "quantity": 1, "price": 100}]
+    buyers = [
+        ({"name": "Иван", "email": "ivan@почта.рф", "phone": "8 (999) 123-45-67"}, "+79991234567"),
+        ({"name": "Jan", "email": "n/a", "phone": "ext. 5"}, None),
+    ]
+    for buyer, contact in buyers:
+        remote = office.add_order(lines=line, buyer=buyer)
+        sync(stack, "orders")
+        order = relayed_order(stack, remote)
+        answer = cashier(stack, "POST", f"/v1/orders/{order['id']}/fiscalize", json={})
+        assert answer.status_code == 200, answer.text
+        receipt = answer.json()["receipt"]
+        assert answer.json()["order"]["status"] == "fiscalized" and receipt["fd"]
+        (on_fn,) = [doc for doc in kkt.receipts() if doc["fd"] == receipt["fd"]]
+        assert on_fn["tags"].get("1008") == contact, on_fn["tags"]
