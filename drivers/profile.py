@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from common.line_speed import check_speed
 from drivers.errors import N_, DriverError
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "firmware_profiles"
@@ -33,6 +34,11 @@ class SerialSettings(_Section):
     baud: int = Field(115200, gt=0)
     flow: Literal["none", "xonxoff", "rtscts"] = "none"
     write_timeout: float = Field(5.0, gt=0, description="seconds; a printer holding XOFF must not hang us")
+
+    @field_validator("baud")
+    @classmethod
+    def _line_speed(cls, value: int) -> int:
+        return check_speed(value)
 
 
 class MediaSettings(_Section):

@@ -45,5 +45,5 @@ def open_serial(
             dsrdtr=False,
             exclusive=True,
         )
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except (serial.SerialException, OSError, ValueError, OverflowError) as exc:
         raise PortError(port, exc) from None

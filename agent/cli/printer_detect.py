@@ -10,12 +10,30 @@ from agent.cli import UserError, echo
 from agent.i18n import _
 
 
+def _speeds(_ctx: click.Context, _param: click.Parameter, bauds: tuple[int, ...]) -> tuple[int, ...]:
+    from common.line_speed import SPEEDS, is_speed
+
+    for baud in bauds:
+        if not is_speed(baud):
+            raise click.BadParameter(
+                _("{baud} is not a serial line speed: one of {speeds}").format(
+                    baud=baud, speeds=", ".join(map(str, SPEEDS))
+                )
+            )
+    return bauds
+
+
 @click.command("detect", help=_("Find Shtrih-M fiscal registers on serial ports and name their profile."))
 @click.option(
     "--port", "ports", multiple=True, help=_("Port to probe (repeatable); default: the usual serial ports.")
 )
 @click.option(
-    "--baud", "bauds", multiple=True, type=click.IntRange(min=1), help=_("Speed to try (repeatable).")
+    "--baud",
+    "bauds",
+    multiple=True,
+    type=click.IntRange(min=1),
+    callback=_speeds,
+    help=_("Speed to try (repeatable)."),
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
 def detect(ports: tuple[str, ...], bauds: tuple[int, ...], as_json: bool) -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.i18n import N_
+from common.line_speed import is_speed
 from common.marking import GROUPS, SUBSTITUTES
 
 # the groups decree 1944 of 21.11.2023 bans selling when the online check refuses (of ours: not medicines)
@@ -80,6 +81,13 @@ class PrinterSettings(DeviceSettings):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return known_zone(value)
+
+    @field_validator("baud")
+    @classmethod
+    def _line_speed(cls, value: int | None) -> int | None:
+        if value is not None and not is_speed(value):
+            raise ValueError(N_("expected a serial line speed, such as 9600 or 115200"))
+        return value
 
 
 class ReceiptPrinterSettings(DeviceSettings):
