@@ -8,6 +8,7 @@ settled from the FN after a crash, uploaded to the back office once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from agent.journal.cashier import resolve_cashier
 from agent.journal.errors import InvalidReceipt, JournalError
 from agent.journal.protocol import FiscalJournal
 from agent.journal.records import Operation
+from agent.journal.register import fit_order_number
 from agent.journal.requests import CorrectionRequest, request_hashes
 from agent.journal.sale import fiscalize_receipt, price_sale, sale_products
 from agent.store.models import FiscalDocument
@@ -77,6 +79,8 @@ async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[F
         )
     kind = ReceiptKind(request.sign)
     correction = correction_of(request, register_today(journal))
+    # tag 1179 as the FN will store it: the journal records that, not the text as sent
+    correction = replace(correction, number=await journal.device(fit_order_number, correction.number))
     substitutes = journal.mark_substitutes()
 
     def price(session: Session):
@@ -98,7 +102,7 @@ async def correct(journal: FiscalJournal, request: CorrectionRequest) -> tuple[F
             "type": request.type,
             "sign": request.sign,
             "date": correction.date.isoformat(),
-            "number": request.document_number,
+            "number": correction.number,
             "reason": request.reason,
         },
     )

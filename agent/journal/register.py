@@ -33,6 +33,7 @@ TAG_BUYER_CONTACT = 1008
 TAG_CASHIER = 1021
 TAG_CASHIER_INN = 1203
 TAG_BUYER = 1227
+TAG_ORDER_NUMBER = 1179
 
 
 def receipt_item(line: PricedLine) -> ReceiptItem:
@@ -155,6 +156,18 @@ def plan_receipt(
     contact = device.fit_text(TAG_BUYER_CONTACT, buyer_contact) if buyer_contact else None
     buyer = fit_buyer(device, buyer_name)
     return with_positions(lines, tolerance), fit_cashier(device, cashier), contact, buyer, system
+
+
+def fit_order_number(device: FiscalRegister, number: str | None) -> str | None:
+    """Tag 1179, the tax service's order's number, as the FN will store it (run in the port's
+    thread; no I/O), so the journal, the copy and the back office say what the FN holds; a number
+    with nothing printable is refused, not left off a correction by order."""
+    if number is None:
+        return None
+    fitted = device.fit_text(TAG_ORDER_NUMBER, number)
+    if not fitted:
+        raise InvalidReceipt("document_number", N_("{field}: the number has nothing the register can print"))
+    return fitted
 
 
 def fit_buyer(device: FiscalRegister, name: str | None) -> str | None:

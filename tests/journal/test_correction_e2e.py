@@ -132,3 +132,39 @@ def test_a_bad_correction_is_refused_before_the_register(stack, change, code):
         client.post("/v1/corrections", json=body | change)
     assert refused.value.status == 422 and refused.value.code == code
     assert len(kkt.journal()) == before
+
+
+def test_the_orders_number_is_recorded_as_the_fn_stores_it_and_one_it_cannot_is_refused(stack):
+    """Tag 1179 went to the FN made safe (an escape's ESC gone) while the journal, the copy and the
+    back office kept the number as sent: three different numbers for one correction. And a number of
+    emoji alone went out as no 1179 at all on a correction by order."""
+    kkt, bo, daemon, client = stack
+    body = {
+        "uuid": uid("correction-hostile-number"),
+        "reason": "by order",
+        "document_number": "12\x1b[31m34\t№5",
+        "lines": [{"name": "Хлеб", "price": 4990}],
+        "payments": [{"kind": "cash"}],
+    }
+    made = client.post("/v1/corrections", json=body)
+    (on_fn,) = [doc for doc in corrections(kkt) if doc["fd"] == made["fd"]]
+    stored = json.loads(on_fn["tags"]["1174"])["1179"]
+    assert stored == "12[31m34 №5"
+    assert made["correction"]["number"] == stored
+    assert client.get(f"/v1/receipts/{made['id']}")["correction"]["number"] == stored
+    wait_accepted(client, {body["uuid"]})
+    (arrived,) = [d for d in bo.documents() if d["uuid"] == body["uuid"]]
+    assert arrived["document"]["correction"]["number"] == stored
+    assert agreement(kkt, daemon) == []
+
+    before = len(kkt.journal())
+    with daemon.client(language="ru") as russian, pytest.raises(DaemonError) as refused:
+        russian.post(
+            "/v1/corrections", json=body | {"uuid": uid("correction-emoji"), "document_number": "🙂"}
+        )
+    assert refused.value.status == 422 and refused.value.code == "invalid_receipt"
+    assert (
+        refused.value.message
+        == "номер предписания налоговой: в номере нет ничего, что касса может напечатать"
+    )
+    assert len(kkt.journal()) == before
