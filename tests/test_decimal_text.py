@@ -37,6 +37,11 @@ def test_a_number_is_read_exactly_with_its_places(value, places, expected):
         "9" * 40,
         "",
         "abc",
+        "\u0661",  # ARABIC-INDIC DIGIT ONE: Decimal reads it as 1
+        "\uff11\uff12",  # fullwidth 12
+        "1_000",  # Python's digit grouping
+        "0x10",
+        "1e",
         1.5,
         True,
         None,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from common import money
+from common.decimal_text import read_decimal
 
 QUANTUM = Decimal("0.001")
 
@@ -17,27 +18,21 @@ def format_money(kopecks: int) -> str:
 def parse_money(text: str) -> int | None:
     """ "500", "500.5", "500,50" -> kopecks; None for anything that is not a sum of money."""
     cleaned = text.strip().replace(" ", "").replace(",", ".")
-    if not cleaned:
-        return None
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        value = read_decimal(cleaned, 2)  # "nan", "1e30", "١٢" and "1_000" are not sums of money
+    except ValueError:
         return None
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 100)
+    return None if value < 0 else int(value * 100)
 
 
 def parse_quantity(text: str) -> Decimal | None:
     """ "2", "0,350" -> Decimal("2.000"), Decimal("0.350"); None if not a positive quantity."""
     cleaned = text.strip().replace(",", ".")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        value = read_decimal(cleaned, 3)
+    except ValueError:
         return None
-    if value <= 0 or value != value.quantize(QUANTUM):
-        return None
-    return value.quantize(QUANTUM)
+    return value if value > 0 else None
 
 
 def format_quantity(quantity: Decimal | str) -> str:

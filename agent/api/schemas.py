@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from common.decimal_text import MAX_LENGTH, decimal_of
 from common.errors import N_
 from common.inn import valid_inn
 from common.money import MAX_AMOUNT, format_money
@@ -44,11 +45,11 @@ def _exact_decimal(value: Any) -> Any:
         raise problem(N_('must be sent as a string such as "1.500", not as a float'))
     if isinstance(value, str):
         text = value.strip().replace(",", ".")
-        if len(text) > 32:
+        if len(text) > MAX_LENGTH:
             raise problem(N_("has too many digits"))
         try:
-            return Decimal(text)
-        except InvalidOperation:
+            return decimal_of(text)
+        except ValueError:
             raise problem(N_("must be a number")) from None
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
         raise problem(N_("is too large"))

@@ -421,3 +421,24 @@ def test_a_buyer_inn_with_wrong_check_digits_never_reaches_the_register(world, c
     )
     assert cli.returncode != 0 and "check digits" in cli.stderr and "Traceback" not in cli.stderr
     assert len(kkt.journal()) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("quantity", "\u0661"),  # ARABIC-INDIC DIGIT ONE: sold as 1 before
+        ("quantity", "1_000"),  # Python's digit grouping: sold as 1000 before
+        ("quantity", "\uff12"),  # FULLWIDTH DIGIT TWO
+        ("discount_percent", "\u0665"),  # a 5 % discount before
+    ],
+    ids=["arabic", "grouped", "fullwidth", "percent"],
+)
+def test_a_number_written_in_other_digits_never_reaches_the_register(world, client, field, text):
+    kkt, _daemon = world
+    before = len(kkt.journal())
+    body = {"uuid": uid(f"digits-{field}-{text}"), "lines": [{"code": "BREAD", field: text}]}
+    with pytest.raises(DaemonError) as refused:
+        client.post("/v1/receipts", json=body)
+    assert refused.value.status == 422 and refused.value.code == "validation_error", refused.value
+    assert "must be a number" in refused.value.message
+    assert len(kkt.journal()) == before
