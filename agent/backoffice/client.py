@@ -36,6 +36,10 @@ from agent.terminal_text import printable
 from common import outside_json
 
 PAGE_LIMIT = 500
+# a page's "remaining": no catalog, staff list or order feed comes near a billion changes; a count
+# past it (JSON integers have no limit) is not believed, so the progress says "unknown" instead of a
+# time left of 10**20 years, or a division no float holds
+MAX_REMAINING = 10**9
 NOT_JSON = N_("the back office at {url} answered with something that is not JSON: check the address")
 MALFORMED_PAGE = N_("the back office at {url} sent a page the register cannot read (not protocol v1)")
 MALFORMED_PAIRING = N_("the back office at {url} answered the pairing in a form the register cannot read")
@@ -308,7 +312,11 @@ class BackofficeClient:
             raise errors.ServerError(MALFORMED_PAGE, url=self.shown_url)
         if cursor is not None and (not isinstance(cursor, str) or len(cursor) > 256):
             raise errors.ServerError(MALFORMED_PAGE, url=self.shown_url)
-        if isinstance(remaining, bool) or not isinstance(remaining, int) or remaining < 0:
+        if (
+            isinstance(remaining, bool)
+            or not isinstance(remaining, int)
+            or not 0 <= remaining <= MAX_REMAINING
+        ):
             remaining = None
         return Page(items=items, next=cursor, more=more, remaining=remaining)
 
