@@ -91,7 +91,10 @@ def create_app(fake: FakeAllegro) -> FastAPI:
         return JSONResponse(
             {
                 "device_code": code.device_code,
-                "expires_in": str(int(fake.device_ttl)),
+                # a test may set any text, as a broken or hostile server would send
+                "expires_in": fake.device_ttl
+                if isinstance(fake.device_ttl, str)
+                else str(int(fake.device_ttl)),
                 "user_code": code.user_code,
                 "interval": str(code.interval) if code.interval % 1 else str(int(code.interval)),
                 "verification_uri": f"{base}/skojarz-aplikacje",

@@ -61,8 +61,8 @@ class FakeAllegro:
         client_id: str = "kassa-demo",
         client_secret: str = "kassa-demo-secret",
         interval: float = 5,
-        device_ttl: float = 600,
-        token_ttl: int = 43199,
+        device_ttl: float | str = 600,
+        token_ttl: object = 43199,  # seconds, sent as is
         auto_approve: str | None = None,
         clock: Callable[[], float] = time.time,
     ):
@@ -92,7 +92,7 @@ class FakeAllegro:
                 device_code=secrets.token_urlsafe(24),
                 user_code="".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(8)),
                 client_id=client_id,
-                expires_at=self.clock() + self.device_ttl,
+                expires_at=self.clock() + (600 if isinstance(self.device_ttl, str) else self.device_ttl),
                 interval=self.interval,
             )
             if self.auto_approve:
@@ -141,7 +141,8 @@ class FakeAllegro:
     # ---- tokens ------------------------------------------------------------------------------
     def _issue(self, login: str) -> dict:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.access[access] = (login, self.clock() + self.token_ttl)
+        ttl = self.token_ttl if isinstance(self.token_ttl, int | float) else 43199
+        self.access[access] = (login, self.clock() + ttl)
         self.refresh[refresh] = login
         self.orders.setdefault(login, {})
         self.events.setdefault(login, [])

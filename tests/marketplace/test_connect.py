@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import stat
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -12,6 +13,7 @@ from sqlmodel import select
 from agent.marketplace import errors
 from agent.marketplace.allegro.oauth import OAuthClient, wait_for_approval
 from agent.store.models import MarketplaceAccount
+from agent.store.types import utcnow
 
 
 def test_approved_flow_stores_the_pair_privately(reg, fake):
@@ -76,3 +78,24 @@ def test_missing_client_credentials_name_the_config_keys():
     with pytest.raises(errors.NotConfigured) as caught:
         OAuthClient("https://allegro.pl/auth/oauth", "", "")
     assert "client_id" in caught.value.text
+
+
+@pytest.mark.parametrize(
+    ("device_ttl", "token_ttl"),
+    [("inf", 10**30), ("nan", "-5"), ("1e400", "NaN")],
+    ids=["inf", "nan-negative", "huge-text"],
+)
+def test_lifetimes_allegro_cannot_mean_are_bounded_and_the_account_connects(reg, fake, device_ttl, token_ttl):
+    """A device code's "inf" lifetime made the flow's view raise (int of infinity) and the flow never
+    end on its own; a token's 10**30 seconds raised out of the validity's datetime, so the connect failed
+    as "internal error" with the seller's approval spent; a negative one made a token expired at birth."""
+    fake.device_ttl, fake.token_ttl = device_ttl, token_ttl
+    flow = reg.service.start_connect("allegro", "Sklep")
+    assert 0 < flow["expires_in"] <= 3600
+    assert fake.decide(flow["user_code"], True, "sklep")
+    done = reg.wait_flow(flow["id"])
+    assert done["state"] == "connected", done
+    with reg.store.read() as session:
+        account = session.get(MarketplaceAccount, done["account"])
+    left = account.token_expires_at - utcnow()
+    assert timedelta(seconds=50) < left <= timedelta(days=366), left

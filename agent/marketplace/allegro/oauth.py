@@ -21,6 +21,7 @@ from agent.marketplace import errors
 from agent.marketplace.connector import clean
 from agent.marketplace.http import Link
 from common import outside_json
+from common.decimal_text import decimal_of
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP = 5.0  # seconds added to the poll interval on each slow_down (RFC 8628 section 3.5)
@@ -68,11 +69,21 @@ class SlowDown(Exception):
     """slow_down: poll less often."""
 
 
-def _number(value: object, default: float) -> float:
+# how long a device code and an access token live, as Allegro says (10 minutes and 12 hours): bounded,
+# so that "inf", "nan" or 10**30 never make a flow that does not end, a validity no datetime holds
+# (the connect failed as "internal error" with the seller's approval spent), or a token expired at birth
+DEVICE_TTL = (1.0, 3600.0)
+TOKEN_TTL = (60, 366 * 86400)
+
+
+def _number(value: object, default: float, low: float, high: float) -> float:
+    """A number of seconds from Allegro (it sends interval and expires_in as strings), within
+    ``low``..``high``; ``default`` when it is not a plain number."""
     try:
-        return float(value)  # Allegro sends interval and expires_in as strings
-    except (TypeError, ValueError):
-        return default
+        number = float(decimal_of(str(value).strip())) if isinstance(value, str | int) else default
+    except ValueError:
+        number = default
+    return min(high, max(low, number))
 
 
 class OAuthClient:
@@ -127,8 +138,8 @@ class OAuthClient:
                 user_code=clean(body["user_code"], 32),
                 verification_uri=clean(body.get("verification_uri") or "", 300),
                 verification_uri_complete=clean(body.get("verification_uri_complete") or "", 300),
-                interval=min(MAX_INTERVAL, max(MIN_INTERVAL, _number(body.get("interval"), 5.0))),
-                expires_in=max(1.0, _number(body.get("expires_in"), 600.0)),
+                interval=_number(body.get("interval"), 5.0, MIN_INTERVAL, MAX_INTERVAL),
+                expires_in=_number(body.get("expires_in"), 600.0, *DEVICE_TTL),
             )
         except (KeyError, TypeError):
             detail = clean(body.get("error_description") or body.get("error") or f"HTTP {status}", 200)
@@ -136,9 +147,8 @@ class OAuthClient:
 
     def _grant(self, status: int, body: dict) -> Grant:
         try:
-            return Grant(
-                str(body["access_token"]), str(body["refresh_token"]), int(body.get("expires_in", 43199))
-            )
+            expires_in = int(_number(body.get("expires_in", 43199), 43199, *TOKEN_TTL))
+            return Grant(str(body["access_token"]), str(body["refresh_token"]), expires_in)
         except (KeyError, TypeError, ValueError):
             raise errors.Refused(
                 marketplace="Allegro", http=status, detail="malformed token answer"
