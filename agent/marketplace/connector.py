@@ -16,16 +16,15 @@ API to these types; the importer, the order model, settling and the local API st
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from agent.terminal_text import printable
 from common.money import MAX_AMOUNT
 
 # what the register keeps of outside text: no control characters, bounded lengths
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 NAME_MAX = 128
 CODE_MAX = 64
 CONTACT_MAX = 64
@@ -35,8 +34,10 @@ MAX_MINOR = MAX_AMOUNT  # what the register holds: an order over it can never be
 
 
 def clean(value: object, limit: int) -> str:
-    """Outside text as the register may keep and print it: plain, single-line, bounded."""
-    return _CONTROL.sub(" ", str(value or "")).strip()[:limit]
+    """Outside text as the register may keep and print it: plain, single-line, bounded. The one
+    rule of ``agent.terminal_text`` (control, bidi and zero-width characters, line separators):
+    a rule of its own here kept "\u202e" (right-to-left override) and "\u2028" in stored names."""
+    return printable(value or "", one_line=True).strip()[:limit]
 
 
 @dataclass(frozen=True)

@@ -278,3 +278,17 @@ def test_a_form_id_from_an_event_cannot_change_the_url(reg, fake):
     fetched = [path for path in paths if path.startswith("/order/checkout-forms/")]
     assert len(fetched) == 2 and "/order/checkout-forms/a%23frag" in fetched, paths
     assert not any("x" * 65 in path for path in paths)
+
+
+def test_an_orders_names_keep_no_bidi_override_zero_width_or_line_separator(reg, fake):
+    """Allegro's offer and buyer names went through a rule of the connector's own that took C0 and C1
+    controls only: a right-to-left override, a zero-width joiner and a line separator were stored and
+    handed to the API, the CLI's JSON and the back office's documents as they came."""
+    account = reg.connect()
+    form_id = fake.add_order(lines=[("SKU-1", "Ku\u202ebek\u2028nowy\u200d", 1, "5.00")])
+    form = fake.orders["demo-seller"][form_id]
+    form["buyer"]["firstName"], form["buyer"]["lastName"] = "\u202eJan", "Kowal\u2029ski\ufeff"
+    assert reg.service.run_account(account)["ok"]
+    order = orders(reg)[form_id]
+    assert order.lines[0]["name"] == "Kubek nowy"
+    assert order.buyer["name"] == "Jan Kowal ski"
