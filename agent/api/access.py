@@ -52,6 +52,9 @@ NEEDS = {
 }
 
 MAX_SESSIONS = 64  # a login flood cannot grow the table; the longest idle session goes first
+# one employee's logins end only their own older sessions: a cashier logging in again and again
+# (a script with their PIN) cannot push the administrator's session out of the table
+MAX_SESSIONS_PER_EMPLOYEE = 8
 
 
 class Rule(NamedTuple):
@@ -175,6 +178,9 @@ class Sessions:
     def open(self, employee: LoggedIn, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock:
+            own = [key for key, session in self.sessions.items() if session.employee_id == employee.id]
+            for key in own[: max(0, len(own) - MAX_SESSIONS_PER_EMPLOYEE + 1)]:  # the longest idle first
+                del self.sessions[key]
             self.sessions[token] = _Session(employee.id, employee.identity, now, now)
             while len(self.sessions) > MAX_SESSIONS:
                 self.sessions.popitem(last=False)

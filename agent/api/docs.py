@@ -27,7 +27,8 @@ contract, with every request and answer shape, is the OpenAPI document `GET /v1/
 - **Employee session**: anyone else. `POST /v1/login` with a PIN (and optionally `employee_id`)
   answers a `token`; send it as `Authorization: Bearer <token>`. The session ends after
   `[access] session_idle_hours` (default 12) without a request, `[access] session_max_hours`
-  (default 24) after the login however busy (`expires_at`), on `POST /v1/logout`, when a sync
+  (default 24) after the login however busy (`expires_at`), on `POST /v1/logout`, at the
+  employee's ninth login (an employee holds at most 8 sessions; their oldest ends), when a sync
   removes the employee, replaces them (another employee given the same local id) or changes their
   PIN, and when the daemon restarts (sessions are kept in memory only, so no live credential is
   ever written to disk). The role is read from the employee record on every

@@ -65,3 +65,26 @@ def test_a_busy_session_ends_at_its_lifetime_and_a_new_login_starts_a_new_one(cl
     assert status == 200 and again["token"] != token
     status, session = client("GET", "/v1/session", again["token"])
     assert status == 200 and session["role"] == "administrator", session
+
+
+def test_one_employees_logins_never_push_anothers_session_out(tmp_path):
+    """The table of sessions is bounded (64) by ending the longest idle one: a cashier who logged in
+    64 times (a script with their own PIN) ended the administrator's session. Now an employee's
+    logins end only that employee's own older sessions."""
+    with running_daemon(tmp_path, config='[agent]\nsocket_group = "nogroup"\n') as daemon:
+        os.chmod(daemon.socket.parent, 0o755)
+        store = open_store(daemon.state_dir, migrate=False)
+        with store.write() as session:
+            session.add(Employee(name="Иванова", role="administrator", pin_hash=hash_pin(PIN)))
+            session.add(Employee(name="Петров", role="cashier", pin_hash=hash_pin("8642")))
+        store.close()
+        client = Unprivileged(daemon.socket)
+        try:
+            admin = client("POST", "/v1/login", body={"pin": PIN})[1]["token"]
+            tokens = [client("POST", "/v1/login", body={"pin": "8642"})[1]["token"] for _ in range(70)]
+            status, session = client("GET", "/v1/session", admin)
+            assert status == 200 and session["role"] == "administrator", session
+            assert client("GET", "/v1/session", tokens[-1])[0] == 200  # the cashier's latest works
+            assert client("GET", "/v1/session", tokens[0])[0] == 401  # their oldest ended
+        finally:
+            client.close()
