@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent.i18n import N_
+from common.digits import is_digits
 from common.line_speed import is_speed
 from common.marking import GROUPS, SUBSTITUTES
+
+MAX_EMPLOYEE_ID = 2**63 - 1  # SQLite's integer
 
 # the groups decree 1944 of 21.11.2023 bans selling when the online check refuses (of ours: not medicines)
 PERMISSIVE_GROUPS = ("milk", "water", "beer", "tobacco", "shoes", "clothes", "perfume", "tires")
@@ -147,6 +150,15 @@ class AccessSettings(Section):
     cashier_discount_limit: int = Field(
         10, ge=0, le=100, description="percent of a receipt a cashier may give as a discount"
     )
+
+    @field_validator("default_cashier")
+    @classmethod
+    def _cashier(cls, value: str | None) -> str | None:
+        """Digits name an employee by id (``agent.api.access.default_cashier``): one SQLite can hold.
+        "0" or 30 nines made every document without a login answer 500 internal_error."""
+        if value is not None and is_digits(value) and not 1 <= int(value) <= MAX_EMPLOYEE_ID:
+            raise ValueError(N_("expected an employee's name, or their id: a number from 1"))
+        return value
 
 
 class MarkingSettings(Section):
