@@ -16,6 +16,13 @@ class PrinterNotFound(PrinterError):
     message = N_("receipt printer not found at {port}: {reason}; check the cable and the port in the config")
 
 
+class PrinterAddressError(PrinterError):
+    code = "printer_address"
+    message = N_(
+        "the receipt printer's address {port} has no TCP port from 1 to 65535: write it as tcp://HOST:9100"
+    )
+
+
 class PrinterBusy(PrinterError):
     code = "printer_busy"
     status = 503

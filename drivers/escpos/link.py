@@ -21,7 +21,7 @@ import serial
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 
-from drivers.escpos.errors import PrinterBusy, PrinterNotFound
+from drivers.escpos.errors import PrinterAddressError, PrinterBusy, PrinterNotFound
 from drivers.profile import Profile
 from drivers.serial_port import PortError, open_serial
 
@@ -29,6 +29,7 @@ BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
 DRAIN_POLL = 0.02
 _USB = re.compile(r"^usb:([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$")
 _TCP = re.compile(r"^tcp://([^:/]+):([0-9]+)/?$")
+MAX_TCP_PORT = 65535
 _DEVICE_FILE = re.compile(r"^(/dev/usb/lp[0-9]+|/dev/lp[0-9]+)$")
 
 
@@ -245,6 +246,10 @@ def open_link(port: str, profile: Profile) -> Link:
     if match := _USB.match(port):
         return UsbLink(port, int(match[1], 16), int(match[2], 16), profile)
     if match := _TCP.match(port):
+        # a port past 65535 raised OverflowError out of the open (not a "not found"), and
+        # getaddrinfo would take it modulo 2**32: only a real TCP port is dialled
+        if not 1 <= int(match[2]) <= MAX_TCP_PORT:
+            raise PrinterAddressError(port=port)
         return NetworkLink(port, match[1], int(match[2]), profile)
     if port.startswith("file:"):
         return FileLink(port, port.removeprefix("file:"), profile)
