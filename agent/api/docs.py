@@ -53,8 +53,9 @@ their own name (its opening's tags 1021/1203); a shift another employee opened, 
 employee's name, is closed by an administrator or the technician (403 `forbidden` otherwise, with
 `details.opened_by`).
 
-Numbers are bounded to what the register holds: money in kopecks up to 2**40 - 1 (5 bytes on the
-wire), quantities with 3 decimals up to 99999.999; a receipt whose total would be larger is refused
+Numbers are bounded to what the register holds: money in kopecks up to 9999999999 (99 999 999.99,
+the register's range, though its 5 bytes on the wire would take more), quantities with 3 decimals up
+to 99999.999, written in ASCII digits; a receipt whose total would be larger is refused
 (422 `total_too_large`) before the register hears of it.
 
 ## Errors
