@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agent.api.deps import request_language
 from agent.i18n import N_, translate, translations
 from agent.journal.fields import ROOTS, FieldWords, words
+from agent.terminal_text import printable
 from common.errors import KassaError, Message
 
 log = logging.getLogger("kassa.api")
@@ -203,15 +204,25 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
 
+PATH_SHOWN = 120  # characters of a path named in an answer: enough to recognize a typo
+
+
+def _shown(text: str) -> str:
+    """A client's path or method as an answer names it: one printable line, cut short."""
+    text = printable(text, one_line=True)
+    return text if len(text) <= PATH_SHOWN else text[: PATH_SHOWN - 1] + "…"
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     lang = request_language(request)
+    path = _shown(request.url.path)
     if exc.status_code == 404:
-        body = error_body("not_found", translate(N_("no such API path: {path}"), lang, path=request.url.path))
+        body = error_body("not_found", translate(N_("no such API path: {path}"), lang, path=path))
     elif exc.status_code == 405:
         body = error_body(
             "method_not_allowed",
             translate(
-                N_("{method} is not allowed on {path}"), lang, method=request.method, path=request.url.path
+                N_("{method} is not allowed on {path}"), lang, method=_shown(request.method), path=path
             ),
         )
     elif exc.status_code == 413:  # a streamed body over the limit (agent/api/app.py ``BodyLimit``)

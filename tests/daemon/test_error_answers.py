@@ -157,3 +157,17 @@ def test_a_rule_between_fields_is_explained_without_a_field_name(api):
     assert answer.status_code == 422 and error["code"] == "validation_error", answer.text
     assert error["message"].startswith("неверный запрос: для коррекции"), error
     assert "?" not in error["message"] and not LATIN.findall(QUOTED.sub("", error["message"])), error
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/" + "a" * 10_000, "/v1/%00%1b[31m%e2%80%ae\u2028x"], ids=["long", "control"]
+)
+def test_a_path_named_in_an_answer_is_one_short_printable_line(api, path):
+    for method in ("GET", "DELETE"):
+        answer = api.request(method, path, headers=RU)
+        assert answer.status_code == 404, answer.text
+        message = answer.json()["error"]["message"]
+        assert len(message) < 200 and message.isprintable(), message
+        assert cyrillic(message)
+    answer = api.request("PATCH", "/v1/status")
+    assert answer.status_code == 405 and answer.json()["error"]["message"].isprintable()
