@@ -30,6 +30,9 @@ __all__ = ["DaemonError", "DaemonNotRunning", "KassaApi", "parsed"]
 # the register may take minutes: opening a shift up to 120 s, Z report ~65 s
 DEVICE_TIMEOUT = 180.0
 CLOSE_GRACE = 5.0  # seconds the app waits at exit for requests still on the wire
+ORDERS_SHOWN = 200  # the newest orders of any state on the orders screen
+ORDERS_PAGE = 1000  # the daemon's largest page of orders
+WAITING_SHOWN = 5000  # orders waiting for the cashier, however old: none may drop out of sight
 
 
 def parsed(model: type[BaseModel], answer: Any) -> dict:
@@ -205,8 +208,22 @@ class KassaApi:
     async def orders(self) -> list[dict]:
         """``[{"id", "source", "remote_id", "marketplace", "status": "waiting"|"fiscalized"|"settled"|
         "rejected"|"cancelled"|"unsupported", "currency", "total", "buyer", "lines", "reason",
-        "receipt_uuid", "received_at"}]``"""
-        return (await self._call(schemas.Orders, "GET", "/v1/orders"))["items"]
+        "receipt_uuid", "received_at"}]``: every order that waits for the cashier, however many
+        newer ones came after it (up to ``WAITING_SHOWN``), and the newest ``ORDERS_SHOWN`` others."""
+        waiting: list[dict] = []
+        params: dict = {"status": "waiting", "limit": ORDERS_PAGE}
+        while len(waiting) < WAITING_SHOWN:
+            page = (await self._call(schemas.Orders, "GET", "/v1/orders", params=params))["items"]
+            waiting += page
+            if len(page) < ORDERS_PAGE:
+                break
+            params["before_id"] = page[-1]["id"]
+        newest = (await self._call(schemas.Orders, "GET", "/v1/orders", params={"limit": ORDERS_SHOWN}))[
+            "items"
+        ]
+        shown = {order["id"] for order in waiting}
+        others = [order for order in newest if order["id"] not in shown]
+        return sorted(waiting + others, key=lambda order: order["id"], reverse=True)
 
     async def fiscalize_order(
         self, order_id: int | str, pay: str = "card", marks: list[dict] | None = None

@@ -373,8 +373,11 @@ class FakeDaemon:
             return {"document": self.document(kind, body, body["amount"]), "shift": self.shift()}
         if (method, path) == ("GET", "/v1/shift"):
             return self.shift()
-        if (method, path) == ("GET", "/v1/orders"):
-            return {"items": copy.deepcopy(self.orders)}
+        if (method, path) == ("GET", "/v1/orders"):  # as the daemon pages them: newest first
+            rows = sorted(self.orders, key=lambda order: order["id"], reverse=True)
+            rows = [o for o in rows if params.get("status") in (None, o["status"])]
+            rows = [o for o in rows if not params.get("before_id") or o["id"] < int(params["before_id"])]
+            return {"items": copy.deepcopy(rows[: int(params.get("limit", 200))])}
         if method == "POST" and path.startswith("/v1/orders/"):
             order = next(o for o in self.orders if o["id"] == int(path.split("/")[3]))
             order["status"] = "fiscalized" if path.endswith("fiscalize") else "rejected"
