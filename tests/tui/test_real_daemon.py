@@ -12,7 +12,7 @@ from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.fixtures.pilot import click, logged_in, text, until
 from tui.api import KassaApi
 from tui.app import KassaApp
-from tui.screens.dialogs import PromptScreen, RegisterProblemScreen
+from tui.screens.dialogs import PromptScreen, RegisterProblemScreen, SessionEndedScreen
 from tui.screens.pairing import PairScreen, SyncSettingsScreen
 from tui.screens.payment import PaymentScreen
 
@@ -159,3 +159,34 @@ async def test_partial_return_of_a_sale(stack, english):
     returned = kkt.receipts()[-1]
     assert returned["type"] == "return"
     assert returned["total"] == sale["lines"][1]["amount"]
+
+
+async def test_a_sale_cut_by_a_daemon_crash_is_finished_once_after_logging_in_again(stack, english):
+    """SIGKILL while the register prints: the restarted daemon forgot every session, so Continue
+    asks for the PIN over the open sale and then sends it again under its uuid: one receipt."""
+    kkt, daemon = stack["kkt"], stack["daemon"]
+    product = next(p for p in stack["office"].products() if not p["weighted"] and not p["marked"])
+    before = len(kkt.receipts())
+    app = app_for(stack)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await logged_in(pilot, "2222")
+        await pilot.press(*product["code"], "enter")
+        await until(pilot, lambda: len(app.screen.cart.lines) == 1, what="product")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        kkt.fault("slow=0.3")
+        await pilot.press("enter")
+        await until(pilot, lambda: "printing" in text(app, "#sale-message"), what="the register at work")
+        await pilot.pause(1.0)
+        daemon.kill()
+        kkt.fault("clear")
+        await until(pilot, lambda: isinstance(app.screen, RegisterProblemScreen), what="the unknown outcome")
+        daemon.start()
+        await pilot.press("enter")  # Continue
+        await until(pilot, lambda: isinstance(app.screen, SessionEndedScreen), what="log in again")
+        await pilot.press(*"2222", "enter")
+        await until(pilot, lambda: "Receipt printed" in text(app, "#sale-message"), what="the same sale")
+    receipts = kkt.receipts()
+    assert len(receipts) == before + 1
+    assert receipts[-1]["total"] == product["price"]

@@ -8,7 +8,7 @@ import pytest
 from agent.client import DaemonError
 from tests.tui.fake_api import EMPLOYEES, FakeApi, FakeDaemon
 from tui.app import KassaApp
-from tui.screens.dialogs import RegisterProblemScreen
+from tui.screens.dialogs import RegisterProblemScreen, SessionEndedScreen
 from tui.screens.payment import PaymentScreen
 
 pytestmark = pytest.mark.anyio
@@ -226,3 +226,96 @@ async def test_every_register_operation_offers_continue_for_a_register_problem(e
             await settle(pilot)
             calls = [call for call in daemon.calls if call[1].endswith(path)]
             assert len(calls) == 2 and calls[0][2] == calls[1][2], path
+
+
+SESSION_ENDED = DaemonError("login_required", "your session has ended: log in again", 401)
+
+
+async def test_a_retry_refused_for_an_ended_session_logs_in_again_and_never_sells_twice(english):
+    """The daemon restarted with the sale's outcome unknown, so it forgot the session: the retry's
+    401 says nothing of the first attempt. Logging in again over the open sale sends the same uuid."""
+    daemon = FakeDaemon()
+    daemon.fail_after_next.append(STORE_FAILED)
+    app = app_on(daemon)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_sale(pilot)
+        assert isinstance(app.screen, RegisterProblemScreen)
+        daemon.fail_next.append(SESSION_ENDED)
+        await pilot.press("enter")  # Continue
+        await settle(pilot)
+        assert isinstance(app.screen, SessionEndedScreen)
+        assert "session has ended" in str(app.screen.query_one(".dialog-text").render())
+        await pilot.press(*"2222", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert {sale["uuid"] for sale in sales(daemon)} == {sales(daemon)[0]["uuid"]}
+        assert len(sales(daemon)) == 3 and len(daemon.receipts) == 1
+        assert app.screen.cart.lines == []
+
+
+async def test_a_cancelled_login_keeps_the_sale_unsettled_under_its_uuid(english):
+    daemon = FakeDaemon()
+    daemon.fail_after_next.append(STORE_FAILED)
+    app = app_on(daemon)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_sale(pilot)
+        daemon.fail_next.append(SESSION_ENDED)
+        await pilot.press("enter")  # Continue
+        await settle(pilot)
+        await pilot.press("escape")  # not now
+        await settle(pilot)
+        assert app.screen.unsettled is not None  # F10 finishes it, never a second sale
+        await pilot.press("f10")
+        await settle(pilot)
+        assert {sale["uuid"] for sale in sales(daemon)} == {sales(daemon)[0]["uuid"]}
+        assert len(daemon.receipts) == 1
+
+
+async def test_a_cash_in_refused_for_another_cashiers_rights_after_a_lost_answer_keeps_its_key(english):
+    daemon = FakeDaemon()
+    daemon.fail_after_next.append(DaemonError("daemon_timeout", "no answer in 180 s", outcome_unknown=True))
+    app = app_on(daemon, ADMIN)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("plus", *"500", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RegisterProblemScreen)
+        daemon.fail_next.append(DaemonError("forbidden", "only an administrator may do this", 403))
+        await pilot.press("enter")  # Continue: refused, which says nothing of the first attempt
+        await settle(pilot)
+        assert isinstance(app.screen, RegisterProblemScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("plus", *"500", "enter")
+        await settle(pilot)
+        keys = [call[2]["uuid"] for call in daemon.calls if call[1] == "/v1/cash/in"]
+        assert len(keys) == 3 and len(set(keys)) == 1
+
+
+async def test_any_call_refused_for_an_ended_session_asks_for_the_pin_over_the_open_screen(english):
+    daemon = FakeDaemon()
+    app = app_on(daemon, ADMIN)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        receipts = app.api.receipts
+        refused = []
+
+        async def ended_once():
+            if not refused:
+                refused.append(True)
+                raise SESSION_ENDED
+            return await receipts()
+
+        app.api.receipts = ended_once
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionEndedScreen)
+        await pilot.press(*"0000", "enter")  # a wrong PIN: said, and asked again
+        await settle(pilot)
+        assert isinstance(app.screen, SessionEndedScreen)
+        assert str(app.screen.query_one("#prompt-error").render()) == "Wrong PIN"
+        await pilot.press(*"1111", "enter")
+        await settle(pilot)
+        assert app.current_mode == "receipts" and not isinstance(app.screen, SessionEndedScreen)

@@ -18,7 +18,7 @@ from agent.i18n import _
 from tui.bindings import localize_bindings
 from tui.errors import is_register_problem, remedy
 from tui.outcome import outcome_unknown, unknown_outcome_remedy
-from tui.screens.dialogs import RegisterProblemScreen
+from tui.screens.dialogs import RegisterProblemScreen, SessionEndedScreen
 from tui.widgets.plain import PlainStatic
 from tui.widgets.status_bar import StatusBar
 
@@ -91,12 +91,15 @@ class KassaScreen(Screen):
         exclusive: bool = False,
     ) -> None:
         """Run ``work()`` in a worker; hand the answer to ``done`` or the error to ``failed``
-        (by default a notification with the daemon's message)."""
+        (by default a notification with the daemon's message). A session the daemon ended is
+        logged in again over the open screens, and the cashier repeats what was refused."""
 
         async def runner() -> None:
             try:
                 result = await work()
             except DaemonError as error:
+                if error.code == "login_required" and group != "register" and self.api.employee:
+                    self.log_in_again(error)
                 if failed:
                     failed(error)
                 else:
@@ -106,6 +109,10 @@ class KassaScreen(Screen):
                 done(result)
 
         self.run_worker(runner, group=group, exclusive=exclusive)
+
+    def log_in_again(self, error: DaemonError, then: Callable[[bool | None], Any] | None = None) -> None:
+        if not isinstance(self.app.screen, SessionEndedScreen):
+            self.app.push_screen(SessionEndedScreen(error.message), then)
 
     # -- operations on the register ---------------------------------------------------------------
     def operation_key(self, operation: Hashable) -> str:
@@ -121,38 +128,65 @@ class KassaScreen(Screen):
         failed: Callable[[DaemonError], Any] | None = None,
         stopped: Callable[[DaemonError], Any] | None = None,
         held: tuple[Hashable, str] | None = None,
+        unsettled: bool = False,
     ) -> None:
         """Run a register operation; when the register needs the cashier's hand, or nobody knows
         whether it finished, say what to do and offer Continue: the same request again, which the
         daemon's uuid makes safe. ``failed`` gets the errors Continue cannot help with (default: a
         notification), ``stopped`` the problem the cashier chose not to continue. ``held`` is
-        (operation, key): the key is reused for the same operation until its outcome is known."""
+        (operation, key): the key is reused for the same operation until its outcome is known.
+
+        Once an attempt's outcome was unknown (``unsettled``), only a success settles it: a later
+        error is the daemon refusing that retry (the session ended, another cashier's rights), not
+        news that the first attempt did nothing, so it is never ``failed`` (whose callers start
+        afresh with a new uuid). A session that ended is logged in again over the open screens."""
 
         def finished(answer: Any) -> None:
             if held:
                 self._held_keys.pop(held[0], None)
             done(answer)
 
+        def again() -> None:
+            self.run_on_register(work, done, failed=failed, stopped=stopped, held=held, unsettled=unsettled)
+
+        def refused(error: DaemonError) -> None:
+            if held:
+                self._held_keys.pop(held[0], None)
+            if failed:
+                failed(error)
+            else:
+                self.notify(error.message, severity="error", timeout=10)
+
         def problem(error: DaemonError) -> None:
-            unknown = outcome_unknown(error)
-            if not unknown and not is_register_problem(error):
-                if held:
-                    self._held_keys.pop(held[0], None)
-                if failed:
-                    failed(error)
-                else:
-                    self.notify(error.message, severity="error", timeout=10)
+            nonlocal unsettled
+            unsettled = unsettled or outcome_unknown(error)
+            if held and unsettled:
+                self._held_keys[held[0]] = held[1]
+            if error.code == "login_required":
+
+                def logged_in(ok: bool | None) -> None:
+                    if ok:
+                        again()
+                    elif unsettled and stopped:
+                        stopped(error)
+                    elif not unsettled:
+                        refused(error)
+
+                self.log_in_again(error, logged_in)
+                return
+            if not unsettled and not is_register_problem(error):
+                refused(error)
                 return
             if held:
                 self._held_keys[held[0]] = held[1]
 
-            def decided(again: bool | None) -> None:
-                if again:
-                    self.run_on_register(work, done, failed=failed, stopped=stopped, held=held)
+            def decided(yes: bool | None) -> None:
+                if yes:
+                    again()
                 elif stopped:
                     stopped(error)
 
-            hint = unknown_outcome_remedy() if unknown else remedy(error)
+            hint = unknown_outcome_remedy() if unsettled else remedy(error)
             self.app.push_screen(RegisterProblemScreen(error.message, hint), decided)
 
         self.call(work, finished, failed=problem, group="register")

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select
 
+from agent.client import DaemonError
 from agent.i18n import _
 from tui.bindings import localize_bindings
 from tui.widgets.plain import PlainLabel, PlainStatic
@@ -126,3 +127,43 @@ class PromptScreen(FormDialog):
             self.query_one("#prompt-error", PlainStatic).update(problem)
             return
         self.dismiss(value)
+
+
+class SessionEndedScreen(FormDialog):
+    """The daemon ended the session (a restart, its lifetime) while work was open on the screens:
+    a PIN here logs in again without leaving them, so what was held (a sale whose outcome is not
+    known, its idempotency key) is still there to finish. True once logged in, None when cancelled."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield PlainLabel(_("Log in again"), classes="dialog-title")
+            yield PlainStatic(self.message, classes="dialog-text")
+            yield PlainLabel(_("Enter your PIN to continue where you were."))
+            yield Input(id="value", password=True, placeholder=_("PIN"), max_length=12)
+            yield PlainStatic("", id="prompt-error", classes="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Log in"), variant="primary", id="yes")
+                yield Button(_("Cancel"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#value", Input).focus()
+
+    def submit(self) -> None:
+        pin = self.query_one("#value", Input).value.strip()
+        if pin:
+            self.run_worker(self._login(pin), group="relogin", exclusive=True)
+
+    async def _login(self, pin: str) -> None:
+        error = self.query_one("#prompt-error", PlainStatic)
+        error.update(_("Checking…"))
+        try:
+            await self.app.api.login(pin)
+        except DaemonError as refused:
+            error.update(refused.message)
+            self.query_one("#value", Input).value = ""
+            return
+        self.dismiss(True)
