@@ -212,15 +212,15 @@ async def test_orders_fiscalize_and_reject(english):
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
-        await pilot.press("f8")
+        await pilot.press("f8")  # the newest first, as the daemon lists them
         await settle(pilot)
-        assert daemon.orders[0]["status"] == "fiscalized"
+        assert daemon.orders[1]["status"] == "fiscalized"
         await pilot.press("down", "f10")
         await settle(pilot)
         await pilot.press(*"out of stock", "enter")
         await settle(pilot)
-        assert daemon.orders[1]["status"] == "rejected"
-        reject = next(call[2] for call in daemon.calls if call[1] == "/v1/orders/2/reject")
+        assert daemon.orders[0]["status"] == "rejected"
+        reject = next(call[2] for call in daemon.calls if call[1] == "/v1/orders/1/reject")
         assert reject == {"reason": "out of stock"}
 
 
