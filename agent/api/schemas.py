@@ -806,6 +806,7 @@ class SkippedRecord(Answer):
     record: str
     reason: str = Field(description="a gettext msgid")
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    text: str | None = Field(None, description="the reason with its parameters, in the caller's language")
 
 
 class SyncResult(Answer):
@@ -909,7 +910,7 @@ class StreamError(Answer):
     code: str | None = None
     message_id: str | None = Field(None, description="the message in English, a gettext msgid")
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
-    text: str | None = None
+    text: str | None = Field(None, description="the message with its parameters, in the caller's language")
 
 
 class Progress(Answer):

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from agent import __version__
 from agent.api import schemas
 from agent.api.deps import CtxDep, LangDep
+from agent.api.sync import localize_stream
 from agent.daemon.context import Context
 from agent.daemon.devices import FISCAL_REGISTER, RECEIPT_PRINTER
 from agent.fn_state import fn_summary
@@ -93,6 +94,8 @@ def collect_status(ctx: Context, lang: str | None) -> dict[str, Any]:
         except Exception:
             log.exception("status of %s failed", name)
             status["daemon"].setdefault("failed", []).append(name)
+    for entry in status["streams"].values():
+        localize_stream(entry, lang)
     return status
 
 

@@ -29,7 +29,25 @@ def _localize(results: list[dict], lang: str) -> list[dict]:
         if result.get("message_id"):
             params = {"detail": "", **(result.pop("params", {}) or {})}
             result["error"] = translate(result.pop("message_id"), lang, **params)
+        _explain_skipped(result, lang)
     return results
+
+
+def localize_stream(entry: dict, lang: str | None) -> None:
+    """A stream's status in the caller's language: its label, its last error and why records were
+    refused (the engine keeps them as msgids with parameters, so any client can read them)."""
+    if entry.get("label"):
+        entry["label"] = translate(entry["label"], lang)
+    error = entry.get("error")
+    if isinstance(error, dict) and error.get("message_id"):
+        error["text"] = translate(error["message_id"], lang, **{"detail": "", **(error.get("params") or {})})
+        entry["last_error"] = error["text"]
+    _explain_skipped(entry, lang)
+
+
+def _explain_skipped(entry: dict, lang: str | None) -> None:
+    for record in entry.get("skipped_records") or []:
+        record["text"] = translate(record.get("reason") or "", lang, **(record.get("params") or {}))
 
 
 @router.get("/sync/settings", response_model=schemas.SyncSettings)

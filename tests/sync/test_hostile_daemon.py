@@ -172,3 +172,28 @@ def test_sync_wait_draws_a_progress_bar_on_a_terminal(stack):
     text = output.decode("utf-8", "replace")
     assert "█" in text and " из 30" in text and "в секунду" in text, text
     assert "товары: передано 30" in text
+
+
+def russian(text: str | None) -> bool:
+    return bool(text) and any("а" <= char.lower() <= "я" for char in text)
+
+
+def test_a_client_reads_refused_records_and_a_streams_error_in_its_own_language(stack):
+    """The reasons are msgids with parameters for programs, and a text for a person in the
+    caller's language: an integrator has no catalog of kassa's messages to translate them."""
+    daemon, bo, _client = stack
+    bo.feeds["catalog"].append(good_product(30, tax="vat99"))
+    with daemon.client(language="ru") as client:
+        [result] = client.post("/v1/sync", json={"streams": ["products"], "wait": True})["results"]
+        [refused] = result["skipped_records"]
+        assert russian(refused["text"]) and "vat99" in refused["text"], refused
+        assert refused["reason"] == "{field} {value} is not one the register knows"
+        entry = client.get("/v1/status")["streams"]["products"]
+        assert entry["skipped_records"][0]["text"] == refused["text"]
+        assert russian(entry["label"]), entry["label"]
+        bo.tricks["catalog"] = "oversize"
+        [failed] = client.post("/v1/sync", json={"streams": ["products"], "wait": True})["results"]
+        assert russian(failed["error"]), failed
+        entry = client.get("/v1/status")["streams"]["products"]
+        assert entry["state"] == "failed" and russian(entry["last_error"]), entry
+        assert entry["error"]["text"] == entry["last_error"]
