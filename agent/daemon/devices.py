@@ -23,6 +23,7 @@ from agent.config.schema import DeviceSettings
 from agent.daemon.profiles import ProfileRegistry
 from agent.fiscal_register import AUTO, find_port, open_at
 from agent.i18n import N_, translate, translations
+from agent.printing import paper
 from common.errors import Message
 from drivers.device_status import headline
 from drivers.errors import DriverError
@@ -77,9 +78,10 @@ def is_path_port(port: str) -> bool:
 
 
 def open_escpos(port: str, profile: Profile, settings: Any) -> Any:
+    """The receipt printer, its own labels (ИТОГ, СДАЧА) in the paper's language as the copy's are."""
     from drivers.escpos import open_printer
 
-    return open_printer(port, profile)
+    return open_printer(port, profile, translate=paper)
 
 
 OPENERS: dict[str, Callable[[str, Profile, Any], Any]] = {"shtrih": open_at, "escpos": open_escpos}
