@@ -18,7 +18,7 @@ from agent.api import schemas
 from agent.api.access import CallerDep, cashier_for, check_total
 from agent.api.deps import CtxDep, IdPath, LangDep
 from agent.api.errors import ApiError
-from agent.api.printing import shop_zone
+from agent.api.printing import fiscal_zone
 from agent.api.schemas import FiscalizeBody, PickBody, RejectBody
 from agent.daemon.context import Context
 from agent.i18n import N_, translate
@@ -112,7 +112,7 @@ def list_orders(
         if before_id:
             query = query.where(MarketplaceOrder.id < before_id)
         rows = session.exec(query.order_by(MarketplaceOrder.id.desc()).limit(limit)).all()
-        receipts = fiscal_receipts(session, rows, shop_zone(ctx.settings.config))
+        receipts = fiscal_receipts(session, rows, fiscal_zone(ctx.settings.config))
         return {
             "items": [
                 order_view(row, lang, currency, receipts.get(row.receipt_uuid or ""), needed(session, row))
@@ -154,7 +154,7 @@ async def fiscalize(
     tell_source(ctx)
     if doc is None:  # a zero-total order: settled without a receipt
         return {"order": order_view(order, lang, currency), "receipt": None, "replayed": replayed}
-    receipt = receipt_view(doc, shop_zone(ctx.settings.config)) if doc.status == "fiscalized" else None
+    receipt = receipt_view(doc, fiscal_zone(ctx.settings.config)) if doc.status == "fiscalized" else None
     return {
         "order": order_view(order, lang, currency, receipt),
         "receipt": receipt

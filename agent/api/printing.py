@@ -35,14 +35,16 @@ def receipt_printer(ctx) -> DeviceHandle:
     return handle
 
 
-def shop_zone(config) -> ZoneInfo | None:
-    """The shop's time zone (``[shop] timezone``), else the machine's: local time for people."""
-    return ZoneInfo(config.shop.timezone) if config.shop.timezone else None
+def fiscal_zone(config) -> ZoneInfo:
+    """The zone of the register's clock (``[printer] timezone``): a fiscal document's date and time
+    (tag 1012) on paper and in its QR code are the FN's own, which the tax service checks the QR
+    against, whatever zone the shop or this machine is set to."""
+    return ZoneInfo(config.printer.timezone)
 
 
 @router.post("/receipts/{receipt_id}/copy", response_model=Printed)
 async def print_copy(receipt_id: IdPath, ctx: CtxDep) -> dict[str, Any]:
-    zone = shop_zone(ctx.settings.config)
+    zone = fiscal_zone(ctx.settings.config)
 
     def build():
         with ctx.store.read() as session:

@@ -39,7 +39,11 @@ class Section(BaseModel):
 
 class ShopSettings(Section):
     currency: str = Field("RUB", description="ISO 4217 code of the register's currency")
-    timezone: str | None = Field(None, description="IANA zone for times printed on paper; None: the system's")
+    timezone: str | None = Field(
+        None,
+        description="IANA zone of the shop; read but not used: a fiscal document's time on paper and in "
+        "its QR code is the register's clock ([printer] timezone), as the FN stores it",
+    )
 
     @field_validator("currency")
     @classmethod

@@ -53,7 +53,7 @@ def tax_amount(code: str, amount: int) -> int:
 
 def check_link(doc: FiscalDocument, zone: tzinfo | None = None) -> str:
     """The receipt's check data (its QR code's text): what a buyer's app or the tax service's
-    site reads to check the receipt; the time is the shop's local time, as on paper."""
+    site reads to check the receipt; the time is the register's (tag 1012), as on paper."""
     return qr_text(doc, doc.fiscalized_at.astimezone(zone))
 
 
@@ -89,8 +89,8 @@ def correction_basis(correction: dict) -> list[tuple[str, str]]:
 
 
 def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = None) -> PrintedReceipt:
-    """The printable copy of a fiscalized sale, return or correction; times in the shop's zone (local
-    time on paper)."""
+    """The printable copy of a fiscalized sale, return or correction; times in ``zone``, the register's
+    clock's (``agent.api.printing.fiscal_zone``): the FN's tag 1012, as the QR code carries it."""
     lines = session.exec(
         select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
     ).all()

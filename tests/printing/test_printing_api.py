@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -92,3 +93,34 @@ def test_a_copy_of_a_correction_carries_its_basis_and_the_corrected_operation_in
         assert "Предписание №" in text and "12-34/5" in text  # tag 1179
         assert "возврат при неработающей кассе" in text and "89.90" in text
         assert f"&i={made['fd']}&fp={made['fiscal_sign']}&n=2" in text  # 1054 of the corrected settlement
+
+
+def test_a_copy_is_in_russian_and_its_time_is_the_fns_whatever_the_shops_zone(tmp_path):
+    """The paper's labels are Russian (ИТОГ, СДАЧА, not TOTAL, CHANGE), and its date and its QR code's
+    t= are the FN's tag 1012 (the register's clock, Moscow here), not the shop's or this machine's zone:
+    the tax service finds a receipt by the QR's time as the FN stored it."""
+    config = '\n[shop]\ntimezone = "Asia/Yekaterinburg"\n'
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        escpos_emulator(tmp_path) as printer,
+        running_daemon(tmp_path, config=kkt_config(kkt) + printer_config(printer) + config) as daemon,
+    ):
+        wait_ready(daemon)
+        client = daemon.client()
+        sale = client.post(
+            "/v1/receipts",
+            json={
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"name": "Хлеб", "price": 4550, "tax": "vat10"}],
+                "payments": [{"kind": "cash", "amount": 5000}],
+            },
+        )
+        client.post(f"/v1/receipts/{sale['id']}/copy")
+        text = printer.wait_receipts(1)[0]
+        fn = next(doc for doc in kkt.journal() if doc["fd"] == sale["fd"])
+
+    moment = datetime.fromisoformat(fn["datetime"])  # the register's local time, as the FN holds it
+    assert f"{moment:%d.%m.%Y %H:%M}" in text
+    assert f"t={moment:%Y%m%dT%H%M}&s=45.50&" in text
+    assert "ИТОГ" in text and "СДАЧА" in text and "=4.50" in text
+    assert "TOTAL" not in text and "CHANGE" not in text
