@@ -11,11 +11,12 @@ import re
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from agent.i18n import N_
+from agent.journal.payload import document_payload
 from agent.printing import paper
-from agent.store.models import FiscalDocument, Pairing, ReceiptLine, ReceiptPayment
+from agent.store.models import FiscalDocument, Pairing
 from common.money import format_money
 from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
 
@@ -88,29 +89,96 @@ def correction_basis(correction: dict) -> list[tuple[str, str]]:
     return lines
 
 
+TAX_SYSTEM_LABELS = {  # tag 1055 as receipts print it
+    "osn": "ОСН",
+    "usn_income": "УСН доход",
+    "usn_income_expense": "УСН доход - расход",
+    "envd": "ЕНВД",
+    "esn": "ЕСХН",
+    "patent": "ПСН",
+}
+TAX_SERVICE_SITE = "www.nalog.gov.ru"  # tag 1060
+# tag 2108 (FFD 1.2: every position's measure of quantity) as printed; other units print their code
+UNIT_LABELS = {"pcs": N_("pcs"), "kg": N_("kg"), "g": N_("g"), "l": N_("l"), "ml": N_("ml"), "m": N_("m")}
+
+
+def tax_totals(lines: list[dict]) -> list[TaxLine]:
+    """Tags 1102-1107 as the FN counts them: for each VAT rate the VAT of its positions (tag 1200)
+    added up, not the rate applied again to the rate's total (which may differ by kopecks); for 0 %
+    and no VAT (1104, 1105) the sum of the settlement, which is what those tags hold."""
+    sums: dict[str, list[int]] = {}
+    for line in lines:
+        vat = line["vat"]
+        if vat is None and VAT.match(line["tax"]):  # a row of the days before the FN's VAT was kept
+            vat = tax_amount(line["tax"], line["amount"])
+        total = sums.setdefault(line["tax"], [0, 0])
+        total[0] += line["amount"]
+        total[1] += vat or 0
+    out = []
+    for code, (amount, vat) in sums.items():
+        match = VAT.match(code)
+        if match and int(match.group(1)) == 0:
+            out.append(TaxLine(paper(N_("Sum with VAT 0%")), amount))
+        elif match:
+            out.append(TaxLine(tax_label(code), vat))
+        else:
+            out.append(TaxLine(paper(N_("Sum without VAT")), amount))
+    return out
+
+
+def printed_items(line: dict) -> list[ReceiptItem]:
+    """A line as the FN holds it: its positions' names, quantities with their measure (2108), prices
+    (tag 1079: the unit price after the discount) and sums; a line of the days before positions were
+    kept, as it is."""
+    label = tax_label(line["tax"])
+    unit = line.get("unit") or ""
+    unit = paper(UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
+    positions = line.get("fn_positions") or [line]
+    return [
+        ReceiptItem(p["name"], Decimal(p["quantity"]), p["price"], p["amount"], unit=unit, tax=label)
+        for p in positions
+    ]
+
+
 def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = None) -> PrintedReceipt:
-    """The printable copy of a fiscalized sale, return or correction; times in ``zone``, the register's
-    clock's (``agent.api.printing.fiscal_zone``): the FN's tag 1012, as the QR code carries it."""
-    lines = session.exec(
-        select(ReceiptLine).where(ReceiptLine.document_id == doc.id).order_by(ReceiptLine.position)
-    ).all()
-    payments = session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id == doc.id)).all()
+    """The printable copy of a fiscalized sale, return or correction, built from the document the
+    back office gets (``agent.journal.payload``), so paper and back office cannot disagree; times in
+    ``zone``, the register's clock's (``agent.api.printing.fiscal_zone``): the FN's tag 1012, as the
+    QR code carries it."""
+    document = document_payload(session, doc)
     pairing = session.get(Pairing, 1)
     when = doc.fiscalized_at.astimezone(zone)
 
-    taxes: dict[str, int] = {}
-    for line in lines:
-        taxes[line.tax] = taxes.get(line.tax, 0) + line.amount
     header = [pairing.organization_name, pairing.store_name] if pairing else []
-    fiscal = [
-        (paper(N_("Date")), f"{when:%d.%m.%Y %H:%M}"),
-        (paper(N_("Shift")), str(doc.shift)),
-        (paper(N_("FN")), doc.fn_serial or ""),
-        (paper(N_("FD")), str(doc.fd)),
-        (paper(N_("FP")), doc.fiscal_sign or ""),
-    ]
+    seller = []
+    if pairing:
+        seller.append((paper(N_("INN")), pairing.organization_inn))  # tag 1018
+        address = (pairing.store or {}).get("address")
+        if address:
+            seller.append((paper(N_("Address")), str(address)))  # tag 1009
+        seller.append((paper(N_("Place")), pairing.store_name))  # tag 1187
+    if doc.tax_system:
+        seller.append((paper(N_("Tax system")), TAX_SYSTEM_LABELS.get(doc.tax_system, doc.tax_system)))
+    cashier = []
     if doc.cashier_name:
-        fiscal.insert(0, (paper(N_("Cashier")), doc.cashier_name))
+        cashier.append((paper(N_("Cashier")), doc.cashier_name))  # tag 1021
+        if doc.cashier_inn:
+            cashier.append((paper(N_("Cashier's INN")), doc.cashier_inn))  # tag 1203
+    buyer = []
+    if doc.buyer_name:
+        buyer.append((paper(N_("Buyer")), doc.buyer_name))  # tag 1227
+    if doc.buyer_inn:
+        buyer.append((paper(N_("Buyer's INN")), doc.buyer_inn))  # tag 1228
+    if doc.buyer_contact:
+        buyer.append((paper(N_("Buyer's phone or e-mail")), doc.buyer_contact))  # tag 1008
+    fiscal = [
+        (paper(N_("Date")), f"{when:%d.%m.%Y %H:%M}"),  # tag 1012
+        (paper(N_("Shift")), str(doc.shift)),  # tag 1038
+        (paper(N_("FN")), doc.fn_serial or ""),  # tag 1041
+        (paper(N_("FD")), str(doc.fd)),  # tag 1040
+        (paper(N_("FP")), doc.fiscal_sign or ""),  # tag 1077
+        (paper(N_("Tax service site")), TAX_SERVICE_SITE),  # tag 1060
+    ]
     if doc.type == "correction":
         title = paper(CORRECTION_TITLES[operation(doc)])
         fiscal = correction_basis(doc.correction or {}) + fiscal
@@ -119,17 +187,18 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
     return PrintedReceipt(
         header=header,
         title=title,
-        items=[
-            ReceiptItem(line.name, line.quantity, line.price, line.amount, tax=tax_label(line.tax))
-            for line in lines
-        ],
+        items=[item for line in document["lines"] for item in printed_items(line)],
         total=doc.total,
-        taxes=[TaxLine(tax_label(code), tax_amount(code, amount)) for code, amount in taxes.items()],
+        taxes=tax_totals(document["lines"]),
         payments=[
-            PaymentLine(paper(PAYMENT_LABELS.get(payment.kind, payment.kind)), payment.amount, payment.change)
-            for payment in payments
+            PaymentLine(
+                paper(PAYMENT_LABELS.get(payment["kind"], payment["kind"])),
+                payment["amount"],
+                payment["change"],
+            )
+            for payment in document["payments"]
         ],
-        fiscal=fiscal,
+        fiscal=seller + cashier + buyer + fiscal,
         qr=qr_text(doc, when),
         footer=[paper(N_("COPY")), paper(N_("Thank you for your purchase!"))],
     )

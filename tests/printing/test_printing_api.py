@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
 from agent.client import DaemonError
+from common.money import format_money
+from drivers.escpos.layout import format_quantity
+from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.escpos import escpos_emulator
 from tests.fixtures.kkt import kkt_config, kkt_emulator
@@ -124,3 +129,68 @@ def test_a_copy_is_in_russian_and_its_time_is_the_fns_whatever_the_shops_zone(tm
     assert f"t={moment:%Y%m%dT%H%M}&s=45.50&" in text
     assert "ИТОГ" in text and "СДАЧА" in text and "=4.50" in text
     assert "TOTAL" not in text and "CHANGE" not in text
+
+
+def fn_line(item: dict) -> str:
+    """A position as the copy prints it: quantity, measure, the FN's price (tag 1079), its sum (1043)."""
+    quantity = format_quantity(Decimal(item["quantity"]))
+    unit = {"0": "шт", "11": "кг"}[item["tags"]["2108"]]
+    return f"{quantity} {unit} x {format_money(item['price'])}"
+
+
+def test_a_copy_is_the_fns_receipt_positions_vat_and_requisites(tmp_path):
+    """A tax inspector's reading of the copy beside the FN's archive: each position at the FN's own
+    price (after the discount) and sum; each VAT rate's sum the FN's position VATs added up (two 1.00
+    lines at 20 % are 0.17 each, not 20/120 of their sum); 0 % and no VAT as the sums settled
+    (1104, 1105); and the seller's, cashier's and tax service's requisites."""
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        escpos_emulator(tmp_path) as printer,
+        backoffice_server(tmp_path, products=0, employees=0) as bo,
+        running_daemon(tmp_path, config=kkt_config(kkt) + printer_config(printer)) as daemon,
+    ):
+        wait_ready(daemon)
+        client = daemon.client()
+        client.post("/v1/pairing", json={"code": bo.code(), "backoffice_url": bo.url})
+        sale = client.post(
+            "/v1/receipts",
+            json={
+                "uuid": str(uuid.uuid4()),
+                "cashier": {"name": "Иванова И.И.", "inn": "500100732259"},
+                "lines": [
+                    {"name": "Хлеб", "price": 4990, "quantity": "3", "tax": "vat10", "discount": 100},
+                    {"name": "Сыр", "price": 89900, "quantity": "0.347", "tax": "vat20", "unit": "kg"},
+                    {"name": "Спички", "price": 100, "quantity": "1", "tax": "vat20"},
+                    {"name": "Спички", "price": 100, "quantity": "1", "tax": "vat20"},
+                    {"name": "Спички", "price": 100, "quantity": "1", "tax": "vat20"},
+                    {"name": "Вода", "price": 3333, "tax": "vat0"},
+                    {"name": "Книга", "price": 50000, "tax": "none", "discount_percent": "5"},
+                ],
+                "payments": [{"kind": "card", "amount": 50000}, {"kind": "cash"}],
+            },
+        )
+        client.post(f"/v1/receipts/{sale['id']}/copy")
+        text = printer.wait_receipts(1)[0]
+        fn = next(doc for doc in kkt.journal() if doc["fd"] == sale["fd"])
+
+    for item in fn["items"]:
+        assert f"{fn_line(item)}" in text and f"={format_money(item['amount'])}" in text, item
+    settled: dict[int, int] = {}  # by FF46 tax byte: 1 20 %, 2 10 %, 4 0 %, 8 no VAT
+    vat: dict[int, int] = {}
+    for item in fn["items"]:
+        settled[item["tax"]] = settled.get(item["tax"], 0) + item["amount"]
+        vat[item["tax"]] = vat.get(item["tax"], 0) + (item["vat"] or 0)
+    assert vat[1] != round(Decimal(settled[1]) * 20 / 120)  # the rate applied to the total would differ
+    expected = (
+        ("НДС 10%", vat[2]),
+        ("НДС 20%", vat[1]),
+        ("Сумма с НДС 0%", settled[4]),
+        ("Сумма без НДС", settled[8]),
+    )
+    for label, amount in expected:
+        assert re.search(rf"{label} +={re.escape(format_money(amount))}\n", text), (label, amount, text)
+    assert re.search(rf"ИТОГ +={re.escape(format_money(fn['total']))}\n", text)
+    for requisite in ("ИНН +7701234560", "Адрес расчётов", "Место расчётов", "СНО +УСН доход",
+                      "Кассир +Иванова И.И.", "ИНН кассира +500100732259", "Сайт ФНС +www.nalog.gov.ru",
+                      f"ФД +{fn['fd']}", f"ФП +{fn['fiscal_sign']}", f"Смена +{fn['shift']}"):  # fmt: skip
+        assert re.search(requisite, text), requisite
