@@ -220,6 +220,29 @@ def parse_close_v2(data: bytes) -> dict:
     }
 
 
+# the receipt's sums the FN writes beside its positions: where each payment slot's sum goes (1 cash,
+# 2-13 electronic, 14 prepayment, 15 credit, 16 consideration; the classic 0x85's four are 1-4) and
+# each tax byte's total (1102 20 %, 1103 10 %, 1106 20/120, 1107 10/110 the VAT of their positions
+# added up; 1104 0 % and 1105 no VAT the sums settled)
+PAYMENT_TAGS = {1: "1031", **dict.fromkeys(range(2, 14), "1081"), 14: "1215", 15: "1216", 16: "1217"}
+VAT_TAGS = {0x01: "1102", 0x02: "1103", 0x04: "1104", 0x08: "1105", 0x10: "1106", 0x20: "1107"}
+SETTLED_TAGS = frozenset({"1104", "1105"})
+
+
+def receipt_sums(items: list[dict], sums: dict[int, int], change: int, total: int) -> dict[str, int]:
+    """Tags 1020, 1031, 1081, 1215-1217 and 1102-1107 of a receipt as the FN stores them: the cash
+    sum is what stayed in the drawer (paid less change), and 1031 and 1081 are always there."""
+    out = {"1020": total, "1031": 0, "1081": 0}
+    for index, amount in sums.items():
+        tag = PAYMENT_TAGS[index]
+        out[tag] = out.get(tag, 0) + amount - (change if index == 1 else 0)
+    for item in items:
+        tag = VAT_TAGS.get(item["tax"])
+        if tag is not None:
+            out[tag] = out.get(tag, 0) + (item["amount"] if tag in SETTLED_TAGS else item["vat"])
+    return out
+
+
 def vat_of(amount: int, tax: int) -> int | None:
     """The VAT inside a VAT-inclusive sum, as the register computes tag 1200."""
     rate = TAX_RATES.get(tax)
@@ -726,6 +749,8 @@ class Device:
             rounding=rounding,
             tax_system=tax_system,
             operation=KIND_TO_OPERATION[receipt.kind],
+            number_in_shift=s.receipt_number + 1,
+            sums=receipt_sums(receipt.items, sums, change, total),
         )
         cash_moved = sums.get(1, 0) - change
         s.cash += -cash_moved if returning else cash_moved
@@ -1314,6 +1339,8 @@ def journal(state_path: Path) -> list[dict]:
         entry["change"] = doc.get("change", 0)
         entry["tax_system"] = doc.get("tax_system")
         entry["operation"] = doc.get("operation")  # tag 1054 of a receipt
+        entry["number_in_shift"] = doc.get("number_in_shift")  # tag 1042 of a receipt
+        entry["sums"] = doc.get("sums")  # a receipt's 1020, 1031, 1081, 1215-1217, 1102-1107
         entry["ofd_sent"] = doc.get("fd") is not None and doc["fd"] <= state.ofd_sent_fd
         out.append(entry)
     return out
