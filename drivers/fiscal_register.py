@@ -115,7 +115,7 @@ class FiscalResult:
     fiscal_sign: str  # ФП/ФПД, decimal digits as printed
     shift: int
     fiscalized_at: datetime
-    number_in_shift: int | None = None
+    number_in_shift: int | None = None  # tag 1042 of a receipt: its number in the shift
 
 
 @dataclass(frozen=True)

@@ -529,6 +529,7 @@ class Document(Answer):
     fd: int | None = None
     fiscal_sign: str | None = None
     shift: int | None = None
+    number_in_shift: int | None = Field(None, description="a receipt's number in its shift (tag 1042)")
     total: int = 0
     change: int = 0
     cashier: Cashier | None = None

@@ -357,6 +357,7 @@ class Journal:
                 fiscal_sign=result.fiscal_sign if result else None,
                 shift=result.shift if result else self.shift.number,
                 fiscalized_at=result.fiscalized_at if result else now,
+                number_in_shift=result.number_in_shift if result else None,
                 written=written,
             )
             if doc.type not in RECEIPT_TYPES:

@@ -196,6 +196,8 @@ def _payload(
         payload["order"] = doc.order_link
     if doc.buyer_inn:  # only there: receipts without a B2B buyer hash as they always have
         payload["buyer"] = {"name": doc.buyer_name, "inn": doc.buyer_inn}
+    if doc.number_in_shift is not None:  # only there: documents written without it hash as they always have
+        payload["number_in_shift"] = doc.number_in_shift
     if doc.type == "correction":  # only there: the other documents hash as they always have
         payload["correction"] = doc.correction
     return payload

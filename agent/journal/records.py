@@ -202,6 +202,7 @@ def mark_fiscalized(
     fiscal_sign: str | None,
     shift: int | None,
     fiscalized_at: datetime,
+    number_in_shift: int | None = None,
     written: FiscalDocument | None = None,
 ) -> FiscalDocument:
     """The row fiscalized and its outbox row added (kept if it has one), each one statement.
@@ -213,6 +214,7 @@ def mark_fiscalized(
         "fd": fd,
         "fiscal_sign": fiscal_sign,
         "shift": shift,
+        "number_in_shift": number_in_shift,
         "fiscalized_at": fiscalized_at,
         "error_code": None,
         "error_message": None,

@@ -162,6 +162,7 @@ class FiscalDocument(SQLModel, table=True):
     fd: int | None = None
     fiscal_sign: str | None = None
     shift: int | None = None
+    number_in_shift: int | None = Field(default=None, description="tag 1042: a receipt's number in its shift")
     fiscalized_at: datetime | None = _when(default=None)
     created_at: datetime = _when(default_factory=utcnow)
     total: int = Field(default=0, description="kopecks")

@@ -558,10 +558,12 @@ class ShtrihRegister:
         self._receipt_kind: ReceiptKind | None = None
         self._tax_systems: tuple[str, ...] | None = None
         self._expiry: dict[str, date | None] = {}
-        # the FN's last FD and shift number as last read, while no command since can have changed
-        # them (``KEEPS_COUNTERS``): a receipt's close needs both without asking again
+        # the FN's last FD, shift number and receipts in the shift (tag 1042 of the last) as last
+        # read, while no command since can have changed them (``KEEPS_COUNTERS``): a receipt's close
+        # needs them all without asking again
         self._last_fd: int | None = None
         self._shift: int | None = None
+        self._receipts: int | None = None
 
     # plumbing
 
@@ -578,7 +580,7 @@ class ShtrihRegister:
         pwd = b"" if command == 0xFC else v.le(password, 4)
         wait = timeout or self.profile.timeouts.default
         if command not in KEEPS_COUNTERS:  # forgotten before it goes out: it may act without answering
-            self._last_fd = self._shift = None
+            self._last_fd = self._shift = self._receipts = None
         try:
             frame = self.link.transact(command, pwd + data, wait)
         except AnswerLost:
@@ -687,14 +689,18 @@ class ShtrihRegister:
     def _shift_params(self) -> dict:
         data = self._call(0xFF40, timeout=self.profile.timeouts.status)
         shift = {"open": bool(data[0]), "number": v.from_le(data[1:3]), "receipt": v.from_le(data[3:5])}
-        self._shift = shift["number"]
+        self._shift, self._receipts = shift["number"], shift["receipt"]
         return shift
 
     def _known_last_fd(self) -> int:
         return self._last_fd if self._last_fd is not None else self._fn_raw()["last_fd"]
 
-    def _known_shift(self) -> int:
-        return self._shift if self._shift is not None else self._shift_params()["number"]
+    def _known_shift(self) -> tuple[int, int]:
+        """The shift's number and how many receipts it has (FF40), as last read if nothing since
+        can have changed them."""
+        if self._shift is None or self._receipts is None:
+            self._shift_params()
+        return self._shift, self._receipts
 
     def fn_status(self) -> FnStatus:
         return self._fn_status(self._fn_raw(), self._shift_params())
@@ -752,7 +758,9 @@ class ShtrihRegister:
         if cashier.inn:
             self.add_tag(TAG_CASHIER_INN, cashier.inn)
 
-    def _last_document_result(self) -> FiscalResult:
+    def _last_document_result(self, receipt: bool = False) -> FiscalResult:
+        """The FN's last document; a ``receipt`` has its number in the shift (tag 1042), the
+        receipt count FF40 gives once it is made."""
         fn = self._fn_raw()
         found = self.find_document(fn["last_fd"])
         shift = self._shift_params()
@@ -763,6 +771,7 @@ class ShtrihRegister:
             fiscal_sign=found.fiscal_sign,
             shift=shift["number"],
             fiscalized_at=found.fiscalized_at,
+            number_in_shift=shift["receipt"] if receipt else None,
         )
 
     def open_shift(self, cashier: Cashier | None = None) -> FiscalResult:
@@ -971,22 +980,25 @@ class ShtrihRegister:
         # tax sums stay 0: in tax mode 0 the register computes them and ignores these
         data = close_v2_request(sums, tax_system=system)
         before = self._check_total(total)
-        shift = self._known_shift()  # a receipt closes in the shift it was opened in
+        shift, receipts = self._known_shift()  # a receipt closes in the shift it was opened in
         try:
             answer = self._call(0xFF45, data, timeout=self.profile.timeouts.default)
         except (AnswerLost, DeviceTimeout) as lost:
             return self._recover_close(before, lost)
         self._receipt_kind = None
         closed = parse_close_v2(answer, self.zone)
+        number = receipts + 1
         if closed["fd"] != before + 1:  # another document came between (a shift opened by the register)
-            shift = self._shift_params()["number"]
+            params = self._shift_params()
+            shift, number = params["number"], params["receipt"]
         fiscalized_at = closed["datetime"] or self._fn_raw()["datetime"]
-        self._last_fd, self._shift = closed["fd"], shift
+        self._last_fd, self._shift, self._receipts = closed["fd"], shift, number
         return FiscalResult(
             fd=closed["fd"],
             fiscal_sign=str(closed["fiscal_sign"]),
             shift=shift,
             fiscalized_at=fiscalized_at,
+            number_in_shift=number,
         )
 
     def _close_classic(self, sums: list[int], total: int) -> FiscalResult:
@@ -998,7 +1010,7 @@ class ShtrihRegister:
         except (AnswerLost, DeviceTimeout) as lost:
             return self._recover_close(before, lost)
         self._receipt_kind = None
-        return self._last_document_result()
+        return self._last_document_result(receipt=True)
 
     def _recover_close(self, fd_before: int, lost: ShtrihError) -> FiscalResult:
         """The close went out but its answer did not come back: read the outcome from the FN."""
@@ -1015,11 +1027,13 @@ class ShtrihRegister:
             ):
                 log.warning("close of FD %s answered by the FN after a lost answer", found.fd)
                 self._receipt_kind = None
+                shift = self._shift_params()
                 return FiscalResult(
                     fd=found.fd,
                     fiscal_sign=found.fiscal_sign,
-                    shift=self._shift_params()["number"],
+                    shift=shift["number"],
                     fiscalized_at=found.fiscalized_at,
+                    number_in_shift=shift["receipt"],
                 )
         raise lost
 
