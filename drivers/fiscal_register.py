@@ -348,6 +348,21 @@ class MarkCheck:
         return MarkVerdict.VALID
 
 
+RESULT_CHECKED, RESULT_GENUINE, RESULT_STATUS_CHECKED, RESULT_STATUS_OK = 1, 2, 4, 8  # tag 2106 bits
+RESULT_ALL = RESULT_CHECKED | RESULT_GENUINE | RESULT_STATUS_CHECKED | RESULT_STATUS_OK
+
+
+def mark_sign(result: int) -> str:
+    """Tag 2106 as a receipt prints it beside a marked position (FFD 1.2): [М+] the FN and the
+    national system both confirmed the code, [М-] either found it wrong, [М] a check was not made
+    (the FN could not check the tail, or no answer came online)."""
+    refused_locally = result & RESULT_CHECKED and not result & RESULT_GENUINE
+    refused_online = result & RESULT_STATUS_CHECKED and not result & RESULT_STATUS_OK
+    if refused_locally or refused_online:
+        return "[М-]"
+    return "[М+]" if result & RESULT_ALL == RESULT_ALL else "[М]"
+
+
 class FiscalRegister(Protocol):
     def device_info(self) -> DeviceInfo: ...
     def status(self) -> RegisterStatus: ...

@@ -14,11 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session
 
 from agent.i18n import N_
-from agent.journal.payload import document_payload
+from agent.journal.payload import DocumentRows
 from agent.printing import paper
 from agent.store.models import FiscalDocument, Pairing
 from common.money import format_money
 from drivers.escpos.layout import PaymentLine, PrintedReceipt, ReceiptItem, TaxLine
+from drivers.fiscal_register import mark_sign
 
 TITLES = {"sale": N_("CASH RECEIPT · SALE"), "return": N_("CASH RECEIPT · SALE RETURN")}
 # a correction receipt's title by the sign of the settlement it corrects (tag 1054)
@@ -126,26 +127,38 @@ def tax_totals(lines: list[dict]) -> list[TaxLine]:
     return out
 
 
-def printed_items(line: dict) -> list[ReceiptItem]:
-    """A line as the FN holds it: its positions' names, quantities with their measure (2108), prices
-    (tag 1079: the unit price after the discount) and sums; a line of the days before positions were
-    kept, as it is."""
+def printed_items(line: dict, signs: dict[int, str]) -> list[ReceiptItem]:
+    """A line as the FN holds it: its positions' names (a marked one after its check's sign, tag
+    2106, by position: ``mark_sign``), quantities with their measure (2108), prices (tag 1079: the
+    unit price after the discount) and sums; a line of the days before positions were kept, as it is."""
     label = tax_label(line["tax"])
     unit = line.get("unit") or ""
     unit = paper(UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
     positions = line.get("fn_positions") or [line]
     return [
-        ReceiptItem(p["name"], Decimal(p["quantity"]), p["price"], p["amount"], unit=unit, tax=label)
-        for p in positions
+        ReceiptItem(
+            f"{signs[number]} {p['name']}" if number in signs else p["name"],
+            Decimal(p["quantity"]),
+            p["price"],
+            p["amount"],
+            unit=unit,
+            tax=label,
+        )
+        for number, p in enumerate(positions, start=1)
     ]
 
 
 def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = None) -> PrintedReceipt:
     """The printable copy of a fiscalized sale, return or correction, built from the document the
-    back office gets (``agent.journal.payload``), so paper and back office cannot disagree; times in
-    ``zone``, the register's clock's (``agent.api.printing.fiscal_zone``): the FN's tag 1012, as the
-    QR code carries it."""
-    document = document_payload(session, doc)
+    back office gets (``agent.journal.payload``) and its codes' checks, so paper and back office
+    cannot disagree; times in ``zone``, the register's clock's (``agent.api.printing.fiscal_zone``):
+    the FN's tag 1012, as the QR code carries it."""
+    rows = DocumentRows.read(session, [doc])
+    document = rows.payload(doc)
+    signs: dict[int, dict[int, str]] = {}  # line position -> FN position -> its code's check
+    for mark in rows.marks.get(doc.id, []):
+        signs.setdefault(mark.line_position, {})[mark.unit] = mark_sign(mark.result)
+    positions = [line.position for line in rows.lines.get(doc.id, [])]
     pairing = session.get(Pairing, 1)
     when = doc.fiscalized_at.astimezone(zone)
 
@@ -188,7 +201,11 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
     return PrintedReceipt(
         header=header,
         title=title,
-        items=[item for line in document["lines"] for item in printed_items(line)],
+        items=[
+            item
+            for at, line in zip(positions, document["lines"], strict=True)
+            for item in printed_items(line, signs.get(at, {}))
+        ],
         total=doc.total,
         taxes=tax_totals(document["lines"]),
         payments=[

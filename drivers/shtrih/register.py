@@ -20,6 +20,10 @@ from zoneinfo import ZoneInfo
 
 from common.digits import is_digits
 from drivers.fiscal_register import (
+    RESULT_CHECKED,
+    RESULT_GENUINE,
+    RESULT_STATUS_CHECKED,
+    RESULT_STATUS_OK,
     TAX_SYSTEMS,
     Cashier,
     Correction,
@@ -198,7 +202,6 @@ MARK_STATUS = {1: MarkOnline.STATUS_CORRECT, 2: MarkOnline.STATUS_INCORRECT, 3: 
 TAG_QUANTITY = 1023  # FVLN: a measured item's quantity the code is checked for
 TAG_OISM_STATUS = 2109
 MARK_CODE_LIMIT = 200  # one length byte, and the frame must hold the code with the check's header
-RESULT_CHECKED, RESULT_GENUINE, RESULT_STATUS_CHECKED, RESULT_STATUS_OK = 1, 2, 4, 8  # tag 2106 bits
 # tag 1212 of a position that carries a code: the marked variant of the item's own object
 MARKED_OBJECTS = {"commodity": "marked", "excise": "excise_marked"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from datetime import datetime
@@ -10,13 +11,17 @@ from decimal import Decimal
 import pytest
 
 from agent.client import DaemonError
+from agent.store import DATABASE_NAME, Store
+from agent.store.models import Barcode, Product
 from common.money import format_money
 from drivers.escpos.layout import format_quantity
+from drivers.fiscal_register import mark_sign
+from sim.kkt.marks import issue
 from tests.fixtures.backoffice import backoffice_server
 from tests.fixtures.daemon import running_daemon
 from tests.fixtures.escpos import escpos_emulator
 from tests.fixtures.kkt import kkt_config, kkt_emulator
-from tests.journal.e2e import wait_ready
+from tests.journal.e2e import MILK_GTIN, add_marked_milk, wait_ready
 
 
 def printer_config(printer) -> str:
@@ -194,3 +199,50 @@ def test_a_copy_is_the_fns_receipt_positions_vat_and_requisites(tmp_path):
                       "Кассир +Иванова И.И.", "ИНН кассира +500100732259", "Сайт ФНС +www.nalog.gov.ru",
                       f"ФД +{fn['fd']}", f"ФП +{fn['fiscal_sign']}", f"Смена +{fn['shift']}"):  # fmt: skip
         assert re.search(requisite, text), requisite
+
+
+SHOES_GTIN = "04690257528523"  # shoes: a code whose crypto tail the emulated FN checks itself
+
+
+def add_marked_shoes(daemon) -> None:
+    with contextlib.closing(Store(daemon.state_dir / DATABASE_NAME)) as store, store.write() as session:
+        product = Product(
+            code="SHOES-M", name="Кеды", price=499000, tax="vat20", marked=True, marking_group="shoes"
+        )
+        session.add(product)
+        session.flush()
+        session.add(Barcode(code=SHOES_GTIN[1:], product_id=product.id))
+
+
+def test_a_copy_signs_each_marked_unit_with_its_check(tmp_path):
+    """Tag 2106 on paper (FFD 1.2), as the FN holds each position's result: [М+] before a unit the
+    FN and the national system both confirmed, [М] before one a check was not made for (milk's
+    short code the FN cannot check itself; shoes sold while the national system did not answer)."""
+    with (
+        kkt_emulator(tmp_path) as kkt,
+        escpos_emulator(tmp_path) as printer,
+        running_daemon(tmp_path, config=kkt_config(kkt) + printer_config(printer)) as daemon,
+    ):
+        wait_ready(daemon)
+        add_marked_milk(daemon)
+        add_marked_shoes(daemon)
+        client = daemon.client()
+
+        def sell(lines: list[dict]) -> dict:
+            body = {"uuid": str(uuid.uuid4()), "lines": lines, "payments": [{"kind": "card"}]}
+            return client.post("/v1/receipts", json=body)
+
+        shoes = {"code": "SHOES-M", "quantity": "1", "marks": [issue(SHOES_GTIN, "shoes")]}
+        milk = {"code": "MILK-M", "quantity": "1", "marks": [issue(MILK_GTIN)]}
+        made = [sell([shoes, milk])]
+        kkt.fault("mark-offline")
+        made.append(sell([{"code": "SHOES-M", "quantity": "1", "marks": [issue(SHOES_GTIN, "shoes")]}]))
+        for sale in made:
+            client.post(f"/v1/receipts/{sale['id']}/copy")
+        copies = printer.wait_receipts(2)
+        fn = {doc["fd"]: doc for doc in kkt.journal()}
+
+    signs = [[mark_sign(item["mark"]["result"]) for item in fn[sale["fd"]]["items"]] for sale in made]
+    assert signs == [["[М+]", "[М]"], ["[М]"]]
+    assert "[М+] Кеды\n" in copies[0] and "[М] Молоко\n" in copies[0]
+    assert "[М] Кеды\n" in copies[1]
