@@ -72,12 +72,22 @@ def original_sale(session: Session, sale_id: int) -> FiscalDocument:
 
 
 def _refund_payments(session: Session, sale: FiscalDocument, total: int) -> list[Settled]:
-    """As the sale was paid: non-cash kinds first up to what they paid, the rest in cash."""
+    """As the sale was paid: non-cash kinds first, each up to what it paid less what the sale's
+    earlier returns (fiscalized or pending) already gave back to it, the rest in cash; a card is
+    never refunded more than was taken from it."""
     paid = session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id == sale.id)).all()
+    given: dict[str, int] = {}
+    earlier = returns_of(session, sale.id)
+    if earlier:
+        for payment in session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id.in_(earlier))):
+            given[payment.kind] = given.get(payment.kind, 0) + payment.amount - payment.change
     refunds: list[Settled] = []
     left = total
     for payment in sorted(paid, key=lambda p: p.kind == CASH):
-        part = min(left, payment.amount - payment.change)
+        own = payment.amount - payment.change
+        back = min(own, given.get(payment.kind, 0))  # this payment's share of what went back
+        given[payment.kind] = given.get(payment.kind, 0) - back
+        part = min(left, own - back)
         if part > 0:
             refunds.append(Settled(payment.kind, part))
             left -= part
