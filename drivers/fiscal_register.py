@@ -58,7 +58,7 @@ class DeviceInfo:
     fn_serial: str
     inn: str
     firmware: str = ""
-    registration_number: str = ""
+    registration_number: str = ""  # РН ККТ, tag 1037: given by the tax service at registration
 
 
 @dataclass(frozen=True)

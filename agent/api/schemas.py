@@ -530,6 +530,7 @@ class Document(Answer):
     fiscal_sign: str | None = None
     shift: int | None = None
     number_in_shift: int | None = Field(None, description="a receipt's number in its shift (tag 1042)")
+    registration_number: str | None = Field(None, description="the register's registration number (tag 1037)")
     total: int = 0
     change: int = 0
     cashier: Cashier | None = None

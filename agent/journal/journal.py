@@ -63,6 +63,7 @@ class Journal:
         self._holding = False  # inside ``once``: the only place ``fiscalize`` may run
         self.shift = ShiftState()  # written on the event loop only: by ``probe`` and ``complete``
         self.kkt_serial: str | None = None
+        self.registration_number: str | None = None  # tag 1037, read with the serial
         self.fn_serial: str | None = None
         self._poll_seen: RegisterStatus | None = None  # the poll's status when our last operation ended
         self._completed: tuple[int, dict[str, Any]] | None = None  # the last receipt recorded, as viewed then
@@ -153,6 +154,7 @@ class Journal:
             if info is None:
                 info = await self.device(lambda device: device.device_info())
             self.kkt_serial = info.serial
+            self.registration_number = info.registration_number or None
         return status, fn
 
     # -- the store ----------------------------------------------------------------------------
@@ -282,6 +284,7 @@ class Journal:
         def pending(session: Session) -> FiscalDocument:
             doc = records.write_pending(session, op, fn.fn_serial, expected_fd, self.ctx.clock())
             doc.kkt_serial = self.kkt_serial
+            doc.registration_number = self.registration_number
             if op.type in RECEIPT_TYPES:
                 own.append(DocumentRows.read(session, [doc]))
             if beside:  # killed before the commit, with the receipt open on the register

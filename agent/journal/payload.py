@@ -198,6 +198,8 @@ def _payload(
         payload["buyer"] = {"name": doc.buyer_name, "inn": doc.buyer_inn}
     if doc.number_in_shift is not None:  # only there: documents written without it hash as they always have
         payload["number_in_shift"] = doc.number_in_shift
+    if doc.registration_number:  # the same
+        payload["registration_number"] = doc.registration_number
     if doc.type == "correction":  # only there: the other documents hash as they always have
         payload["correction"] = doc.correction
     return payload

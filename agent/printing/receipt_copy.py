@@ -188,6 +188,9 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
         (paper(N_("Date")), f"{when:%d.%m.%Y %H:%M}"),  # tag 1012
         (paper(N_("Shift")), str(doc.shift)),  # tag 1038
         *([(paper(N_("Receipt No.")), str(doc.number_in_shift))] if doc.number_in_shift else []),  # tag 1042
+        *(
+            [(paper(N_("Registration No.")), doc.registration_number)] if doc.registration_number else []
+        ),  # 1037
         (paper(N_("FN")), doc.fn_serial or ""),  # tag 1041
         (paper(N_("FD")), str(doc.fd)),  # tag 1040
         (paper(N_("FP")), doc.fiscal_sign or ""),  # tag 1077

@@ -157,6 +157,7 @@ class FiscalDocument(SQLModel, table=True):
         description="hash of the request; a reused uuid with another request is refused"
     )
     kkt_serial: str | None = Field(default=None, description="the register that fiscalized it")
+    registration_number: str | None = Field(default=None, description="tag 1037: the register's РН ККТ")
     fn_serial: str | None = None
     expected_fd: int | None = Field(default=None, description="the FD number the FN should give it")
     fd: int | None = None

@@ -395,11 +395,13 @@ def parse_fn_expiry(data: bytes) -> date:
     return date(2000 + data[0], data[1], data[2])
 
 
-def parse_registration(data: bytes) -> tuple[str, ...]:
-    """FF0A of the registration report: type, flag, date-time, FD, sign, INN (12), RNM (20),
-    then the taxation systems byte (tag 1062: bit n is TAX_SYSTEMS[n])."""
+def parse_registration(data: bytes) -> tuple[tuple[str, ...], str]:
+    """FF0A of the registration report: type, flag, date-time, FD, sign, INN (12), RNM (20, tag
+    1037, ASCII padded with spaces), then the taxation systems byte (tag 1062: bit n is
+    TAX_SYSTEMS[n]); the systems and the registration number."""
     systems = data[15 + 12 + 20]
-    return tuple(name for bit, name in enumerate(TAX_SYSTEMS) if systems & (1 << bit))
+    number = data[15 + 12 : 15 + 12 + 20].decode("ascii", errors="replace").strip(" \x00")
+    return tuple(name for bit, name in enumerate(TAX_SYSTEMS) if systems & (1 << bit)), number
 
 
 def tax_system_bit(name: str) -> int:
@@ -560,6 +562,7 @@ class ShtrihRegister:
         self.zone = ZoneInfo(timezone)
         self._receipt_kind: ReceiptKind | None = None
         self._tax_systems: tuple[str, ...] | None = None
+        self._registration_number = ""
         self._expiry: dict[str, date | None] = {}
         # the FN's last FD, shift number and receipts in the shift (tag 1042 of the last) as last
         # read, while no command since can have changed them (``KEEPS_COUNTERS``): a receipt's close
@@ -635,12 +638,19 @@ class ShtrihRegister:
     def device_info(self) -> DeviceInfo:
         kind = parse_device_type(self._call(0xFC, timeout=self.profile.timeouts.status))
         full = parse_full_status(self._call(0x11, timeout=self.profile.timeouts.status))
+        try:  # the registration report, read once, names the registration number
+            self.tax_systems()
+        except LinkError:
+            raise
+        except ShtrihError:  # an FN not registered yet has no report: no number to give
+            pass
         return DeviceInfo(
             model=kind["model"],
             serial=self._serial(full),
             fn_serial=self._fn_serial(),
             inn=format_inn(full["inn"]) if full["inn"] is not None else "",
             firmware=full["firmware"],
+            registration_number=self._registration_number,
         )
 
     def _serial(self, full: dict) -> str:
@@ -734,10 +744,11 @@ class ShtrihRegister:
         return self._expiry[fn_serial]
 
     def tax_systems(self) -> tuple[str, ...]:
-        """The taxation systems the FN is registered for, read once from its registration report."""
+        """The taxation systems the FN is registered for, read once from its registration report
+        (with the register's registration number, tag 1037)."""
         if self._tax_systems is None:
             found = self._call(0xFF0A, v.le(REGISTRATION_FD, 4), timeout=self.profile.timeouts.status)
-            self._tax_systems = parse_registration(found)
+            self._tax_systems, self._registration_number = parse_registration(found)
         return self._tax_systems
 
     def ofd_status(self) -> OfdStatus:

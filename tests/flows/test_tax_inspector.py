@@ -23,6 +23,7 @@ from tests.fixtures.kkt import kkt_config, kkt_emulator
 from tests.journal.e2e import journal_rows
 from tests.sync.harness import NEVER, wait_register_ready
 
+REGISTRATION_NUMBER = "0000000001012345"  # the emulator's registration report (tag 1037)
 CASHIER = {"name": "Иванова И.И.", "inn": "500100732259"}
 FN_TYPES = {"sale": "receipt", "return": "return", "correction": "correction"}
 TAX_BYTES = {"vat20": 1, "vat10": 2, "vat0": 4, "none": 8, "vat20_120": 16, "vat10_110": 32}  # the profile's
@@ -172,6 +173,7 @@ def test_a_shop_day_is_the_same_on_the_fn_in_the_journal_at_the_back_office_and_
         assert doc["total"] == row["total"] == sent["total"] == receipt["total"]
         assert doc["tax_system"] == FN_TAX_SYSTEMS[row["tax_system"]] == FN_TAX_SYSTEMS[sent["tax_system"]]
         assert doc["number_in_shift"] == row["number_in_shift"] == sent["number_in_shift"]
+        assert row["registration_number"] == sent["registration_number"] == REGISTRATION_NUMBER
         assert doc["operation"] == {"sale": 1, "return": 2, "correction": 1}[row["type"]]  # tag 1054
         positions = [p for line in sent["lines"] for p in line["fn_positions"]]
         assert [(i["name"], i["quantity"], i["price"], i["amount"], i["vat"]) for i in doc["items"]] == [
@@ -200,6 +202,7 @@ def test_a_shop_day_is_the_same_on_the_fn_in_the_journal_at_the_back_office_and_
             ("Дата", f"{moment:%d.%m.%Y %H:%M}"),
             ("Смена", str(doc["shift"])),
             ("Чек №", str(doc["number_in_shift"])),
+            ("РН ККТ", REGISTRATION_NUMBER),
             ("ФН", "9960440300123456"),
             ("ФД", str(doc["fd"])),
             ("ФП", doc["fiscal_sign"]),

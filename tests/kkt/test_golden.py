@@ -197,7 +197,8 @@ def test_serial_is_read_from_table_18_like_the_vendor_driver(register):
     assert register.link.sent_for(0x1F) == [SERIAL_REQUEST]
     assert info.serial == identity.EMULATOR_SERIAL
     assert info.fn_serial == identity.EMULATOR_FN_SERIAL  # FF02, not FF03 (the FN's expiry date)
-    assert [decode(raw).command for raw in register.link.sent] == [0xFC, 0x11, 0x1F, 0xFF02]
+    assert info.registration_number == identity.EMULATOR_REGISTRATION_NUMBER  # FF0A of FD 1 (tag 1037)
+    assert [decode(raw).command for raw in register.link.sent] == [0xFC, 0x11, 0xFF0A, 0x1F, 0xFF02]
 
 
 def test_fn_expiry_is_ff03(tmp_path):
