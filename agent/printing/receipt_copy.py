@@ -163,39 +163,29 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
     when = doc.fiscalized_at.astimezone(zone)
 
     header = [pairing.organization_name, pairing.store_name] if pairing else []
-    seller = []
-    if pairing:
-        seller.append((paper(N_("INN")), pairing.organization_inn))  # tag 1018
-        address = (pairing.store or {}).get("address")
-        if address:
-            seller.append((paper(N_("Address")), str(address)))  # tag 1009
-        seller.append((paper(N_("Place")), pairing.store_name))  # tag 1187
-    if doc.tax_system:
-        seller.append((paper(N_("Tax system")), TAX_SYSTEM_LABELS.get(doc.tax_system, doc.tax_system)))
-    cashier = []
-    if doc.cashier_name:
-        cashier.append((paper(N_("Cashier")), doc.cashier_name))  # tag 1021
-        if doc.cashier_inn:
-            cashier.append((paper(N_("Cashier's INN")), doc.cashier_inn))  # tag 1203
-    buyer = []
-    if doc.buyer_name:
-        buyer.append((paper(N_("Buyer")), doc.buyer_name))  # tag 1227
-    if doc.buyer_inn:
-        buyer.append((paper(N_("Buyer's INN")), doc.buyer_inn))  # tag 1228
-    if doc.buyer_contact:
-        buyer.append((paper(N_("Buyer's phone or e-mail")), doc.buyer_contact))  # tag 1008
-    fiscal = [
-        (paper(N_("Date")), f"{when:%d.%m.%Y %H:%M}"),  # tag 1012
-        (paper(N_("Shift")), str(doc.shift)),  # tag 1038
-        *([(paper(N_("Receipt No.")), str(doc.number_in_shift))] if doc.number_in_shift else []),  # tag 1042
-        *(
-            [(paper(N_("Registration No.")), doc.registration_number)] if doc.registration_number else []
-        ),  # 1037
-        (paper(N_("FN")), doc.fn_serial or ""),  # tag 1041
-        (paper(N_("FD")), str(doc.fd)),  # tag 1040
-        (paper(N_("FP")), doc.fiscal_sign or ""),  # tag 1077
-        (paper(N_("Tax service site")), TAX_SERVICE_SITE),  # tag 1060
+    store = (pairing.store or {}) if pairing else {}
+    who = [  # the seller's, the cashier's and the buyer's requisites; those not known are left off
+        (N_("INN"), pairing.organization_inn if pairing else None),  # tag 1018
+        (N_("Address"), store.get("address")),  # tag 1009
+        (N_("Place"), pairing.store_name if pairing else None),  # tag 1187
+        (N_("Tax system"), TAX_SYSTEM_LABELS.get(doc.tax_system, doc.tax_system)),  # tag 1055
+        (N_("Cashier"), doc.cashier_name),  # tag 1021
+        (N_("Cashier's INN"), doc.cashier_inn),  # tag 1203
+        (N_("Buyer"), doc.buyer_name),  # tag 1227
+        (N_("Buyer's INN"), doc.buyer_inn),  # tag 1228
+        (N_("Buyer's phone or e-mail"), doc.buyer_contact),  # tag 1008
     ]
+    document_requisites = [
+        (N_("Date"), f"{when:%d.%m.%Y %H:%M}"),  # tag 1012
+        (N_("Shift"), doc.shift),  # tag 1038
+        (N_("Receipt No."), doc.number_in_shift),  # tag 1042
+        (N_("Registration No."), doc.registration_number),  # tag 1037
+        (N_("FN"), doc.fn_serial),  # tag 1041
+        (N_("FD"), doc.fd),  # tag 1040
+        (N_("FP"), doc.fiscal_sign),  # tag 1077
+        (N_("Tax service site"), TAX_SERVICE_SITE),  # tag 1060
+    ]
+    fiscal = [(paper(label), str(value)) for label, value in document_requisites if value]
     if doc.type == "correction":
         title = paper(CORRECTION_TITLES[operation(doc)])
         fiscal = correction_basis(doc.correction or {}) + fiscal
@@ -219,7 +209,7 @@ def receipt_copy(session: Session, doc: FiscalDocument, zone: tzinfo | None = No
             )
             for payment in document["payments"]
         ],
-        fiscal=seller + cashier + buyer + fiscal,
+        fiscal=[(paper(label), str(value)) for label, value in who if value] + fiscal,
         qr=qr_text(doc, when),
         footer=[paper(N_("COPY")), paper(N_("Thank you for your purchase!"))],
     )
