@@ -264,7 +264,10 @@ class ReturnRequest(Body):
         None, max_length=MAX_LINES, description="leave out: return the whole receipt"
     )
     payments: list[PaymentRequest] | None = Field(
-        None, max_length=10, description="leave out: as the sale was paid"
+        None,
+        max_length=10,
+        description="leave out: as the sale was paid; a non-cash kind gets back at most what it paid "
+        "less what the sale's earlier returns gave it",
     )
     buyer_contact: BuyerContact | None = Field(None, description="tag 1008: phone or e-mail")
     cashier: CashierRef | None = None

@@ -24,6 +24,7 @@ from agent.journal.records import FISCALIZED, Operation, returns_of
 from agent.journal.requests import ReturnRequest, request_hashes
 from agent.journal.sale import PricedSale, fiscalize_receipt, tenders
 from agent.store.models import FiscalDocument, ReceiptLine, ReceiptPayment
+from common.money import format_money
 from drivers.fiscal_register import ReceiptKind
 
 
@@ -71,29 +72,58 @@ def original_sale(session: Session, sale_id: int) -> FiscalDocument:
     return sale
 
 
-def _refund_payments(session: Session, sale: FiscalDocument, total: int) -> list[Settled]:
-    """As the sale was paid: non-cash kinds first, each up to what it paid less what the sale's
-    earlier returns (fiscalized or pending) already gave back to it, the rest in cash; a card is
-    never refunded more than was taken from it."""
+def _refundable(session: Session, sale: FiscalDocument) -> list[tuple[str, int]]:
+    """What each of the sale's payments may still get back, in the sale's order: what it paid
+    (less change) less its share of what the sale's earlier returns (fiscalized or pending) gave
+    back to its kind."""
     paid = session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id == sale.id)).all()
     given: dict[str, int] = {}
     earlier = returns_of(session, sale.id)
     if earlier:
         for payment in session.exec(select(ReceiptPayment).where(ReceiptPayment.document_id.in_(earlier))):
             given[payment.kind] = given.get(payment.kind, 0) + payment.amount - payment.change
+    left = []
+    for payment in paid:
+        own = payment.amount - payment.change
+        back = min(own, given.get(payment.kind, 0))
+        given[payment.kind] = given.get(payment.kind, 0) - back
+        left.append((payment.kind, own - back))
+    return left
+
+
+def _refund_payments(session: Session, sale: FiscalDocument, total: int) -> list[Settled]:
+    """As the sale was paid: non-cash kinds first, each up to what it may still get back
+    (``_refundable``), the rest in cash; a card is never refunded more than was taken from it."""
     refunds: list[Settled] = []
     left = total
-    for payment in sorted(paid, key=lambda p: p.kind == CASH):
-        own = payment.amount - payment.change
-        back = min(own, given.get(payment.kind, 0))  # this payment's share of what went back
-        given[payment.kind] = given.get(payment.kind, 0) - back
-        part = min(left, own - back)
+    for kind, refundable in sorted(_refundable(session, sale), key=lambda entry: entry[0] == CASH):
+        part = min(left, refundable)
         if part > 0:
-            refunds.append(Settled(payment.kind, part))
+            refunds.append(Settled(kind, part))
             left -= part
     if left > 0:
         refunds.append(Settled(CASH, left))
     return refunds
+
+
+def _check_refunds(session: Session, sale: FiscalDocument, refunds: list[Settled]) -> None:
+    """Refunds the cashier chose: a non-cash kind gets back at most what it may still get
+    (``_refundable``), none when the sale was not paid that way; cash is the drawer's to give."""
+    asked: dict[str, int] = {}
+    for refund in refunds:
+        asked[refund.kind] = asked.get(refund.kind, 0) + refund.amount
+    refundable: dict[str, int] = {}
+    for kind, amount in _refundable(session, sale):
+        refundable[kind] = refundable.get(kind, 0) + amount
+    for kind, amount in asked.items():
+        if kind != CASH and amount > refundable.get(kind, 0):
+            raise InvalidReceipt(
+                "payments",
+                N_("{field}: {amount} cannot go back as {kind}: the sale has {left} of it left to refund"),
+                kind=kind,
+                amount=format_money(amount, group=" "),
+                left=format_money(refundable.get(kind, 0), group=" "),
+            )
 
 
 def price_return(
@@ -183,6 +213,7 @@ def price_return(
             raise InvalidReceipt(
                 "payments", N_("{field}: a refund must add up to exactly the return's total")
             )
+        _check_refunds(session, sale, payments)
     return PricedSale(lines, payments, total)
 
 
