@@ -160,9 +160,13 @@ class KassaScreen(Screen):
         def problem(error: DaemonError) -> None:
             nonlocal unsettled
             unsettled = unsettled or outcome_unknown(error)
-            if held and unsettled:
+            login = error.code == "login_required"
+            if not login and not unsettled and not is_register_problem(error):
+                refused(error)
+                return
+            if held and (unsettled or not login):
                 self._held_keys[held[0]] = held[1]
-            if error.code == "login_required":
+            if login:
 
                 def logged_in(ok: bool | None) -> None:
                     if ok:
@@ -174,11 +178,6 @@ class KassaScreen(Screen):
 
                 self.log_in_again(error, logged_in)
                 return
-            if not unsettled and not is_register_problem(error):
-                refused(error)
-                return
-            if held:
-                self._held_keys[held[0]] = held[1]
 
             def decided(yes: bool | None) -> None:
                 if yes:
